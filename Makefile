@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: MIT
+# ringvisor: plain `make` builds build/ringvisor. `make test` runs everything
+# CI runs. Every target first makes sure the Debian packages are there
+# (scripts/deps.sh), installing them only when something is missing.
+
+BUILD ?= build
+CC ?= cc
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+
+PKGS := liburing libcap json-c libcyaml
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wwrite-strings -Wpointer-arith -Wimplicit-fallthrough=5 \
+	-Werror=implicit-function-declaration -Werror=incompatible-pointer-types \
+	-Werror=int-conversion -Werror=return-type -Wformat=2 -Wno-format-nonliteral \
+	-Wno-missing-field-initializers
+HARDEN := -fno-common -fstack-protector-strong -fstack-clash-protection -fPIE
+ifeq ($(SANITIZE),1)
+OPT := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDSAN := -fsanitize=address,undefined
+else
+OPT := -O2 -g -D_FORTIFY_SOURCE=3
+LDSAN :=
+endif
+CFLAGS := -std=gnu17 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Idaemon -Iinclude -MMD -MP
+LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDSAN)
+DEPS_STAMP := build/.deps-ok
+
+DAEMON_SRC := $(wildcard daemon/*.c)
+DAEMON_OBJ := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(DAEMON_SRC))
+
+# Unit tests: tests/test_<name>.c links only the modules listed here, so one
+# module's test never waits for an unrelated module to build.
+TEST_MODULES_units := units
+TEST_MODULES_config := config config_yaml config_schema config_validate units log
+TEST_MODULES_heap := heap
+TEST_MODULES_loop := loop loop_uring loop_epoll heap log
+TEST_MODULES_backoff := backoff
+TEST_MODULES_state := state
+TEST_MODULES_protocol := protocol units
+TEST_NAMES := $(patsubst tests/test_%.c,%,$(wildcard tests/test_*.c))
+TEST_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(TEST_NAMES))
+
+.PHONY: all deps demo test unit integration asan bench check clean
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(BUILD)/ringvisor
+
+$(DEPS_STAMP): scripts/deps.sh
+	$(Q)mkdir -p $(@D)
+	$(Q)bash scripts/deps.sh --check >/dev/null 2>&1 || bash scripts/deps.sh
+	$(Q)touch $@
+
+deps:
+	bash scripts/deps.sh
+
+$(BUILD)/obj/%.o: daemon/%.c | $(DEPS_STAMP)
+	$(Q)mkdir -p $(@D)
+	$(if $(filter 1,$(V)),,@echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c $< -o $@
+
+$(BUILD)/ringvisor: $(DAEMON_OBJ)
+	$(if $(filter 1,$(V)),,@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(PKGS))
+
+$(BUILD)/tests/obj/%.o: tests/%.c | $(DEPS_STAMP)
+	$(Q)mkdir -p $(@D)
+	$(if $(filter 1,$(V)),,@echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes $(shell pkg-config --cflags $(PKGS) cmocka) -c $< -o $@
+
+.SECONDEXPANSION:
+$(BUILD)/tests/test_%: $(BUILD)/tests/obj/test_%.o $$(patsubst %,$(BUILD)/obj/%.o,$$(TEST_MODULES_$$*))
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(PKGS) cmocka)
+
+unit: $(TEST_BINS)
+	$(Q)bash tests/run-unit.sh $(TEST_BINS)
+
+# The integration suite runs on both event backends against the built binary.
+integration: $(BUILD)/ringvisor
+	$(Q)RINGVISOR=$(abspath $(BUILD)/ringvisor) bash integration/run.sh
+
+# ASan+UBSan: the same unit and integration suites against a sanitizer build.
+asan: | $(DEPS_STAMP)
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit integration
+
+test: all unit integration asan
+
+demo: all
+	$(Q)bash scripts/demo.sh $(BUILD)/ringvisor
+
+bench: all
+	$(Q)bash bench/run.sh $(abspath $(BUILD)/ringvisor)
+
+check: all
+	$(Q)bash scripts/check-sizes.sh
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/obj/*.d)

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.h: the parsed, validated, immutable configuration.
+ *
+ * config_load() reads a YAML file against libcyaml's schema (unknown keys are
+ * errors), then validates every value against the bounds below and resolves
+ * names (user, group, admin_group, signals, capabilities) to numbers. Every
+ * problem found is appended to `errs` with the file name and the key path
+ * ("services.web.restart.backoff_max: ..."), so `ringvisor check` can print
+ * all of them at once. On any error nothing is returned.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Bounds: every number in the config is checked against one of these. */
+#define CONFIG_MAX_SERVICES 10000
+#define CONFIG_MAX_INSTANCES 10000         /* per service */
+#define CONFIG_MAX_INSTANCES_TOTAL 100000  /* over all services, also for scale */
+#define CONFIG_MAX_ARGV 256
+#define CONFIG_MAX_ARG_LEN 4096
+#define CONFIG_MAX_ENV 256
+#define CONFIG_MAX_NAME_LEN 64             /* service names: [A-Za-z0-9_-] */
+#define CONFIG_MAX_TIMEOUT_MS (3600ULL * 1000)  /* every timeout and backoff <= 1h */
+#define CONFIG_MAX_WINDOW_MS (24ULL * 3600 * 1000)
+#define CONFIG_MAX_RESTARTS 10000
+#define CONFIG_MAX_NOFILE (1U << 20)
+#define CONFIG_MAX_CAPS 64
+#define CONFIG_MAX_PATH 4096
+#define CONFIG_MAX_ERRORS 64               /* beyond that: "... and N more" */
+#define CONFIG_MAX_FILE_SIZE (4U << 20)    /* bytes; a larger file is -EFBIG */
+
+enum restart_policy { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NEVER };
+
+struct restart_config {
+	enum restart_policy policy;      /* default always */
+	uint64_t backoff_initial_ms;     /* default 100ms; 0 allowed */
+	uint64_t backoff_max_ms;         /* default 30s; >= backoff_initial */
+	uint64_t reset_after_ms;         /* default 10s: up that long resets the backoff */
+	uint32_t max_restarts;           /* default 10; 0 = breaker disabled */
+	uint64_t window_ms;              /* default 1m */
+	uint64_t half_open_after_ms;     /* default 0 = stay failed until `start` */
+};
+
+struct stop_config {
+	int signal;                      /* default SIGTERM */
+	uint64_t timeout_ms;             /* default 10s */
+};
+
+struct service_config {
+	char *name;
+	char **argv;                     /* NULL-terminated, argc >= 1, argv[0] absolute or found in PATH at exec */
+	size_t argc;
+	uint32_t instances;              /* default 1, 1..CONFIG_MAX_INSTANCES */
+	char **env;                      /* NULL-terminated "KEY=VALUE" list, n_env entries */
+	size_t n_env;
+	char *cwd;                       /* NULL = "/" */
+	char *user;                      /* NULL = run as the daemon's user */
+	char *group;                     /* NULL = the user's primary group */
+	bool has_uid, has_gid;
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;                   /* supplementary groups of `user`, n_groups */
+	size_t n_groups;
+	bool has_umask;
+	mode_t umask;                    /* given as an octal string, "0022" */
+	struct restart_config restart;
+	struct stop_config stop;
+	uint64_t nofile;                 /* limits.nofile; 0 = inherit */
+	int *caps;                       /* capabilities to keep (CAP_* numbers), n_caps */
+	size_t n_caps;
+};
+
+struct supervisor_config {
+	char *control_socket;            /* NULL = not set in the file */
+	uint64_t shutdown_timeout_ms;    /* default 30s */
+	char *admin_group;               /* NULL = only root may change things */
+	bool has_admin_gid;
+	gid_t admin_gid;
+};
+
+struct config {
+	char *path;
+	struct supervisor_config supervisor;
+	struct service_config *services; /* n_services, in file order */
+	size_t n_services;
+	uint64_t total_instances;
+};
+
+/* A bounded list of error lines, each "FILE: KEY.PATH: message". */
+struct config_errors {
+	char *lines[CONFIG_MAX_ERRORS];
+	size_t n;
+	size_t dropped;
+};
+
+int config_load(const char *path, struct config **ret, struct config_errors *errs);
+struct config *config_free(struct config *c);
+void config_errors_done(struct config_errors *errs);
+const struct service_config *config_find_service(const struct config *c, const char *name);
+const char *restart_policy_to_string(enum restart_policy p);

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c: argument parsing and dispatch. `run` starts the daemon, `check`
+ * validates a config, every other command is a client of the control socket.
+ * See docs/cli.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "supervisor.h"
+#include "units.h"
+
+#define DEFAULT_SOCKET "/run/ringvisor/control.sock"
+#define VERSION "0.1.0"
+
+struct args {
+	const char *config;
+	const char *socket;
+	enum loop_backend backend;
+	enum spawn_method spawn;
+	enum log_format log_format;
+	enum log_level log_level;
+	bool json;
+};
+
+static void usage(FILE *f)
+{
+	fputs("Usage:\n"
+	      "  ringvisor run -c FILE [--socket PATH] [--event-backend=uring|epoll|auto]\n"
+	      "                [--spawn=auto|clone3|fork] [--log-format=text|json] [--debug]\n"
+	      "  ringvisor check -c FILE\n"
+	      "  ringvisor status [SERVICE[.INDEX]] [--json]\n"
+	      "  ringvisor start|stop|restart SERVICE[.INDEX]\n"
+	      "  ringvisor scale SERVICE N\n"
+	      "  ringvisor signal SERVICE[.INDEX] SIGNAL\n"
+	      "  ringvisor shutdown\n"
+	      "Client commands find the socket by --socket, $RINGVISOR_SOCKET, the config\n"
+	      "given with -c, then " DEFAULT_SOCKET ".\n", f);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "ringvisor: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	usage(stderr);
+	return CLI_EXIT_USAGE;
+}
+
+static int parse_options(int argc, char **argv, struct args *a)
+{
+	enum { OPT_SOCKET = 256, OPT_BACKEND, OPT_SPAWN, OPT_LOG_FORMAT, OPT_JSON, OPT_DEBUG, OPT_VERSION };
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "event-backend", required_argument, NULL, OPT_BACKEND },
+		{ "spawn", required_argument, NULL, OPT_SPAWN },
+		{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ 0 },
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			a->config = optarg;
+			break;
+		case OPT_SOCKET:
+			a->socket = optarg;
+			break;
+		case OPT_BACKEND:
+			if (loop_backend_from_string(optarg, &a->backend) < 0)
+				return usage_error("--event-backend: expected uring, epoll or auto, got \"%s\"", optarg);
+			break;
+		case OPT_SPAWN:
+			if (spawn_method_from_string(optarg, &a->spawn) < 0)
+				return usage_error("--spawn: expected auto, clone3 or fork, got \"%s\"", optarg);
+			break;
+		case OPT_LOG_FORMAT:
+			if (!strcmp(optarg, "text"))
+				a->log_format = LOG_FORMAT_TEXT;
+			else if (!strcmp(optarg, "json"))
+				a->log_format = LOG_FORMAT_JSON;
+			else
+				return usage_error("--log-format: expected text or json, got \"%s\"", optarg);
+			break;
+		case OPT_JSON:
+			a->json = true;
+			break;
+		case OPT_DEBUG:
+			a->log_level = LOG_LVL_DEBUG;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("ringvisor " VERSION "\n");
+			exit(0);
+		default:
+			return CLI_EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+static void print_errors(const struct config_errors *errs)
+{
+	for (size_t i = 0; i < errs->n; i++)
+		fprintf(stderr, "%s\n", errs->lines[i]);
+	if (errs->dropped)
+		fprintf(stderr, "... and %zu more errors\n", errs->dropped);
+}
+
+static int load(const char *path, struct config **ret)
+{
+	struct config_errors errs = { 0 };
+	int r = config_load(path, ret, &errs);
+	if (r < 0) {
+		if (errs.n == 0)
+			fprintf(stderr, "%s: %s\n", path, strerror(-r));
+		print_errors(&errs);
+	}
+	config_errors_done(&errs);
+	return r;
+}
+
+/* --socket, then $RINGVISOR_SOCKET, then the config, then the default. */
+static const char *socket_path(const struct args *a, const struct config *c)
+{
+	const char *env = getenv("RINGVISOR_SOCKET");
+	if (a->socket)
+		return a->socket;
+	if (env && *env)
+		return env;
+	if (c && c->supervisor.control_socket)
+		return c->supervisor.control_socket;
+	return DEFAULT_SOCKET;
+}
+
+static int cmd_run(const struct args *a)
+{
+	struct config *c = NULL;
+	struct supervisor *s = NULL;
+
+	if (!a->config)
+		return usage_error("%s", "run needs -c FILE");
+	if (load(a->config, &c) < 0)
+		return 1;
+	struct supervisor_options o = {
+		.config_path = a->config, .socket_path = socket_path(a, c),
+		.backend = a->backend, .spawn = a->spawn,
+	};
+	if (supervisor_new(&o, c, &s) < 0)
+		return 1;   /* supervisor_new freed the config and said why */
+	int rc = supervisor_run(s);
+	supervisor_free(s);
+	return rc;
+}
+
+static int cmd_check(const struct args *a)
+{
+	struct config *c = NULL;
+	if (!a->config)
+		return usage_error("%s", "check needs -c FILE");
+	if (load(a->config, &c) < 0)
+		return 1;
+	printf("%s: ok, %zu services, %llu instances\n", a->config, c->n_services,
+	       (unsigned long long)c->total_instances);
+	config_free(c);
+	return 0;
+}
+
+static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **argv)
+{
+	struct rv_request req = { .cmd = cmd, .index = -1 };
+	struct config *c = NULL;
+	int nargs = cmd == RV_CMD_STATUS ? -1 : cmd == RV_CMD_SHUTDOWN ? 0 :
+		    cmd == RV_CMD_SCALE || cmd == RV_CMD_SIGNAL ? 2 : 1;
+
+	if ((nargs >= 0 && argc != nargs) || (nargs < 0 && argc > 1))
+		return usage_error("wrong number of arguments for %s", rv_cmd_name(cmd));
+	if (argc >= 1 && rv_target_parse(argv[0], req.service, &req.index) < 0)
+		return usage_error("bad target \"%s\": expected SERVICE or SERVICE.INDEX", argv[0]);
+	if (cmd == RV_CMD_SCALE) {
+		char *end;
+		errno = 0;
+		unsigned long n = strtoul(argv[1], &end, 10);
+		if (req.index >= 0 || *end || !*argv[1] || errno || n > CONFIG_MAX_INSTANCES)
+			return usage_error("scale: expected SERVICE N with N in 0..10000, got \"%s\"", argv[1]);
+		req.count = (uint32_t)n;
+	}
+	if (cmd == RV_CMD_SIGNAL && parse_signal(argv[1], &req.signal) < 0)
+		return usage_error("signal: unknown signal \"%s\"", argv[1]);
+	if (!a->socket && !getenv("RINGVISOR_SOCKET") && a->config && load(a->config, &c) < 0)
+		return 1;
+	int rc = cli_request(socket_path(a, c), &req, a->json);
+	config_free(c);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { .log_level = LOG_LVL_INFO };
+
+	/* Options may come before or after the verb: getopt moves the
+	 * positional arguments (verb first) to the end. */
+	int r = parse_options(argc, argv, &a);
+	if (r != 0)
+		return r;
+	if (optind >= argc) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	const char *verb = argv[optind];
+	int rest = argc - optind - 1;
+	char **restv = argv + optind + 1;
+	log_setup(a.log_format, a.log_level);
+
+	if (!strcmp(verb, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(verb, "run") || !strcmp(verb, "check")) {
+		if (rest != 0)
+			return usage_error("unexpected argument \"%s\"", restv[0]);
+		return !strcmp(verb, "run") ? cmd_run(&a) : cmd_check(&a);
+	}
+	enum rv_cmd cmd = rv_cmd_from_name(verb);
+	if (cmd == _RV_CMD_INVALID)
+		return usage_error("unknown command \"%s\"", verb);
+	return cmd_client(&a, cmd, rest, restv);
+}

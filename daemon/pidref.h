@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pidref.h: the only way the daemon refers to a process: its pid together
+ * with a pidfd obtained atomically at clone time (or by pidfd_open while the
+ * child cannot yet have been reaped). Signals go through pidfd_send_signal,
+ * exit status through waitid(P_PIDFD), so a recycled pid can never be hit.
+ */
+#pragma once
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct pidref {
+	pid_t pid;   /* 0 = none */
+	int fd;      /* -EBADF = none */
+};
+
+#define PIDREF_NULL ((struct pidref){ .pid = 0, .fd = -EBADF })
+
+static inline bool pidref_is_set(const struct pidref *p) { return p->pid > 0 && p->fd >= 0; }
+
+void pidref_done(struct pidref *p);                         /* closes the pidfd */
+int pidref_kill(const struct pidref *p, int sig);           /* -ESRCH once reaped */
+/* Also signals the process group led by the process (pgid == pid after
+ * setsid), but only while the leader is not reaped, so the number is ours. */
+int pidref_kill_group(const struct pidref *p, int sig);
+/* Reaps without blocking: 1 and *ret filled when it exited, 0 when still
+ * running, -ECHILD when already reaped by someone else. */
+int pidref_reap(const struct pidref *p, siginfo_t *ret);

@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * service.c: the life of one instance. state_next() (state.c) decides which
+ * state follows an event; the functions here perform the entry actions:
+ * spawn, signal, arm a timer, log the event line.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "log.h"
+#include "supervisor.h"
+#include "units.h"
+
+static void on_timer(struct loop *l, void *userdata);
+static void enter(struct instance *inst, enum instance_state next, const char *why);
+
+int instance_new(struct service *svc, unsigned index, struct instance **ret)
+{
+	struct instance *inst = calloc(1, sizeof(*inst));
+	if (!inst)
+		return -ENOMEM;
+	inst->svc = svc;
+	inst->index = index;
+	inst->state = STATE_STOPPED;
+	inst->state_since_ns = now_ns();
+	inst->pid = PIDREF_NULL;
+	inst->errpipe = -EBADF;
+	loop_timer_init(&inst->timer, on_timer, inst);
+	*ret = inst;
+	return 0;
+}
+
+static struct loop *inst_loop(const struct instance *inst) { return inst->svc->sup->loop; }
+
+static void close_errpipe(struct instance *inst)
+{
+	loop_remove(inst_loop(inst), inst->err_source);
+	inst->err_source = LOOP_ID_NONE;
+	inst->errpipe = safe_close(inst->errpipe);
+}
+
+/* Forget the main process (already reaped, or about to be abandoned). */
+static void drop_process(struct instance *inst)
+{
+	if (!pidref_is_set(&inst->pid))
+		return;
+	loop_remove(inst_loop(inst), inst->pid_source);
+	inst->pid_source = LOOP_ID_NONE;
+	pidref_done(&inst->pid);
+	inst->svc->sup->live_processes--;
+}
+
+void instance_free(struct instance *inst)
+{
+	if (!inst)
+		return;
+	loop_timer_stop(inst_loop(inst), &inst->timer);
+	close_errpipe(inst);
+	if (pidref_is_set(&inst->pid)) {
+		/* Only at daemon teardown after the shutdown deadline: do not
+		 * leave it running unsupervised. */
+		(void)pidref_kill_group(&inst->pid, SIGKILL);
+		drop_process(inst);
+	}
+	breaker_done(&inst->breaker);
+	free(inst);
+}
+
+
+#define LOG_INST(inst, event, ...) log_event(event, (inst)->svc->cfg->name, (int)(inst)->index, __VA_ARGS__)
+
+static void on_pidfd(struct loop *l, int fd, uint32_t revents, void *userdata)
+{
+	(void)l, (void)fd, (void)revents;
+	instance_handle_exit(userdata);
+}
+
+static void on_errpipe(struct loop *l, int fd, uint32_t revents, void *userdata)
+{
+	struct instance *inst = userdata;
+	struct spawn_error e;
+	(void)l, (void)revents;
+
+	int r = spawn_read_error(fd, &e);
+	if (r == -EAGAIN)
+		return;
+	close_errpipe(inst);
+	if (r == 1) {
+		/* The child failed before exec; its exit follows on the pidfd. */
+		inst->exec_error = e;
+		return;
+	}
+	instance_event(inst, EV_EXEC_OK, "exec");
+}
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/*
+ * The child's environment is built, not inherited: the service's `env`, a
+ * default PATH unless it sets one, and RINGVISOR_SERVICE / RINGVISOR_INDEX.
+ * envp must hold n_env + 4 entries.
+ */
+static void build_env(const struct instance *inst, char **envp, char *svc_var, size_t svc_len,
+		      char *idx_var, size_t idx_len)
+{
+	const struct service_config *c = inst->svc->cfg;
+	bool has_path = false;
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_env; i++) {
+		has_path |= !strncmp(c->env[i], "PATH=", 5);
+		envp[n++] = c->env[i];
+	}
+	if (!has_path)
+		envp[n++] = (char *)DEFAULT_PATH;
+	snprintf(svc_var, svc_len, "RINGVISOR_SERVICE=%s", c->name);
+	snprintf(idx_var, idx_len, "RINGVISOR_INDEX=%u", inst->index);
+	envp[n++] = svc_var;
+	envp[n++] = idx_var;
+	envp[n] = NULL;
+}
+
+static int do_spawn(struct instance *inst)
+{
+	const struct service_config *c = inst->svc->cfg;
+	struct supervisor *sup = inst->svc->sup;
+	char svc_var[32 + CONFIG_MAX_NAME_LEN], idx_var[40];
+	char *envp[CONFIG_MAX_ENV + 4];
+
+	build_env(inst, envp, svc_var, sizeof(svc_var), idx_var, sizeof(idx_var));
+	struct spawn_params p = {
+		.argv = c->argv, .envp = envp, .cwd = c->cwd,
+		.umask = c->has_umask ? (int)c->umask : -1, .nofile = c->nofile,
+		.has_uid = c->has_uid, .has_gid = c->has_gid, .uid = c->uid, .gid = c->gid,
+		.groups = c->groups, .n_groups = c->n_groups,
+		.keep_caps = c->caps, .n_keep_caps = c->n_caps,
+		.stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .cgroup_fd = -1,
+	};
+	int errpipe, r;
+
+	r = spawn_process(sup->spawn_method, &p, &inst->pid, &errpipe);
+	if (r < 0)
+		return r;
+	sup->live_processes++;
+	inst->errpipe = errpipe;
+	inst->exec_error = (struct spawn_error){ 0 };
+	inst->started_ns = now_ns();
+	inst->kill_sent = false;
+	r = loop_add(sup->loop, inst->pid.fd, POLLIN, on_pidfd, inst, &inst->pid_source);
+	if (r >= 0)
+		r = loop_add(sup->loop, errpipe, POLLIN, on_errpipe, inst, &inst->err_source);
+	if (r < 0) {
+		/* Without a watch we could never reap it: kill and reap now. */
+		siginfo_t si;
+		(void)pidref_kill_group(&inst->pid, SIGKILL);
+		(void)waitid((idtype_t)P_PIDFD, (id_t)inst->pid.fd, &si, WEXITED);
+		close_errpipe(inst);
+		drop_process(inst);
+		return r;
+	}
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", (int)inst->pid.pid);
+	LOG_INST(inst, "start", "pid", pid, NULL);
+	return 0;
+}
+
+static void record_exit(struct instance *inst, const siginfo_t *si, bool reaped)
+{
+	struct exit_info *x = &inst->last_exit;
+	*x = (struct exit_info){ .valid = true, .at_ns = now_ns() };
+	if (!reaped) {
+		snprintf(x->cause, sizeof(x->cause), "lost");
+	} else if (si->si_code == CLD_EXITED) {
+		x->has_code = true;
+		x->code = si->si_status;
+	} else {
+		x->signal = si->si_status;
+	}
+	if (inst->exec_error.step != SPAWN_STEP_NONE)
+		snprintf(x->cause, sizeof(x->cause), "%s: %s",
+			 spawn_step_name((enum spawn_step)inst->exec_error.step),
+			 strerror(inst->exec_error.err));
+	else if (inst->state == STATE_STOPPING)
+		snprintf(x->cause, sizeof(x->cause), "stopped");
+	else if (reaped)
+		snprintf(x->cause, sizeof(x->cause), x->has_code ? "exited" : "killed");
+}
+
+static void log_exit(const struct instance *inst)
+{
+	const struct exit_info *x = &inst->last_exit;
+	char v[16];
+	if (x->has_code) {
+		snprintf(v, sizeof(v), "%d", x->code);
+		LOG_INST(inst, "exit", "code", v, "cause", x->cause, NULL);
+	} else {
+		LOG_INST(inst, "exit", "signal", signal_name(x->signal), "cause", x->cause, NULL);
+	}
+}
+
+static enum exit_verdict decide(struct instance *inst)
+{
+	const struct restart_config *rc = &inst->svc->cfg->restart;
+	const struct exit_info *x = &inst->last_exit;
+	uint64_t now = now_ns();
+	bool clean = x->has_code && x->code == 0 && inst->exec_error.step == SPAWN_STEP_NONE;
+
+	/* Up for reset_after: the next crash starts the backoff afresh. */
+	if (inst->started_ns && now - inst->started_ns >= rc->reset_after_ms * NSEC_PER_MSEC)
+		inst->backoff_n = 0;
+	enum exit_verdict v = exit_verdict(rc->policy, clean, false);
+	if (v != VERDICT_RESTART)
+		return v;
+	int r = breaker_record(&inst->breaker, rc->max_restarts, rc->window_ms, now / NSEC_PER_MSEC);
+	return exit_verdict(rc->policy, clean, r > 0);
+}
+
+void instance_handle_exit(struct instance *inst)
+{
+	siginfo_t si = { 0 };
+
+	if (!pidref_is_set(&inst->pid))
+		return;
+	/* Whatever is left of its process group dies with it, while the
+	 * unreaped leader still pins the group id to this instance. */
+	(void)pidref_kill_group(&inst->pid, SIGKILL);
+	int r = pidref_reap(&inst->pid, &si);
+	if (r == 0)
+		return;   /* not exited: a spurious wakeup */
+	if (inst->errpipe >= 0) {
+		struct spawn_error e;
+		if (spawn_read_error(inst->errpipe, &e) == 1)
+			inst->exec_error = e;
+		close_errpipe(inst);
+	}
+	drop_process(inst);
+	record_exit(inst, &si, r > 0);
+	log_exit(inst);
+
+	struct supervisor *sup = inst->svc->sup;
+	enum instance_state next;
+	if (inst->state == STATE_STOPPING || sup->shutting_down)
+		next = inst->restart_pending && !sup->shutting_down ? STATE_STARTING : STATE_STOPPED;
+	else
+		next = state_next(inst->state, EV_EXIT, decide(inst), false);
+	enter(inst, next, "exit");
+}
+
+static void start_or_backoff(struct instance *inst)
+{
+	int r = do_spawn(inst);
+	if (r >= 0)
+		return;
+	/* A failed clone/pipe counts as a failed start, like an exec error. */
+	log_warn_errno(r, "%s.%u: failed to spawn", inst->svc->cfg->name, inst->index);
+	inst->last_exit = (struct exit_info){ .valid = true, .at_ns = now_ns() };
+	snprintf(inst->last_exit.cause, sizeof(inst->last_exit.cause), "spawn: %s", strerror(-r));
+	inst->started_ns = 0;
+	enter(inst, state_next(STATE_RUNNING, EV_EXIT, decide(inst), false), "spawn-failed");
+}
+
+static void arm_backoff(struct instance *inst)
+{
+	const struct restart_config *rc = &inst->svc->cfg->restart;
+	uint64_t ms = backoff_delay_ms(rc->backoff_initial_ms, rc->backoff_max_ms,
+				       inst->backoff_n++, supervisor_random(inst->svc->sup));
+	char d[32];
+	LOG_INST(inst, "restart", "delay", format_duration_ms(ms, d, sizeof(d)), NULL);
+	(void)loop_timer_start(inst_loop(inst), &inst->timer, now_ns() + ms * NSEC_PER_MSEC);
+}
+
+static void begin_stop(struct instance *inst)
+{
+	const struct stop_config *sc = &inst->svc->cfg->stop;
+	int sig = inst->kill_sent ? SIGKILL : sc->signal;
+
+	(void)pidref_kill_group(&inst->pid, sig);
+	if (inst->kill_sent)
+		return;
+	LOG_INST(inst, "stop", "signal", signal_name(sig), NULL);
+	(void)loop_timer_start(inst_loop(inst), &inst->timer,
+			       now_ns() + sc->timeout_ms * NSEC_PER_MSEC);
+}
+
+static void enter(struct instance *inst, enum instance_state next, const char *why)
+{
+	struct supervisor *sup = inst->svc->sup;
+	enum instance_state prev = inst->state;
+
+	if (next == STATE_STARTING && sup->shutting_down)
+		next = STATE_STOPPED;
+	loop_timer_stop(sup->loop, &inst->timer);
+	inst->state = next;
+	inst->state_since_ns = now_ns();
+	log_debug("%s.%u: %s -> %s (%s)", inst->svc->cfg->name, inst->index,
+		  state_to_string(prev), state_to_string(next), why);
+
+	switch (next) {
+	case STATE_STARTING:
+		inst->restart_pending = false;
+		start_or_backoff(inst);
+		break;
+	case STATE_STOPPING:
+		if (prev == STATE_STOPPING)   /* the grace time ran out */
+			inst->kill_sent = true;
+		begin_stop(inst);
+		break;
+	case STATE_BACKOFF:
+		arm_backoff(inst);
+		break;
+	case STATE_FAILED: {
+		uint64_t half = inst->svc->cfg->restart.half_open_after_ms;
+		LOG_INST(inst, "breaker-open", "restarts", "exceeded", NULL);
+		if (half > 0)
+			(void)loop_timer_start(sup->loop, &inst->timer, now_ns() + half * NSEC_PER_MSEC);
+		break;
+	}
+	case STATE_STOPPED:
+		inst->restart_pending = false;
+		if (prev != STATE_STOPPED)
+			LOG_INST(inst, "stopped", "reason", why, NULL);
+		break;
+	default:
+		break;
+	}
+	if (!state_has_process(next))
+		supervisor_instance_settled(inst);   /* may free inst */
+}
+
+void instance_event(struct instance *inst, enum instance_event e, const char *why)
+{
+	/* Operator wishes that arrive during a stop change what follows it. */
+	if (inst->state == STATE_STOPPING && (e == EV_START || e == EV_RESTART)) {
+		inst->restart_pending = true;
+		return;
+	}
+	if (inst->state == STATE_STOPPING && e == EV_STOP) {
+		inst->restart_pending = false;
+		return;
+	}
+	if (e == EV_START && (inst->state == STATE_FAILED || inst->state == STATE_EXITED)) {
+		breaker_reset(&inst->breaker);
+		inst->backoff_n = 0;
+	}
+	enum instance_state next = state_next(inst->state, e, VERDICT_STAY, inst->restart_pending);
+	if (next == _STATE_INVALID)
+		return;
+	if (e == EV_RESTART && next == STATE_STOPPING)
+		inst->restart_pending = true;
+	enter(inst, next, why);
+}
+
+static void on_timer(struct loop *l, void *userdata)
+{
+	struct instance *inst = userdata;
+	(void)l;
+	if (inst->state == STATE_BACKOFF || inst->state == STATE_FAILED)
+		inst->restarts++;
+	instance_event(inst, EV_TIMER, "timer");
+}
+
+int instance_signal(struct instance *inst, int sig)
+{
+	return pidref_kill(&inst->pid, sig);
+}

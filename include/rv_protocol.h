@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rv_protocol.h: the control protocol, shared by the daemon and the CLI.
+ * See docs/protocol.md. One JSON object per line each way:
+ *
+ *   request: {"cmd": "status"|"start"|"stop"|"restart"|"scale"|"signal"|"shutdown",
+ *             "target": "web" | "web.1",   (service commands)
+ *             "count": 3,                   (scale)
+ *             "signal": "SIGHUP"}           (signal)
+ *   reply:   {"ok": true, ...} or {"ok": false, "error": "text"}
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RV_PROTO_MAX_REQUEST 4096   /* bytes in one request line, newline included */
+#define RV_PROTO_MAX_NAME 64
+
+enum rv_cmd {
+	RV_CMD_STATUS,
+	RV_CMD_START,
+	RV_CMD_STOP,
+	RV_CMD_RESTART,
+	RV_CMD_SCALE,
+	RV_CMD_SIGNAL,
+	RV_CMD_SHUTDOWN,
+	_RV_CMD_MAX,
+	_RV_CMD_INVALID = -1,
+};
+
+struct rv_request {
+	enum rv_cmd cmd;
+	char service[RV_PROTO_MAX_NAME + 1];   /* "" = all (status only) */
+	int index;                             /* -1 = every instance */
+	uint32_t count;                        /* scale */
+	int signal;                            /* signal */
+};
+
+/* Parses one request line (without its newline). On error returns -EINVAL
+ * (malformed JSON or field), -E2BIG (too long) or -EOPNOTSUPP (unknown
+ * command) and writes a one-line explanation into err. */
+int rv_request_parse(const char *line, size_t len, struct rv_request *ret, char *err, size_t errlen);
+/* "web" -> {"web", -1}; "web.2" -> {"web", 2}; -EINVAL when malformed. */
+int rv_target_parse(const char *s, char service[RV_PROTO_MAX_NAME + 1], int *index);
+/* Writes the request as one JSON line (with newline) into buf; returns its
+ * length or -ENOBUFS. */
+int rv_request_format(const struct rv_request *r, char *buf, size_t len);
+
+const char *rv_cmd_name(enum rv_cmd c);
+enum rv_cmd rv_cmd_from_name(const char *s);
+/* Commands that change something need root or the admin group. */
+bool rv_cmd_is_mutating(enum rv_cmd c);

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# run.sh: runs every integration/t_*.sh on each event backend (both, unless
+# RV_BACKENDS says otherwise) and prints "integration: N passed, N failed,
+# N skipped". A test exits 0 (pass), 77 (skip, it says why) or else (fail).
+set -u
+cd "$(dirname "$0")"
+: "${RINGVISOR:?}"
+out=$(dirname "$RINGVISOR")/tools
+mkdir -p "$out"
+cc -std=gnu17 -O2 -Wall -Wextra -Werror tools/seccomp-deny.c -o "$out/seccomp-deny" || exit 1
+export SECCOMP_DENY=$out/seccomp-deny RINGVISOR
+pass=0 fail=0 skipped=0 failed_names=()
+for backend in ${RV_BACKENDS:-uring epoll}; do
+	for t in ${RV_TESTS:-t_*.sh}; do
+		start=$(date +%s%N)
+		RV_BACKEND=$backend timeout 300 bash "$t" >"/tmp/rv-it-$backend-$t.log" 2>&1
+		rc=$?
+		ms=$(( ($(date +%s%N) - start) / 1000000 ))
+		secs=$((ms / 1000)).$(( (ms % 1000) / 100 ))
+		case $rc in
+		0) pass=$((pass+1)); echo "PASS  [$backend] $t (${secs}s)";;
+		77) skipped=$((skipped+1)); echo "SKIP  [$backend] $t: $(grep -m1 SKIP "/tmp/rv-it-$backend-$t.log")";;
+		*) fail=$((fail+1)); failed_names+=("$backend/$t"); echo "FAIL  [$backend] $t (rc=$rc)"; sed 's/^/    /' "/tmp/rv-it-$backend-$t.log" | tail -n 40;;
+		esac
+		rm -f "/tmp/rv-it-$backend-$t.log"
+	done
+done
+echo "integration: $pass passed, $fail failed, $skipped skipped"
+[ $fail -eq 0 ]

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# deps.sh [--check]: installs the Debian packages ringvisor needs to build,
+# test and run its demo. With --check it only says what is missing (exit 1).
+# `apt-get update` runs first, because a fresh machine has no package lists.
+set -euo pipefail
+pkgs=(gcc make pkg-config liburing-dev libcap-dev libbpf-dev libelf-dev zlib1g-dev
+      libcmocka-dev libcyaml-dev libyaml-dev libjson-c-dev
+      python3 jq procps util-linux)
+# Later issues add: clang llvm bpftool (BPF probe), qemu-system-x86
+# busybox-static cpio (VM tests), tmux (`ringvisor top` test).
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${1:-}" = --check ]; then
+	[ ${#missing[@]} -eq 0 ] && exit 0
+	echo "missing: ${missing[*]}"; exit 1
+fi
+[ ${#missing[@]} -eq 0 ] && { echo "deps: all installed"; exit 0; }
+[ "$(id -u)" = 0 ] || { echo "deps: need root to install: ${missing[*]}" >&2; exit 1; }
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
