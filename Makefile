@@ -70,7 +70,7 @@ $(BUILD)/tests/obj/%.o: tests/%.c | $(DEPS_STAMP)
 	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes $(shell pkg-config --cflags $(PKGS) cmocka) -c $< -o $@
 
 .SECONDEXPANSION:
-$(BUILD)/tests/test_%: $(BUILD)/tests/obj/test_%.o $$(patsubst %,$(BUILD)/obj/%.o,$$(TEST_MODULES_$$*))
+$(BUILD)/tests/test_%: $(BUILD)/tests/obj/test_%.o $$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$(TEST_MODULES_$$*)))
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(PKGS) cmocka)
 
 unit: $(TEST_BINS)

@@ -9,7 +9,7 @@ uint64_t backoff_delay_ms(uint64_t initial_ms, uint64_t max_ms, unsigned n, uint
 {
 	uint64_t d = initial_ms;
 
-	for (unsigned i = 0; i < n && d < max_ms; i++)
+	for (unsigned i = 0; i < n && d > 0 && d < max_ms; i++)
 		d = d > max_ms / 2 ? max_ms : d * 2;
 	d = MIN(d, max_ms);
 	if (d < 2)
@@ -22,6 +22,8 @@ int breaker_record(struct breaker *b, uint32_t max_restarts, uint64_t window_ms,
 {
 	if (max_restarts == 0)
 		return 0;
+	if (max_restarts > BREAKER_MAX_RESTARTS)
+		return -ERANGE;
 	if (b->cap != max_restarts + 1) {
 		uint64_t *t = calloc(max_restarts + 1, sizeof(*t));
 		if (!t)

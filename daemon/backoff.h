@@ -22,13 +22,15 @@ uint64_t backoff_delay_ms(uint64_t initial_ms, uint64_t max_ms, unsigned n, uint
  * nothing). It opens when more than max_restarts restarts fall inside the
  * window. max_restarts == 0 disables it.
  */
+#define BREAKER_MAX_RESTARTS 10000   /* = CONFIG_MAX_RESTARTS */
+
 struct breaker {
 	uint64_t *times;
 	uint32_t cap, n, head;
 };
 
 /* Records a restart at `now_ms`; returns 1 if the breaker is now open, 0 if
- * not, -ENOMEM. */
+ * not, -ENOMEM, or -ERANGE above BREAKER_MAX_RESTARTS. */
 int breaker_record(struct breaker *b, uint32_t max_restarts, uint64_t window_ms, uint64_t now_ms);
 void breaker_reset(struct breaker *b);   /* forget the history, keep the ring */
 void breaker_done(struct breaker *b);

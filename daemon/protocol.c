@@ -73,6 +73,12 @@ int rv_target_parse(const char *s, char service[RV_PROTO_MAX_NAME + 1], int *ind
 	return 0;
 }
 
+/* json-c keeps "\u0000" inside strings; as C strings they would be cut. */
+static bool has_nul(json_object *v)
+{
+	return strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v);
+}
+
 #define FAIL(code, ...)                                                        \
 	do {                                                                   \
 		snprintf(err, errlen, __VA_ARGS__);                            \
@@ -92,19 +98,24 @@ int rv_request_parse(const char *line, size_t len, struct rv_request *ret, char 
 	tok = json_tokener_new_ex(8);   /* depth: a request is flat */
 	if (!tok)
 		FAIL(-ENOMEM, "out of memory");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);   /* JSON, not JavaScript */
 	o = json_tokener_parse_ex(tok, line, (int)len);
-	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
-	    (size_t)json_tokener_get_parse_end(tok) != len)
-		FAIL(-EINVAL, "malformed JSON: %s",
-		     o ? "trailing data" : json_tokener_error_desc(json_tokener_get_error(tok)));
-	if (!json_object_is_type(o, json_type_object))
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	if (jerr == json_tokener_continue)
+		FAIL(-EINVAL, "malformed JSON: incomplete object");
+	if (jerr != json_tokener_success)
+		FAIL(-EINVAL, "malformed JSON: %s", json_tokener_error_desc(jerr));
+	if ((size_t)json_tokener_get_parse_end(tok) != len)
+		FAIL(-EINVAL, "malformed JSON: trailing data");
+	if (!o || !json_object_is_type(o, json_type_object))
 		FAIL(-EINVAL, "request is not a JSON object");
 
 	json_object_object_foreach(o, key, val) {
-		(void)val;
 		if (strcmp(key, "cmd") && strcmp(key, "target") && strcmp(key, "count") &&
 		    strcmp(key, "signal"))
 			FAIL(-EINVAL, "unknown field \"%.64s\"", key);
+		if (json_object_is_type(val, json_type_string) && has_nul(val))
+			FAIL(-EINVAL, "\"%s\" contains a NUL character", key);
 	}
 	if (!json_object_object_get_ex(o, "cmd", &v) || !json_object_is_type(v, json_type_string))
 		FAIL(-EINVAL, "\"cmd\" (a string) is required");
@@ -160,8 +171,16 @@ int rv_request_format(const struct rv_request *r, char *buf, size_t len)
 	}
 	if (r->cmd == RV_CMD_SCALE)
 		json_object_object_add(o, "count", json_object_new_int64(r->count));
-	if (r->cmd == RV_CMD_SIGNAL)
-		json_object_object_add(o, "signal", json_object_new_string(signal_name(r->signal)));
+	if (r->cmd == RV_CMD_SIGNAL) {
+		/* Real-time signals have no name: send the number. */
+		char num[16];
+		const char *name = signal_name(r->signal);
+		if (!strcmp(name, "SIG?")) {
+			snprintf(num, sizeof(num), "%d", r->signal);
+			name = num;
+		}
+		json_object_object_add(o, "signal", json_object_new_string(name));
+	}
 	int n = snprintf(buf, len, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return n < 0 || (size_t)n >= len ? -ENOBUFS : n;

@@ -266,7 +266,10 @@ static void arm_backoff(struct instance *inst)
 {
 	const struct restart_config *rc = &inst->svc->cfg->restart;
 	uint64_t ms = backoff_delay_ms(rc->backoff_initial_ms, rc->backoff_max_ms,
-				       inst->backoff_n++, supervisor_random(inst->svc->sup));
+				       inst->backoff_n, supervisor_random(inst->svc->sup));
+	/* 2^64 is past any backoff_max: stop counting there. */
+	if (inst->backoff_n < 64)
+		inst->backoff_n++;
 	char d[32];
 	LOG_INST(inst, "restart", "delay", format_duration_ms(ms, d, sizeof(d)), NULL);
 	(void)loop_timer_start(inst_loop(inst), &inst->timer, now_ns() + ms * NSEC_PER_MSEC);
@@ -278,8 +281,10 @@ static void begin_stop(struct instance *inst)
 	int sig = inst->kill_sent ? SIGKILL : sc->signal;
 
 	(void)pidref_kill_group(&inst->pid, sig);
-	if (inst->kill_sent)
+	if (inst->kill_sent) {
+		LOG_INST(inst, "kill", "signal", "SIGKILL", "reason", "stop timeout", NULL);
 		return;
+	}
 	LOG_INST(inst, "stop", "signal", signal_name(sig), NULL);
 	(void)loop_timer_start(inst_loop(inst), &inst->timer,
 			       now_ns() + sc->timeout_ms * NSEC_PER_MSEC);
