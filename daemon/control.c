@@ -149,41 +149,50 @@ static void client_handle_line(struct client *cl, const char *line, size_t len)
 		supervisor_shutdown(ctl->sup, "control");
 }
 
+/*
+ * Reads and answers requests until the socket is drained or a reply is still
+ * queued. The io_uring backend's poll is edge-triggered, so returning with
+ * data left in the socket would strand it: we only ever stop on EAGAIN, or
+ * with a reply pending, in which case POLLOUT brings us back here.
+ */
+static void client_read(struct client *cl)
+{
+	while (!cl->closing && cl->out_len == 0) {
+		ssize_t n = recv(cl->fd, cl->in + cl->in_len, sizeof(cl->in) - cl->in_len, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			client_free(cl);
+			return;
+		}
+		cl->in_len += (size_t)n;
+		client_touch(cl);
+		size_t start = 0;
+		for (char *nl; (nl = memchr(cl->in + start, '\n', cl->in_len - start));) {
+			client_handle_line(cl, cl->in + start, (size_t)(nl - (cl->in + start)));
+			start = (size_t)(nl - cl->in) + 1;
+		}
+		memmove(cl->in, cl->in + start, cl->in_len - start);
+		cl->in_len -= start;
+		if (cl->in_len == sizeof(cl->in)) {
+			client_reply_error(cl, "request too large");
+			cl->closing = true;
+		}
+		if (cl->out_len > 0 && !client_flush(cl))
+			return;
+	}
+}
+
 static void on_client(struct loop *l, int fd, uint32_t revents, void *userdata)
 {
 	struct client *cl = userdata;
-	(void)l;
+	(void)l, (void)fd;
 
 	if ((revents & POLLOUT) && !client_flush(cl))
 		return;
-	if (!(revents & (POLLIN | POLLHUP | POLLERR)) || cl->closing)
-		return;
-	/* While a reply is still queued, let the socket buffer hold further
-	 * requests: this bounds the work one client can make us do. */
-	if (cl->out_len > 0)
-		return;
-	ssize_t n = recv(fd, cl->in + cl->in_len, sizeof(cl->in) - cl->in_len, MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		client_free(cl);
-		return;
-	}
-	cl->in_len += (size_t)n;
-	client_touch(cl);
-	size_t start = 0;
-	for (char *nl; (nl = memchr(cl->in + start, '\n', cl->in_len - start));) {
-		client_handle_line(cl, cl->in + start, (size_t)(nl - (cl->in + start)));
-		start = (size_t)(nl - cl->in) + 1;
-	}
-	memmove(cl->in, cl->in + start, cl->in_len - start);
-	cl->in_len -= start;
-	if (cl->in_len == sizeof(cl->in)) {
-		client_reply_error(cl, "request too large");
-		cl->closing = true;
-	}
-	if (cl->out_len > 0)
-		(void)client_flush(cl);
+	client_read(cl);
 }
 
 static void on_client_idle(struct loop *l, void *userdata)
