@@ -74,6 +74,21 @@ static json_object *status_supervisor(struct supervisor *s)
 	json_object_object_add(o, "control_clients", json_object_new_int64((int64_t)control_n_clients(s->control)));
 	json_object_object_add(o, "shutting_down", json_object_new_boolean(s->shutting_down));
 	json_object_object_add(o, "config", json_object_new_string(s->config->path ? s->config->path : ""));
+	json_object *cg = json_object_new_object();
+	json_object_object_add(cg, "enabled", json_object_new_boolean(s->cg.fd >= 0));
+	if (s->cg.fd >= 0) {
+		char ctrl[64] = "";
+		for (unsigned bit = 1; bit <= CGROUP_CTRL_IO; bit <<= 1)
+			if (s->cg.controllers & bit)
+				snprintf(ctrl + strlen(ctrl), sizeof(ctrl) - strlen(ctrl), "%s%s",
+					 ctrl[0] ? " " : "", cgroup_controller_name(bit));
+		json_object_object_add(cg, "root", json_object_new_string(s->cg.path));
+		json_object_object_add(cg, "controllers", json_object_new_string(ctrl));
+		json_object_object_add(cg, "kill", json_object_new_string(s->cg.has_kill ? "cgroup.kill" : "freeze+kill"));
+	} else {
+		json_object_object_add(cg, "reason", json_object_new_string(s->cg_reason));
+	}
+	json_object_object_add(o, "cgroups", cg);
 	return o;
 }
 
@@ -103,6 +118,7 @@ static json_object *status_instance(const struct instance *inst)
 	} else {
 		json_object_object_add(o, "last_exit", NULL);
 	}
+	json_object_object_add(o, "cgroup", instance_cgroup_status(inst));
 	if (inst->state == STATE_BACKOFF && loop_timer_armed(&inst->timer))
 		json_object_object_add(o, "restart_in_ms", json_object_new_int64(
 			inst->timer.due_ns > now ? (int64_t)((inst->timer.due_ns - now) / NSEC_PER_MSEC) : 0));
@@ -120,6 +136,7 @@ static json_object *status_service(const struct service *svc, int index)
 		if (inst && (index < 0 || (unsigned)index == inst->index))
 			json_object_array_add(a, status_instance(inst));
 	}
+	json_object_object_add(o, "limits", service_limits_status(svc));
 	json_object_object_add(o, "instances", a);
 	return o;
 }
@@ -153,6 +170,15 @@ static json_object *cmd_each(struct supervisor *s, const struct rv_request *req,
 				sent++;
 			continue;
 		}
+		if (req->cmd == RV_CMD_FREEZE || req->cmd == RV_CMD_THAW) {
+			bool freeze = req->cmd == RV_CMD_FREEZE;
+			if (!state_has_process(inst->state) || inst->state == STATE_STOPPING ||
+			    instance_cgroup_freeze(inst, freeze) < 0)
+				failed++;
+			else
+				sent++;
+			continue;
+		}
 		instance_event(inst, ev, "operator");
 		sent++;   /* inst may be freed from here on */
 	}
@@ -160,7 +186,7 @@ static json_object *cmd_each(struct supervisor *s, const struct rv_request *req,
 		return reply_error("no such instance: %s", req->service);
 	json_object *o = reply_ok();
 	json_object_object_add(o, "instances", json_object_new_int(sent));
-	if (req->cmd == RV_CMD_SIGNAL)
+	if (req->cmd == RV_CMD_SIGNAL || req->cmd == RV_CMD_FREEZE || req->cmd == RV_CMD_THAW)
 		json_object_object_add(o, "not_running", json_object_new_int(failed));
 	return o;
 }
@@ -192,5 +218,7 @@ json_object *command_run(struct supervisor *s, const struct rv_request *req)
 			return reply_error("scale: %s", strerror(-r));
 		return reply_ok();
 	}
+	if ((req->cmd == RV_CMD_FREEZE || req->cmd == RV_CMD_THAW) && s->cg.fd < 0)
+		return reply_error("%s needs cgroups, and this daemon runs without them", rv_cmd_name(req->cmd));
 	return cmd_each(s, req, svc);
 }

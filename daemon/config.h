@@ -35,6 +35,38 @@
 
 enum restart_policy { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NEVER };
 
+/* on_violation: what happens when a cgroup limit is hit. */
+enum oom_action { OOM_ACTION_RESTART, OOM_ACTION_STOP, OOM_ACTION_IGNORE };
+enum pids_action { PIDS_ACTION_LOG, PIDS_ACTION_RESTART, PIDS_ACTION_STOP, PIDS_ACTION_FREEZE };
+enum memhigh_action { MEMHIGH_ACTION_LOG, MEMHIGH_ACTION_FREEZE, MEMHIGH_ACTION_RESTART };
+
+#define CONFIG_MAX_IO_RULES 16
+#define CONFIG_MAX_PIDS 4194304            /* pids_max, the kernel's PID_MAX_LIMIT */
+#define CONFIG_MAX_CPU_PERIOD_US 1000000   /* cpu.max period: 1ms..1s */
+#define CONFIG_MIN_CPU_PERIOD_US 1000
+
+/* limits: cgroup v2 files written on the instance's cgroup before the child
+ * is cloned into it. 0 means "not set" (the file is left alone). */
+struct limits_config {
+	uint64_t memory_max;             /* bytes */
+	uint64_t memory_high;
+	uint64_t memory_swap_max;
+	bool has_memory_swap_max;        /* 0 is a meaningful swap limit */
+	uint64_t pids_max;
+	uint64_t cpu_quota_us;           /* cpu_max "50%" or "20ms/100ms" */
+	uint64_t cpu_period_us;          /* default 100000 */
+	uint32_t cpu_weight;             /* 1..10000 */
+	char **io_max;                   /* "MAJ:MIN rbps=N wbps=N riops=N wiops=N", n_io_max */
+	size_t n_io_max;
+	bool memory_oom_group;           /* default true */
+};
+
+struct violation_config {
+	enum oom_action oom;             /* default restart */
+	enum pids_action pids;           /* default log */
+	enum memhigh_action memory_high; /* default log */
+};
+
 struct restart_config {
 	enum restart_policy policy;      /* default always */
 	uint64_t backoff_initial_ms;     /* default 100ms; 0 allowed */
@@ -72,12 +104,16 @@ struct service_config {
 	uint64_t nofile;                 /* limits.nofile; 0 = inherit */
 	int *caps;                       /* capabilities to keep (CAP_* numbers), n_caps */
 	size_t n_caps;
+	struct limits_config limits;
+	struct violation_config on_violation;
 };
 
 struct supervisor_config {
 	char *control_socket;            /* NULL = not set in the file */
 	uint64_t shutdown_timeout_ms;    /* default 30s */
 	char *admin_group;               /* NULL = only root may change things */
+	char *cgroup_root;               /* NULL = "auto"; "none" = no cgroups; else a path */
+	bool strict_limits;              /* an unenforceable limit is a start error */
 	bool has_admin_gid;
 	gid_t admin_gid;
 };

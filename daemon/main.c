@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/reboot.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
@@ -22,6 +24,7 @@
 struct args {
 	const char *config;
 	const char *socket;
+	const char *cgroup_root;
 	enum loop_backend backend;
 	enum spawn_method spawn;
 	enum log_format log_format;
@@ -33,12 +36,14 @@ static void usage(FILE *f)
 {
 	fputs("Usage:\n"
 	      "  ringvisor run -c FILE [--socket PATH] [--event-backend=uring|epoll|auto]\n"
+	      "                [--cgroup-root=auto|none|PATH]\n"
 	      "                [--spawn=auto|clone3|fork] [--log-format=text|json] [--debug]\n"
 	      "  ringvisor check -c FILE\n"
 	      "  ringvisor status [SERVICE[.INDEX]] [--json]\n"
 	      "  ringvisor start|stop|restart SERVICE[.INDEX]\n"
 	      "  ringvisor scale SERVICE N\n"
 	      "  ringvisor signal SERVICE[.INDEX] SIGNAL\n"
+	      "  ringvisor freeze|thaw SERVICE[.INDEX]\n"
 	      "  ringvisor shutdown\n"
 	      "Client commands find the socket by --socket, $RINGVISOR_SOCKET, the config\n"
 	      "given with -c, then " DEFAULT_SOCKET ".\n", f);
@@ -55,10 +60,11 @@ static int usage_error(const char *fmt, const char *arg)
 
 static int parse_options(int argc, char **argv, struct args *a)
 {
-	enum { OPT_SOCKET = 256, OPT_BACKEND, OPT_SPAWN, OPT_LOG_FORMAT, OPT_JSON, OPT_DEBUG, OPT_VERSION };
+	enum { OPT_CGROUP_ROOT = 300, OPT_SOCKET = 256, OPT_BACKEND, OPT_SPAWN, OPT_LOG_FORMAT, OPT_JSON, OPT_DEBUG, OPT_VERSION };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
 		{ "event-backend", required_argument, NULL, OPT_BACKEND },
 		{ "spawn", required_argument, NULL, OPT_SPAWN },
 		{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
@@ -76,6 +82,9 @@ static int parse_options(int argc, char **argv, struct args *a)
 			break;
 		case OPT_SOCKET:
 			a->socket = optarg;
+			break;
+		case OPT_CGROUP_ROOT:
+			a->cgroup_root = optarg;
 			break;
 		case OPT_BACKEND:
 			if (loop_backend_from_string(optarg, &a->backend) < 0)
@@ -156,13 +165,19 @@ static int cmd_run(const struct args *a)
 	if (load(a->config, &c) < 0)
 		return 1;
 	struct supervisor_options o = {
-		.config_path = a->config, .socket_path = socket_path(a, c),
+		.config_path = a->config, .socket_path = socket_path(a, c), .cgroup_root = a->cgroup_root,
 		.backend = a->backend, .spawn = a->spawn,
 	};
 	if (supervisor_new(&o, c, &s) < 0)
 		return 1;   /* supervisor_new freed the config and said why */
 	int rc = supervisor_run(s);
 	supervisor_free(s);
+	if (getpid() == 1) {
+		/* As init there is nobody to return to: power the machine off
+		 * (everything we ran is stopped by now). */
+		sync();
+		(void)reboot(RB_POWER_OFF);
+	}
 	return rc;
 }
 

@@ -19,6 +19,7 @@ static const char *const cmd_names[_RV_CMD_MAX] = {
 	[RV_CMD_STOP] = "stop",       [RV_CMD_RESTART] = "restart",
 	[RV_CMD_SCALE] = "scale",     [RV_CMD_SIGNAL] = "signal",
 	[RV_CMD_SHUTDOWN] = "shutdown",
+	[RV_CMD_FREEZE] = "freeze",   [RV_CMD_THAW] = "thaw",
 };
 
 const char *rv_cmd_name(enum rv_cmd c)

@@ -28,6 +28,8 @@ int instance_new(struct service *svc, unsigned index, struct instance **ret)
 	inst->state_since_ns = now_ns();
 	inst->pid = PIDREF_NULL;
 	inst->errpipe = -EBADF;
+	inst->cg_fd = -EBADF;
+	inst->wd_events = inst->wd_memory = inst->wd_pids = -1;
 	loop_timer_init(&inst->timer, on_timer, inst);
 	*ret = inst;
 	return 0;
@@ -65,6 +67,12 @@ void instance_free(struct instance *inst)
 		(void)pidref_kill_group(&inst->pid, SIGKILL);
 		drop_process(inst);
 	}
+	if (inst->awaiting_empty) {
+		inst->awaiting_empty = false;
+		inst->svc->sup->live_processes--;
+	}
+	instance_cgroup_kill(inst);
+	instance_cgroup_release(inst);
 	breaker_done(&inst->breaker);
 	free(inst);
 }
@@ -137,9 +145,14 @@ static int do_spawn(struct instance *inst)
 		.has_uid = c->has_uid, .has_gid = c->has_gid, .uid = c->uid, .gid = c->gid,
 		.groups = c->groups, .n_groups = c->n_groups,
 		.keep_caps = c->caps, .n_keep_caps = c->n_caps,
-		.stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .cgroup_fd = -1,
+		.stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,
 	};
 	int errpipe, r;
+
+	r = instance_cgroup_prepare(inst);
+	if (r < -1)
+		return r;
+	p.cgroup_fd = r;
 
 	r = spawn_process(sup->spawn_method, &p, &inst->pid, &errpipe);
 	if (r < 0)
@@ -183,6 +196,8 @@ static void record_exit(struct instance *inst, const siginfo_t *si, bool reaped)
 		snprintf(x->cause, sizeof(x->cause), "%s: %s",
 			 spawn_step_name((enum spawn_step)inst->exec_error.step),
 			 strerror(inst->exec_error.err));
+	else if (inst->pending_cause)
+		snprintf(x->cause, sizeof(x->cause), "%s", inst->pending_cause);
 	else if (inst->state == STATE_STOPPING)
 		snprintf(x->cause, sizeof(x->cause), "stopped");
 	else if (reaped)
@@ -218,6 +233,16 @@ static enum exit_verdict decide(struct instance *inst)
 	return exit_verdict(rc->policy, clean, r > 0);
 }
 
+/* A violation policy said restart: whatever the restart policy, through
+ * the backoff and the breaker. */
+static enum exit_verdict decide_forced(struct instance *inst)
+{
+	const struct restart_config *rc = &inst->svc->cfg->restart;
+	uint64_t now = now_ns();
+	int r = breaker_record(&inst->breaker, rc->max_restarts, rc->window_ms, now / NSEC_PER_MSEC);
+	return r > 0 ? VERDICT_BREAKER_OPEN : VERDICT_RESTART;
+}
+
 void instance_handle_exit(struct instance *inst)
 {
 	siginfo_t si = { 0 };
@@ -237,15 +262,46 @@ void instance_handle_exit(struct instance *inst)
 		close_errpipe(inst);
 	}
 	drop_process(inst);
+	/* A limit hit may be what ended it: count it first, name the cause. */
+	instance_cgroup_check_violations(inst);
 	record_exit(inst, &si, r > 0);
 	log_exit(inst);
+	inst->exit_was_stop = inst->state == STATE_STOPPING;
+	if (instance_cgroup_drain(inst)) {
+		/* The rest of the tree was killed; the instance has ended only
+		 * once cgroup.events says populated 0, so a restart never
+		 * overlaps the old tree. Until then it counts as live. */
+		inst->awaiting_empty = true;
+		inst->svc->sup->live_processes++;
+		if (inst->state != STATE_STOPPING) {
+			inst->state = STATE_STOPPING;
+			inst->state_since_ns = now_ns();
+		}
+		return;
+	}
+	instance_tree_gone(inst);
+}
 
+void instance_tree_gone(struct instance *inst)
+{
 	struct supervisor *sup = inst->svc->sup;
 	enum instance_state next;
-	if (inst->state == STATE_STOPPING || sup->shutting_down)
+
+	if (inst->awaiting_empty) {
+		inst->awaiting_empty = false;
+		sup->live_processes--;
+	}
+	enum violation_action forced = inst->pending_action;
+	inst->pending_cause = NULL;
+	inst->pending_action = VIOLATION_LOG;
+	if (inst->exit_was_stop || sup->shutting_down)
 		next = inst->restart_pending && !sup->shutting_down ? STATE_STARTING : STATE_STOPPED;
+	else if (forced == VIOLATION_STOP)
+		next = STATE_STOPPED;
+	else if (forced == VIOLATION_RESTART)
+		next = state_next(STATE_RUNNING, EV_EXIT, decide_forced(inst), false);
 	else
-		next = state_next(inst->state, EV_EXIT, decide(inst), false);
+		next = state_next(STATE_RUNNING, EV_EXIT, decide(inst), false);
 	enter(inst, next, "exit");
 }
 
@@ -280,7 +336,14 @@ static void begin_stop(struct instance *inst)
 	const struct stop_config *sc = &inst->svc->cfg->stop;
 	int sig = inst->kill_sent ? SIGKILL : sc->signal;
 
+	if (inst->cg_fd >= 0 && inst->freeze_wanted) {
+		/* A frozen process cannot act on its stop signal. */
+		inst->freeze_wanted = false;
+		(void)cgroup_freeze(inst->cg_fd, false);
+	}
 	(void)pidref_kill_group(&inst->pid, sig);
+	if (inst->kill_sent)
+		instance_cgroup_kill(inst);
 	if (inst->kill_sent) {
 		LOG_INST(inst, "kill", "signal", "SIGKILL", "reason", "stop timeout", NULL);
 		return;
@@ -370,4 +433,46 @@ static void on_timer(struct loop *l, void *userdata)
 int instance_signal(struct instance *inst, int sig)
 {
 	return pidref_kill(&inst->pid, sig);
+}
+
+void instance_violation(struct instance *inst, const char *cause, enum violation_action action)
+{
+	static const char *const names[] = {
+		[VIOLATION_LOG] = "log", [VIOLATION_IGNORE] = "ignore", [VIOLATION_RESTART] = "restart",
+		[VIOLATION_STOP] = "stop", [VIOLATION_FREEZE] = "freeze",
+	};
+	uint64_t now = now_ns();
+
+	/* memory.high throttling can be reported up to 100 times a second:
+	 * count every one, log one line per 10 s. */
+	if (strcmp(cause, "memory-high") || now - inst->last_violation_log_ns >= 10 * NSEC_PER_SEC) {
+		LOG_INST(inst, "violation", "cause", cause, "action", names[action], NULL);
+		inst->last_violation_log_ns = now;
+	}
+	inst->last_violation = cause;
+	inst->last_violation_ns = now;
+	/* An OOM kill may be what ends the process, whatever the policy. */
+	if (!strcmp(cause, "oom-kill"))
+		inst->pending_cause = cause;
+	if (action == VIOLATION_LOG || action == VIOLATION_IGNORE)
+		return;
+	inst->pending_cause = cause;
+	inst->pending_action = action;
+	if (!pidref_is_set(&inst->pid) && !inst->awaiting_empty)
+		return;
+	switch (action) {
+	case VIOLATION_RESTART:
+		if (pidref_is_set(&inst->pid))
+			instance_event(inst, EV_RESTART, cause);
+		break;
+	case VIOLATION_STOP:
+		if (pidref_is_set(&inst->pid))
+			instance_event(inst, EV_STOP, cause);
+		break;
+	case VIOLATION_FREEZE:
+		(void)instance_cgroup_freeze(inst, true);
+		break;
+	default:
+		break;
+	}
 }

@@ -13,6 +13,7 @@ static const char *const state_names[_STATE_MAX] = {
 static const char *const event_names[_EV_MAX] = {
 	[EV_START] = "start", [EV_STOP] = "stop", [EV_RESTART] = "restart",
 	[EV_EXEC_OK] = "exec-ok", [EV_EXIT] = "exit", [EV_TIMER] = "timer",
+	[EV_FROZEN] = "frozen", [EV_THAWED] = "thawed",
 };
 
 const char *state_to_string(enum instance_state s)
@@ -77,6 +78,10 @@ enum instance_state state_next(enum instance_state s, enum instance_event e,
 	case STATE_FROZEN:
 		if (e == EV_EXEC_OK)
 			return s == STATE_STARTING ? STATE_RUNNING : _STATE_INVALID;
+		if (e == EV_FROZEN)
+			return s == STATE_RUNNING || s == STATE_READY ? STATE_FROZEN : _STATE_INVALID;
+		if (e == EV_THAWED)
+			return s == STATE_FROZEN ? STATE_RUNNING : _STATE_INVALID;
 		if (e == EV_EXIT)
 			return after_exit(verdict);
 		if (e == EV_STOP || e == EV_RESTART)

@@ -33,6 +33,8 @@ enum instance_event {
 	EV_EXEC_OK,       /* the error pipe closed without data */
 	EV_EXIT,          /* the main process was reaped */
 	EV_TIMER,         /* backoff elapsed, grace elapsed, or half-open */
+	EV_FROZEN,        /* cgroup.events confirmed frozen 1 */
+	EV_THAWED,        /* cgroup.events confirmed frozen 0 */
 	_EV_MAX,
 };
 

@@ -182,9 +182,10 @@ static void on_shutdown_kill(struct loop *l, void *userdata)
 	for (size_t i = 0; i < s->n_services; i++)
 		for (uint32_t j = 0; j < s->services[i].n_instances; j++) {
 			struct instance *inst = s->services[i].instances[j];
-			if (inst && pidref_is_set(&inst->pid)) {
+			if (inst && (pidref_is_set(&inst->pid) || inst->awaiting_empty)) {
 				inst->kill_sent = true;
 				(void)pidref_kill_group(&inst->pid, SIGKILL);
+				instance_cgroup_kill(inst);
 			}
 		}
 }
@@ -231,6 +232,8 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 		return -ENOMEM;
 	s->config = c;
 	s->sigfd = -EBADF;
+	s->inotify_fd = -EBADF;
+	s->cg = CGROUP_ROOT_NULL;
 	s->started_ns = now_ns();
 	s->socket_path = o->socket_path;
 	if (getrandom(&s->rnd_state, sizeof(s->rnd_state), GRND_NONBLOCK) != sizeof(s->rnd_state) ||
@@ -270,7 +273,14 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 	}
 	s->n_services = c->n_services;
 	for (size_t i = 0; i < c->n_services; i++)
-		s->services[i] = (struct service){ .cfg = &c->services[i], .sup = s };
+		s->services[i] = (struct service){ .cfg = &c->services[i], .sup = s, .cg_fd = -EBADF };
+
+	r = supervisor_cgroup_setup(s, o->cgroup_root);
+	if (r < 0)
+		goto fail;
+	r = supervisor_check_limits(s);
+	if (r < 0)
+		goto fail;
 
 	r = control_new(s, o->socket_path, &s->control);
 	if (r < 0)
@@ -292,6 +302,7 @@ struct supervisor *supervisor_free(struct supervisor *s)
 			instance_free(s->services[i].instances[j]);
 		free(s->services[i].instances);
 	}
+	supervisor_cgroup_done(s);
 	free(s->services);
 	if (s->loop) {
 		loop_timer_stop(s->loop, &s->shutdown_kill_timer);

@@ -8,7 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "backoff.h"
+#include "cgroup.h"
 #include "config.h"
 #include "loop.h"
 #include "pidref.h"
@@ -26,6 +29,15 @@ struct exit_info {
 	int signal;
 	char cause[EXIT_CAUSE_MAX];   /* "exited", "killed", "stopped", or the exec error text */
 	uint64_t at_ns;
+};
+
+/* Counters read from memory.events / pids.events, to see what changed. */
+struct cg_seen {
+	uint64_t oom_kill, high, pids_max;
+};
+
+struct violations {
+	uint32_t oom, pids, memory_high;
 };
 
 struct instance {
@@ -47,17 +59,32 @@ struct instance {
 	uint64_t started_ns;
 	struct exit_info last_exit;
 	struct breaker breaker;
+	/* cgroup (instance_cgroup.c); cg_fd < 0 when running without cgroups */
+	int cg_fd;
+	int wd_events, wd_memory, wd_pids;   /* inotify watches, -1 = none */
+	struct cg_seen seen;
+	struct violations violations;
+	bool awaiting_empty;            /* main exited; waiting for populated 0 */
+	bool exit_was_stop;             /* that exit came from a stop */
+	bool freeze_wanted;             /* operator or policy asked to freeze */
+	const char *pending_cause;      /* violation that explains the coming exit */
+	int pending_action;             /* enum violation_action applied at that exit */
+	uint64_t last_violation_log_ns;
+	const char *last_violation;     /* "oom-kill", "pids-max", "memory-high" */
+	uint64_t last_violation_ns;
 };
 
 struct service {
 	const struct service_config *cfg;
 	struct supervisor *sup;
+	int cg_fd;                      /* <root>/services/<name>, -EBADF without cgroups */
 	struct instance **instances;    /* n_instances used, cap allocated, <= CONFIG_MAX_INSTANCES */
 	uint32_t n_instances, cap;
 };
 
 struct supervisor_options {
 	const char *config_path;
+	const char *cgroup_root;        /* --cgroup-root: overrides the config */
 	const char *socket_path;        /* resolved: --socket, env, config, default */
 	enum loop_backend backend;
 	enum spawn_method spawn;
@@ -75,6 +102,10 @@ struct supervisor {
 	loop_id sig_source;
 	struct control *control;
 	const char *socket_path;
+	struct cgroup_root cg;          /* cg.fd < 0: running without cgroups */
+	char cg_reason[160];            /* why not, shown with each unenforced limit */
+	int inotify_fd;
+	loop_id inotify_source;
 	bool shutting_down;
 	struct loop_timer shutdown_kill_timer;
 	struct loop_timer shutdown_deadline_timer;
@@ -100,6 +131,25 @@ void instance_event(struct instance *inst, enum instance_event e, const char *wh
 void instance_handle_exit(struct instance *inst);   /* reap via the pidfd and act */
 int instance_signal(struct instance *inst, int sig);
 struct instance *supervisor_find_pid(struct supervisor *s, pid_t pid);
+/* instance_cgroup.c: the instance's cgroup, its events and its figures. */
+int supervisor_cgroup_setup(struct supervisor *s, const char *root_opt);
+void supervisor_cgroup_done(struct supervisor *s);
+int instance_cgroup_prepare(struct instance *inst);     /* fd for CLONE_INTO_CGROUP, or -1 */
+/* After the main process exited: true if the tree still has processes (they
+ * have been killed; instance_tree_gone() follows on populated 0). */
+bool instance_cgroup_drain(struct instance *inst);
+void instance_cgroup_kill(struct instance *inst);
+int instance_cgroup_freeze(struct instance *inst, bool frozen);
+void instance_cgroup_release(struct instance *inst);
+void instance_cgroup_check_violations(struct instance *inst);
+json_object *instance_cgroup_status(const struct instance *inst);
+json_object *service_limits_status(const struct service *svc);
+/* Logs every limit that cannot be enforced; an error with strict_limits. */
+int supervisor_check_limits(struct supervisor *s);
+void instance_tree_gone(struct instance *inst);          /* service.c */
+enum violation_action { VIOLATION_LOG, VIOLATION_IGNORE, VIOLATION_RESTART, VIOLATION_STOP, VIOLATION_FREEZE };
+void instance_violation(struct instance *inst, const char *cause, enum violation_action action); /* service.c */
+
 /* Called by service.c when an instance has no process any more: frees a
  * retired instance, and ends the loop once a shutdown has nothing left. */
 void supervisor_instance_settled(struct instance *inst);

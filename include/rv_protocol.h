@@ -3,7 +3,7 @@
  * rv_protocol.h: the control protocol, shared by the daemon and the CLI.
  * See docs/protocol.md. One JSON object per line each way:
  *
- *   request: {"cmd": "status"|"start"|"stop"|"restart"|"scale"|"signal"|"shutdown",
+ *   request: {"cmd": "status"|"start"|"stop"|"restart"|"scale"|"signal"|"shutdown"|"freeze"|"thaw",
  *             "target": "web" | "web.1",   (service commands)
  *             "count": 3,                   (scale)
  *             "signal": "SIGHUP"}           (signal)
@@ -26,6 +26,8 @@ enum rv_cmd {
 	RV_CMD_SCALE,
 	RV_CMD_SIGNAL,
 	RV_CMD_SHUTDOWN,
+	RV_CMD_FREEZE,
+	RV_CMD_THAW,
 	_RV_CMD_MAX,
 	_RV_CMD_INVALID = -1,
 };

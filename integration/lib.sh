@@ -12,6 +12,11 @@ RV_BACKEND=${RV_BACKEND:-auto}
 RV_SPAWN=${RV_SPAWN:-auto}
 T=$(mktemp -d /tmp/rv-it.XXXXXX)
 SOCK=$T/control.sock
+# Each test daemon gets its own cgroup root, so tests (and a benchmark) can
+# run at once; `none` where cgroup2 is not mounted.
+CG_MOUNT=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
+CGROOT=${CG_MOUNT:+$CG_MOUNT/rv-test-$$}
+CGROOT=${CGROOT:-none}
 DAEMON_PID=
 TEST_NAME=$(basename "$0" .sh)
 
@@ -31,14 +36,25 @@ rv_cleanup() {
 		kill -KILL "$DAEMON_PID" 2>/dev/null
 		wait "$DAEMON_PID" 2>/dev/null
 	fi
+	local i
+	for ((i = ${#RV_AT_EXIT[@]} - 1; i >= 0; i--)); do eval "${RV_AT_EXIT[i]}"; done
 	rm -rf "$T"
+	# The daemon removes its cgroups; if it was SIGKILLed, do it here.
+	if [ "$CGROOT" != none ] && [ -d "$CGROOT" ]; then
+		[ -f "$CGROOT/services/cgroup.kill" ] && echo 1 >"$CGROOT/services/cgroup.kill" 2>/dev/null && sleep 0.2
+		find "$CGROOT" -depth -type d -exec rmdir {} \; 2>/dev/null
+	fi
 }
+# at_exit 'COMMAND': run at exit (last registered first), after the daemon
+# is gone and before $T is removed, even when the test fails.
+RV_AT_EXIT=()
+at_exit() { RV_AT_EXIT+=("$1"); }
 trap rv_cleanup EXIT
 
 # rv_start CONFIG_FILE [extra run args]: starts the daemon, waits for its socket.
 rv_start() {
 	local cfg=$1; shift
-	${RV_WRAP:-} "$RINGVISOR" run -c "$cfg" --socket "$SOCK" --event-backend="$RV_BACKEND" \
+	${RV_WRAP:-} "$RINGVISOR" run -c "$cfg" --socket "$SOCK" --event-backend="$RV_BACKEND" --cgroup-root="$CGROOT" \
 		--spawn="$RV_SPAWN" "$@" >"$T/daemon.out" 2>"$T/daemon.log" &
 	DAEMON_PID=$!
 	for _ in $(seq 1 200); do
@@ -92,3 +108,45 @@ descendants() {
 }
 
 write_config() { cat >"$T/$1"; echo "$T/$1"; }
+
+# --- More facts, for the stress and edge-case tests ---
+
+# inst TARGET JQ_PATH: one field of the instance TARGET (SERVICE.INDEX), e.g. inst web.0 .pid
+inst() { status_json "$1" | jq -r ".services[0].instances[0]$2"; }
+# sup_field KEY: a field of status's supervisor object, e.g. sup_field orphans_reaped
+sup_field() { status_json | jq -r ".supervisor.$1"; }
+# all_pids: the pid of every instance that has one, one a line.
+all_pids() { status_json | jq -r '.services[].instances[] | .pid // empty'; }
+# proc_state PID: the state letter from /proc/PID/stat (R, S, Z...), empty if gone.
+proc_state() { sed -n 's/^.*) \([A-Za-z]\).*/\1/p' /proc/"$1"/stat 2>/dev/null; }
+# proc_alive PID: the process exists and is not a zombie.
+proc_alive() { local s; s=$(proc_state "$1"); [ -n "$s" ] && [ "$s" != Z ]; }
+# proc_id PID: "PID:STARTTIME", to tell a process from a later one with the same pid.
+proc_id() { local st; st=$(sed 's/^.*) //' /proc/"$1"/stat 2>/dev/null | awk '{print $20}'); [ -n "$st" ] && echo "$1:$st"; }
+# proc_id_alive PID:STARTTIME: that very process still exists (zombie or not).
+proc_id_alive() { [ "$(proc_id "${1%%:*}")" = "$1" ]; }
+# daemon_children: the daemon's direct children.
+daemon_children() { cat /proc/"$DAEMON_PID"/task/*/children 2>/dev/null; }
+# daemon_fds_settled: the daemon's fd count once two reads 300 ms apart agree
+# (a CLI connection that just ended may still be open for a moment).
+daemon_fds_settled() {
+	local a b
+	for _ in $(seq 1 20); do
+		a=$(daemon_fds); sleep 0.3; b=$(daemon_fds)
+		[ "$a" -eq "$b" ] && { echo "$a"; return 0; }
+	done
+	echo "$b"
+}
+fds_are() { [ "$(daemon_fds)" -eq "$1" ]; }
+no_zombies() { [ "$(daemon_zombies)" -eq 0 ]; }
+daemon_gone() { ! kill -0 "$DAEMON_PID" 2>/dev/null; }
+# rv_stop_daemon: shutdown through the CLI, wait until the daemon is gone;
+# returns the daemon's exit status (and clears DAEMON_PID).
+rv_stop_daemon() {
+	local rc
+	timeout 30 "$RINGVISOR" --socket "$SOCK" shutdown >/dev/null 2>&1
+	wait_for 30 daemon_gone || kill -KILL "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null; rc=$?
+	DAEMON_PID=
+	return $rc
+}

@@ -31,51 +31,60 @@ static const int expected[_STATE_MAX][_EV_MAX] = {
 		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED,
 		[EV_RESTART] = STATE_STARTING, [EV_EXEC_OK] = X,
 		[EV_EXIT] = X, [EV_TIMER] = X,
+		[EV_FROZEN] = X, [EV_THAWED] = X,
 	},
 	/* Spawned: exec confirms it; a stop or restart must first stop it. */
 	[STATE_STARTING] = {
 		[EV_START] = X, [EV_STOP] = STATE_STOPPING,
 		[EV_RESTART] = STATE_STOPPING, [EV_EXEC_OK] = STATE_RUNNING,
 		[EV_EXIT] = BY_VERDICT, [EV_TIMER] = X,
+		[EV_FROZEN] = X, [EV_THAWED] = X,
 	},
 	[STATE_RUNNING] = {
 		[EV_START] = X, [EV_STOP] = STATE_STOPPING,
 		[EV_RESTART] = STATE_STOPPING, [EV_EXEC_OK] = X,
 		[EV_EXIT] = BY_VERDICT, [EV_TIMER] = X,
+		[EV_FROZEN] = STATE_FROZEN, [EV_THAWED] = X,
 	},
 	[STATE_READY] = {
 		[EV_START] = X, [EV_STOP] = STATE_STOPPING,
 		[EV_RESTART] = STATE_STOPPING, [EV_EXEC_OK] = X,
 		[EV_EXIT] = BY_VERDICT, [EV_TIMER] = X,
+		[EV_FROZEN] = STATE_FROZEN, [EV_THAWED] = X,
 	},
 	/* Waiting for the exit; the grace timer escalates but stays here. */
 	[STATE_STOPPING] = {
 		[EV_START] = X, [EV_STOP] = X,
 		[EV_RESTART] = X, [EV_EXEC_OK] = X,
 		[EV_EXIT] = BY_PENDING, [EV_TIMER] = STATE_STOPPING,
+		[EV_FROZEN] = X, [EV_THAWED] = X,
 	},
 	[STATE_EXITED] = {
 		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED,
 		[EV_RESTART] = STATE_STARTING, [EV_EXEC_OK] = X,
 		[EV_EXIT] = X, [EV_TIMER] = X,
+		[EV_FROZEN] = X, [EV_THAWED] = X,
 	},
 	/* The restart delay: the timer (or the operator) starts it again. */
 	[STATE_BACKOFF] = {
 		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED,
 		[EV_RESTART] = STATE_STARTING, [EV_EXEC_OK] = X,
 		[EV_EXIT] = X, [EV_TIMER] = STATE_STARTING,
+		[EV_FROZEN] = X, [EV_THAWED] = X,
 	},
 	/* Breaker open: `start` closes it, the timer is the half-open retry. */
 	[STATE_FAILED] = {
 		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED,
 		[EV_RESTART] = STATE_STARTING, [EV_EXEC_OK] = X,
 		[EV_EXIT] = X, [EV_TIMER] = STATE_STARTING,
+		[EV_FROZEN] = X, [EV_THAWED] = X,
 	},
 	/* Frozen still has a process: it can exit and can be stopped. */
 	[STATE_FROZEN] = {
 		[EV_START] = X, [EV_STOP] = STATE_STOPPING,
 		[EV_RESTART] = STATE_STOPPING, [EV_EXEC_OK] = X,
 		[EV_EXIT] = BY_VERDICT, [EV_TIMER] = X,
+		[EV_FROZEN] = X, [EV_THAWED] = STATE_RUNNING,
 	},
 };
 
@@ -268,6 +277,7 @@ static void test_event_to_string(void **state)
 	static const char *const names[_EV_MAX] = {
 		[EV_START] = "start", [EV_STOP] = "stop", [EV_RESTART] = "restart",
 		[EV_EXEC_OK] = "exec-ok", [EV_EXIT] = "exit", [EV_TIMER] = "timer",
+		[EV_FROZEN] = "frozen", [EV_THAWED] = "thawed",
 	};
 
 	for (int e = 0; e < _EV_MAX; e++)

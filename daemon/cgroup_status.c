@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cgroup_status.c: what `status` shows of cgroups: each limit and whether it
+ * is enforced (with the reason when not), and each instance's figures read
+ * from its cgroup files at the time of the request.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "limits.h"
+#include "log.h"
+#include "supervisor.h"
+
+/* Why limit k cannot be enforced here, or NULL when it can. */
+static const char *unenforced_reason(const struct supervisor *s, enum limit_kind k, char *buf, size_t len)
+{
+	const struct limit_desc *d = limit_desc(k);
+	char avail[128] = "";
+
+	if (s->cg.fd < 0) {
+		snprintf(buf, len, "no cgroups: %s", s->cg_reason);
+		return buf;
+	}
+	if (s->cg.controllers & d->controller)
+		return NULL;
+	if (cgroup_read(s->cg.fd, "cgroup.controllers", avail, sizeof(avail)) > 0)
+		avail[strcspn(avail, "\n")] = '\0';
+	snprintf(buf, len, "the %s controller is not available in %s (cgroup.controllers: %s)",
+		 cgroup_controller_name(d->controller), s->cg.path, avail[0] ? avail : "empty");
+	return buf;
+}
+
+json_object *service_limits_status(const struct service *svc)
+{
+	const struct limits_config *l = &svc->cfg->limits;
+	json_object *a = json_object_new_array();
+	char v[256], why[512];
+
+	for (enum limit_kind k = 0; k < _LIMIT_MAX; k++) {
+		if (!limit_is_set(l, k))
+			continue;
+		json_object *o = json_object_new_object();
+		limit_format(l, k, v, sizeof(v));
+		const char *reason = unenforced_reason(svc->sup, k, why, sizeof(why));
+		json_object_object_add(o, "name", json_object_new_string(limit_desc(k)->key));
+		json_object_object_add(o, "file", json_object_new_string(limit_desc(k)->file));
+		json_object_object_add(o, "value", json_object_new_string(v));
+		json_object_object_add(o, "enforced", json_object_new_boolean(!reason));
+		if (reason)
+			json_object_object_add(o, "reason", json_object_new_string(reason));
+		json_object_array_add(a, o);
+	}
+	if (svc->cfg->nofile > 0) {
+		json_object *o = json_object_new_object();
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)svc->cfg->nofile);
+		json_object_object_add(o, "name", json_object_new_string("nofile"));
+		json_object_object_add(o, "file", json_object_new_string("RLIMIT_NOFILE"));
+		json_object_object_add(o, "value", json_object_new_string(v));
+		json_object_object_add(o, "enforced", json_object_new_boolean(1));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+int supervisor_check_limits(struct supervisor *s)
+{
+	char why[512];
+	int unenforced = 0;
+
+	for (size_t i = 0; i < s->n_services; i++)
+		for (enum limit_kind k = 0; k < _LIMIT_MAX; k++) {
+			const struct service_config *c = s->services[i].cfg;
+			if (!limit_is_set(&c->limits, k) || !unenforced_reason(s, k, why, sizeof(why)))
+				continue;
+			unenforced++;
+			if (s->config->supervisor.strict_limits)
+				log_error("%s: services.%s.limits.%s cannot be enforced: %s", s->config->path,
+					  c->name, limit_desc(k)->key, why);
+			else
+				log_warn("services.%s.limits.%s is not enforced: %s", c->name,
+					 limit_desc(k)->key, why);
+		}
+	if (unenforced && s->config->supervisor.strict_limits)
+		return log_error_errno(-EOPNOTSUPP, "strict_limits: refusing to start with %d unenforceable limits",
+				       unenforced);
+	return 0;
+}
+
+static void add_u64(json_object *o, const char *key, int fd, const char *file, const char *k)
+{
+	uint64_t v;
+	int r = k ? cgroup_read_key(fd, file, k, &v) : cgroup_read_u64(fd, file, &v);
+	json_object_object_add(o, key, r < 0 ? NULL : json_object_new_uint64(v));
+}
+
+json_object *instance_cgroup_status(const struct instance *inst)
+{
+	json_object *o = json_object_new_object(), *v = json_object_new_object();
+	const struct supervisor *s = inst->svc->sup;
+	int fd = inst->cg_fd;
+
+	if (fd >= 0) {
+		char path[512];
+		snprintf(path, sizeof(path), "%s/services/%s/%u", s->cg.path, inst->svc->cfg->name, inst->index);
+		json_object_object_add(o, "path", json_object_new_string(path));
+		add_u64(o, "memory_current", fd, "memory.current", NULL);
+		add_u64(o, "memory_peak", fd, "memory.peak", NULL);
+		add_u64(o, "pids_current", fd, "pids.current", NULL);
+		add_u64(o, "cpu_usage_usec", fd, "cpu.stat", "usage_usec");
+		add_u64(o, "cpu_nr_throttled", fd, "cpu.stat", "nr_throttled");
+		add_u64(o, "cpu_throttled_usec", fd, "cpu.stat", "throttled_usec");
+		int p = cgroup_populated(fd), f = cgroup_frozen(fd);
+		json_object_object_add(o, "populated", p < 0 ? NULL : json_object_new_boolean(p));
+		json_object_object_add(o, "frozen", f < 0 ? NULL : json_object_new_boolean(f));
+	}
+	json_object_object_add(v, "oom", json_object_new_int64(inst->violations.oom));
+	json_object_object_add(v, "pids", json_object_new_int64(inst->violations.pids));
+	json_object_object_add(v, "memory_high", json_object_new_int64(inst->violations.memory_high));
+	json_object_object_add(o, "violations", v);
+	if (inst->last_violation) {
+		json_object *lv = json_object_new_object();
+		json_object_object_add(lv, "cause", json_object_new_string(inst->last_violation));
+		json_object_object_add(lv, "ago_ms", json_object_new_int64(
+			(int64_t)((now_ns() - inst->last_violation_ns) / NSEC_PER_MSEC)));
+		json_object_object_add(o, "last_violation", lv);
+	}
+	return o;
+}
