@@ -190,8 +190,14 @@ int instance_cgroup_prepare(struct instance *inst)
 
 	if (!cg_enabled(s))
 		return -1;
+	/* Never clone into a cgroup that cgroup.kill has hit: on this kernel
+	 * (6.18) such a child is SIGKILLed at birth, every time. A fresh
+	 * cgroup also starts memory.peak and the event counters afresh. */
+	if (inst->cg_fd >= 0 && inst->cg_killed)
+		instance_cgroup_release(inst);
 	if (inst->cg_fd >= 0)
 		return inst->cg_fd;
+	inst->cg_killed = false;
 	snprintf(name, sizeof(name), "%u", inst->index);
 	r = cgroup_mkdir_open(svc->cg_fd, name, &inst->cg_fd);
 	if (r < 0)
@@ -231,6 +237,7 @@ void instance_cgroup_kill(struct instance *inst)
 		return;
 	/* A frozen task dies of SIGKILL too, but thaw so that nothing is left
 	 * waiting for a thaw that never comes. */
+	inst->cg_killed = true;
 	int r = cgroup_kill(inst->cg_fd, inst->svc->sup->cg.has_kill);
 	if (r < 0)
 		log_warn_errno(r, "%s.%u: cgroup kill", inst->svc->cfg->name, inst->index);

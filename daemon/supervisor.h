@@ -65,6 +65,7 @@ struct instance {
 	struct cg_seen seen;
 	struct violations violations;
 	bool awaiting_empty;            /* main exited; waiting for populated 0 */
+	bool cg_killed;                 /* cgroup.kill was used: recreate before reuse */
 	bool exit_was_stop;             /* that exit came from a stop */
 	bool freeze_wanted;             /* operator or policy asked to freeze */
 	const char *pending_cause;      /* violation that explains the coming exit */
