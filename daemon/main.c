@@ -175,6 +175,9 @@ static int cmd_run(const struct args *a)
 	if (getpid() == 1) {
 		/* As init there is nobody to return to: power the machine off
 		 * (everything we ran is stopped by now). */
+		char code[16];
+		snprintf(code, sizeof(code), "%d", rc);
+		log_event("poweroff", NULL, -1, "exit", code, NULL);
 		sync();
 		(void)reboot(RB_POWER_OFF);
 	}
