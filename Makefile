@@ -32,7 +32,7 @@ DAEMON_OBJ := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(DAEMON_SRC))
 # Unit tests: tests/test_<name>.c links only the modules listed here, so one
 # module's test never waits for an unrelated module to build.
 TEST_MODULES_units := units
-TEST_MODULES_config := config config_yaml config_schema config_validate units log
+TEST_MODULES_config := config config_yaml config_rewrite config_schema config_validate config_resolve units log
 TEST_MODULES_heap := heap
 TEST_MODULES_loop := loop loop_uring loop_epoll heap log
 TEST_MODULES_backoff := backoff
@@ -41,7 +41,7 @@ TEST_MODULES_protocol := protocol units
 TEST_NAMES := $(patsubst tests/test_%.c,%,$(wildcard tests/test_*.c))
 TEST_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(TEST_NAMES))
 
-.PHONY: all deps demo test unit integration asan bench check clean
+.PHONY: all deps demo test unit integration asan bench check clean test-vm
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -85,6 +85,12 @@ asan: | $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit integration
 
 test: all unit integration asan
+
+# The VM suite (integration/vm/): a Debian cloud kernel under qemu software
+# emulation, where cgroup2 owns every controller. Installs its packages and
+# fetches the kernel itself when missing.
+test-vm: all
+	$(Q)RINGVISOR=$(abspath $(BUILD)/ringvisor) bash integration/vm/run.sh
 
 demo: all
 	$(Q)bash scripts/demo.sh $(BUILD)/ringvisor

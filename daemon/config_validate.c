@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config_validate.c: struct raw_config (strings) -> struct config (numbers).
+ *
+ * Every value is parsed strictly and checked against its CONFIG_MAX_* bound;
+ * names of users, groups and capabilities are resolved by config_resolve.c.
+ * A bad value is recorded and the walk goes on with the default in its
+ * place, so one run reports every problem in the file. Only allocation
+ * failure stops it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "config_internal.h"
+#include "units.h"
+
+#define ENV_KEY_MAX 256
+#define NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+#define ENV_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+#define DURATION_HINT "a whole number with ms, s, m or h, e.g. 250ms, 10s, 5m, 1h"
+
+static const struct restart_config restart_defaults = {
+	.policy = RESTART_ALWAYS,
+	.backoff_initial_ms = 100,
+	.backoff_max_ms = 30 * 1000,
+	.reset_after_ms = 10 * 1000,
+	.max_restarts = 10,
+	.window_ms = 60 * 1000,
+	.half_open_after_ms = 0,
+};
+
+const char *config_show(struct config_shown *b, const char *s)
+{
+	if (!*s) /* quoted by the message: "" */
+		return "";
+	return config_path_part(b->s, sizeof(b->s), s, strlen(s));
+}
+
+void config_verr(struct config_vctx *v, const char *key, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	config_error(v->errs, v->file, "%s%s%s: %s", v->prefix, key ? "." : "", key ? key : "",
+		     msg);
+	v->n_errors++;
+}
+
+int config_dup_str(char **ret, const char *s)
+{
+	if (!s)
+		return 0;
+	*ret = strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int parse_uint(const char *s, uint64_t *ret)
+{
+	uint64_t n = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (const char *p = s; *p; p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		if (n > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		n = n * 10 + d;
+	}
+	*ret = n;
+	return 0;
+}
+
+/* 1: given and valid, *ret set; 0: not given; -EINVAL: invalid, recorded. */
+static int check_count(struct config_vctx *v, const char *key, const char *s, uint64_t min,
+		       uint64_t max, uint64_t *ret)
+{
+	struct config_shown b;
+	uint64_t n = 0;
+	int r;
+
+	if (!s)
+		return 0;
+	r = parse_uint(s, &n);
+	if (r == -EINVAL)
+		config_verr(v, key, "\"%s\" is not a whole number", config_show(&b, s));
+	else if (r == -ERANGE || n > max)
+		config_verr(v, key, "%s exceeds the maximum of %" PRIu64, config_show(&b, s), max);
+	else if (n < min)
+		config_verr(v, key, "%s is below the minimum of %" PRIu64, config_show(&b, s), min);
+	else {
+		*ret = n;
+		return 1;
+	}
+	return -EINVAL;
+}
+
+static int check_duration(struct config_vctx *v, const char *key, const char *s, uint64_t min_ms,
+			  uint64_t max_ms, uint64_t *ret)
+{
+	char limit[32];
+	struct config_shown b;
+	uint64_t ms;
+	int r;
+
+	if (!s)
+		return 0;
+	r = parse_duration_ms(s, &ms);
+	if (r == -EINVAL)
+		config_verr(v, key, "\"%s\" is not a duration (%s)", config_show(&b, s),
+			    DURATION_HINT);
+	else if (r == -ERANGE || ms > max_ms)
+		config_verr(v, key, "%s exceeds the maximum of %s", config_show(&b, s),
+			    format_duration_ms(max_ms, limit, sizeof(limit)));
+	else if (ms < min_ms)
+		config_verr(v, key, "must be greater than 0");
+	else {
+		*ret = ms;
+		return 1;
+	}
+	return -EINVAL;
+}
+
+static int validate_command(struct config_vctx *v, const struct raw_service *rs,
+			    struct service_config *s)
+{
+	s->argv = calloc((size_t)rs->n_command + 1, sizeof(char *));
+	if (!s->argv)
+		return -ENOMEM;
+	for (size_t i = 0; i < rs->n_command; i++)
+		if (config_dup_str(&s->argv[i], rs->command[i]) < 0)
+			return -ENOMEM;
+	s->argc = rs->n_command;
+	if (s->argc > 0 && s->argv[0][0] == '\0')
+		config_verr(v, "command[0]", "the program must not be empty");
+	return 0;
+}
+
+static bool env_name_ok(const char *k)
+{
+	size_t n = strlen(k);
+
+	return n > 0 && n <= ENV_KEY_MAX && !(k[0] >= '0' && k[0] <= '9') &&
+	       strspn(k, ENV_CHARS) == n;
+}
+
+static int validate_env(struct config_vctx *v, const struct raw_service *rs,
+			struct service_config *s)
+{
+	s->env = calloc((size_t)rs->n_env + 1, sizeof(char *));
+	if (!s->env)
+		return -ENOMEM;
+	for (size_t i = 0; i < rs->n_env; i++) {
+		const struct raw_env *e = &rs->env[i];
+		char key[CONFIG_PATH_PART_MAX + 16];
+		struct config_shown b;
+
+		snprintf(key, sizeof(key), "env.%s", config_show(&b, e->key));
+		if (!env_name_ok(e->key))
+			config_verr(v, key,
+				    "invalid variable name: use up to %d of A-Z, a-z, 0-9 and _, "
+				    "not starting with a digit",
+				    ENV_KEY_MAX);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(rs->env[j].key, e->key) == 0) {
+				config_verr(v, key, "defined more than once");
+				break;
+			}
+		if (asprintf(&s->env[i], "%s=%s", e->key, e->value) < 0) {
+			s->env[i] = NULL;
+			return -ENOMEM;
+		}
+	}
+	s->n_env = rs->n_env;
+	return 0;
+}
+
+static void validate_umask(struct config_vctx *v, const char *s, struct service_config *sc)
+{
+	size_t n = s ? strlen(s) : 0;
+	unsigned long m = 0;
+	struct config_shown b;
+
+	if (!s)
+		return;
+	for (size_t i = 0; i < n && m <= 0777; i++)
+		m = m * 8 + (unsigned long)(s[i] - '0');
+	if (n == 0 || strspn(s, "01234567") != n || m > 0777) {
+		config_verr(v, "umask", "\"%s\" is not an octal mode from 0 to 0777, e.g. \"0022\"",
+			    config_show(&b, s));
+		return;
+	}
+	sc->umask = (mode_t)m;
+	sc->has_umask = true;
+}
+
+static void validate_restart(struct config_vctx *v, const struct raw_restart *rr,
+			     struct restart_config *rc)
+{
+	static const char *const policies[] = {
+		[RESTART_ALWAYS] = "always",
+		[RESTART_ON_FAILURE] = "on-failure",
+		[RESTART_NEVER] = "never",
+	};
+	int a, b, m, w;
+	uint64_t n = 0;
+	char t1[32], t2[32];
+	struct config_shown sb;
+
+	*rc = restart_defaults;
+	if (!rr)
+		return;
+	if (rr->policy) {
+		size_t i = 0;
+
+		while (i < ELEMENTSOF(policies) && strcmp(rr->policy, policies[i]) != 0)
+			i++;
+		if (i < ELEMENTSOF(policies))
+			rc->policy = (enum restart_policy)i;
+		else
+			config_verr(v, "restart.policy",
+				    "\"%s\" is not one of always, on-failure, never",
+				    config_show(&sb, rr->policy));
+	}
+	a = check_duration(v, "restart.backoff_initial", rr->backoff_initial, 0,
+			   CONFIG_MAX_TIMEOUT_MS, &rc->backoff_initial_ms);
+	b = check_duration(v, "restart.backoff_max", rr->backoff_max, 0, CONFIG_MAX_TIMEOUT_MS,
+			   &rc->backoff_max_ms);
+	if (a >= 0 && b >= 0 && rc->backoff_max_ms < rc->backoff_initial_ms)
+		config_verr(v, "restart.backoff_max", "%s%s is below backoff_initial (%s)",
+			    format_duration_ms(rc->backoff_max_ms, t1, sizeof(t1)),
+			    rr->backoff_max ? "" : " (the default)",
+			    format_duration_ms(rc->backoff_initial_ms, t2, sizeof(t2)));
+	check_duration(v, "restart.reset_after", rr->reset_after, 0, CONFIG_MAX_TIMEOUT_MS,
+		       &rc->reset_after_ms);
+	m = check_count(v, "restart.max_restarts", rr->max_restarts, 0, CONFIG_MAX_RESTARTS, &n);
+	if (m > 0)
+		rc->max_restarts = (uint32_t)n;
+	w = check_duration(v, "restart.window", rr->window, 0, CONFIG_MAX_WINDOW_MS,
+			   &rc->window_ms);
+	if (m >= 0 && w >= 0 && rc->max_restarts > 0 && rc->window_ms == 0)
+		config_verr(v, "restart.window",
+			    "must be greater than 0 while max_restarts is not 0");
+	check_duration(v, "restart.half_open_after", rr->half_open_after, 0, CONFIG_MAX_TIMEOUT_MS,
+		       &rc->half_open_after_ms);
+}
+
+static void validate_stop(struct config_vctx *v, const struct raw_stop *rs, struct stop_config *sc)
+{
+	struct config_shown b;
+
+	sc->signal = SIGTERM;
+	sc->timeout_ms = 10 * 1000;
+	if (!rs)
+		return;
+	if (rs->signal && parse_signal(rs->signal, &sc->signal) < 0)
+		config_verr(v, "stop.signal", "\"%s\" is not a signal name or number",
+			    config_show(&b, rs->signal));
+	check_duration(v, "stop.timeout", rs->timeout, 0, CONFIG_MAX_TIMEOUT_MS, &sc->timeout_ms);
+}
+
+static int validate_service(struct config_vctx *v, const struct raw_service *rs,
+			    struct service_config *s)
+{
+	size_t n_name = strlen(rs->name);
+	uint64_t n = 0;
+	struct config_shown b;
+	int r;
+
+	snprintf(v->prefix, sizeof(v->prefix), "services.%s",
+		 config_path_part(b.s, sizeof(b.s), rs->name, n_name));
+	if (config_dup_str(&s->name, rs->name) < 0)
+		return -ENOMEM;
+	if (n_name < 1 || n_name > CONFIG_MAX_NAME_LEN || strspn(rs->name, NAME_CHARS) != n_name)
+		config_verr(v, NULL, "invalid service name: use 1 to %d of A-Z, a-z, 0-9, _ and -",
+			    CONFIG_MAX_NAME_LEN);
+	r = validate_command(v, rs, s);
+	if (r < 0)
+		return r;
+	s->instances = 1;
+	if (check_count(v, "instances", rs->instances, 1, CONFIG_MAX_INSTANCES, &n) > 0)
+		s->instances = (uint32_t)n;
+	r = validate_env(v, rs, s);
+	if (r < 0)
+		return r;
+	if (config_dup_str(&s->cwd, rs->cwd) < 0)
+		return -ENOMEM;
+	if (s->cwd && s->cwd[0] != '/')
+		config_verr(v, "cwd", "\"%s\" is not an absolute path", config_show(&b, s->cwd));
+	r = config_resolve_identity(v, rs, s);
+	if (r < 0)
+		return r;
+	validate_umask(v, rs->umask, s);
+	r = config_resolve_caps(v, rs, s);
+	if (r < 0)
+		return r;
+	validate_restart(v, rs->restart, &s->restart);
+	validate_stop(v, rs->stop, &s->stop);
+	if (rs->limits &&
+	    check_count(v, "limits.nofile", rs->limits->nofile, 1, CONFIG_MAX_NOFILE, &n) > 0)
+		s->nofile = n;
+	return 0;
+}
+
+static int validate_supervisor(struct config_vctx *v, const struct raw_supervisor *rs,
+			       struct supervisor_config *sc)
+{
+	const size_t sun_max = sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1;
+	struct config_shown b;
+	int r;
+
+	snprintf(v->prefix, sizeof(v->prefix), "supervisor");
+	sc->shutdown_timeout_ms = 30 * 1000;
+	if (!rs)
+		return 0;
+	if (config_dup_str(&sc->control_socket, rs->control_socket) < 0 ||
+	    config_dup_str(&sc->admin_group, rs->admin_group) < 0)
+		return -ENOMEM;
+	if (sc->control_socket && sc->control_socket[0] != '/')
+		config_verr(v, "control_socket", "\"%s\" is not an absolute path",
+			    config_show(&b, sc->control_socket));
+	else if (sc->control_socket && strlen(sc->control_socket) > sun_max)
+		config_verr(v, "control_socket",
+			    "is %zu bytes long, a unix socket path holds at most %zu",
+			    strlen(sc->control_socket), sun_max);
+	check_duration(v, "shutdown_timeout", rs->shutdown_timeout, 1, CONFIG_MAX_TIMEOUT_MS,
+		       &sc->shutdown_timeout_ms);
+	if (sc->admin_group) {
+		r = config_resolve_group(v, "admin_group", sc->admin_group, &sc->admin_gid);
+		if (r < 0)
+			return r;
+		sc->has_admin_gid = r > 0;
+	}
+	return 0;
+}
+
+static int cmp_service_names(const void *a, const void *b)
+{
+	const struct service_config *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+/* Sorted, so that 10000 services cost n log n comparisons, not n^2. */
+static int check_duplicates(struct config_vctx *v, const struct config *c)
+{
+	_cleanup_free_ const struct service_config **sorted = NULL;
+	struct config_shown b;
+
+	sorted = calloc(c->n_services, sizeof(*sorted));
+	if (!sorted)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_services; i++)
+		sorted[i] = &c->services[i];
+	qsort(sorted, c->n_services, sizeof(*sorted), cmp_service_names);
+	for (size_t i = 1; i < c->n_services; i++) {
+		if (strcmp(sorted[i - 1]->name, sorted[i]->name) != 0)
+			continue;
+		if (i >= 2 && strcmp(sorted[i - 2]->name, sorted[i]->name) == 0)
+			continue; /* reported at its second definition */
+		const char *name = sorted[i]->name;
+
+		snprintf(v->prefix, sizeof(v->prefix), "services.%s",
+			 config_path_part(b.s, sizeof(b.s), name, strlen(name)));
+		config_verr(v, NULL, "service defined more than once");
+	}
+	return 0;
+}
+
+int config_validate(const char *file, const struct raw_config *raw, struct config *c,
+		    struct config_errors *errs)
+{
+	struct config_vctx v = { .file = file, .errs = errs };
+	int r;
+
+	r = validate_supervisor(&v, raw->supervisor, &c->supervisor);
+	if (r < 0)
+		return r;
+	c->services = calloc(MAX(raw->n_services, 1U), sizeof(*c->services));
+	if (!c->services)
+		return -ENOMEM;
+	c->n_services = raw->n_services; /* zeroed entries are safe to free */
+	for (size_t i = 0; i < c->n_services; i++) {
+		r = validate_service(&v, &raw->services[i], &c->services[i]);
+		if (r < 0)
+			return r;
+		c->total_instances += c->services[i].instances;
+	}
+	if (c->total_instances > CONFIG_MAX_INSTANCES_TOTAL) {
+		snprintf(v.prefix, sizeof(v.prefix), "services");
+		config_verr(&v, NULL,
+			    "the instances add up to %" PRIu64 ", more than the maximum of %d",
+			    c->total_instances, CONFIG_MAX_INSTANCES_TOTAL);
+	}
+	r = check_duplicates(&v, c);
+	if (r < 0)
+		return r;
+	return v.n_errors;
+}
