@@ -619,7 +619,7 @@ static void test_cmd_names(void **state)
 	static const char *const names[_RV_CMD_MAX] = {
 		[RV_CMD_STATUS] = "status", [RV_CMD_START] = "start",     [RV_CMD_STOP] = "stop",
 		[RV_CMD_RESTART] = "restart", [RV_CMD_SCALE] = "scale",   [RV_CMD_SIGNAL] = "signal",
-		[RV_CMD_SHUTDOWN] = "shutdown",
+		[RV_CMD_SHUTDOWN] = "shutdown", [RV_CMD_FREEZE] = "freeze", [RV_CMD_THAW] = "thaw",
 	};
 
 	for (int c = 0; c < _RV_CMD_MAX; c++) {
