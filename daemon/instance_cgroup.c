@@ -90,7 +90,7 @@ static void disable(struct supervisor *s, const char *fmt, const char *arg, int 
 	cgroup_root_done(&s->cg);
 }
 
-int supervisor_cgroup_setup(struct supervisor *s, const char *root_opt)
+int supervisor_cgroup_setup(struct supervisor *s, const char *root_opt, bool kill_fallback)
 {
 	const char *opt = root_opt ? root_opt : s->config->supervisor.cgroup_root;
 	char mnt[512];
@@ -117,6 +117,8 @@ int supervisor_cgroup_setup(struct supervisor *s, const char *root_opt)
 		disable(s, "cannot open the cgroup root %s: %s", opt ? opt : "(auto)", r);
 		return 0;
 	}
+	if (kill_fallback)
+		s->cg.has_kill = false;   /* exercise what kernels < 5.14 get */
 	r = cgroup_root_enter(&s->cg, CGROUP_CTRL_ALL);
 	if (r < 0) {
 		disable(s, "cannot set up %s: %s", s->cg.path, r);

@@ -25,6 +25,7 @@ struct args {
 	const char *config;
 	const char *socket;
 	const char *cgroup_root;
+	bool cgroup_kill_fallback;
 	enum loop_backend backend;
 	enum spawn_method spawn;
 	enum log_format log_format;
@@ -36,7 +37,7 @@ static void usage(FILE *f)
 {
 	fputs("Usage:\n"
 	      "  ringvisor run -c FILE [--socket PATH] [--event-backend=uring|epoll|auto]\n"
-	      "                [--cgroup-root=auto|none|PATH]\n"
+	      "                [--cgroup-root=auto|none|PATH] [--cgroup-kill=auto|fallback]\n"
 	      "                [--spawn=auto|clone3|fork] [--log-format=text|json] [--debug]\n"
 	      "  ringvisor check -c FILE\n"
 	      "  ringvisor status [SERVICE[.INDEX]] [--json]\n"
@@ -60,11 +61,12 @@ static int usage_error(const char *fmt, const char *arg)
 
 static int parse_options(int argc, char **argv, struct args *a)
 {
-	enum { OPT_CGROUP_ROOT = 300, OPT_SOCKET = 256, OPT_BACKEND, OPT_SPAWN, OPT_LOG_FORMAT, OPT_JSON, OPT_DEBUG, OPT_VERSION };
+	enum { OPT_CGROUP_KILL = 301, OPT_CGROUP_ROOT = 300, OPT_SOCKET = 256, OPT_BACKEND, OPT_SPAWN, OPT_LOG_FORMAT, OPT_JSON, OPT_DEBUG, OPT_VERSION };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
+		{ "cgroup-kill", required_argument, NULL, OPT_CGROUP_KILL },
 		{ "event-backend", required_argument, NULL, OPT_BACKEND },
 		{ "spawn", required_argument, NULL, OPT_SPAWN },
 		{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
@@ -85,6 +87,11 @@ static int parse_options(int argc, char **argv, struct args *a)
 			break;
 		case OPT_CGROUP_ROOT:
 			a->cgroup_root = optarg;
+			break;
+		case OPT_CGROUP_KILL:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "fallback"))
+				return usage_error("--cgroup-kill: expected auto or fallback, got \"%s\"", optarg);
+			a->cgroup_kill_fallback = !strcmp(optarg, "fallback");
 			break;
 		case OPT_BACKEND:
 			if (loop_backend_from_string(optarg, &a->backend) < 0)
@@ -166,6 +173,7 @@ static int cmd_run(const struct args *a)
 		return 1;
 	struct supervisor_options o = {
 		.config_path = a->config, .socket_path = socket_path(a, c), .cgroup_root = a->cgroup_root,
+		.cgroup_kill_fallback = a->cgroup_kill_fallback,
 		.backend = a->backend, .spawn = a->spawn,
 	};
 	if (supervisor_new(&o, c, &s) < 0)

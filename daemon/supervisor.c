@@ -275,7 +275,7 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 	for (size_t i = 0; i < c->n_services; i++)
 		s->services[i] = (struct service){ .cfg = &c->services[i], .sup = s, .cg_fd = -EBADF };
 
-	r = supervisor_cgroup_setup(s, o->cgroup_root);
+	r = supervisor_cgroup_setup(s, o->cgroup_root, o->cgroup_kill_fallback);
 	if (r < 0)
 		goto fail;
 	r = supervisor_check_limits(s);

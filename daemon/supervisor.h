@@ -86,6 +86,7 @@ struct service {
 struct supervisor_options {
 	const char *config_path;
 	const char *cgroup_root;        /* --cgroup-root: overrides the config */
+	bool cgroup_kill_fallback;      /* --cgroup-kill=fallback: the < 5.14 path */
 	const char *socket_path;        /* resolved: --socket, env, config, default */
 	enum loop_backend backend;
 	enum spawn_method spawn;
@@ -133,7 +134,7 @@ void instance_handle_exit(struct instance *inst);   /* reap via the pidfd and ac
 int instance_signal(struct instance *inst, int sig);
 struct instance *supervisor_find_pid(struct supervisor *s, pid_t pid);
 /* instance_cgroup.c: the instance's cgroup, its events and its figures. */
-int supervisor_cgroup_setup(struct supervisor *s, const char *root_opt);
+int supervisor_cgroup_setup(struct supervisor *s, const char *root_opt, bool kill_fallback);
 void supervisor_cgroup_done(struct supervisor *s);
 int instance_cgroup_prepare(struct instance *inst);     /* fd for CLONE_INTO_CGROUP, or -1 */
 /* After the main process exited: true if the tree still has processes (they

@@ -13,8 +13,10 @@ services:
     stop: {timeout: 2s}
 YAML
 )
-rv_start "$cfg"
+rv_start "$cfg" ${RV_CGROUP_KILL:+--cgroup-kill=$RV_CGROUP_KILL}
 wait_for 5 state_is tree.0 running || fail "not running"
+want_kill=cgroup.kill; [ "${RV_CGROUP_KILL:-}" = fallback ] && want_kill=freeze+kill
+[ "$(status_json | jq -r .supervisor.cgroups.kill)" = "$want_kill" ] || fail "kill method is not $want_kill"
 cg=$(status_json | jq -r '.services[0].instances[0].cgroup.path')
 [ -d "$cg" ] || fail "no cgroup dir '$cg' in status"
 wait_for 5 bash -c "[ \$(wc -l < '$cg/cgroup.procs') -eq 10 ]" || fail "expected 10 processes in $cg, got $(wc -l < "$cg/cgroup.procs")"
