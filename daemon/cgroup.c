@@ -102,19 +102,22 @@ int cgroup_read(int fd, const char *file, char *buf, size_t len)
 	return (int)n;
 }
 
+int cgroup_parse_key(const char *buf, const char *key, uint64_t *ret)
+{
+	size_t n = strlen(key);
+	for (const char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, key, n) && l[n] == ' ') {
+			*ret = strtoull(l + n + 1, NULL, 10);
+			return 0;
+		}
+	return -ENOENT;
+}
+
 int cgroup_read_key(int fd, const char *file, const char *key, uint64_t *ret)
 {
 	char buf[4096];
 	int r = cgroup_read(fd, file, buf, sizeof(buf));
-	if (r < 0)
-		return r;
-	size_t klen = strlen(key);
-	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
-		if (!strncmp(line, key, klen) && line[klen] == ' ') {
-			*ret = strtoull(line + klen + 1, NULL, 10);
-			return 0;
-		}
-	return -ENOENT;
+	return r < 0 ? r : cgroup_parse_key(buf, key, ret);
 }
 
 int cgroup_read_u64(int fd, const char *file, uint64_t *ret)

@@ -68,7 +68,9 @@ const char *cgroup_controller_name(unsigned one);
 
 int cgroup_write(int fd, const char *file, const char *value);
 int cgroup_read(int fd, const char *file, char *buf, size_t len);   /* NUL-terminated */
-/* The value of `key` in a flat keyed file ("key value\n" lines). */
+/* The value of `key` in a flat keyed text ("key value\n" lines). */
+int cgroup_parse_key(const char *buf, const char *key, uint64_t *ret);
+/* The same, read from a file. */
 int cgroup_read_key(int fd, const char *file, const char *key, uint64_t *ret);
 int cgroup_read_u64(int fd, const char *file, uint64_t *ret);       /* "max" -> UINT64_MAX */
 

@@ -4,7 +4,9 @@
  * is enforced (with the reason when not), and each instance's figures read
  * from its cgroup files at the time of the request.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "limits.h"
@@ -86,32 +88,37 @@ int supervisor_check_limits(struct supervisor *s)
 	return 0;
 }
 
-static void add_u64(json_object *o, const char *key, int fd, const char *file, const char *k)
+static json_object *u64_or_null(int r, uint64_t v)
 {
-	uint64_t v;
-	int r = k ? cgroup_read_key(fd, file, k, &v) : cgroup_read_u64(fd, file, &v);
-	json_object_object_add(o, key, r < 0 ? NULL : json_object_new_uint64(v));
+	return r < 0 ? NULL : json_object_new_uint64(v);
 }
 
 json_object *instance_cgroup_status(const struct instance *inst)
 {
 	json_object *o = json_object_new_object(), *v = json_object_new_object();
 	const struct supervisor *s = inst->svc->sup;
+	unsigned ctrl = s->cg.controllers;
 	int fd = inst->cg_fd;
+	uint64_t x = 0;
+	char buf[1024];
 
+	/* Each file is read once, and only where its controller is enabled:
+	 * this runs for every instance of every status request. */
 	if (fd >= 0) {
 		char path[512];
 		snprintf(path, sizeof(path), "%s/services/%s/%u", s->cg.path, inst->svc->cfg->name, inst->index);
 		json_object_object_add(o, "path", json_object_new_string(path));
-		add_u64(o, "memory_current", fd, "memory.current", NULL);
-		add_u64(o, "memory_peak", fd, "memory.peak", NULL);
-		add_u64(o, "pids_current", fd, "pids.current", NULL);
-		add_u64(o, "cpu_usage_usec", fd, "cpu.stat", "usage_usec");
-		add_u64(o, "cpu_nr_throttled", fd, "cpu.stat", "nr_throttled");
-		add_u64(o, "cpu_throttled_usec", fd, "cpu.stat", "throttled_usec");
-		int p = cgroup_populated(fd), f = cgroup_frozen(fd);
-		json_object_object_add(o, "populated", p < 0 ? NULL : json_object_new_boolean(p));
-		json_object_object_add(o, "frozen", f < 0 ? NULL : json_object_new_boolean(f));
+		bool mem = ctrl & CGROUP_CTRL_MEMORY, pids = ctrl & CGROUP_CTRL_PIDS;
+		json_object_object_add(o, "memory_current", mem ? u64_or_null(cgroup_read_u64(fd, "memory.current", &x), x) : NULL);
+		json_object_object_add(o, "memory_peak", mem ? u64_or_null(cgroup_read_u64(fd, "memory.peak", &x), x) : NULL);
+		json_object_object_add(o, "pids_current", pids ? u64_or_null(cgroup_read_u64(fd, "pids.current", &x), x) : NULL);
+		int r = cgroup_read(fd, "cpu.stat", buf, sizeof(buf));
+		json_object_object_add(o, "cpu_usage_usec", r < 0 ? NULL : u64_or_null(cgroup_parse_key(buf, "usage_usec", &x), x));
+		json_object_object_add(o, "cpu_nr_throttled", r < 0 ? NULL : u64_or_null(cgroup_parse_key(buf, "nr_throttled", &x), x));
+		json_object_object_add(o, "cpu_throttled_usec", r < 0 ? NULL : u64_or_null(cgroup_parse_key(buf, "throttled_usec", &x), x));
+		r = cgroup_read(fd, "cgroup.events", buf, sizeof(buf));
+		json_object_object_add(o, "populated", r < 0 ? NULL : cgroup_parse_key(buf, "populated", &x) < 0 ? NULL : json_object_new_boolean(x != 0));
+		json_object_object_add(o, "frozen", r < 0 ? NULL : cgroup_parse_key(buf, "frozen", &x) < 0 ? NULL : json_object_new_boolean(x != 0));
 	}
 	json_object_object_add(v, "oom", json_object_new_int64(inst->violations.oom));
 	json_object_object_add(v, "pids", json_object_new_int64(inst->violations.pids));

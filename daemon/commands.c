@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -35,6 +36,11 @@ static json_object *reply_ok(void)
 
 static long count_fds(void)
 {
+	/* Linux >= 6.2 gives the count as the directory's size; listing 3000
+	 * entries for every status call was 1 ms here. */
+	struct stat st;
+	if (stat("/proc/self/fd", &st) == 0 && st.st_size > 0)
+		return (long)st.st_size;
 	DIR *d = opendir("/proc/self/fd");
 	long n = 0;
 	if (!d)

@@ -231,10 +231,12 @@ struct config *config_free(struct config *c)
 		free(s->group);
 		free(s->groups);
 		free(s->caps);
+		strv_free(s->limits.io_max);
 	}
 	free(c->services);
 	free(c->supervisor.control_socket);
 	free(c->supervisor.admin_group);
+	free(c->supervisor.cgroup_root);
 	free(c->path);
 	free(c);
 	return NULL;

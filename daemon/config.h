@@ -44,6 +44,9 @@ enum memhigh_action { MEMHIGH_ACTION_LOG, MEMHIGH_ACTION_FREEZE, MEMHIGH_ACTION_
 #define CONFIG_MAX_PIDS 4194304            /* pids_max, the kernel's PID_MAX_LIMIT */
 #define CONFIG_MAX_CPU_PERIOD_US 1000000   /* cpu.max period: 1ms..1s */
 #define CONFIG_MIN_CPU_PERIOD_US 1000
+#define CONFIG_MAX_CPU_PERCENT 100000      /* cpu_max: 1000 CPUs; quota <= 1000 periods */
+#define CONFIG_MAX_CPU_WEIGHT 10000
+#define CONFIG_MAX_MEMORY (1ULL << 40)     /* memory_max, memory_high, memory_swap_max: 1T */
 
 /* limits: cgroup v2 files written on the instance's cgroup before the child
  * is cloned into it. 0 means "not set" (the file is left alone). */

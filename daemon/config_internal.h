@@ -26,9 +26,10 @@
 #include "config.h"
 #include "macro.h"
 
-#define CONFIG_YAML_MAX_DEPTH 16   /* a valid config nests 4 deep */
+#define CONFIG_YAML_MAX_DEPTH 16   /* a valid config nests 5 deep (limits.io_max) */
 #define CONFIG_PATH_MAX 512        /* a key path as shown in an error */
 #define CONFIG_PATH_PART_MAX 64    /* one key of it, longer ones are cut */
+#define CONFIG_IO_RULE_LEN_MAX 256 /* "MAJ:MIN" and four key=N need about 130 */
 
 /* The config as libcyaml loads it: all scalars are strings, so that numbers
  * are parsed strictly here and every bad value can be reported at once. */
@@ -47,7 +48,14 @@ struct raw_stop {
 };
 
 struct raw_limits {
-	char *nofile;
+	char *nofile, *memory_max, *memory_high, *memory_swap_max, *pids_max;
+	char *cpu_max, *cpu_weight;
+	char **io_max;
+	unsigned n_io_max;
+};
+
+struct raw_violation {
+	char *oom, *pids, *memory_high;
 };
 
 struct raw_service {
@@ -63,10 +71,13 @@ struct raw_service {
 	struct raw_restart *restart;
 	struct raw_stop *stop;
 	struct raw_limits *limits;
+	char *memory_oom_group;
+	struct raw_violation *on_violation;
 };
 
 struct raw_supervisor {
 	char *control_socket, *shutdown_timeout, *admin_group;
+	char *cgroup_root, *strict_limits;
 };
 
 struct raw_config {

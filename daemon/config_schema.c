@@ -68,8 +68,27 @@ static const cyaml_schema_field_t stop_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_value_t io_rule_schema = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CONFIG_IO_RULE_LEN_MAX),
+};
+
 static const cyaml_schema_field_t limits_fields[] = {
 	STR("nofile", OPT, struct raw_limits, nofile, NUMBER_LEN_MAX),
+	STR("memory_max", OPT, struct raw_limits, memory_max, NUMBER_LEN_MAX),
+	STR("memory_high", OPT, struct raw_limits, memory_high, NUMBER_LEN_MAX),
+	STR("memory_swap_max", OPT, struct raw_limits, memory_swap_max, NUMBER_LEN_MAX),
+	STR("pids_max", OPT, struct raw_limits, pids_max, NUMBER_LEN_MAX),
+	STR("cpu_max", OPT, struct raw_limits, cpu_max, NUMBER_LEN_MAX),
+	STR("cpu_weight", OPT, struct raw_limits, cpu_weight, NUMBER_LEN_MAX),
+	CYAML_FIELD_SEQUENCE_COUNT("io_max", CYAML_FLAG_POINTER | OPT, struct raw_limits, io_max,
+				   n_io_max, &io_rule_schema, 0, CONFIG_MAX_IO_RULES),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t violation_fields[] = {
+	STR("oom", OPT, struct raw_violation, oom, NUMBER_LEN_MAX),
+	STR("pids", OPT, struct raw_violation, pids, NUMBER_LEN_MAX),
+	STR("memory_high", OPT, struct raw_violation, memory_high, NUMBER_LEN_MAX),
 	CYAML_FIELD_END,
 };
 
@@ -89,6 +108,9 @@ static const cyaml_schema_field_t service_fields[] = {
 	CYAML_FIELD_MAPPING_PTR("restart", OPT, struct raw_service, restart, restart_fields),
 	CYAML_FIELD_MAPPING_PTR("stop", OPT, struct raw_service, stop, stop_fields),
 	CYAML_FIELD_MAPPING_PTR("limits", OPT, struct raw_service, limits, limits_fields),
+	STR("memory_oom_group", OPT, struct raw_service, memory_oom_group, NUMBER_LEN_MAX),
+	CYAML_FIELD_MAPPING_PTR("on_violation", OPT, struct raw_service, on_violation,
+				violation_fields),
 	CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t service_schema = {
@@ -99,6 +121,8 @@ static const cyaml_schema_field_t supervisor_fields[] = {
 	STR("control_socket", OPT, struct raw_supervisor, control_socket, CONFIG_MAX_PATH),
 	STR("shutdown_timeout", OPT, struct raw_supervisor, shutdown_timeout, NUMBER_LEN_MAX),
 	STR("admin_group", OPT, struct raw_supervisor, admin_group, NAME_LEN_MAX),
+	STR("cgroup_root", OPT, struct raw_supervisor, cgroup_root, CONFIG_MAX_PATH),
+	STR("strict_limits", OPT, struct raw_supervisor, strict_limits, NUMBER_LEN_MAX),
 	CYAML_FIELD_END,
 };
 

@@ -405,6 +405,8 @@ void instance_event(struct instance *inst, enum instance_event e, const char *wh
 		inst->restart_pending = true;
 		return;
 	}
+	if (e == EV_STOP)
+		inst->start_pending = false;
 	if (inst->state == STATE_STOPPING && e == EV_STOP) {
 		inst->restart_pending = false;
 		return;

@@ -8,8 +8,21 @@
 
 int sigfd_open(void)
 {
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t mask;
 
+	/* Whatever our parent ignored (nohup: SIGHUP; shells: SIGPIPE) goes
+	 * back to default once, here, so a child inherits clean dispositions
+	 * and does not need to reset them one by one. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &dfl, NULL);
+	sigemptyset(&mask);
+	/* SIGPIPE blocked, not read: a write to a closed stderr pipe or
+	 * client socket fails with EPIPE instead of killing the daemon. */
+	sigaddset(&mask, SIGPIPE);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -errno;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGTERM);

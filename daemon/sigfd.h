@@ -8,7 +8,8 @@
 
 #include <signal.h>
 
-/* Blocks SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT and returns the signalfd
+/* Resets every disposition to default, blocks SIGPIPE (never read), blocks
+ * SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT and returns a signalfd for them
  * (O_NONBLOCK|O_CLOEXEC), or -errno. */
 int sigfd_open(void);
 /* 1 and *ret_signo set, 0 when nothing is pending, or -errno. */

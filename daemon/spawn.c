@@ -78,18 +78,13 @@ static _Noreturn void child_fail(int errfd, enum spawn_step step, int err)
 	_exit(127);
 }
 
+/* Dispositions are already default: the daemon reset them at start
+ * (sigfd_open) and sets no handler, and CLONE_CLEAR_SIGHAND covers any. The
+ * mask is inherited, so it is emptied here. */
 static int child_reset_signals(void)
 {
-	struct sigaction sa = { .sa_handler = SIG_DFL };
 	sigset_t empty;
 
-	for (int sig = 1; sig < NSIG; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP)
-			continue;
-		/* Numbers between the standard and realtime ranges that libc
-		 * reserves answer EINVAL; that is fine. */
-		(void)sigaction(sig, &sa, NULL);
-	}
 	sigemptyset(&empty);
 	return RET_NERRNO(sigprocmask(SIG_SETMASK, &empty, NULL));
 }

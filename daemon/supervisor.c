@@ -17,6 +17,12 @@
 #include "sigfd.h"
 #include "supervisor.h"
 
+/* Spawns per loop turn when many instances start at once (boot, scale):
+ * between batches the loop answers signals, exits and the control socket,
+ * so a SIGTERM or a status during the start of 1000 services is not held
+ * up behind all of them. */
+#define START_BATCH 16
+
 /* Room for scale-up, fixed at start: twice the configured instances, at
  * least 1024 more, never above CONFIG_MAX_INSTANCES_TOTAL. */
 static uint64_t instance_capacity(const struct config *c)
@@ -111,8 +117,9 @@ int service_scale(struct service *svc, uint32_t n)
 			continue;
 		}
 		inst->retiring = false;
-		instance_event(inst, EV_START, "scale");
+		inst->start_pending = true;
 	}
+	(void)loop_timer_start(s->loop, &s->start_timer, now_ns());
 	/* Retire from the top; each is freed when it has stopped. */
 	for (uint32_t i = svc->n_instances; i > n; i--) {
 		struct instance *inst = svc->instances[i - 1];
@@ -125,6 +132,27 @@ int service_scale(struct service *svc, uint32_t n)
 			supervisor_instance_settled(inst);
 	}
 	return 0;
+}
+
+static void on_start_timer(struct loop *l, void *userdata)
+{
+	struct supervisor *s = userdata;
+	unsigned n = 0;
+
+	if (s->shutting_down)
+		return;
+	for (size_t i = 0; i < s->n_services; i++)
+		for (uint32_t j = 0; j < s->services[i].n_instances; j++) {
+			struct instance *inst = s->services[i].instances[j];
+			if (!inst || !inst->start_pending)
+				continue;
+			if (n++ == START_BATCH) {
+				(void)loop_timer_start(l, &s->start_timer, now_ns());
+				return;
+			}
+			inst->start_pending = false;
+			instance_event(inst, EV_START, "scale");
+		}
 }
 
 static void reap_children(struct supervisor *s)
@@ -239,6 +267,7 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 	if (getrandom(&s->rnd_state, sizeof(s->rnd_state), GRND_NONBLOCK) != sizeof(s->rnd_state) ||
 	    s->rnd_state == 0)
 		s->rnd_state = (uint32_t)s->started_ns | 1;
+	loop_timer_init(&s->start_timer, on_start_timer, s);
 	loop_timer_init(&s->shutdown_kill_timer, on_shutdown_kill, s);
 	loop_timer_init(&s->shutdown_deadline_timer, on_shutdown_deadline, s);
 
@@ -305,6 +334,7 @@ struct supervisor *supervisor_free(struct supervisor *s)
 	supervisor_cgroup_done(s);
 	free(s->services);
 	if (s->loop) {
+		loop_timer_stop(s->loop, &s->start_timer);
 		loop_timer_stop(s->loop, &s->shutdown_kill_timer);
 		loop_timer_stop(s->loop, &s->shutdown_deadline_timer);
 		loop_remove(s->loop, s->sig_source);

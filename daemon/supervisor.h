@@ -54,6 +54,7 @@ struct instance {
 	bool restart_pending;           /* start again once the stop completes */
 	bool kill_sent;
 	bool retiring;                  /* scaled down: freed once stopped */
+	bool start_pending;             /* queued for the batched start (boot, scale) */
 	uint32_t restarts;              /* automatic restarts since the daemon began */
 	unsigned backoff_n;
 	uint64_t started_ns;
@@ -109,6 +110,7 @@ struct supervisor {
 	int inotify_fd;
 	loop_id inotify_source;
 	bool shutting_down;
+	struct loop_timer start_timer;  /* runs queued starts, a batch per loop turn */
 	struct loop_timer shutdown_kill_timer;
 	struct loop_timer shutdown_deadline_timer;
 	uint64_t started_ns;
