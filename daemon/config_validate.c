@@ -335,7 +335,33 @@ static void validate_stop(struct config_vctx *v, const struct raw_stop *rs, stru
 	check_duration(v, "stop.timeout", rs->timeout, 0, CONFIG_MAX_TIMEOUT_MS, &sc->timeout_ms);
 }
 
-/* "50%" of the default period, or "20ms/100ms". */
+/* "50%": of the default period. false when s is not a percentage at all. */
+static bool cpu_max_percent(struct config_vctx *v, const char *s, size_t n,
+			    struct limits_config *l)
+{
+	struct config_shown b;
+	char num[48];
+	uint64_t q = 0;
+	int r;
+
+	snprintf(num, sizeof(num), "%.*s", (int)(n - 1), s);
+	r = parse_uint(num, &q);
+	if (r == -EINVAL)
+		return false;
+	if (r == -ERANGE || q > CONFIG_MAX_CPU_PERCENT)
+		config_verr(v, "limits.cpu_max", "%s exceeds the maximum of %d%%",
+			    config_show(&b, s), CONFIG_MAX_CPU_PERCENT);
+	else if (q == 0)
+		config_verr(v, "limits.cpu_max", "%s is below the minimum of 1%%",
+			    config_show(&b, s));
+	else {
+		l->cpu_period_us = CPU_PERIOD_DEFAULT_US;
+		l->cpu_quota_us = q * CPU_PERIOD_DEFAULT_US / 100;
+	}
+	return true;
+}
+
+/* "50%" or "20ms/100ms" (quota/period). */
 static void validate_cpu_max(struct config_vctx *v, const char *s, struct limits_config *l)
 {
 	const uint64_t min_ms = CONFIG_MIN_CPU_PERIOD_US / USEC_PER_MSEC;
@@ -351,20 +377,8 @@ static void validate_cpu_max(struct config_vctx *v, const char *s, struct limits
 	if (n >= sizeof(num) || n < 2) /* the schema allows 32 */
 		goto bad;
 	if (s[n - 1] == '%' && cut == n) {
-		snprintf(num, sizeof(num), "%.*s", (int)(n - 1), s);
-		rq = parse_uint(num, &q);
-		if (rq == -EINVAL)
+		if (!cpu_max_percent(v, s, n, l))
 			goto bad;
-		if (rq == -ERANGE || q > CONFIG_MAX_CPU_PERCENT)
-			config_verr(v, "limits.cpu_max", "%s exceeds the maximum of %d%%",
-				    config_show(&b, s), CONFIG_MAX_CPU_PERCENT);
-		else if (q == 0)
-			config_verr(v, "limits.cpu_max", "%s is below the minimum of 1%%",
-				    config_show(&b, s));
-		else {
-			l->cpu_period_us = CPU_PERIOD_DEFAULT_US;
-			l->cpu_quota_us = q * CPU_PERIOD_DEFAULT_US / 100;
-		}
 		return;
 	}
 	if (cut == n)

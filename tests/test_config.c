@@ -128,6 +128,8 @@ static void test_full_valid(void **state)
 		"  control_socket: /run/ringvisor/control.sock\n"
 		"  shutdown_timeout: 45s\n"
 		"  admin_group: adm\n"
+		"  cgroup_root: /sys/fs/cgroup/ringvisor.test\n"
+		"  strict_limits: true\n"
 		"services:\n"
 		"  web:\n"
 		"    command: [/usr/bin/python3, -m, http.server, \"8080\"]\n"
@@ -141,8 +143,21 @@ static void test_full_valid(void **state)
 		"    restart: {policy: on-failure, backoff_initial: 250ms, backoff_max: 1m,\n"
 		"              reset_after: 20s, max_restarts: 7, window: 5m, half_open_after: 2m}\n"
 		"    stop: {signal: SIGINT, timeout: 3s}\n"
-		"    limits: {nofile: 1024}\n";
+		"    limits:\n"
+		"      nofile: 1024\n"
+		"      memory_max: 64M\n"
+		"      memory_high: 48M\n"
+		"      memory_swap_max: 0\n"
+		"      pids_max: 128\n"
+		"      cpu_max: 20ms/50ms\n"
+		"      cpu_weight: 250\n"
+		"      io_max:\n"
+		"        - \"8:0   rbps=1048576\\twbps=max \"\n"
+		"        - 259:0 riops=100 wiops=50 rbps=0\n"
+		"    memory_oom_group: false\n"
+		"    on_violation: {oom: stop, pids: freeze, memory_high: restart}\n";
 	const struct service_config *s;
+	const struct limits_config *lim;
 	uid_t nobody_uid;
 	gid_t adm_gid, nogroup_gid;
 	struct loaded l;
@@ -165,6 +180,8 @@ static void test_full_valid(void **state)
 	assert_string_equal(c->supervisor.admin_group, "adm");
 	assert_true(c->supervisor.has_admin_gid);
 	assert_int_equal(c->supervisor.admin_gid, adm_gid);
+	assert_string_equal(c->supervisor.cgroup_root, "/sys/fs/cgroup/ringvisor.test");
+	assert_true(c->supervisor.strict_limits);
 	assert_int_equal(c->n_services, 1);
 	assert_int_equal(c->total_instances, 2);
 
@@ -208,6 +225,22 @@ static void test_full_valid(void **state)
 	assert_int_equal(s->stop.signal, SIGINT);
 	assert_int_equal(s->stop.timeout_ms, 3000);
 	assert_int_equal(s->nofile, 1024);
+	lim = &s->limits;
+	assert_int_equal(lim->memory_max, 64ULL << 20);
+	assert_int_equal(lim->memory_high, 48ULL << 20);
+	assert_int_equal(lim->memory_swap_max, 0);
+	assert_true(lim->has_memory_swap_max);
+	assert_int_equal(lim->pids_max, 128);
+	assert_int_equal(lim->cpu_quota_us, 20000);
+	assert_int_equal(lim->cpu_period_us, 50000);
+	assert_int_equal(lim->cpu_weight, 250);
+	assert_int_equal(lim->n_io_max, 2);
+	assert_string_equal(lim->io_max[0], "8:0 rbps=1048576 wbps=max");
+	assert_string_equal(lim->io_max[1], "259:0 riops=100 wiops=50 rbps=0");
+	assert_false(lim->memory_oom_group);
+	assert_int_equal(s->on_violation.oom, OOM_ACTION_STOP);
+	assert_int_equal(s->on_violation.pids, PIDS_ACTION_FREEZE);
+	assert_int_equal(s->on_violation.memory_high, MEMHIGH_ACTION_RESTART);
 
 	assert_ptr_equal(config_find_service(c, "web"), s);
 	assert_null(config_find_service(c, "api"));
@@ -227,6 +260,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c->supervisor.shutdown_timeout_ms, 30000);
 	assert_null(c->supervisor.admin_group);
 	assert_false(c->supervisor.has_admin_gid);
+	assert_null(c->supervisor.cgroup_root);
+	assert_false(c->supervisor.strict_limits);
 	assert_int_equal(c->n_services, 1);
 	assert_int_equal(c->total_instances, 1);
 	s = &c->services[0];
@@ -256,6 +291,33 @@ static void test_defaults(void **state)
 	assert_int_equal(s->stop.signal, SIGTERM);
 	assert_int_equal(s->stop.timeout_ms, 10000);
 	assert_int_equal(s->nofile, 0);
+	assert_int_equal(s->limits.memory_max, 0);
+	assert_int_equal(s->limits.memory_high, 0);
+	assert_int_equal(s->limits.memory_swap_max, 0);
+	assert_false(s->limits.has_memory_swap_max);
+	assert_int_equal(s->limits.pids_max, 0);
+	assert_int_equal(s->limits.cpu_quota_us, 0);
+	assert_int_equal(s->limits.cpu_period_us, 100000);
+	assert_int_equal(s->limits.cpu_weight, 0);
+	assert_null(s->limits.io_max);
+	assert_int_equal(s->limits.n_io_max, 0);
+	assert_true(s->limits.memory_oom_group);
+	assert_int_equal(s->on_violation.oom, OOM_ACTION_RESTART);
+	assert_int_equal(s->on_violation.pids, PIDS_ACTION_LOG);
+	assert_int_equal(s->on_violation.memory_high, MEMHIGH_ACTION_LOG);
+	loaded_done(&l);
+
+	/* An empty limits, io_max or on_violation changes nothing either. */
+	c = expect_valid(&l, "defaults_empty",
+			 "supervisor: {cgroup_root: auto}\n"
+			 WEB("    limits: {io_max: []}\n    on_violation: {}\n"));
+	s = &c->services[0];
+	assert_null(c->supervisor.cgroup_root); /* auto is stored as NULL */
+	assert_int_equal(s->limits.n_io_max, 0);
+	assert_true(s->limits.memory_oom_group);
+	assert_int_equal(s->on_violation.oom, OOM_ACTION_RESTART);
+	assert_int_equal(s->on_violation.pids, PIDS_ACTION_LOG);
+	assert_int_equal(s->on_violation.memory_high, MEMHIGH_ACTION_LOG);
 	loaded_done(&l);
 }
 
@@ -320,13 +382,19 @@ static void test_null_is_unset(void **state)
 
 	(void)state;
 	c = expect_valid(&l, "null", "supervisor:\n" WEB("    cwd: ~\n    user:\n    env:\n"
-							   "    restart: null\n    limits: {nofile: ~}\n"));
+							   "    restart: null\n    limits: {nofile: ~, io_max: ~,\n"
+							   "             memory_swap_max: ~}\n"
+							   "    memory_oom_group: ~\n    on_violation: {oom: ~}\n"));
 	assert_null(c->supervisor.control_socket);
 	assert_null(c->services[0].cwd);
 	assert_null(c->services[0].user);
 	assert_int_equal(c->services[0].n_env, 0);
 	assert_int_equal(c->services[0].restart.backoff_max_ms, 30000);
 	assert_int_equal(c->services[0].nofile, 0);
+	assert_int_equal(c->services[0].limits.n_io_max, 0);
+	assert_false(c->services[0].limits.has_memory_swap_max);
+	assert_true(c->services[0].limits.memory_oom_group);
+	assert_int_equal(c->services[0].on_violation.oom, OOM_ACTION_RESTART);
 	loaded_done(&l);
 	expect_error("null_quoted", WEB("    cwd: \"~\"\n"),
 		     "services.web.cwd: \"~\" is not an absolute path");
@@ -445,6 +513,228 @@ static void test_stop_and_limits_errors(void **state)
 		     "services.web.limits.nofile: \"1K\" is not a whole number");
 }
 
+static void test_memory_limits(void **state)
+{
+	struct loaded l;
+	struct config *c;
+
+	(void)state;
+	c = expect_valid(&l, "mem_bounds",
+			 WEB("    limits: {memory_max: 1T, memory_high: 1T, memory_swap_max: 1T}\n"));
+	assert_int_equal(c->services[0].limits.memory_max, 1ULL << 40);
+	assert_int_equal(c->services[0].limits.memory_high, 1ULL << 40);
+	assert_int_equal(c->services[0].limits.memory_swap_max, 1ULL << 40);
+	assert_true(c->services[0].limits.has_memory_swap_max);
+	loaded_done(&l);
+	c = expect_valid(&l, "mem_bytes", WEB("    limits: {memory_high: 4096, memory_swap_max: 1K}\n"));
+	assert_int_equal(c->services[0].limits.memory_max, 0);
+	assert_int_equal(c->services[0].limits.memory_high, 4096); /* no memory_max: no order */
+	assert_int_equal(c->services[0].limits.memory_swap_max, 1024);
+	loaded_done(&l);
+
+	expect_error("mem_size", WEB("    limits: {memory_max: 32MB}\n"),
+		     "services.web.limits.memory_max: \"32MB\" is not a size");
+	expect_error("mem_frac", WEB("    limits: {memory_high: 1.5G}\n"),
+		     "services.web.limits.memory_high: \"1.5G\" is not a size");
+	expect_error("mem_swap_neg", WEB("    limits: {memory_swap_max: -1}\n"),
+		     "services.web.limits.memory_swap_max: \"-1\" is not a size");
+	expect_error("mem_zero", WEB("    limits: {memory_max: 0}\n"),
+		     "services.web.limits.memory_max: must be greater than 0");
+	expect_error("mem_high_zero", WEB("    limits: {memory_high: 0K}\n"),
+		     "services.web.limits.memory_high: must be greater than 0");
+	expect_error("mem_big", WEB("    limits: {memory_max: 1025G}\n"),
+		     "services.web.limits.memory_max: 1025G exceeds the maximum of 1T");
+	expect_error("mem_swap_big", WEB("    limits: {memory_swap_max: 2T}\n"),
+		     "services.web.limits.memory_swap_max: 2T exceeds the maximum of 1T");
+	expect_error("mem_overflow", WEB("    limits: {memory_max: 99999999999T}\n"),
+		     "services.web.limits.memory_max: 99999999999T exceeds the maximum of 1T");
+	expect_error("mem_order", WEB("    limits: {memory_max: 32M, memory_high: 64M}\n"),
+		     "services.web.limits.memory_high: 64M is above memory_max (32M)");
+}
+
+static void test_pids_and_weight(void **state)
+{
+	struct loaded l;
+	struct config *c;
+
+	(void)state;
+	c = expect_valid(&l, "pids_bounds", WEB("    limits: {pids_max: 4194304, cpu_weight: 10000}\n"));
+	assert_int_equal(c->services[0].limits.pids_max, 4194304);
+	assert_int_equal(c->services[0].limits.cpu_weight, 10000);
+	loaded_done(&l);
+	c = expect_valid(&l, "pids_min", WEB("    limits: {pids_max: 1, cpu_weight: 1}\n"));
+	assert_int_equal(c->services[0].limits.pids_max, 1);
+	assert_int_equal(c->services[0].limits.cpu_weight, 1);
+	loaded_done(&l);
+
+	expect_error("pids0", WEB("    limits: {pids_max: 0}\n"),
+		     "services.web.limits.pids_max: 0 is below the minimum of 1");
+	expect_error("pids_big", WEB("    limits: {pids_max: 4194305}\n"),
+		     "services.web.limits.pids_max: 4194305 exceeds the maximum of 4194304");
+	expect_error("pids_max_word", WEB("    limits: {pids_max: max}\n"),
+		     "services.web.limits.pids_max: \"max\" is not a whole number");
+	expect_error("weight0", WEB("    limits: {cpu_weight: 0}\n"),
+		     "services.web.limits.cpu_weight: 0 is below the minimum of 1");
+	expect_error("weight_big", WEB("    limits: {cpu_weight: 10001}\n"),
+		     "services.web.limits.cpu_weight: 10001 exceeds the maximum of 10000");
+}
+
+static void expect_cpu_max(const char *name, const char *value, uint64_t quota, uint64_t period)
+{
+	char text[256];
+	struct loaded l;
+	struct config *c;
+
+	snprintf(text, sizeof(text), WEB("    limits: {cpu_max: \"%s\"}\n"), value);
+	c = expect_valid(&l, name, text);
+	assert_int_equal(c->services[0].limits.cpu_quota_us, quota);
+	assert_int_equal(c->services[0].limits.cpu_period_us, period);
+	loaded_done(&l);
+}
+
+static void test_cpu_max(void **state)
+{
+	(void)state;
+	expect_cpu_max("cpu_50", "50%", 50000, 100000);
+	expect_cpu_max("cpu_1", "1%", 1000, 100000);
+	expect_cpu_max("cpu_200", "200%", 200000, 100000);
+	expect_cpu_max("cpu_max_pct", "100000%", 100000000, 100000);
+	expect_cpu_max("cpu_qp", "20ms/100ms", 20000, 100000);
+	expect_cpu_max("cpu_qp_min", "1ms/1ms", 1000, 1000);
+	expect_cpu_max("cpu_qp_max", "1000s/1s", 1000000000, 1000000);
+	expect_cpu_max("cpu_qp_multi", "2s/500ms", 2000000, 500000);
+
+	expect_error("cpu_bare", WEB("    limits: {cpu_max: \"150\"}\n"),
+		     "services.web.limits.cpu_max: \"150\" is not a percentage (\"50%\") or a "
+		     "quota/period (\"20ms/100ms\")");
+	expect_error("cpu_0pct", WEB("    limits: {cpu_max: 0%}\n"),
+		     "services.web.limits.cpu_max: 0% is below the minimum of 1%");
+	expect_error("cpu_big_pct", WEB("    limits: {cpu_max: 100001%}\n"),
+		     "services.web.limits.cpu_max: 100001% exceeds the maximum of 100000%");
+	expect_error("cpu_huge_pct", WEB("    limits: {cpu_max: 99999999999999999999%}\n"),
+		     "services.web.limits.cpu_max: 99999999999999999999% exceeds the maximum");
+	expect_error("cpu_frac_pct", WEB("    limits: {cpu_max: 12.5%}\n"),
+		     "services.web.limits.cpu_max: \"12.5%\" is not a percentage");
+	expect_error("cpu_pct_only", WEB("    limits: {cpu_max: \"%\"}\n"),
+		     "services.web.limits.cpu_max: \"%\" is not a percentage");
+	expect_error("cpu_period0", WEB("    limits: {cpu_max: 20ms/0ms}\n"),
+		     "services.web.limits.cpu_max: the period 0ms is below the minimum of 1ms");
+	expect_error("cpu_period_long", WEB("    limits: {cpu_max: 20ms/2s}\n"),
+		     "services.web.limits.cpu_max: the period 2s exceeds the maximum of 1s");
+	expect_error("cpu_quota0", WEB("    limits: {cpu_max: 0/100ms}\n"),
+		     "services.web.limits.cpu_max: the quota 0 is below the minimum of 1ms");
+	expect_error("cpu_quota_big", WEB("    limits: {cpu_max: 101s/100ms}\n"),
+		     "services.web.limits.cpu_max: the quota 101s is more than 1000 times the period");
+	expect_error("cpu_no_period", WEB("    limits: {cpu_max: 20ms/}\n"),
+		     "services.web.limits.cpu_max: \"20ms/\" is not a percentage");
+	expect_error("cpu_no_unit", WEB("    limits: {cpu_max: 20/100}\n"),
+		     "services.web.limits.cpu_max: \"20/100\" is not a percentage");
+	expect_error("cpu_three", WEB("    limits: {cpu_max: 1ms/2ms/3ms}\n"),
+		     "services.web.limits.cpu_max: \"1ms/2ms/3ms\" is not a percentage");
+	expect_error("cpu_empty", WEB("    limits: {cpu_max: \"\"}\n"),
+		     "services.web.limits.cpu_max: \"\" is not a percentage");
+}
+
+static void test_io_max(void **state)
+{
+	char text[2048];
+	size_t used;
+
+	(void)state;
+	expect_error("io_dev", WEB("    limits: {io_max: [\"sda rbps=1\"]}\n"),
+		     "services.web.limits.io_max[0]: \"sda\" is not a device number MAJ:MIN");
+	expect_error("io_dev_half", WEB("    limits: {io_max: [\"8: rbps=1\"]}\n"),
+		     "services.web.limits.io_max[0]: \"8:\" is not a device number MAJ:MIN");
+	expect_error("io_key", WEB("    limits: {io_max: [\"8:0 rbps=1\", \"8:16 rbytes=1\"]}\n"),
+		     "services.web.limits.io_max[1]: \"rbytes=1\" is not rbps=N, wbps=N, riops=N or "
+		     "wiops=N (N a whole number or max)");
+	expect_error("io_value", WEB("    limits: {io_max: [\"8:0 wbps=1M\"]}\n"),
+		     "services.web.limits.io_max[0]: \"wbps=1M\" is not rbps=N");
+	expect_error("io_no_value", WEB("    limits: {io_max: [\"8:0 wbps\"]}\n"),
+		     "services.web.limits.io_max[0]: \"wbps\" is not rbps=N");
+	expect_error("io_no_limit", WEB("    limits: {io_max: [\"8:0\"]}\n"),
+		     "services.web.limits.io_max[0]: \"8:0\" sets no limit");
+	expect_error("io_empty", WEB("    limits: {io_max: [\"  \"]}\n"),
+		     "services.web.limits.io_max[0]: is empty");
+	expect_error("io_twice", WEB("    limits: {io_max: [\"8:0 riops=1 riops=2\"]}\n"),
+		     "services.web.limits.io_max[0]: \"riops=2\": that limit is already set");
+	expect_error("io_dup_dev", WEB("    limits: {io_max: [\"8:0 rbps=1\", \"8:16 rbps=1\", "
+				       "\"8:0 wbps=1\"]}\n"),
+		     "services.web.limits.io_max[2]: device 8:0 already has a rule in io_max[0]");
+	expect_error("io_scalar", WEB("    limits: {io_max: \"8:0 rbps=1\"}\n"),
+		     "services.web.limits.io_max: expected a list, not a single value");
+
+	used = (size_t)snprintf(text, sizeof(text), WEB("    limits:\n      io_max:\n"));
+	for (int i = 0; i <= CONFIG_MAX_IO_RULES; i++)
+		used += (size_t)snprintf(text + used, sizeof(text) - used,
+					 "        - \"8:%d rbps=1\"\n", i);
+	expect_error("io_many", text, "services.web.limits.io_max: has more than 16 entries");
+}
+
+static void test_on_violation(void **state)
+{
+	(void)state;
+	expect_error("oom_policy", WEB("    on_violation: {oom: kill}\n"),
+		     "services.web.on_violation.oom: \"kill\" is not one of restart, stop, ignore");
+	expect_error("pids_policy", WEB("    on_violation: {pids: ignore}\n"),
+		     "services.web.on_violation.pids: \"ignore\" is not one of log, restart, stop, freeze");
+	expect_error("memhigh_policy", WEB("    on_violation: {memory_high: stop}\n"),
+		     "services.web.on_violation.memory_high: \"stop\" is not one of log, freeze, restart");
+	expect_error("policy_case", WEB("    on_violation: {oom: Restart}\n"),
+		     "services.web.on_violation.oom: \"Restart\" is not one of");
+	expect_error("violation_list", WEB("    on_violation: [restart]\n"),
+		     "services.web.on_violation: expected a mapping, not a list");
+}
+
+static void test_bools(void **state)
+{
+	struct loaded l;
+	struct config *c;
+
+	(void)state;
+	c = expect_valid(&l, "bool_true", "supervisor: {strict_limits: \"true\"}\n"
+					  WEB("    memory_oom_group: true\n"));
+	assert_true(c->supervisor.strict_limits);
+	assert_true(c->services[0].limits.memory_oom_group);
+	loaded_done(&l);
+	c = expect_valid(&l, "bool_false", "supervisor: {strict_limits: false}\n" WEB(""));
+	assert_false(c->supervisor.strict_limits);
+	loaded_done(&l);
+
+	expect_error("bool_yes", WEB("    memory_oom_group: yes\n"),
+		     "services.web.memory_oom_group: \"yes\" is not true or false");
+	expect_error("bool_1", "supervisor: {strict_limits: 1}\n" WEB(""),
+		     "supervisor.strict_limits: \"1\" is not true or false");
+	expect_error("bool_case", "supervisor: {strict_limits: True}\n" WEB(""),
+		     "supervisor.strict_limits: \"True\" is not true or false");
+}
+
+static void test_cgroup_root(void **state)
+{
+	static const char *const good[] = { "none", "/", "/sys/fs/cgroup/rv", "/a/..b/c./.x/" };
+	char text[256];
+	struct loaded l;
+	struct config *c;
+
+	(void)state;
+	for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+		snprintf(text, sizeof(text), "supervisor: {cgroup_root: \"%s\"}\n" WEB(""), good[i]);
+		c = expect_valid(&l, "root_good", text);
+		assert_string_equal(c->supervisor.cgroup_root, good[i]);
+		loaded_done(&l);
+	}
+	expect_error("root_rel", "supervisor: {cgroup_root: sys/fs/cgroup}\n" WEB(""),
+		     "supervisor.cgroup_root: \"sys/fs/cgroup\" is not auto, none or an absolute path");
+	expect_error("root_empty", "supervisor: {cgroup_root: \"\"}\n" WEB(""),
+		     "supervisor.cgroup_root: \"\" is not auto, none or an absolute path");
+	expect_error("root_case", "supervisor: {cgroup_root: Auto}\n" WEB(""),
+		     "supervisor.cgroup_root: \"Auto\" is not auto, none or an absolute path");
+	expect_error("root_dotdot", "supervisor: {cgroup_root: /sys/fs/cgroup/../x}\n" WEB(""),
+		     "supervisor.cgroup_root: \"/sys/fs/cgroup/../x\" must not contain \"..\"");
+	expect_error("root_dotdot_end", "supervisor: {cgroup_root: /sys/..}\n" WEB(""),
+		     "supervisor.cgroup_root: \"/sys/..\" must not contain \"..\"");
+}
+
 static void test_supervisor_errors(void **state)
 {
 	(void)state;
@@ -561,6 +851,15 @@ static void test_unknown_keys(void **state)
 		     "services.web.restart.backof: unknown key (line 6, column 7)");
 	expect_error("unk_second", WEB("") "  api:\n    command: [x]\n    nme: x\n",
 		     "services.api.nme: unknown key (line 6, column 5)");
+	expect_error("unk_limits", WEB("    limits:\n      memory_max: 1M\n      memory: 1M\n"),
+		     "services.web.limits.memory: unknown key (line 6, column 7)");
+	expect_error("unk_violation", WEB("    on_violation:\n      oom: stop\n      leak: restart\n"),
+		     "services.web.on_violation.leak: unknown key (line 6, column 7)");
+	/* The cgroup keys belong where docs/config.md puts them. */
+	expect_error("unk_oom_group", WEB("    limits: {memory_oom_group: true}\n"),
+		     "services.web.limits.memory_oom_group: unknown key");
+	expect_error("unk_strict", WEB("    strict_limits: true\n"),
+		     "services.web.strict_limits: unknown key");
 	/* The rewrite passes the service's key as `name`: not a user key. */
 	expect_error("unk_name", WEB("    name: x\n"),
 		     "services.web.name: unknown key (line 4, column 5)");
@@ -744,6 +1043,13 @@ static void test_example_config(void **state)
 	assert_int_equal(r, 0);
 	assert_non_null(config_find_service(c, "web"));
 	assert_int_equal(config_find_service(c, "web")->n_caps, 1);
+	/* Every new key is used there, with a value other than its default
+	 * where the default is not the sensible example. */
+	assert_int_equal(config_find_service(c, "web")->limits.memory_max, 256ULL << 20);
+	assert_int_equal(config_find_service(c, "web")->limits.cpu_quota_us, 150000);
+	assert_int_equal(config_find_service(c, "web")->limits.n_io_max, 2);
+	assert_true(config_find_service(c, "web")->limits.has_memory_swap_max);
+	assert_null(c->supervisor.cgroup_root);
 	c = config_free(c);
 	config_errors_done(&errs);
 }
@@ -854,13 +1160,18 @@ static void test_allocation_failures(void **state)
 {
 	(void)state;
 	check_allocation_failures("oom_valid",
-				  "supervisor: {control_socket: /run/x.sock, shutdown_timeout: 5s}\n"
+				  "supervisor: {control_socket: /run/x.sock, shutdown_timeout: 5s,\n"
+				  "             cgroup_root: /sys/fs/cgroup/rv, strict_limits: true}\n"
 				  WEB("    instances: 3\n    env: {A: \"1\", B: x}\n    cwd: /\n"
 				      "    umask: \"022\"\n    capabilities: [kill, chown]\n"
 				      "    restart: {policy: never, backoff_max: 1m}\n"
-				      "    stop: {signal: INT}\n    limits: {nofile: 10}\n")
+				      "    stop: {signal: INT}\n"
+				      "    limits: {nofile: 10, memory_max: 1G, cpu_max: 50%,\n"
+				      "             io_max: [\"8:0 rbps=1\", \"8:16  wiops=max\"]}\n"
+				      "    memory_oom_group: false\n    on_violation: {pids: stop}\n")
 				  "  api:\n    command: [/bin/sh, -c, \"exit 0\"]\n");
-	check_allocation_failures("oom_invalid", WEB("    instances: 0\n    env: {1A: x}\n")
+	check_allocation_failures("oom_invalid", WEB("    instances: 0\n    env: {1A: x}\n"
+						     "    limits: {io_max: [\"8:0 rbps=1\", x, \"8:0 wbps=1\"]}\n")
 				  "  web:\n    command: [x]\n");
 	check_allocation_failures("oom_schema", WEB("    restart: {policy: always, bogus: 1}\n"));
 	check_allocation_failures("oom_syntax", WEB("    env: {A: [}\n"));
@@ -907,6 +1218,13 @@ int main(void)
 		cmocka_unit_test(test_total_instances),
 		cmocka_unit_test(test_restart_errors),
 		cmocka_unit_test(test_stop_and_limits_errors),
+		cmocka_unit_test(test_memory_limits),
+		cmocka_unit_test(test_pids_and_weight),
+		cmocka_unit_test(test_cpu_max),
+		cmocka_unit_test(test_io_max),
+		cmocka_unit_test(test_on_violation),
+		cmocka_unit_test(test_bools),
+		cmocka_unit_test(test_cgroup_root),
 		cmocka_unit_test(test_supervisor_errors),
 		cmocka_unit_test(test_service_errors),
 		cmocka_unit_test(test_env_errors),
