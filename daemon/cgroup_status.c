@@ -88,9 +88,23 @@ int supervisor_check_limits(struct supervisor *s)
 	return 0;
 }
 
-static json_object *u64_or_null(int r, uint64_t v)
+/* A figure as JSON, or null where it cannot be read. */
+static json_object *file_u64(int fd, const char *file)
 {
-	return r < 0 ? NULL : json_object_new_uint64(v);
+	uint64_t v;
+	return cgroup_read_u64(fd, file, &v) < 0 ? NULL : json_object_new_uint64(v);
+}
+
+static json_object *key_u64(const char *buf, const char *key)
+{
+	uint64_t v;
+	return !buf || cgroup_parse_key(buf, key, &v) < 0 ? NULL : json_object_new_uint64(v);
+}
+
+static json_object *key_bool(const char *buf, const char *key)
+{
+	uint64_t v;
+	return !buf || cgroup_parse_key(buf, key, &v) < 0 ? NULL : json_object_new_boolean(v != 0);
 }
 
 json_object *instance_cgroup_status(const struct instance *inst)
@@ -99,7 +113,6 @@ json_object *instance_cgroup_status(const struct instance *inst)
 	const struct supervisor *s = inst->svc->sup;
 	unsigned ctrl = s->cg.controllers;
 	int fd = inst->cg_fd;
-	uint64_t x = 0;
 	char buf[1024];
 
 	/* Each file is read once, and only where its controller is enabled:
@@ -109,16 +122,16 @@ json_object *instance_cgroup_status(const struct instance *inst)
 		snprintf(path, sizeof(path), "%s/services/%s/%u", s->cg.path, inst->svc->cfg->name, inst->index);
 		json_object_object_add(o, "path", json_object_new_string(path));
 		bool mem = ctrl & CGROUP_CTRL_MEMORY, pids = ctrl & CGROUP_CTRL_PIDS;
-		json_object_object_add(o, "memory_current", mem ? u64_or_null(cgroup_read_u64(fd, "memory.current", &x), x) : NULL);
-		json_object_object_add(o, "memory_peak", mem ? u64_or_null(cgroup_read_u64(fd, "memory.peak", &x), x) : NULL);
-		json_object_object_add(o, "pids_current", pids ? u64_or_null(cgroup_read_u64(fd, "pids.current", &x), x) : NULL);
-		int r = cgroup_read(fd, "cpu.stat", buf, sizeof(buf));
-		json_object_object_add(o, "cpu_usage_usec", r < 0 ? NULL : u64_or_null(cgroup_parse_key(buf, "usage_usec", &x), x));
-		json_object_object_add(o, "cpu_nr_throttled", r < 0 ? NULL : u64_or_null(cgroup_parse_key(buf, "nr_throttled", &x), x));
-		json_object_object_add(o, "cpu_throttled_usec", r < 0 ? NULL : u64_or_null(cgroup_parse_key(buf, "throttled_usec", &x), x));
-		r = cgroup_read(fd, "cgroup.events", buf, sizeof(buf));
-		json_object_object_add(o, "populated", r < 0 ? NULL : cgroup_parse_key(buf, "populated", &x) < 0 ? NULL : json_object_new_boolean(x != 0));
-		json_object_object_add(o, "frozen", r < 0 ? NULL : cgroup_parse_key(buf, "frozen", &x) < 0 ? NULL : json_object_new_boolean(x != 0));
+		json_object_object_add(o, "memory_current", mem ? file_u64(fd, "memory.current") : NULL);
+		json_object_object_add(o, "memory_peak", mem ? file_u64(fd, "memory.peak") : NULL);
+		json_object_object_add(o, "pids_current", pids ? file_u64(fd, "pids.current") : NULL);
+		const char *b = cgroup_read(fd, "cpu.stat", buf, sizeof(buf)) < 0 ? NULL : buf;
+		json_object_object_add(o, "cpu_usage_usec", key_u64(b, "usage_usec"));
+		json_object_object_add(o, "cpu_nr_throttled", key_u64(b, "nr_throttled"));
+		json_object_object_add(o, "cpu_throttled_usec", key_u64(b, "throttled_usec"));
+		b = cgroup_read(fd, "cgroup.events", buf, sizeof(buf)) < 0 ? NULL : buf;
+		json_object_object_add(o, "populated", key_bool(b, "populated"));
+		json_object_object_add(o, "frozen", key_bool(b, "frozen"));
 	}
 	json_object_object_add(v, "oom", json_object_new_int64(inst->violations.oom));
 	json_object_object_add(v, "pids", json_object_new_int64(inst->violations.pids));
