@@ -129,7 +129,8 @@ fi
 # The pid1 boot. How ringvisor as PID 1 ended, from the console:
 #   "Kernel panic - not syncing: Attempted to kill init! exitcode=0x..."
 #   means it exited (the value is a wait status: code << 8, or a signal);
-#   "reboot: Power down" means it powered the guest off by itself.
+#   "reboot: Power down" means it powered the guest off by itself, after
+#   logging "poweroff exit=N" with the status it would have exited with.
 # Passes when check.sh said ok and ringvisor exited 0 (or powered off after
 # a complete shutdown).
 if [ $want_pid1 = 1 ]; then
@@ -153,7 +154,8 @@ if [ $want_pid1 = 1 ]; then
 	ok=0
 	if [ "$check" = ok ]; then
 		if [ -n "$status" ] && [ "$st" -eq 0 ]; then ok=1
-		elif [ -z "$status" ] && grep -q 'reboot: Power down' "$LOG" && grep -q 'shutdown-complete' "$LOG"; then ok=1
+		elif [ -z "$status" ] && grep -q 'reboot: Power down' "$LOG" && grep -q 'shutdown-complete' "$LOG" \
+			&& grep -q 'poweroff exit=0' "$LOG"; then ok=1
 		fi
 	fi
 	if [ $ok = 1 ]; then
