@@ -188,6 +188,25 @@ struct config_shown {
 void config_verr(struct config_vctx *v, const char *key, const char *fmt, ...) _printf_(3, 4);
 const char *config_show(struct config_shown *b, const char *s);
 int config_dup_str(char **ret, const char *s); /* NULL stays NULL; -ENOMEM */
+/* Digits only, no sign or space: 0, -EINVAL or -ERANGE. */
+int config_parse_uint(const char *s, uint64_t *ret);
+/* A whole number, min..max. 1: given and valid, *ret set; 0: not given (s
+ * NULL); -EINVAL: invalid, recorded. */
+int config_check_count(struct config_vctx *v, const char *key, const char *s, uint64_t min,
+		       uint64_t max, uint64_t *ret);
+/* s is one of names[0..n): its index in *ret. Otherwise recorded. */
+void config_check_choice(struct config_vctx *v, const char *key, const char *s,
+			 const char *const *names, size_t n, int *ret);
+/* Exactly true or false: *ret set. Otherwise recorded. */
+void config_check_bool(struct config_vctx *v, const char *key, const char *s, bool *ret);
+
+/* config_limits.c: 0 or -ENOMEM; bad values are recorded. */
+/* limits:, memory_oom_group and on_violation of one service. */
+int config_validate_service_limits(struct config_vctx *v, const struct raw_service *rs,
+				   struct service_config *s);
+/* The supervisor's cgroup_root and strict_limits. */
+int config_validate_supervisor_limits(struct config_vctx *v, const struct raw_supervisor *rs,
+				      struct supervisor_config *sc);
 
 /* config_resolve.c: 1 resolved; 0 not, an error recorded; -ENOMEM. */
 int config_resolve_group(struct config_vctx *v, const char *key, const char *name, gid_t *ret);

@@ -4,10 +4,12 @@
  * Each test gets its backend through cmocka's prestate; where io_uring
  * cannot be created the uring group skips (saying why) instead of passing.
  *
- * Stale events are provoked deterministically with pairs: two sources (or
- * timers) are made ready for the same wait, and whichever callback runs
- * first removes the other and frees what it points to. The second callback
- * must never run; under ASan it would also be a use-after-free.
+ * Stale events are provoked deterministically with pairs: two sources are
+ * made ready for the same wait, and whichever callback runs first removes the
+ * other and frees what it points to. The second callback must never run;
+ * under ASan it would also be a use-after-free. This file has the sources
+ * and the loop as a whole; the timers are in test_loop_timer.c, the shared
+ * setup in loop_test_util.h.
  */
 #include <errno.h>
 #include <dirent.h>
@@ -21,93 +23,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "loop-internal.h"
 #include "loop.h"
+#include "loop_test_util.h"
 #include "macro.h"
-
-struct env {
-	enum loop_backend backend;
-	const char *name;
-};
-static struct env env_uring = { LOOP_BACKEND_URING, "uring" };
-static struct env env_epoll = { LOOP_BACKEND_EPOLL, "epoll" };
-
-#define MS NSEC_PER_MSEC
-
-static struct loop *new_loop(void **state, size_t max_sources, size_t max_timers)
-{
-	const struct env *e = *state;
-	struct loop *l = NULL;
-	int r = loop_new(e->backend, max_sources, max_timers, &l);
-
-	if (r < 0 && e->backend == LOOP_BACKEND_URING) {
-		print_message("io_uring ring cannot be created here (%s): skipping\n", strerror(-r));
-		skip();
-	}
-	assert_int_equal(r, 0);
-	assert_string_equal(loop_backend_name(l), e->name);
-	return l;
-}
-
-static void make_pipe(int p[2])
-{
-	assert_int_equal(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
-}
-
-static void close_pair(int p[2])
-{
-	close(p[0]);
-	close(p[1]);
-}
-
-static void put_byte(int fd)
-{
-	assert_int_equal(write(fd, "x", 1), 1);
-}
-
-static void drain(int fd)
-{
-	char buf[256];
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-}
-
-static void quit_cb(struct loop *l, void *u _unused_)
-{
-	loop_quit(l);
-}
-
-static void watchdog_cb(struct loop *l _unused_, void *u _unused_)
-{
-	fail_msg("watchdog: the loop did not quit");
-}
-
-/* Runs the loop until something quits it, failing after 2 s. */
-static void run_guarded(struct loop *l)
-{
-	struct loop_timer dog;
-
-	loop_timer_init(&dog, watchdog_cb, NULL);
-	assert_int_equal(loop_timer_start(l, &dog, now_ns() + 2000 * MS), 0);
-	assert_int_equal(loop_run(l), 0);
-	loop_timer_stop(l, &dog);
-}
-
-/* Runs the loop for ms milliseconds. */
-static void run_for(struct loop *l, uint64_t ms)
-{
-	struct loop_timer t;
-
-	loop_timer_init(&t, quit_cb, NULL);
-	assert_int_equal(loop_timer_start(l, &t, now_ns() + ms * MS), 0);
-	run_guarded(l);
-	assert_false(loop_timer_armed(&t));
-}
 
 struct src {
 	loop_id id;
@@ -482,227 +405,6 @@ static void test_modify_other_in_same_batch(void **state)
 	close_pair(sb);
 }
 
-struct order {
-	int seq[8];
-	int n;
-	int quit_after;
-};
-struct ordered_timer {
-	struct loop_timer t;
-	struct order *o;
-	int index;
-};
-
-static void order_cb(struct loop *l, void *u)
-{
-	struct ordered_timer *ot = u;
-
-	ot->o->seq[ot->o->n++] = ot->index;
-	if (ot->o->n == ot->o->quit_after)
-		loop_quit(l);
-}
-
-static void test_timers_in_order(void **state)
-{
-	struct loop *l = new_loop(state, 4, 8);
-	struct order o = { .quit_after = 3 };
-	struct ordered_timer t[3];
-	const uint64_t offs[3] = { 30, 10, 20 };
-	uint64_t start = now_ns();
-
-	for (int i = 0; i < 3; i++) {
-		t[i] = (struct ordered_timer){ .o = &o, .index = i };
-		loop_timer_init(&t[i].t, order_cb, &t[i]);
-		assert_int_equal(loop_timer_start(l, &t[i].t, start + offs[i] * MS), 0);
-		assert_true(loop_timer_armed(&t[i].t));
-	}
-	run_guarded(l);
-	assert_int_equal(o.n, 3);
-	assert_int_equal(o.seq[0], 1);
-	assert_int_equal(o.seq[1], 2);
-	assert_int_equal(o.seq[2], 0);
-	assert_true(now_ns() - start >= 30 * MS);
-	for (int i = 0; i < 3; i++)
-		assert_false(loop_timer_armed(&t[i].t));
-	loop_free(l);
-}
-
-static void never_cb(struct loop *l _unused_, void *u _unused_)
-{
-	fail_msg("a stopped timer fired");
-}
-
-/* Two timers due together; the first to run stops the other and frees both owners. */
-struct tpair {
-	struct loop_timer t;
-	struct tpair *other;
-	int *fired;
-};
-
-static void tpair_cb(struct loop *l, void *u)
-{
-	struct tpair *self = u;
-
-	(*self->fired)++;
-	loop_timer_stop(l, &self->other->t);
-	free(self->other);
-	free(self);
-}
-
-static void test_timer_stop(void **state)
-{
-	struct loop *l = new_loop(state, 4, 8);
-	struct loop_timer never;
-	uint64_t due = now_ns() + 10 * MS;
-	int fired = 0;
-
-	loop_timer_init(&never, never_cb, NULL);
-	assert_int_equal(loop_timer_start(l, &never, due), 0);
-	loop_timer_stop(l, &never);
-	loop_timer_stop(l, &never);   /* idempotent */
-	assert_false(loop_timer_armed(&never));
-
-	struct tpair *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
-	assert_non_null(a);
-	assert_non_null(b);
-	*a = (struct tpair){ .other = b, .fired = &fired };
-	*b = (struct tpair){ .other = a, .fired = &fired };
-	loop_timer_init(&a->t, tpair_cb, a);
-	loop_timer_init(&b->t, tpair_cb, b);
-	assert_int_equal(loop_timer_start(l, &a->t, due), 0);
-	assert_int_equal(loop_timer_start(l, &b->t, due), 0);
-
-	run_for(l, 40);
-	assert_int_equal(fired, 1);
-	loop_free(l);
-}
-
-struct rearm {
-	struct loop_timer t;
-	int n;
-	uint64_t wakeups[4];
-	bool past;
-};
-
-static void rearm_cb(struct loop *l, void *u)
-{
-	struct rearm *r = u;
-
-	r->wakeups[r->n++] = loop_wakeups(l);
-	if (r->n == 3) {
-		loop_quit(l);
-		return;
-	}
-	/* A due time in the past must wait for the next iteration, not spin here. */
-	uint64_t due = r->past ? 0 : now_ns() + 2 * MS;
-	assert_int_equal(loop_timer_start(l, &r->t, due), 0);
-}
-
-static void test_timer_rearm_from_callback(void **state)
-{
-	struct loop *l = new_loop(state, 4, 4);
-
-	for (int past = 0; past <= 1; past++) {
-		struct rearm r = { .past = past };
-		loop_timer_init(&r.t, rearm_cb, &r);
-		assert_int_equal(loop_timer_start(l, &r.t, now_ns() + 2 * MS), 0);
-		run_guarded(l);
-		assert_int_equal(r.n, 3);
-		assert_false(loop_timer_armed(&r.t));
-		assert_true(r.wakeups[0] < r.wakeups[1]);
-		assert_true(r.wakeups[1] < r.wakeups[2]);
-	}
-	/* Started in the past from outside any callback: fires on the next wait. */
-	struct loop_timer t;
-	loop_timer_init(&t, quit_cb, NULL);
-	assert_int_equal(loop_timer_start(l, &t, 0), 0);
-	uint64_t w = loop_wakeups(l);
-	run_guarded(l);
-	assert_int_equal(loop_wakeups(l) - w, 1);
-	loop_free(l);
-}
-
-/*
- * The timerfd expires and is read; later in the same batch another callback
- * starts a timer due at exactly the deadline that just expired. The timerfd
- * must be set again although the earliest deadline looks unchanged. To get
- * both events into one batch, in that order, they happen while the loop is
- * not waiting: the timerfd expires first, then a pipe is written.
- */
-struct same_due {
-	struct loop_timer late;
-	uint64_t due;
-	bool late_fired;
-};
-
-static void late_cb(struct loop *l, void *u)
-{
-	struct same_due *sd = u;
-
-	sd->late_fired = true;
-	loop_quit(l);
-}
-
-static void start_late_cb(struct loop *l, int fd, uint32_t revents _unused_, void *u)
-{
-	struct same_due *sd = u;
-
-	drain(fd);
-	assert_int_equal(loop_timer_start(l, &sd->late, sd->due), 0);
-}
-
-static void quit_io_cb(struct loop *l, int fd, uint32_t revents _unused_,
-		       void *u _unused_)
-{
-	drain(fd);
-	loop_quit(l);
-}
-
-static void test_timer_same_deadline_after_expiry(void **state)
-{
-	struct loop *l = new_loop(state, 4, 4);
-	struct same_due sd = { 0 };
-	struct loop_timer first;
-	int q[2], p[2], fallback;
-	loop_id qid, pid, fid;
-
-	make_pipe(q);
-	make_pipe(p);
-	assert_int_equal(loop_add(l, q[0], POLLIN, quit_io_cb, NULL, &qid), 0);
-	assert_int_equal(loop_add(l, p[0], POLLIN, start_late_cb, &sd, &pid), 0);
-	/* A lost timer must fail the test, not hang it: a timerfd of our own quits. */
-	fallback = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	assert_true(fallback >= 0);
-	assert_int_equal(loop_add(l, fallback, POLLIN, quit_io_cb, NULL, &fid), 0);
-	loop_timer_init(&sd.late, late_cb, &sd);
-	loop_timer_init(&first, quit_cb, NULL);
-	sd.due = now_ns() + 20 * MS;
-	assert_int_equal(loop_timer_start(l, &first, sd.due), 0);
-
-	/* One pass sets the loop's timerfd to sd.due and returns. */
-	put_byte(q[1]);
-	run_guarded(l);
-	assert_true(loop_timer_armed(&first));
-	while (now_ns() < sd.due + 5 * MS)
-		usleep(1000);
-	put_byte(p[1]);
-	/* One wait: timerfd (`first` quits), then the pipe (starts `late`). */
-	assert_int_equal(loop_run(l), 0);
-	assert_false(loop_timer_armed(&first));
-	assert_true(loop_timer_armed(&sd.late));
-	assert_false(sd.late_fired);
-
-	struct itimerspec its = { .it_value = { .tv_sec = 0, .tv_nsec = 300 * (long)MS } };
-	assert_int_equal(timerfd_settime(fallback, 0, &its, NULL), 0);
-	assert_int_equal(loop_run(l), 0);
-	assert_true(sd.late_fired);
-
-	loop_free(l);
-	close(fallback);
-	close_pair(q);
-	close_pair(p);
-}
-
 static void test_quit(void **state)
 {
 	struct loop *l = new_loop(state, 4, 4);
@@ -910,10 +612,6 @@ static void test_auto_backend(void **state)
 	cmocka_unit_test_prestate(test_slot_reuse_same_fd, &(env)),            \
 	cmocka_unit_test_prestate(test_modify_pollout, &(env)),                \
 	cmocka_unit_test_prestate(test_modify_other_in_same_batch, &(env)),    \
-	cmocka_unit_test_prestate(test_timers_in_order, &(env)),               \
-	cmocka_unit_test_prestate(test_timer_stop, &(env)),                    \
-	cmocka_unit_test_prestate(test_timer_rearm_from_callback, &(env)),     \
-	cmocka_unit_test_prestate(test_timer_same_deadline_after_expiry, &(env)), \
 	cmocka_unit_test_prestate(test_quit, &(env)),                          \
 	cmocka_unit_test_prestate(test_bounds, &(env)),                        \
 	cmocka_unit_test_prestate(test_idle_no_wakeups, &(env)),               \
