@@ -319,7 +319,7 @@ int control_new(struct supervisor *sup, const char *path, struct control **ret)
 	}
 	/* Mode 0666: anyone may connect and read; who may change things is
 	 * decided per request from SO_PEERCRED (docs/protocol.md). */
-	mode_t old = umask(0);
+	mode_t old = umask(0111);
 	r = bind(c->fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	c->bound = r == 0;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -162,6 +163,17 @@ static const char *socket_path(const struct args *a, const struct config *c)
 	return DEFAULT_SOCKET;
 }
 
+/* PID 1 of the machine, not of a container: the initial pid namespace
+ * has the fixed inode PROC_PID_INIT_INO (0xEFFFFFFC). (NSpid cannot tell:
+ * with a private /proc it lists only the inner pid.) In a container,
+ * reboot() would turn into a SIGINT to ourselves and the runtime would
+ * lose our exit status. */
+static bool in_root_pidns(void)
+{
+	struct stat st;
+	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == 0xEFFFFFFCU;
+}
+
 static int cmd_run(const struct args *a)
 {
 	struct config *c = NULL;
@@ -180,7 +192,7 @@ static int cmd_run(const struct args *a)
 		return 1;   /* supervisor_new freed the config and said why */
 	int rc = supervisor_run(s);
 	supervisor_free(s);
-	if (getpid() == 1) {
+	if (getpid() == 1 && in_root_pidns()) {
 		/* As init there is nobody to return to: power the machine off
 		 * (everything we ran is stopped by now). */
 		char code[16];

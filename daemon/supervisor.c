@@ -67,6 +67,16 @@ static void trim_instances(struct service *svc)
 		svc->n_instances--;
 }
 
+/* Ends the loop once a shutdown has nothing left running; once. */
+static void supervisor_maybe_done(struct supervisor *s)
+{
+	if (!s->shutting_down || s->live_processes > 0 || s->shutdown_done)
+		return;
+	s->shutdown_done = true;
+	log_event("shutdown-complete", NULL, -1, NULL);
+	loop_quit(s->loop);
+}
+
 void supervisor_instance_settled(struct instance *inst)
 {
 	struct service *svc = inst->svc;
@@ -78,10 +88,7 @@ void supervisor_instance_settled(struct instance *inst)
 		s->total_instances--;
 		trim_instances(svc);
 	}
-	if (s->shutting_down && s->live_processes == 0) {
-		log_event("shutdown-complete", NULL, -1, NULL);
-		loop_quit(s->loop);
-	}
+	supervisor_maybe_done(s);
 }
 
 int service_scale(struct service *svc, uint32_t n)
@@ -245,10 +252,7 @@ void supervisor_shutdown(struct supervisor *s, const char *why)
 		for (uint32_t j = 0; j < s->services[i].n_instances; j++)
 			if (s->services[i].instances[j])
 				instance_event(s->services[i].instances[j], EV_STOP, "shutdown");
-	if (s->live_processes == 0) {
-		log_event("shutdown-complete", NULL, -1, NULL);
-		loop_quit(s->loop);
-	}
+	supervisor_maybe_done(s);
 }
 
 int supervisor_new(const struct supervisor_options *o, struct config *c, struct supervisor **ret)

@@ -110,6 +110,7 @@ struct supervisor {
 	int inotify_fd;
 	loop_id inotify_source;
 	bool shutting_down;
+	bool shutdown_done;
 	struct loop_timer start_timer;  /* runs queued starts, a batch per loop turn */
 	struct loop_timer shutdown_kill_timer;
 	struct loop_timer shutdown_deadline_timer;
