@@ -86,7 +86,7 @@ integration: $(BUILD)/ringvisor
 asan: | $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit integration
 
-test: all unit integration asan
+test: all unit integration asan test-vm
 
 # The VM suite (integration/vm/): a Debian cloud kernel under qemu software
 # emulation, where cgroup2 owns every controller. Installs its packages and
@@ -102,6 +102,7 @@ bench: all
 
 check: all
 	$(Q)bash scripts/check-sizes.sh
+	$(Q)bash -n integration/*.sh integration/vm/*.sh scripts/*.sh
 
 clean:
 	rm -rf build
