@@ -4,10 +4,14 @@
 # `apt-get update` runs first, because a fresh machine has no package lists.
 set -euo pipefail
 pkgs=(gcc make pkg-config liburing-dev libcap-dev libbpf-dev libelf-dev zlib1g-dev
+      clang llvm bpftool libcap2-bin
       libcmocka-dev libcyaml-dev libyaml-dev libjson-c-dev
       python3 jq procps util-linux)
-# Later issues add: clang llvm bpftool (BPF probe), qemu-system-x86
-# busybox-static cpio (VM tests), tmux (`ringvisor top` test).
+pkgs+=(tmux)   # integration/t_top.sh drives `ringvisor top` under tmux
+# clang, llvm (llvm-strip) and bpftool build the BPF probe (bpf/); capsh
+# (libcap2-bin) drops its capabilities in integration/t_probe.sh.
+# Later issues add: qemu-system-x86 busybox-static cpio (VM tests), tmux
+# (`ringvisor top` test).
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

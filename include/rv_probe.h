@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rv_probe.h: the boundary between bpf/leak.bpf.c and daemon/probe_bpf.c.
+ *
+ * The BPF side includes it after vmlinux.h (which defines __u32/__u64 and
+ * guards itself with __VMLINUX_H__); user space takes the types from
+ * <linux/types.h>. The fd kinds are in the order of enum fd_kind in
+ * daemon/probe.h, which checks that at compile time.
+ */
+#pragma once
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define RV_PROBE_MAX_PROCS 65536    /* entries of `counts`: processes per pass */
+#define RV_PROBE_MAX_CGROUPS 100000 /* entries of `want`: cgroups per pass */
+
+#define RV_FD_SOCKET 0
+#define RV_FD_PIPE 1
+#define RV_FD_REGULAR 2
+#define RV_FD_ANON 3
+#define RV_FD_OTHER 4
+#define RV_FD_KINDS 5
+
+/* Value of the `counts` map, keyed by __u32 tgid (as seen in the loader's
+ * pid namespace). */
+struct rv_proc_counts {
+	__u64 cgroup_id;          /* kernfs id of the process's cgroup v2 directory */
+	__u32 fds[RV_FD_KINDS];   /* open fds by kind, from the leader's file table */
+	__u32 threads;            /* tasks of the thread group */
+	char comm[16];            /* the group leader's comm */
+};
