@@ -237,6 +237,7 @@ struct config *config_free(struct config *c)
 	free(c->supervisor.control_socket);
 	free(c->supervisor.admin_group);
 	free(c->supervisor.cgroup_root);
+	free(c->supervisor.state_dir);
 	free(c->path);
 	free(c);
 	return NULL;

@@ -48,6 +48,28 @@ enum memhigh_action { MEMHIGH_ACTION_LOG, MEMHIGH_ACTION_FREEZE, MEMHIGH_ACTION_
 #define CONFIG_MAX_CPU_WEIGHT 10000
 #define CONFIG_MAX_MEMORY (1ULL << 40)     /* memory_max, memory_high, memory_swap_max: 1T */
 
+/* leak: fd and thread counts sampled per instance, their trend judged over a
+ * window (docs/leaks.md). */
+enum leak_action { LEAK_ACTION_LOG, LEAK_ACTION_FREEZE, LEAK_ACTION_RESTART, LEAK_ACTION_STOP };
+/* supervisor.probe: how fds and threads are counted. */
+enum probe_choice { PROBE_CHOICE_AUTO, PROBE_CHOICE_BPF, PROBE_CHOICE_PROCFS };
+
+#define CONFIG_MIN_LEAK_SAMPLE_MS 1000ULL               /* leak.sample_every: 1s..1h */
+#define CONFIG_MAX_LEAK_SAMPLE_MS (3600ULL * 1000)
+#define CONFIG_MIN_LEAK_WINDOW_SAMPLES 6                /* leak.window >= 6 * sample_every */
+#define CONFIG_MAX_LEAK_WINDOW_MS (24ULL * 3600 * 1000) /* leak.window <= 24h */
+#define CONFIG_MAX_LEAK_FDS (1U << 20)                  /* leak.fds_max */
+#define CONFIG_MAX_LEAK_THREADS 4194304                 /* leak.threads_max: PID_MAX_LIMIT */
+#define CONFIG_MAX_LEAK_GROWTH 1e6                      /* leak.min_growth, per hour */
+
+struct service_leak_config {
+	uint64_t sample_every_ms;        /* default 5s; 1s..1h */
+	uint64_t window_ms;              /* default 10m; >= 6 * sample_every, <= 24h */
+	uint32_t fds_max;                /* 0 = none; <= CONFIG_MAX_LEAK_FDS */
+	uint32_t threads_max;            /* 0 = none; <= CONFIG_MAX_LEAK_THREADS */
+	double min_growth_per_hour;      /* default 60; "60" or "60/h"; 0 < x <= 1e6 */
+};
+
 /* limits: cgroup v2 files written on the instance's cgroup before the child
  * is cloned into it. 0 means "not set" (the file is left alone). */
 struct limits_config {
@@ -68,6 +90,7 @@ struct violation_config {
 	enum oom_action oom;             /* default restart */
 	enum pids_action pids;           /* default log */
 	enum memhigh_action memory_high; /* default log */
+	enum leak_action leak;           /* default log */
 };
 
 struct restart_config {
@@ -109,6 +132,7 @@ struct service_config {
 	size_t n_caps;
 	struct limits_config limits;
 	struct violation_config on_violation;
+	struct service_leak_config leak;
 };
 
 struct supervisor_config {
@@ -119,6 +143,8 @@ struct supervisor_config {
 	bool strict_limits;              /* an unenforceable limit is a start error */
 	bool has_admin_gid;
 	gid_t admin_gid;
+	enum probe_choice probe;         /* default auto */
+	char *state_dir;                 /* NULL = /var/lib/ringvisor; else absolute, no ".." */
 };
 
 struct config {

@@ -55,7 +55,11 @@ struct raw_limits {
 };
 
 struct raw_violation {
-	char *oom, *pids, *memory_high;
+	char *oom, *pids, *memory_high, *leak;
+};
+
+struct raw_leak {
+	char *sample_every, *window, *fds_max, *threads_max, *min_growth;
 };
 
 struct raw_service {
@@ -73,11 +77,13 @@ struct raw_service {
 	struct raw_limits *limits;
 	char *memory_oom_group;
 	struct raw_violation *on_violation;
+	struct raw_leak *leak;
 };
 
 struct raw_supervisor {
 	char *control_socket, *shutdown_timeout, *admin_group;
 	char *cgroup_root, *strict_limits;
+	char *probe, *state_dir;
 };
 
 struct raw_config {
@@ -194,6 +200,9 @@ int config_parse_uint(const char *s, uint64_t *ret);
  * NULL); -EINVAL: invalid, recorded. */
 int config_check_count(struct config_vctx *v, const char *key, const char *s, uint64_t min,
 		       uint64_t max, uint64_t *ret);
+/* A duration, min_ms..max_ms; returns as config_check_count(). */
+int config_check_duration(struct config_vctx *v, const char *key, const char *s, uint64_t min_ms,
+			  uint64_t max_ms, uint64_t *ret);
 /* s is one of names[0..n): its index in *ret. Otherwise recorded. */
 void config_check_choice(struct config_vctx *v, const char *key, const char *s,
 			 const char *const *names, size_t n, int *ret);
@@ -207,6 +216,15 @@ int config_validate_service_limits(struct config_vctx *v, const struct raw_servi
 /* The supervisor's cgroup_root and strict_limits. */
 int config_validate_supervisor_limits(struct config_vctx *v, const struct raw_supervisor *rs,
 				      struct supervisor_config *sc);
+
+/* config_leak.c: 0 or -ENOMEM; bad values are recorded. */
+/* leak: and on_violation.leak of one service; after
+ * config_validate_service_limits(), which sets the rest of on_violation. */
+int config_validate_service_leak(struct config_vctx *v, const struct raw_service *rs,
+				 struct service_config *s);
+/* The supervisor's probe and state_dir. */
+int config_validate_supervisor_leak(struct config_vctx *v, const struct raw_supervisor *rs,
+				    struct supervisor_config *sc);
 
 /* config_resolve.c: 1 resolved; 0 not, an error recorded; -ENOMEM. */
 int config_resolve_group(struct config_vctx *v, const char *key, const char *name, gid_t *ret);

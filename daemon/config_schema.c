@@ -89,6 +89,16 @@ static const cyaml_schema_field_t violation_fields[] = {
 	STR("oom", OPT, struct raw_violation, oom, NUMBER_LEN_MAX),
 	STR("pids", OPT, struct raw_violation, pids, NUMBER_LEN_MAX),
 	STR("memory_high", OPT, struct raw_violation, memory_high, NUMBER_LEN_MAX),
+	STR("leak", OPT, struct raw_violation, leak, NUMBER_LEN_MAX),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t leak_fields[] = {
+	STR("sample_every", OPT, struct raw_leak, sample_every, NUMBER_LEN_MAX),
+	STR("window", OPT, struct raw_leak, window, NUMBER_LEN_MAX),
+	STR("fds_max", OPT, struct raw_leak, fds_max, NUMBER_LEN_MAX),
+	STR("threads_max", OPT, struct raw_leak, threads_max, NUMBER_LEN_MAX),
+	STR("min_growth", OPT, struct raw_leak, min_growth, NUMBER_LEN_MAX),
 	CYAML_FIELD_END,
 };
 
@@ -111,6 +121,7 @@ static const cyaml_schema_field_t service_fields[] = {
 	STR("memory_oom_group", OPT, struct raw_service, memory_oom_group, NUMBER_LEN_MAX),
 	CYAML_FIELD_MAPPING_PTR("on_violation", OPT, struct raw_service, on_violation,
 				violation_fields),
+	CYAML_FIELD_MAPPING_PTR("leak", OPT, struct raw_service, leak, leak_fields),
 	CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t service_schema = {
@@ -123,6 +134,8 @@ static const cyaml_schema_field_t supervisor_fields[] = {
 	STR("admin_group", OPT, struct raw_supervisor, admin_group, NAME_LEN_MAX),
 	STR("cgroup_root", OPT, struct raw_supervisor, cgroup_root, CONFIG_MAX_PATH),
 	STR("strict_limits", OPT, struct raw_supervisor, strict_limits, NUMBER_LEN_MAX),
+	STR("probe", OPT, struct raw_supervisor, probe, NUMBER_LEN_MAX),
+	STR("state_dir", OPT, struct raw_supervisor, state_dir, CONFIG_MAX_PATH),
 	CYAML_FIELD_END,
 };
 

@@ -125,13 +125,22 @@ static int check_duration(struct config_vctx *v, const char *key, const char *s,
 	else if (r == -ERANGE || ms > max_ms)
 		config_verr(v, key, "%s exceeds the maximum of %s", config_show(&b, s),
 			    format_duration_ms(max_ms, limit, sizeof(limit)));
-	else if (ms < min_ms)
+	else if (ms < min_ms && min_ms <= 1)
 		config_verr(v, key, "must be greater than 0");
+	else if (ms < min_ms)
+		config_verr(v, key, "%s is below the minimum of %s", config_show(&b, s),
+			    format_duration_ms(min_ms, limit, sizeof(limit)));
 	else {
 		*ret = ms;
 		return 1;
 	}
 	return -EINVAL;
+}
+
+int config_check_duration(struct config_vctx *v, const char *key, const char *s, uint64_t min_ms,
+			  uint64_t max_ms, uint64_t *ret)
+{
+	return check_duration(v, key, s, min_ms, max_ms, ret);
 }
 
 /* s is one of names[0..n): its index in *ret. Otherwise recorded. */
@@ -333,7 +342,10 @@ static int validate_service(struct config_vctx *v, const struct raw_service *rs,
 		return r;
 	validate_restart(v, rs->restart, &s->restart);
 	validate_stop(v, rs->stop, &s->stop);
-	return config_validate_service_limits(v, rs, s);
+	r = config_validate_service_limits(v, rs, s);
+	if (r < 0)
+		return r;
+	return config_validate_service_leak(v, rs, s);
 }
 
 static int validate_supervisor(struct config_vctx *v, const struct raw_supervisor *rs,
@@ -349,7 +361,8 @@ static int validate_supervisor(struct config_vctx *v, const struct raw_superviso
 		return 0;
 	if (config_dup_str(&sc->control_socket, rs->control_socket) < 0 ||
 	    config_dup_str(&sc->admin_group, rs->admin_group) < 0 ||
-	    config_validate_supervisor_limits(v, rs, sc) < 0)
+	    config_validate_supervisor_limits(v, rs, sc) < 0 ||
+	    config_validate_supervisor_leak(v, rs, sc) < 0)
 		return -ENOMEM;
 	if (sc->control_socket && sc->control_socket[0] != '/')
 		config_verr(v, "control_socket", "\"%s\" is not an absolute path",

@@ -542,8 +542,8 @@ static void test_unknown_keys(void **state)
 		     "services.api.nme: unknown key (line 6, column 5)");
 	expect_error("unk_limits", WEB("    limits:\n      memory_max: 1M\n      memory: 1M\n"),
 		     "services.web.limits.memory: unknown key (line 6, column 7)");
-	expect_error("unk_violation", WEB("    on_violation:\n      oom: stop\n      leak: restart\n"),
-		     "services.web.on_violation.leak: unknown key (line 6, column 7)");
+	expect_error("unk_violation", WEB("    on_violation:\n      oom: stop\n      leek: restart\n"),
+		     "services.web.on_violation.leek: unknown key (line 6, column 7)");
 	/* The cgroup keys belong where docs/config.md puts them. */
 	expect_error("unk_oom_group", WEB("    limits: {memory_oom_group: true}\n"),
 		     "services.web.limits.memory_oom_group: unknown key");
