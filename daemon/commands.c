@@ -163,6 +163,7 @@ static json_object *cmd_each(struct supervisor *s, const struct rv_request *req,
 	enum instance_event ev = req->cmd == RV_CMD_START ? EV_START :
 				 req->cmd == RV_CMD_STOP ? EV_STOP : EV_RESTART;
 	int sent = 0, failed = 0;
+	json_object *paths = NULL;
 	(void)s;
 
 	for (uint32_t i = 0; i < svc->n_instances; i++) {
@@ -174,6 +175,19 @@ static json_object *cmd_each(struct supervisor *s, const struct rv_request *req,
 				failed++;
 			else
 				sent++;
+			continue;
+		}
+		if (req->cmd == RV_CMD_SNAPSHOT) {
+			char path[1024];
+			int r = state_has_process(inst->state) ? instance_snapshot(inst, inst->freeze_wanted, path, sizeof(path)) : -ESRCH;
+			if (r < 0) {
+				failed++;
+				continue;
+			}
+			if (!paths)
+				paths = json_object_new_array();
+			json_object_array_add(paths, json_object_new_string(path));
+			sent++;
 			continue;
 		}
 		if (req->cmd == RV_CMD_FREEZE || req->cmd == RV_CMD_THAW) {
@@ -190,9 +204,15 @@ static json_object *cmd_each(struct supervisor *s, const struct rv_request *req,
 	}
 	if (sent + failed == 0)
 		return reply_error("no such instance: %s", req->service);
+	if (req->cmd == RV_CMD_SNAPSHOT && sent == 0) {
+		json_object_put(paths);
+		return reply_error("snapshot of %s failed: not running, or the state directory is not writable", req->service);
+	}
 	json_object *o = reply_ok();
+	if (paths)
+		json_object_object_add(o, "paths", paths);
 	json_object_object_add(o, "instances", json_object_new_int(sent));
-	if (req->cmd == RV_CMD_SIGNAL || req->cmd == RV_CMD_FREEZE || req->cmd == RV_CMD_THAW)
+	if (req->cmd != RV_CMD_START && req->cmd != RV_CMD_STOP && req->cmd != RV_CMD_RESTART)
 		json_object_object_add(o, "not_running", json_object_new_int(failed));
 	return o;
 }
@@ -208,6 +228,12 @@ json_object *command_run(struct supervisor *s, const struct rv_request *req)
 	}
 	if (req->cmd == RV_CMD_SHUTDOWN)
 		return reply_ok();   /* control.c starts it once the reply is queued */
+	if (req->cmd == RV_CMD_LEAKS || req->cmd == RV_CMD_SNAPSHOTS) {
+		if (req->service[0] && !supervisor_find_service(s, req->service))
+			return reply_error("no such service: %s", req->service);
+		return req->cmd == RV_CMD_LEAKS ? leaks_json(s, req->service, req->index)
+						: snapshots_json(s, req->service);
+	}
 	if (s->shutting_down)
 		return reply_error("%s", "the supervisor is shutting down");
 	svc = supervisor_find_service(s, req->service);
@@ -224,7 +250,7 @@ json_object *command_run(struct supervisor *s, const struct rv_request *req)
 			return reply_error("scale: %s", strerror(-r));
 		return reply_ok();
 	}
-	if ((req->cmd == RV_CMD_FREEZE || req->cmd == RV_CMD_THAW) && s->cg.fd < 0)
+	if ((req->cmd == RV_CMD_FREEZE || req->cmd == RV_CMD_THAW || req->cmd == RV_CMD_SNAPSHOT) && s->cg.fd < 0)
 		return reply_error("%s needs cgroups, and this daemon runs without them", rv_cmd_name(req->cmd));
 	return cmd_each(s, req, svc);
 }

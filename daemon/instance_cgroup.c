@@ -204,6 +204,7 @@ int instance_cgroup_prepare(struct instance *inst)
 	r = cgroup_mkdir_open(svc->cg_fd, name, &inst->cg_fd);
 	if (r < 0)
 		return r;
+	inst->cg_id = cgroup_id_of_fd(inst->cg_fd);
 	enum limit_kind failed;
 	r = limits_apply(inst->cg_fd, &svc->cfg->limits, s->cg.controllers, &failed);
 	if (r < 0) {
@@ -276,6 +277,7 @@ void instance_cgroup_release(struct instance *inst)
 			*wds[i] = -1;
 		}
 	inst->cg_fd = safe_close(inst->cg_fd);
+	inst->cg_id = 0;
 	snprintf(name, sizeof(name), "%u", inst->index);
 	int r = cgroup_rmdir(inst->svc->cg_fd, name);
 	if (r < 0 && r != -ENOENT)

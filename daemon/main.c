@@ -17,6 +17,7 @@
 #include "config.h"
 #include "log.h"
 #include "supervisor.h"
+#include "top.h"
 #include "units.h"
 
 #define DEFAULT_SOCKET "/run/ringvisor/control.sock"
@@ -26,6 +27,9 @@ struct args {
 	const char *config;
 	const char *socket;
 	const char *cgroup_root;
+	const char *interval;   /* top */
+	const char *probe;
+	const char *state_dir;
 	bool cgroup_kill_fallback;
 	enum loop_backend backend;
 	enum spawn_method spawn;
@@ -39,6 +43,7 @@ static void usage(FILE *f)
 	fputs("Usage:\n"
 	      "  ringvisor run -c FILE [--socket PATH] [--event-backend=uring|epoll|auto]\n"
 	      "                [--cgroup-root=auto|none|PATH] [--cgroup-kill=auto|fallback]\n"
+	      "                [--probe=auto|bpf|procfs] [--state-dir=PATH]\n"
 	      "                [--spawn=auto|clone3|fork] [--log-format=text|json] [--debug]\n"
 	      "  ringvisor check -c FILE\n"
 	      "  ringvisor status [SERVICE[.INDEX]] [--json]\n"
@@ -46,6 +51,10 @@ static void usage(FILE *f)
 	      "  ringvisor scale SERVICE N\n"
 	      "  ringvisor signal SERVICE[.INDEX] SIGNAL\n"
 	      "  ringvisor freeze|thaw SERVICE[.INDEX]\n"
+	      "  ringvisor leaks [SERVICE[.INDEX]] [--json]\n"
+	      "  ringvisor snapshot SERVICE[.INDEX]\n"
+	      "  ringvisor snapshots [SERVICE]\n"
+	      "  ringvisor top [--interval=DURATION]\n"
 	      "  ringvisor shutdown\n"
 	      "Client commands find the socket by --socket, $RINGVISOR_SOCKET, the config\n"
 	      "given with -c, then " DEFAULT_SOCKET ".\n", f);
@@ -62,17 +71,20 @@ static int usage_error(const char *fmt, const char *arg)
 
 static int parse_options(int argc, char **argv, struct args *a)
 {
-	enum { OPT_CGROUP_KILL = 301, OPT_CGROUP_ROOT = 300, OPT_SOCKET = 256, OPT_BACKEND, OPT_SPAWN, OPT_LOG_FORMAT, OPT_JSON, OPT_DEBUG, OPT_VERSION };
+	enum { OPT_PROBE = 302, OPT_STATE_DIR = 303, OPT_CGROUP_KILL = 301, OPT_CGROUP_ROOT = 300, OPT_SOCKET = 256, OPT_BACKEND, OPT_SPAWN, OPT_LOG_FORMAT, OPT_JSON, OPT_DEBUG, OPT_VERSION, OPT_INTERVAL };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
 		{ "cgroup-kill", required_argument, NULL, OPT_CGROUP_KILL },
+		{ "probe", required_argument, NULL, OPT_PROBE },
+		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "event-backend", required_argument, NULL, OPT_BACKEND },
 		{ "spawn", required_argument, NULL, OPT_SPAWN },
 		{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ 0 },
@@ -88,6 +100,16 @@ static int parse_options(int argc, char **argv, struct args *a)
 			break;
 		case OPT_CGROUP_ROOT:
 			a->cgroup_root = optarg;
+			break;
+		case OPT_PROBE:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "bpf") && strcmp(optarg, "procfs"))
+				return usage_error("--probe: expected auto, bpf or procfs, got \"%s\"", optarg);
+			a->probe = optarg;
+			break;
+		case OPT_STATE_DIR:
+			if (optarg[0] != '/')
+				return usage_error("--state-dir: expected an absolute path, got \"%s\"", optarg);
+			a->state_dir = optarg;
 			break;
 		case OPT_CGROUP_KILL:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "fallback"))
@@ -115,6 +137,9 @@ static int parse_options(int argc, char **argv, struct args *a)
 			break;
 		case OPT_DEBUG:
 			a->log_level = LOG_LVL_DEBUG;
+			break;
+		case OPT_INTERVAL:
+			a->interval = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -186,6 +211,7 @@ static int cmd_run(const struct args *a)
 	struct supervisor_options o = {
 		.config_path = a->config, .socket_path = socket_path(a, c), .cgroup_root = a->cgroup_root,
 		.cgroup_kill_fallback = a->cgroup_kill_fallback,
+		.probe = a->probe, .state_dir = a->state_dir,
 		.backend = a->backend, .spawn = a->spawn,
 	};
 	if (supervisor_new(&o, c, &s) < 0)
@@ -221,7 +247,8 @@ static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **ar
 {
 	struct rv_request req = { .cmd = cmd, .index = -1 };
 	struct config *c = NULL;
-	int nargs = cmd == RV_CMD_STATUS ? -1 : cmd == RV_CMD_SHUTDOWN ? 0 :
+	int nargs = cmd == RV_CMD_STATUS || cmd == RV_CMD_LEAKS || cmd == RV_CMD_SNAPSHOTS ? -1 :
+		    cmd == RV_CMD_SHUTDOWN ? 0 :
 		    cmd == RV_CMD_SCALE || cmd == RV_CMD_SIGNAL ? 2 : 1;
 
 	if ((nargs >= 0 && argc != nargs) || (nargs < 0 && argc > 1))
@@ -241,6 +268,23 @@ static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **ar
 	if (!a->socket && !getenv("RINGVISOR_SOCKET") && a->config && load(a->config, &c) < 0)
 		return 1;
 	int rc = cli_request(socket_path(a, c), &req, a->json);
+	config_free(c);
+	return rc;
+}
+
+static int cmd_top(const struct args *a, int argc, char **argv)
+{
+	uint64_t ms = 1000;
+	struct config *c = NULL;
+
+	if (argc > 0)
+		return usage_error("unexpected argument \"%s\"", argv[0]);
+	if (a->interval && (parse_duration_ms(a->interval, &ms) < 0 || ms < TOP_INTERVAL_MIN_MS ||
+			    ms > TOP_INTERVAL_MAX_MS))
+		return usage_error("--interval: expected a duration from 100ms to 1h, got \"%s\"", a->interval);
+	if (!a->socket && !getenv("RINGVISOR_SOCKET") && a->config && load(a->config, &c) < 0)
+		return 1;
+	int rc = top_run(socket_path(a, c), ms);
 	config_free(c);
 	return rc;
 }
@@ -267,6 +311,10 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (a.interval && strcmp(verb, "top"))
+		return usage_error("--interval is an option of top, not of %s", verb);
+	if (!strcmp(verb, "top"))
+		return cmd_top(&a, rest, restv);
 	if (!strcmp(verb, "run") || !strcmp(verb, "check")) {
 		if (rest != 0)
 			return usage_error("unexpected argument \"%s\"", restv[0]);

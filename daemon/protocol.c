@@ -20,6 +20,8 @@ static const char *const cmd_names[_RV_CMD_MAX] = {
 	[RV_CMD_SCALE] = "scale",     [RV_CMD_SIGNAL] = "signal",
 	[RV_CMD_SHUTDOWN] = "shutdown",
 	[RV_CMD_FREEZE] = "freeze",   [RV_CMD_THAW] = "thaw",
+	[RV_CMD_LEAKS] = "leaks",     [RV_CMD_SNAPSHOT] = "snapshot",
+	[RV_CMD_SNAPSHOTS] = "snapshots",
 };
 
 const char *rv_cmd_name(enum rv_cmd c)
@@ -37,7 +39,7 @@ enum rv_cmd rv_cmd_from_name(const char *s)
 
 bool rv_cmd_is_mutating(enum rv_cmd c)
 {
-	return c != RV_CMD_STATUS;
+	return c != RV_CMD_STATUS && c != RV_CMD_LEAKS && c != RV_CMD_SNAPSHOTS;
 }
 
 static bool name_ok(const char *s, size_t n)
@@ -124,7 +126,8 @@ int rv_request_parse(const char *line, size_t len, struct rv_request *ret, char 
 	if (req.cmd == _RV_CMD_INVALID)
 		FAIL(-EOPNOTSUPP, "unknown command \"%.64s\"", json_object_get_string(v));
 
-	bool needs_target = req.cmd != RV_CMD_STATUS && req.cmd != RV_CMD_SHUTDOWN;
+	bool needs_target = req.cmd != RV_CMD_STATUS && req.cmd != RV_CMD_SHUTDOWN &&
+			    req.cmd != RV_CMD_LEAKS && req.cmd != RV_CMD_SNAPSHOTS;
 	if (json_object_object_get_ex(o, "target", &v)) {
 		if (!json_object_is_type(v, json_type_string) ||
 		    rv_target_parse(json_object_get_string(v), req.service, &req.index) < 0)

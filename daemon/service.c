@@ -73,6 +73,7 @@ void instance_free(struct instance *inst)
 	}
 	instance_cgroup_kill(inst);
 	instance_cgroup_release(inst);
+	instance_leak_done(inst);
 	breaker_done(&inst->breaker);
 	free(inst);
 }
@@ -458,8 +459,11 @@ void instance_violation(struct instance *inst, const char *cause, enum violation
 		inst->pending_cause = cause;
 	if (action == VIOLATION_LOG || action == VIOLATION_IGNORE)
 		return;
-	inst->pending_cause = cause;
-	inst->pending_action = action;
+	if (action != VIOLATION_FREEZE) {
+		/* The exit that follows is this violation's doing. */
+		inst->pending_cause = cause;
+		inst->pending_action = action;
+	}
 	if (!pidref_is_set(&inst->pid) && !inst->awaiting_empty)
 		return;
 	switch (action) {

@@ -61,6 +61,17 @@ struct instance *supervisor_find_pid(struct supervisor *s, pid_t pid)
 	return NULL;
 }
 
+struct instance *supervisor_find_cgroup(struct supervisor *s, uint64_t cgroup_id)
+{
+	for (size_t i = 0; i < s->n_services; i++)
+		for (uint32_t j = 0; j < s->services[i].n_instances; j++) {
+			struct instance *inst = s->services[i].instances[j];
+			if (inst && inst->cg_fd >= 0 && inst->cg_id == cgroup_id)
+				return inst;
+		}
+	return NULL;
+}
+
 static void trim_instances(struct service *svc)
 {
 	while (svc->n_instances > 0 && !svc->instances[svc->n_instances - 1])
@@ -265,6 +276,7 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 	s->config = c;
 	s->sigfd = -EBADF;
 	s->inotify_fd = -EBADF;
+	s->state_dir_fd = -EBADF;
 	s->cg = CGROUP_ROOT_NULL;
 	s->started_ns = now_ns();
 	s->socket_path = o->socket_path;
@@ -314,6 +326,10 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 	r = supervisor_check_limits(s);
 	if (r < 0)
 		goto fail;
+	s->state_dir = o->state_dir ? o->state_dir : c->supervisor.state_dir;
+	r = supervisor_leak_setup(s, o);
+	if (r < 0)
+		goto fail;
 
 	r = control_new(s, o->socket_path, &s->control);
 	if (r < 0)
@@ -335,6 +351,7 @@ struct supervisor *supervisor_free(struct supervisor *s)
 			instance_free(s->services[i].instances[j]);
 		free(s->services[i].instances);
 	}
+	supervisor_leak_done(s);
 	supervisor_cgroup_done(s);
 	free(s->services);
 	if (s->loop) {

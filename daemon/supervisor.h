@@ -13,8 +13,10 @@
 #include "backoff.h"
 #include "cgroup.h"
 #include "config.h"
+#include "leak.h"
 #include "loop.h"
 #include "pidref.h"
+#include "probe.h"
 #include "spawn.h"
 #include "state.h"
 
@@ -37,7 +39,18 @@ struct cg_seen {
 };
 
 struct violations {
-	uint32_t oom, pids, memory_high;
+	uint32_t oom, pids, memory_high, leak;
+};
+
+/* What the last probe pass saw of one instance (leakwatch.c). */
+struct leak_state {
+	struct leak_history hist;       /* cap set from the service's window / sample_every */
+	struct leak_trend trend;
+	uint32_t fds, threads;          /* sums over every process of the cgroup */
+	uint32_t fds_by_kind[_FD_KIND_MAX];
+	struct proc_counts *procs;      /* the processes of the last pass, n_procs */
+	size_t n_procs;
+	uint64_t sampled_ns;            /* 0 = never */
 };
 
 struct instance {
@@ -67,6 +80,8 @@ struct instance {
 	struct violations violations;
 	bool awaiting_empty;            /* main exited; waiting for populated 0 */
 	bool cg_killed;                 /* cgroup.kill was used: recreate before reuse */
+	uint64_t cg_id;                 /* inode of the cgroup directory, the probe's key */
+	struct leak_state leak;
 	bool exit_was_stop;             /* that exit came from a stop */
 	bool freeze_wanted;             /* operator or policy asked to freeze */
 	const char *pending_cause;      /* violation that explains the coming exit */
@@ -79,6 +94,7 @@ struct instance {
 struct service {
 	const struct service_config *cfg;
 	struct supervisor *sup;
+	uint64_t next_sample_ns;        /* leak probe schedule */
 	int cg_fd;                      /* <root>/services/<name>, -EBADF without cgroups */
 	struct instance **instances;    /* n_instances used, cap allocated, <= CONFIG_MAX_INSTANCES */
 	uint32_t n_instances, cap;
@@ -87,6 +103,8 @@ struct service {
 struct supervisor_options {
 	const char *config_path;
 	const char *cgroup_root;        /* --cgroup-root: overrides the config */
+	const char *probe;              /* --probe: auto|bpf|procfs, overrides the config */
+	const char *state_dir;          /* --state-dir: overrides the config */
 	bool cgroup_kill_fallback;      /* --cgroup-kill=fallback: the < 5.14 path */
 	const char *socket_path;        /* resolved: --socket, env, config, default */
 	enum loop_backend backend;
@@ -109,6 +127,16 @@ struct supervisor {
 	char cg_reason[160];            /* why not, shown with each unenforced limit */
 	int inotify_fd;
 	loop_id inotify_source;
+	struct probe *probe;            /* NULL until the first service needs one */
+	char probe_why[160];            /* why BPF is not used, when it is not */
+	struct loop_timer sample_timer;
+	struct probe_target *targets;   /* scratch for one pass, cap_targets */
+	size_t cap_targets;
+	struct probe_result probe_res;
+	uint64_t probe_passes;
+	uint64_t probe_cpu_ns_last;
+	int state_dir_fd;               /* <state_dir>/snapshots, opened on first use */
+	const char *state_dir;          /* NULL = /var/lib/ringvisor */
 	bool shutting_down;
 	bool shutdown_done;
 	struct loop_timer start_timer;  /* runs queued starts, a batch per loop turn */
@@ -136,6 +164,7 @@ void instance_event(struct instance *inst, enum instance_event e, const char *wh
 void instance_handle_exit(struct instance *inst);   /* reap via the pidfd and act */
 int instance_signal(struct instance *inst, int sig);
 struct instance *supervisor_find_pid(struct supervisor *s, pid_t pid);
+struct instance *supervisor_find_cgroup(struct supervisor *s, uint64_t cgroup_id);
 /* instance_cgroup.c: the instance's cgroup, its events and its figures. */
 int supervisor_cgroup_setup(struct supervisor *s, const char *root_opt, bool kill_fallback);
 void supervisor_cgroup_done(struct supervisor *s);
@@ -154,6 +183,15 @@ int supervisor_check_limits(struct supervisor *s);
 void instance_tree_gone(struct instance *inst);          /* service.c */
 enum violation_action { VIOLATION_LOG, VIOLATION_IGNORE, VIOLATION_RESTART, VIOLATION_STOP, VIOLATION_FREEZE };
 void instance_violation(struct instance *inst, const char *cause, enum violation_action action); /* service.c */
+
+/* leakwatch.c: sampling fds/threads per instance, verdicts, the leak policy. */
+int supervisor_leak_setup(struct supervisor *s, const struct supervisor_options *o);
+void supervisor_leak_done(struct supervisor *s);
+void instance_leak_done(struct instance *inst);
+json_object *leaks_json(struct supervisor *s, const char *service, int index);
+/* snapshot.c: freeze, save the evidence as JSON, thaw unless keep_frozen. */
+int instance_snapshot(struct instance *inst, bool keep_frozen, char *path, size_t len);
+json_object *snapshots_json(struct supervisor *s, const char *service);
 
 /* Called by service.c when an instance has no process any more: frees a
  * retired instance, and ends the loop once a shutdown has nothing left. */

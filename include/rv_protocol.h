@@ -28,6 +28,9 @@ enum rv_cmd {
 	RV_CMD_SHUTDOWN,
 	RV_CMD_FREEZE,
 	RV_CMD_THAW,
+	RV_CMD_LEAKS,
+	RV_CMD_SNAPSHOT,
+	RV_CMD_SNAPSHOTS,
 	_RV_CMD_MAX,
 	_RV_CMD_INVALID = -1,
 };
@@ -52,5 +55,6 @@ int rv_request_format(const struct rv_request *r, char *buf, size_t len);
 
 const char *rv_cmd_name(enum rv_cmd c);
 enum rv_cmd rv_cmd_from_name(const char *s);
-/* Commands that change something need root or the admin group. */
+/* Commands that change something need root or the admin group (snapshot
+ * freezes the instance for a moment, so it counts). */
 bool rv_cmd_is_mutating(enum rv_cmd c);

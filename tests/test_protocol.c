@@ -620,6 +620,7 @@ static void test_cmd_names(void **state)
 		[RV_CMD_STATUS] = "status", [RV_CMD_START] = "start",     [RV_CMD_STOP] = "stop",
 		[RV_CMD_RESTART] = "restart", [RV_CMD_SCALE] = "scale",   [RV_CMD_SIGNAL] = "signal",
 		[RV_CMD_SHUTDOWN] = "shutdown", [RV_CMD_FREEZE] = "freeze", [RV_CMD_THAW] = "thaw",
+		[RV_CMD_LEAKS] = "leaks", [RV_CMD_SNAPSHOT] = "snapshot", [RV_CMD_SNAPSHOTS] = "snapshots",
 	};
 
 	for (int c = 0; c < _RV_CMD_MAX; c++) {
@@ -641,9 +642,13 @@ static void test_cmd_is_mutating(void **state)
 {
 	(void)state;
 
+	/* Read-only: status, leaks, snapshots (listing). Everything else,
+	 * snapshot included (it freezes the instance), needs privileges. */
 	assert_false(rv_cmd_is_mutating(RV_CMD_STATUS));
+	assert_false(rv_cmd_is_mutating(RV_CMD_LEAKS));
+	assert_false(rv_cmd_is_mutating(RV_CMD_SNAPSHOTS));
 	for (int c = 0; c < _RV_CMD_MAX; c++)
-		if (c != RV_CMD_STATUS && !rv_cmd_is_mutating(c))
+		if (c != RV_CMD_STATUS && c != RV_CMD_LEAKS && c != RV_CMD_SNAPSHOTS && !rv_cmd_is_mutating(c))
 			fail_msg("%s must need privileges", rv_cmd_name(c));
 	/* Fail safe: whatever is not known to be harmless needs privileges. */
 	assert_true(rv_cmd_is_mutating(_RV_CMD_INVALID));
