@@ -15,7 +15,7 @@
 #define CLI_REPLY_MAX (64U << 20)
 #define CLI_TIMEOUT_MS 60000
 
-static int cli_connect(const char *path)
+int cli_connect(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (strlen(path) >= sizeof(sa.sun_path))

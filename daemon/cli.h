@@ -17,3 +17,5 @@
 #define CLI_EXIT_TEMP 111
 
 int cli_request(const char *socket_path, const struct rv_request *req, bool json);
+/* Connects to the control socket: the fd (O_CLOEXEC), or -errno. */
+int cli_connect(const char *path);

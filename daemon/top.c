@@ -90,22 +90,7 @@ static int buf_add(struct buf *b, const char *s, size_t n)
 	return 0;
 }
 
-/* ---- the control socket (the same steps as cli.c, kept here so that the
- * two commands can change independently) ---- */
-
-static int top_connect(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -errno;
-	return TAKE_FD(fd);
-}
+/* ---- the control socket ---- */
 
 /* Sends one request line and reads its one-line reply. While waiting, a
  * signal or a key (the fds in wake[]) aborts with -EINTR, so that q and
@@ -205,7 +190,7 @@ static int fetch(const struct top *t, const struct pollfd *wake, int nwake, stru
 	json_object *leaks = NULL;
 
 	*s = (struct snapshot){ 0 };
-	_cleanup_close_ int fd = top_connect(t->socket);
+	_cleanup_close_ int fd = cli_connect(t->socket);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot reach the daemon at %s: %s", t->socket, strerror(-fd));
 		return CLI_EXIT_TEMP;

@@ -6,12 +6,11 @@ set -euo pipefail
 pkgs=(gcc make pkg-config liburing-dev libcap-dev libbpf-dev libelf-dev zlib1g-dev
       clang llvm bpftool libcap2-bin
       libcmocka-dev libcyaml-dev libyaml-dev libjson-c-dev
-      python3 jq procps util-linux)
-pkgs+=(tmux)   # integration/t_top.sh drives `ringvisor top` under tmux
+      python3 jq procps util-linux tmux)
 # clang, llvm (llvm-strip) and bpftool build the BPF probe (bpf/); capsh
-# (libcap2-bin) drops its capabilities in integration/t_probe.sh.
-# Later issues add: qemu-system-x86 busybox-static cpio (VM tests), tmux
-# (`ringvisor top` test).
+# (libcap2-bin) drops its capabilities in integration/t_probe.sh; tmux
+# drives `ringvisor top` in integration/t_top.sh. The VM suite installs
+# its own (qemu-system-x86, busybox-static, cpio) in integration/vm/.
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
