@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +22,8 @@
 #include "log.h"
 #include "rv_protocol.h"
 #include "supervisor.h"
+
+#define CONTROL_TRIM_AFTER (64U << 10)
 
 struct client {
 	struct control *ctl;
@@ -88,6 +91,15 @@ static bool client_flush(struct client *cl)
 			return false;
 		}
 		cl->out_off += (size_t)n;
+	}
+	/* A big reply (status of 1000 instances is ~500 KiB, built from many
+	 * small json-c objects) leaves the heap high: give it back, so the
+	 * daemon's footprint does not keep the high-water mark of the largest
+	 * request ever served. */
+	if (cl->out_len > CONTROL_TRIM_AFTER) {
+		free(cl->out);
+		cl->out = NULL;
+		(void)malloc_trim(0);
 	}
 	cl->out_len = cl->out_off = 0;
 	if (cl->closing) {
