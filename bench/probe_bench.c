@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../tests/probe_fixture.h"
 #include "macro.h"
 #include "probe.h"
 
@@ -63,13 +64,10 @@ static long env_long(const char *name, long def, long max)
 
 static _Noreturn void kid_main(int cg_fd, int ready, int nfds)
 {
-	char buf[32];
 	int fd, p[2];
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	fd = openat(cg_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
-	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (fd < 0 || write(fd, buf, strlen(buf)) < 0)
+	if (cgroup_join(cg_fd) < 0)
 		_exit(2);
 	if (dup2(ready, 3) < 0 || close_range(4, ~0U, 0) < 0)
 		_exit(3);
@@ -184,27 +182,6 @@ static int bench(int cg_fd, int n, int nfds, int reps)
 	printf("probe: bpf %.2f ms, procfs %.2f ms per pass over %d processes x %d fds (%.1f x cheaper)\n",
 	       b / 1e6, f / 1e6, n, nfds, b > 0 ? (double)f / (double)b : 0.0);
 	return 0;
-}
-
-static int cgroup2_mount(char *buf, size_t len)
-{
-	char line[1024], mnt[512], type[64];
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	int r = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (r < 0 && fgets(line, sizeof(line), f)) {
-		const char *sep = strstr(line, " - ");
-
-		if (sep && sscanf(line, "%*s %*s %*s %*s %511s", mnt) == 1 &&
-		    sscanf(sep, " - %63s", type) == 1 && strcmp(type, "cgroup2") == 0) {
-			snprintf(buf, len, "%s", mnt);
-			r = 0;
-		}
-	}
-	fclose(f);
-	return r;
 }
 
 int main(void)

@@ -28,6 +28,7 @@
 
 #include <cmocka.h>
 
+#define CONFIG_TEST_ALLOC_FAILURES
 #include "config.h"
 #include "config_test_util.h"
 #include "macro.h"
@@ -600,21 +601,20 @@ static void test_many_errors_all_reported(void **state)
 		"    command: [/bin/true]\n"
 		"    stop: {signal: NOPE, timeout: 1d}\n"
 		"    limits: {nofile: 0}\n";
+	static const char *const want[] = {
+		"supervisor.shutdown_timeout: must be greater than 0",
+		"services.web.instances: 0 is below the minimum of 1",
+		"services.web.umask: \"8\" is not an octal mode",
+		"services.web.restart.backoff_max: 2h exceeds the maximum of 1h",
+		"services.web.restart.policy: \"maybe\" is not one of",
+		"services.api.stop.signal: \"NOPE\" is not a signal",
+		"services.api.stop.timeout: \"1d\" is not a duration",
+		"services.api.limits.nofile: 0 is below the minimum of 1",
+	};
 	struct loaded l;
 
 	(void)state;
-	load_text(&l, "many", text);
-	assert_int_equal(l.r, -EINVAL);
-	assert_null(l.c);
-	assert_has_error(&l, "supervisor.shutdown_timeout: must be greater than 0");
-	assert_has_error(&l, "services.web.instances: 0 is below the minimum of 1");
-	assert_has_error(&l, "services.web.umask: \"8\" is not an octal mode");
-	assert_has_error(&l, "services.web.restart.backoff_max: 2h exceeds the maximum of 1h");
-	assert_has_error(&l, "services.web.restart.policy: \"maybe\" is not one of");
-	assert_has_error(&l, "services.api.stop.signal: \"NOPE\" is not a signal");
-	assert_has_error(&l, "services.api.stop.timeout: \"1d\" is not a duration");
-	assert_has_error(&l, "services.api.limits.nofile: 0 is below the minimum of 1");
-	assert_int_equal(l.errs.n, 8);
+	expect_errors(&l, "many", text, want, ELEMENTSOF(want));
 	assert_int_equal(l.errs.dropped, 0);
 	loaded_done(&l);
 }
@@ -719,17 +719,11 @@ static void test_file_too_big(void **state)
 /* The shipped example must stay valid; run from the project root. */
 static void test_example_config(void **state)
 {
-	struct config_errors errs = { .n = 0 };
-	struct config *c = NULL;
-	int r;
+	struct loaded l;
+	struct config *c;
 
 	(void)state;
-	if (access("configs/example.yaml", R_OK) < 0)
-		skip();
-	r = config_load("configs/example.yaml", &c, &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		print_message("  %s\n", errs.lines[i]);
-	assert_int_equal(r, 0);
+	c = load_example(&l);
 	assert_non_null(config_find_service(c, "web"));
 	assert_int_equal(config_find_service(c, "web")->n_caps, 1);
 	/* Every new key is used there, with a value other than its default
@@ -739,112 +733,11 @@ static void test_example_config(void **state)
 	assert_int_equal(config_find_service(c, "web")->limits.n_io_max, 2);
 	assert_true(config_find_service(c, "web")->limits.has_memory_swap_max);
 	assert_null(c->supervisor.cgroup_root);
-	c = config_free(c);
-	config_errors_done(&errs);
-}
-
-#ifndef __SANITIZE_ADDRESS__
-/*
- * Allocation failure: malloc and friends are replaced for the whole binary
- * (glibc supports this) and made to fail at the n-th call inside
- * config_load(), for every n until the load succeeds. Each run must end in
- * -ENOMEM or the normal result, hand out no struct on failure, and free all
- * it allocated. ASan owns malloc in the sanitizer build, so there the test is
- * skipped; ASan checks the normal paths for leaks instead.
- */
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-extern void __libc_free(void *p);
-
-static long fail_countdown = -1; /* < 0: never fail */
-static bool fail_hit;
-static long live_allocs;
-
-static bool fail_now(void)
-{
-	if (fail_countdown < 0 || fail_countdown-- > 0)
-		return false;
-	fail_hit = true;
-	return true;
-}
-
-void *malloc(size_t n)
-{
-	void *p = fail_now() ? NULL : __libc_malloc(n);
-
-	live_allocs += p != NULL;
-	return p;
-}
-
-void *calloc(size_t n, size_t size)
-{
-	void *p = fail_now() ? NULL : __libc_calloc(n, size);
-
-	live_allocs += p != NULL;
-	return p;
-}
-
-void *realloc(void *old, size_t n)
-{
-	void *p;
-
-	if (n == 0) {
-		live_allocs -= old != NULL;
-		__libc_free(old);
-		return NULL;
-	}
-	p = fail_now() ? NULL : __libc_realloc(old, n);
-	live_allocs += p && !old;
-	return p;
-}
-
-void free(void *p)
-{
-	live_allocs -= p != NULL;
-	__libc_free(p);
-}
-
-static void check_allocation_failures(const char *name, const char *text)
-{
-	struct config_errors errs = { .n = 0 };
-	struct config *c = NULL;
-	struct loaded l;
-	long base;
-	int want, n;
-
-	/* No user or group: NSS keeps caches of its own. */
-	load_text(&l, name, text);
-	want = l.r;
 	loaded_done(&l);
-	base = live_allocs;
-	for (n = 0; n < 100000; n++) {
-		int r;
-
-		fail_hit = false;
-		fail_countdown = n;
-		r = config_load(l.path, &c, &errs);
-		fail_countdown = -1;
-		if (!fail_hit) {
-			assert_int_equal(r, want);
-			c = config_free(c);
-			config_errors_done(&errs);
-			break;
-		}
-		if (r != -ENOMEM && r != want) {
-			print_message("allocation %d failed: %d, %s\n", n, r, errs.n ? errs.lines[0] : "");
-			fail();
-		}
-		if (r < 0)
-			assert_null(c);
-		c = config_free(c);
-		config_errors_done(&errs);
-		assert_int_equal(live_allocs, base);
-	}
-	assert_true(n > 10 && n < 100000);
-	assert_int_equal(live_allocs, base);
 }
 
+/* config_test_util.h's harness: every allocation of each load fails in turn
+ * (skipped in the ASan build). */
 static void test_allocation_failures(void **state)
 {
 	(void)state;
@@ -865,13 +758,6 @@ static void test_allocation_failures(void **state)
 	check_allocation_failures("oom_schema", WEB("    restart: {policy: always, bogus: 1}\n"));
 	check_allocation_failures("oom_syntax", WEB("    env: {A: [}\n"));
 }
-#else
-static void test_allocation_failures(void **state)
-{
-	(void)state;
-	skip();
-}
-#endif
 
 int main(void)
 {

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #define CONFIG_TEST_TMPDIR "/tmp/test_config_leak.XXXXXX"
+#define CONFIG_TEST_ALLOC_FAILURES
 #include "config.h"
 #include "config_test_util.h"
 #include "macro.h"
@@ -363,33 +364,23 @@ static void test_all_errors_at_once(void **state)
 	struct loaded l;
 
 	(void)state;
-	load_text(&l, "all", "supervisor: {probe: x, state_dir: rel}\n"
-		  WEB("    leak: {sample_every: 0, window: 48h, fds_max: x, threads_max: 4194305,\n"
-		      "           min_growth: 0}\n"
-		      "    on_violation: {oom: x, leak: x}\n")
-		  "  api:\n    command: [x]\n    leak: {sample_every: 11s, window: 1m}\n");
-	assert_int_equal(l.r, -EINVAL);
-	assert_null(l.c);
-	for (size_t i = 0; i < ELEMENTSOF(want); i++)
-		assert_has_error(&l, want[i]);
-	assert_int_equal(l.errs.n, ELEMENTSOF(want));
+	expect_errors(&l, "all", "supervisor: {probe: x, state_dir: rel}\n"
+		      WEB("    leak: {sample_every: 0, window: 48h, fds_max: x, threads_max: 4194305,\n"
+			  "           min_growth: 0}\n"
+			  "    on_violation: {oom: x, leak: x}\n")
+		      "  api:\n    command: [x]\n    leak: {sample_every: 11s, window: 1m}\n",
+		      want, ELEMENTSOF(want));
 	loaded_done(&l);
 }
 
 static void test_example_config(void **state)
 {
-	struct config_errors errs = { .n = 0 };
-	struct config *c = NULL;
 	const struct service_config *web;
-	int r;
+	struct loaded l;
+	struct config *c;
 
 	(void)state;
-	if (access("configs/example.yaml", R_OK) < 0)
-		skip();
-	r = config_load("configs/example.yaml", &c, &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		print_message("  %s\n", errs.lines[i]);
-	assert_int_equal(r, 0);
+	c = load_example(&l);
 	assert_int_equal(c->supervisor.probe, PROBE_CHOICE_AUTO);
 	assert_string_equal(c->supervisor.state_dir, "/var/lib/ringvisor");
 	web = config_find_service(c, "web");
@@ -401,113 +392,11 @@ static void test_example_config(void **state)
 	assert_true(web->leak.min_growth_per_hour == 60.0);
 	assert_int_equal(web->on_violation.leak, LEAK_ACTION_FREEZE);
 	assert_leak_defaults(config_find_service(c, "worker"));
-	c = config_free(c);
-	config_errors_done(&errs);
-}
-
-#ifndef __SANITIZE_ADDRESS__
-/*
- * Allocation failure, as in test_config.c: malloc and friends fail at the
- * n-th call inside config_load(), for every n until the load succeeds. Each
- * run must end in -ENOMEM or the normal result and free all it allocated.
- * ASan owns malloc in the sanitizer build, so there the test is skipped.
- */
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-extern void __libc_free(void *p);
-
-static long fail_countdown = -1; /* < 0: never fail */
-static bool fail_hit;
-static long live_allocs;
-
-static bool fail_now(void)
-{
-	if (fail_countdown < 0)
-		return false;
-	if (fail_countdown-- == 0) {
-		fail_hit = true;
-		return true;
-	}
-	return false;
-}
-
-void *malloc(size_t n)
-{
-	void *p = fail_now() ? NULL : __libc_malloc(n);
-
-	live_allocs += p != NULL;
-	return p;
-}
-
-void *calloc(size_t n, size_t size)
-{
-	void *p = fail_now() ? NULL : __libc_calloc(n, size);
-
-	live_allocs += p != NULL;
-	return p;
-}
-
-void *realloc(void *old, size_t n)
-{
-	void *p;
-
-	if (n == 0) {
-		live_allocs -= old != NULL;
-		__libc_free(old);
-		return NULL;
-	}
-	p = fail_now() ? NULL : __libc_realloc(old, n);
-	live_allocs += p && !old;
-	return p;
-}
-
-void free(void *p)
-{
-	live_allocs -= p != NULL;
-	__libc_free(p);
-}
-
-static void check_allocation_failures(const char *name, const char *text)
-{
-	struct config_errors errs = { .n = 0 };
-	struct config *c = NULL;
-	struct loaded l;
-	long base;
-	int want, n;
-
-	load_text(&l, name, text);
-	want = l.r;
 	loaded_done(&l);
-	base = live_allocs;
-	for (n = 0; n < 100000; n++) {
-		int r;
-
-		fail_hit = false;
-		fail_countdown = n;
-		r = config_load(l.path, &c, &errs);
-		fail_countdown = -1;
-		if (!fail_hit) {
-			assert_int_equal(r, want);
-			c = config_free(c);
-			config_errors_done(&errs);
-			break;
-		}
-		if (r != -ENOMEM && r != want) {
-			print_message("allocation %d failed: %d, %s\n", n, r,
-				      errs.n ? errs.lines[0] : "");
-			fail();
-		}
-		if (r < 0)
-			assert_null(c);
-		c = config_free(c);
-		config_errors_done(&errs);
-		assert_int_equal(live_allocs, base);
-	}
-	assert_true(n > 10 && n < 100000);
-	assert_int_equal(live_allocs, base);
 }
 
+/* config_test_util.h's harness, as in test_config.c: every allocation of
+ * each load fails in turn (skipped in the ASan build). */
 static void test_allocation_failures(void **state)
 {
 	(void)state;
@@ -522,13 +411,6 @@ static void test_allocation_failures(void **state)
 				      "    on_violation: {leak: x}\n"));
 	check_allocation_failures("oom_unknown", WEB("    leak: {window: 1m, bogus: 1}\n"));
 }
-#else
-static void test_allocation_failures(void **state)
-{
-	(void)state;
-	skip();
-}
-#endif
 
 int main(void)
 {

@@ -47,6 +47,7 @@
 #include "log.h"
 #include "macro.h"
 #include "probe.h"
+#include "probe_fixture.h"
 
 enum kid_variant { KID_PLAIN, KID_UNSHARED_FILES, KID_LEADER_EXITS };
 
@@ -97,19 +98,13 @@ static void *unshared_main(void *arg)
 
 static _Noreturn void kid_main(const struct kid *k, int cg_fd, int ready)
 {
-	char buf[32];
 	pthread_t th;
 	int fd, sv[2], p[2];
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_NAME, KID_COMM);
-	if (cg_fd >= 0) {
-		fd = openat(cg_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
-		snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-		if (fd < 0 || write(fd, buf, strlen(buf)) < 0)
-			_exit(2);
-		close(fd);
-	}
+	if (cg_fd >= 0 && cgroup_join(cg_fd) < 0)
+		_exit(2);
 	if (dup2(ready, READY_FD) < 0 || close_range(3, READY_FD - 1, 0) < 0 ||
 	    close_range(READY_FD + 1, ~0U, 0) < 0)
 		_exit(3);
@@ -183,27 +178,6 @@ static int wait_leader_zombie(pid_t pid)
 }
 
 /* ---- fixture ---- */
-
-static int cgroup2_mount(char *buf, size_t len)
-{
-	char line[1024], mnt[512], type[64];
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	int r = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (r < 0 && fgets(line, sizeof(line), f)) {
-		const char *sep = strstr(line, " - ");
-
-		if (sep && sscanf(line, "%*s %*s %*s %*s %511s", mnt) == 1 &&
-		    sscanf(sep, " - %63s", type) == 1 && strcmp(type, "cgroup2") == 0) {
-			snprintf(buf, len, "%s", mnt);
-			r = 0;
-		}
-	}
-	fclose(f);
-	return r;
-}
 
 static int make_cgroup(const char *path, int *ret_fd, uint64_t *ret_id)
 {
