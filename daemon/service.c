@@ -159,6 +159,9 @@ static int do_spawn(struct instance *inst)
 	if (r < 0)
 		return r;
 	sup->live_processes++;
+	/* A new process: the old one's fd and thread trend says nothing of it. */
+	leak_history_reset(&inst->leak.hist);
+	inst->leak.trend = (struct leak_trend){ 0 };
 	inst->errpipe = errpipe;
 	inst->exec_error = (struct spawn_error){ 0 };
 	inst->started_ns = now_ns();
@@ -468,8 +471,10 @@ void instance_violation(struct instance *inst, const char *cause, enum violation
 		return;
 	switch (action) {
 	case VIOLATION_RESTART:
-		if (pidref_is_set(&inst->pid))
+		if (pidref_is_set(&inst->pid)) {
+			inst->restarts++;   /* automatic, unlike an operator's restart */
 			instance_event(inst, EV_RESTART, cause);
+		}
 		break;
 	case VIOLATION_STOP:
 		if (pidref_is_set(&inst->pid))

@@ -17,6 +17,11 @@ services:
   threads:
     command: [/usr/bin/python3, -c, "import threading,time\nwhile True:\n  threading.Thread(target=time.sleep, args=(1000,), daemon=True).start(); time.sleep(0.2)"]
     leak: {sample_every: 1s, window: 8s, min_growth: 60/h}
+  restarter:
+    command: [/usr/bin/python3, -c, "import os,time\nl=[]\nwhile True:\n  l.append(os.pipe()); time.sleep(0.1)"]
+    leak: {sample_every: 1s, window: 8s, min_growth: 60/h}
+    on_violation: {leak: restart}
+    restart: {policy: never}
   steady:
     command: [/usr/bin/python3, -c, "import os,time\nl=[os.pipe() for i in range(250)]\nwhile True: time.sleep(1000)"]
     leak: {sample_every: 1s, window: 8s, min_growth: 60/h}
@@ -57,4 +62,17 @@ gotp=$(leaks steady | jq '.services[0].instances[0].fds_by_kind.pipe')
 wantt=$(awk '/^Threads:/ {print $2}' /proc/"$pid"/status)
 [ "$(leaks steady | jq '.services[0].instances[0].threads')" -eq "$wantt" ] || fail "thread count"
 rv thaw pipes.0 || fail "thaw"
+
+# The restart policy: restarted although its restart policy is never, the
+# exit's cause is the leak.
+wait_for 20 bash -c "[ \"\$('$RINGVISOR' --socket '$SOCK' status --json restarter | jq '.services[0].instances[0].restarts')\" -ge 1 ]" \
+	|| fail "restarter not restarted: $(status_json restarter)"
+[ "$(status_json restarter | jq -r '.services[0].instances[0].last_exit.cause')" = leak ] || fail "restarter cause"
+
+# A snapshot by hand: printed path, the file, and the instance thawed again.
+path=$(rv snapshot steady.0) || fail "snapshot refused"
+[ -f "$path" ] || fail "snapshot path '$path' is not a file"
+[ "$(jq '.processes | length' "$path")" -eq 1 ] || fail "snapshot of steady has not 1 process"
+wait_for 5 state_is steady.0 running || fail "steady not running after the snapshot"
+[ "$(status_json steady | jq '.services[0].instances[0].cgroup.frozen')" = false ] || fail "steady left frozen"
 exit 0
