@@ -60,6 +60,8 @@ TEST_MODULES_state := state
 TEST_MODULES_probe := $(PROBE_MODULES)
 TEST_MODULES_protocol := protocol units
 TEST_MODULES_leak := leak
+TEST_MODULES_logfile := logfile
+TEST_MODULES_linebuf := linebuf
 TEST_NAMES := $(patsubst tests/test_%.c,%,$(wildcard tests/test_*.c))
 TEST_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(TEST_NAMES))
 
