@@ -44,6 +44,16 @@ grep -q 'services.lim.limits.memory_max cannot be enforced' "$T/strict.log" || f
 grep -q ' lim.0 start' "$T/strict.log" && fail "strict daemon started the service"
 [ -S "$SOCK" ] && fail "strict daemon left its socket"
 
+# A root that is not a cgroup directory: said once, and it runs without.
+rv_cleanup_daemon
+notcg=$(write_config notcg.yaml <<<"$body")
+mkdir -p "$T/not-a-cgroup"
+CGROOT="$T/not-a-cgroup" rv_start "$notcg"
+[ "$(status_json | jq -r .supervisor.cgroups.enabled)" = false ] || fail "cgroups enabled in a plain directory"
+grep -q 'running without cgroups' "$T/daemon.log" || fail "no 'running without cgroups' line"
+wait_for 5 state_is lim.0 running || fail "not running without cgroups"
+rv_cleanup_daemon
+
 # No cgroups at all: the reason says so.
 none=$(write_config none.yaml <<<"supervisor: {cgroup_root: none}
 $body")

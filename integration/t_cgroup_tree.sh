@@ -47,4 +47,8 @@ wait_for 5 state_is tree.0 running || fail "not running after the crash"
 for p in $old; do
 	[ -e /proc/"$p" ] && [ "$(awk '{print $3}' /proc/"$p"/stat)" != Z ] && fail "old pid $p alive after restart"
 done
+# Every cgroup the daemon made is gone after its shutdown.
+rv shutdown >/dev/null || fail "shutdown"
+wait "$DAEMON_PID"; DAEMON_PID=
+[ -e "$CGROOT" ] && fail "cgroup root $CGROOT left behind: $(find "$CGROOT" -type d | head)"
 exit 0
