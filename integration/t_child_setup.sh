@@ -43,7 +43,7 @@ grep -q 'SECRET' $w/plain.env && fail "the daemon's environment leaked into the 
 [ "$(awk '/^CapAmb:/ {print $2}' $w/custom.status)" = 0000000000000400 ] || fail "custom CapAmb (net_bind_service as non-root)"
 [ "$(awk '/^NoNewPrivs:/ {print $2}' $w/custom.status)" = 1 ] || fail "no_new_privs"
 [ "$(awk '/^SigBlk:/ {print $2}' $w/plain.status)" = 0000000000000000 ] || fail "blocked signals"
-[ "$(awk '/^SigIgn:/ {print $2}' $w/plain.status)" = 0000000000000000 ] || fail "ignored signals"
+[ "$(awk '/^SigIgn:/ {print $2}' $w/plain.status)" = 0000000000000000 ] || fail "ignored signals: $(grep SigIgn $w/plain.status); the daemon's: $(grep SigIgn /proc/$DAEMON_PID/status); sh: $(readlink -f /bin/sh)"
 pid=$(status_json custom | jq '.services[0].instances[0].pid')
 grep -q '^Max open files *512 *512' /proc/"$pid"/limits || fail "RLIMIT_NOFILE"
 [ "$(tr -d ' ' < $w/plain.sid)" = "$(status_json plain | jq '.services[0].instances[0].pid')" ] || fail "not its own session"
