@@ -1,10 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdint.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "macro.h"
 #include "sigfd.h"
+
+/* glibc refuses (EINVAL) to touch the two real-time signals it reserves
+ * for itself (32 and 33), but an ignored disposition for them survives exec
+ * like any other and was seen inherited on a fresh Debian root: reset them
+ * with the raw syscall, which takes the kernel's struct. The daemon is
+ * single-threaded and never cancels a thread, so glibc does not need them. */
+static void reset_reserved(int sig)
+{
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} ksa = { .handler = SIG_DFL };
+	(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
+}
 
 int sigfd_open(void)
 {
@@ -15,8 +33,8 @@ int sigfd_open(void)
 	 * back to default once, here, so a child inherits clean dispositions
 	 * and does not need to reset them one by one. */
 	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, &dfl, NULL);
+		if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, &dfl, NULL) < 0)
+			reset_reserved(sig);
 	sigemptyset(&mask);
 	/* SIGPIPE blocked, not read: a write to a closed stderr pipe or
 	 * client socket fails with EPIPE instead of killing the daemon. */
