@@ -184,7 +184,8 @@ int cgroup_freeze(int fd, bool frozen)
 	return cgroup_write(fd, "cgroup.freeze", frozen ? "1" : "0");
 }
 
-/* Signals every pid in cgroup.procs; returns how many there were. */
+/* Signals every pid in cgroup.procs (sig 0: only counts them); returns how
+ * many there were. */
 static int kill_procs(int fd, int sig)
 {
 	_cleanup_close_ int f = openat(fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
@@ -195,7 +196,8 @@ static int kill_procs(int fd, int sig)
 		return -errno;
 	int n = 0;
 	for (long pid; fscanf(s, "%ld", &pid) == 1; n++)
-		(void)kill((pid_t)pid, sig);
+		if (sig)
+			(void)kill((pid_t)pid, sig);
 	fclose(s);
 	return n;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "dirfd.h"
 #include "macro.h"
 
 #define CGROUP_DEFAULT_NAME "ringvisor"
@@ -136,7 +137,7 @@ int cgroup_root_sweep(struct cgroup_root *root,
 		if (e->d_type != DT_DIR || e->d_name[0] == '.')
 			continue;
 		_cleanup_close_ int svc = openat(root->services_fd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		DIR *sd = svc >= 0 ? fdopendir(dup(svc)) : NULL;
+		DIR *sd = svc >= 0 ? opendir_dup(svc) : NULL;
 		if (!sd)
 			continue;
 		for (struct dirent *ie; (ie = readdir(sd));) {

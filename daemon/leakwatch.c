@@ -123,6 +123,23 @@ static void account(struct instance *inst, const struct probe_result *res, uint6
 		on_leak_verdict(inst);
 }
 
+/* targets[] and target_insts[] grow together, doubling: bounded by the
+ * instance capacity, since each instance is a target at most once. */
+static int grow_targets(struct supervisor *s)
+{
+	size_t cap = s->cap_targets ? s->cap_targets * 2 : 64;
+	struct probe_target *t = reallocarray(s->targets, cap, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	s->targets = t;
+	struct instance **ti = reallocarray(s->target_insts, cap, sizeof(*ti));
+	if (!ti)
+		return -ENOMEM;
+	s->target_insts = ti;
+	s->cap_targets = cap;
+	return 0;
+}
+
 static void on_sample(struct loop *l, void *userdata)
 {
 	struct supervisor *s = userdata;
@@ -140,14 +157,9 @@ static void on_sample(struct loop *l, void *userdata)
 			struct instance *inst = svc->instances[j];
 			if (!inst || inst->cg_fd < 0 || !state_has_process(inst->state))
 				continue;
-			if (n == s->cap_targets) {
-				size_t cap = s->cap_targets ? s->cap_targets * 2 : 64;
-				struct probe_target *t = reallocarray(s->targets, cap, sizeof(*t));
-				if (!t)
-					break;
-				s->targets = t;
-				s->cap_targets = cap;
-			}
+			if (n == s->cap_targets && grow_targets(s) < 0)
+				break;
+			s->target_insts[n] = inst;
 			s->targets[n++] = (struct probe_target){ .cgroup_id = inst->cg_id, .cgroup_fd = inst->cg_fd };
 		}
 	}
@@ -158,11 +170,8 @@ static void on_sample(struct loop *l, void *userdata)
 		} else {
 			s->probe_passes++;
 			s->probe_cpu_ns_last = s->probe_res.cpu_ns;
-			for (size_t i = 0; i < n; i++) {
-				struct instance *inst = supervisor_find_cgroup(s, s->targets[i].cgroup_id);
-				if (inst)
-					account(inst, &s->probe_res, now);
-			}
+			for (size_t i = 0; i < n; i++)
+				account(s->target_insts[i], &s->probe_res, now);
 		}
 	}
 	arm(s);
@@ -203,6 +212,8 @@ void supervisor_leak_done(struct supervisor *s)
 	probe_result_done(&s->probe_res);
 	s->probe = probe_free(s->probe);
 	free(s->targets);
+	free(s->target_insts);
 	s->targets = NULL;
+	s->target_insts = NULL;
 	s->state_dir_fd = safe_close(s->state_dir_fd);
 }

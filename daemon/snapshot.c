@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dirfd.h"
 #include "log.h"
 #include "supervisor.h"
 
@@ -165,15 +166,12 @@ static json_object *history(const struct leak_history *h)
 static void prune(int dfd)
 {
 	for (;;) {
-		int fd = dup(dfd);
-		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+		DIR *d = opendir_dup(dfd);
 		char oldest[256] = "";
 		struct timespec ot = { 0 };
 		int n = 0;
-		if (!d) {
-			safe_close(fd);
+		if (!d)
 			return;
-		}
 		rewinddir(d);
 		for (struct dirent *e; (e = readdir(d));) {
 			struct stat st;
@@ -254,8 +252,7 @@ json_object *snapshots_json(struct supervisor *s, const char *service)
 
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	json_object_object_add(o, "dir", json_object_new_string(base));
-	int fd = dfd >= 0 ? dup(dfd) : -1;
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = dfd >= 0 ? opendir_dup(dfd) : NULL;
 	if (d) {
 		rewinddir(d);
 		for (struct dirent *e; (e = readdir(d));) {
@@ -274,8 +271,6 @@ json_object *snapshots_json(struct supervisor *s, const char *service)
 			json_object_array_add(a, f);
 		}
 		closedir(d);
-	} else {
-		safe_close(fd);
 	}
 	json_object_object_add(o, "snapshots", a);
 	return o;

@@ -61,17 +61,6 @@ struct instance *supervisor_find_pid(struct supervisor *s, pid_t pid)
 	return NULL;
 }
 
-struct instance *supervisor_find_cgroup(struct supervisor *s, uint64_t cgroup_id)
-{
-	for (size_t i = 0; i < s->n_services; i++)
-		for (uint32_t j = 0; j < s->services[i].n_instances; j++) {
-			struct instance *inst = s->services[i].instances[j];
-			if (inst && inst->cg_fd >= 0 && inst->cg_id == cgroup_id)
-				return inst;
-		}
-	return NULL;
-}
-
 static void trim_instances(struct service *svc)
 {
 	while (svc->n_instances > 0 && !svc->instances[svc->n_instances - 1])

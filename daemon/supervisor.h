@@ -131,6 +131,7 @@ struct supervisor {
 	char probe_why[160];            /* why BPF is not used, when it is not */
 	struct loop_timer sample_timer;
 	struct probe_target *targets;   /* scratch for one pass, cap_targets */
+	struct instance **target_insts; /* the instance of each target */
 	size_t cap_targets;
 	struct probe_result probe_res;
 	uint64_t probe_passes;
@@ -164,7 +165,6 @@ void instance_event(struct instance *inst, enum instance_event e, const char *wh
 void instance_handle_exit(struct instance *inst);   /* reap via the pidfd and act */
 int instance_signal(struct instance *inst, int sig);
 struct instance *supervisor_find_pid(struct supervisor *s, pid_t pid);
-struct instance *supervisor_find_cgroup(struct supervisor *s, uint64_t cgroup_id);
 /* instance_cgroup.c: the instance's cgroup, its events and its figures. */
 int supervisor_cgroup_setup(struct supervisor *s, const char *root_opt, bool kill_fallback);
 void supervisor_cgroup_done(struct supervisor *s);
