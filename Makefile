@@ -49,16 +49,19 @@ PROBE_MODULES := probe probe_bpf probe_procfs log
 # Unit tests: tests/test_<name>.c links only the modules listed here, so one
 # module's test never waits for an unrelated module to build.
 TEST_MODULES_units := units
-TEST_MODULES_config := config config_yaml config_rewrite config_schema config_validate config_limits config_leak config_resolve units log
-TEST_MODULES_config_limits := config config_yaml config_rewrite config_schema config_validate config_limits config_leak config_resolve units log
-TEST_MODULES_config_leak := config config_yaml config_rewrite config_schema config_validate config_limits config_leak config_resolve units log
+TEST_MODULES_config := config config_yaml config_rewrite config_schema config_validate config_limits config_leak config_log config_resolve units log
+TEST_MODULES_config_limits := config config_yaml config_rewrite config_schema config_validate config_limits config_leak config_log config_resolve units log
+TEST_MODULES_config_leak := config config_yaml config_rewrite config_schema config_validate config_limits config_leak config_log config_resolve units log
+TEST_MODULES_config_log := config config_yaml config_rewrite config_schema config_validate config_limits config_leak config_log config_resolve units log
 TEST_MODULES_heap := heap
 TEST_MODULES_loop := loop loop_uring loop_epoll heap log
 TEST_MODULES_loop_timer := loop loop_uring loop_epoll heap log
+TEST_MODULES_loop_write := loop loop_uring loop_epoll heap log
 TEST_MODULES_backoff := backoff
 TEST_MODULES_state := state
 TEST_MODULES_probe := $(PROBE_MODULES)
 TEST_MODULES_protocol := protocol units
+TEST_MODULES_protocol_logs := protocol units
 TEST_MODULES_leak := leak
 TEST_MODULES_logfile := logfile
 TEST_MODULES_linebuf := linebuf

@@ -232,12 +232,14 @@ struct config *config_free(struct config *c)
 		free(s->groups);
 		free(s->caps);
 		strv_free(s->limits.io_max);
+		free(s->log.dir); /* a copy, also when inherited from supervisor.log */
 	}
 	free(c->services);
 	free(c->supervisor.control_socket);
 	free(c->supervisor.admin_group);
 	free(c->supervisor.cgroup_root);
 	free(c->supervisor.state_dir);
+	free(c->supervisor.log.dir);
 	free(c->path);
 	free(c);
 	return NULL;

@@ -70,6 +70,31 @@ struct service_leak_config {
 	double min_growth_per_hour;      /* default 60; "60" or "60/h"; 0 < x <= 1e6 */
 };
 
+/* log: where an instance's stdout and stderr go (docs/logs.md). The
+ * supervisor's `log:` gives the defaults, a service's `log:` overrides them
+ * key by key; service_config.log is the merged result. */
+enum log_stderr_mode { LOG_STDERR_MERGE, LOG_STDERR_SEPARATE };
+enum log_forward { LOG_FORWARD_NONE, LOG_FORWARD_STDOUT };
+
+#define CONFIG_MIN_LOG_MAX_BYTES 4096ULL           /* log.max_bytes: 0, or 4K..1T */
+#define CONFIG_MAX_LOG_MAX_BYTES (1ULL << 40)
+#define CONFIG_MAX_LOG_BACKUPS 1000                /* log.backups: 0..1000 */
+#define CONFIG_MAX_LOG_RATE (1ULL << 30)           /* rate_limit.bytes_per_s, burst: 0..1G */
+#define CONFIG_MIN_LOG_TAIL 1024ULL                /* log.tail: 1K..1M */
+#define CONFIG_MAX_LOG_TAIL (1ULL << 20)
+
+struct log_config {
+	char *dir;                       /* NULL = no files; else absolute, no "..", <= 4096 */
+	uint64_t max_bytes;              /* default 16M; 0 = never rotate */
+	uint32_t backups;                /* default 5 */
+	bool timestamps;                 /* default false: RFC 3339 UTC prefix per line */
+	enum log_stderr_mode stderr_mode;/* default merge */
+	enum log_forward forward;        /* default: stdout without dir, none with one */
+	uint64_t rate_bytes_per_s;       /* rate_limit.bytes_per_s; 0 = unlimited */
+	uint64_t rate_burst;             /* rate_limit.burst; 0 = one second's worth */
+	uint64_t tail_bytes;             /* in-memory tail for `logs`; default 16K */
+};
+
 /* limits: cgroup v2 files written on the instance's cgroup before the child
  * is cloned into it. 0 means "not set" (the file is left alone). */
 struct limits_config {
@@ -133,6 +158,7 @@ struct service_config {
 	struct limits_config limits;
 	struct violation_config on_violation;
 	struct service_leak_config leak;
+	struct log_config log;           /* supervisor.log merged with the service's log */
 };
 
 struct supervisor_config {
@@ -145,6 +171,7 @@ struct supervisor_config {
 	gid_t admin_gid;
 	enum probe_choice probe;         /* default auto */
 	char *state_dir;                 /* NULL = /var/lib/ringvisor; else absolute, no ".." */
+	struct log_config log;           /* defaults for every service's log */
 };
 
 struct config {

@@ -26,7 +26,7 @@
 #include "config.h"
 #include "macro.h"
 
-#define CONFIG_YAML_MAX_DEPTH 16   /* a valid config nests 5 deep (limits.io_max) */
+#define CONFIG_YAML_MAX_DEPTH 16   /* a valid config nests 5 deep (limits.io_max, log.rate_limit) */
 #define CONFIG_PATH_MAX 512        /* a key path as shown in an error */
 #define CONFIG_PATH_PART_MAX 64    /* one key of it, longer ones are cut */
 #define CONFIG_IO_RULE_LEN_MAX 256 /* "MAJ:MIN" and four key=N need about 130 */
@@ -62,6 +62,17 @@ struct raw_leak {
 	char *sample_every, *window, *fds_max, *threads_max, *min_growth;
 };
 
+struct raw_rate_limit {
+	char *bytes_per_s, *burst;
+};
+
+/* supervisor.log and services.NAME.log: the same keys. `stderr` is a
+ * macro of <stdio.h>, hence stderr_mode. */
+struct raw_log {
+	char *dir, *max_bytes, *backups, *timestamps, *stderr_mode, *forward, *tail;
+	struct raw_rate_limit *rate_limit;
+};
+
 struct raw_service {
 	char *name;
 	char **command;
@@ -78,12 +89,14 @@ struct raw_service {
 	char *memory_oom_group;
 	struct raw_violation *on_violation;
 	struct raw_leak *leak;
+	struct raw_log *log;
 };
 
 struct raw_supervisor {
 	char *control_socket, *shutdown_timeout, *admin_group;
 	char *cgroup_root, *strict_limits;
 	char *probe, *state_dir;
+	struct raw_log *log;
 };
 
 struct raw_config {
@@ -200,6 +213,15 @@ int config_parse_uint(const char *s, uint64_t *ret);
  * NULL); -EINVAL: invalid, recorded. */
 int config_check_count(struct config_vctx *v, const char *key, const char *s, uint64_t min,
 		       uint64_t max, uint64_t *ret);
+/* A size (units.h), min..max bytes; returns as config_check_count(). */
+int config_check_size(struct config_vctx *v, const char *key, const char *s, uint64_t min,
+		      uint64_t max, uint64_t *ret);
+/* "64M" for 64 << 20: the largest unit that divides n. Returns buf. */
+const char *config_format_size(uint64_t n, char *buf, size_t len);
+/* An absolute path, at most CONFIG_MAX_PATH bytes, without a ".." component
+ * (state_dir, log.dir). 1: given and valid, a copy in *ret; 0: not given;
+ * -EINVAL: invalid, recorded; -ENOMEM. */
+int config_check_path(struct config_vctx *v, const char *key, const char *s, char **ret);
 /* A duration, min_ms..max_ms; returns as config_check_count(). */
 int config_check_duration(struct config_vctx *v, const char *key, const char *s, uint64_t min_ms,
 			  uint64_t max_ms, uint64_t *ret);
@@ -225,6 +247,16 @@ int config_validate_service_leak(struct config_vctx *v, const struct raw_service
 /* The supervisor's probe and state_dir. */
 int config_validate_supervisor_leak(struct config_vctx *v, const struct raw_supervisor *rs,
 				    struct supervisor_config *sc);
+
+/* config_log.c: 0 or -ENOMEM; bad values are recorded. */
+/* supervisor.log: the defaults of every service's log. */
+int config_validate_supervisor_log(struct config_vctx *v, const struct raw_supervisor *rs,
+				   struct supervisor_config *sc);
+/* services.NAME.log merged over supervisor.log (rsup may be NULL); after
+ * config_validate_supervisor_log(). s->log.dir is a copy of its own. */
+int config_validate_service_log(struct config_vctx *v, const struct raw_supervisor *rsup,
+				const struct supervisor_config *sc, const struct raw_service *rs,
+				struct service_config *s);
 
 /* config_resolve.c: 1 resolved; 0 not, an error recorded; -ENOMEM. */
 int config_resolve_group(struct config_vctx *v, const char *key, const char *name, gid_t *ret);

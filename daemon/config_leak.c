@@ -140,34 +140,6 @@ int config_validate_service_leak(struct config_vctx *v, const struct raw_service
 	return 0;
 }
 
-/* Absolute, without a ".." component; NULL (not set) stays NULL. */
-static int validate_state_dir(struct config_vctx *v, const char *s, char **ret)
-{
-	struct config_shown b;
-
-	if (!s)
-		return 0;
-	if (s[0] != '/') {
-		config_verr(v, "state_dir", "\"%s\" is not an absolute path", config_show(&b, s));
-		return 0;
-	}
-	if (strlen(s) > CONFIG_MAX_PATH) { /* the schema's bound */
-		config_verr(v, "state_dir", "is longer than %d bytes", CONFIG_MAX_PATH);
-		return 0;
-	}
-	for (const char *p = s; *p; p += strspn(p, "/")) {
-		size_t n = strcspn(p, "/");
-
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			config_verr(v, "state_dir", "\"%s\" must not contain \"..\"",
-				    config_show(&b, s));
-			return 0;
-		}
-		p += n;
-	}
-	return config_dup_str(ret, s);
-}
-
 int config_validate_supervisor_leak(struct config_vctx *v, const struct raw_supervisor *rs,
 				    struct supervisor_config *sc)
 {
@@ -176,9 +148,10 @@ int config_validate_supervisor_leak(struct config_vctx *v, const struct raw_supe
 		[PROBE_CHOICE_BPF] = "bpf",
 		[PROBE_CHOICE_PROCFS] = "procfs",
 	};
-	int probe = PROBE_CHOICE_AUTO;
+	int probe = PROBE_CHOICE_AUTO, r;
 
 	config_check_choice(v, "probe", rs->probe, probes, ELEMENTSOF(probes), &probe);
 	sc->probe = (enum probe_choice)probe;
-	return validate_state_dir(v, rs->state_dir, &sc->state_dir);
+	r = config_check_path(v, "state_dir", rs->state_dir, &sc->state_dir);
+	return r == -ENOMEM ? r : 0;
 }

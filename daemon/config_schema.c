@@ -102,6 +102,25 @@ static const cyaml_schema_field_t leak_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t rate_limit_fields[] = {
+	STR("bytes_per_s", OPT, struct raw_rate_limit, bytes_per_s, NUMBER_LEN_MAX),
+	STR("burst", OPT, struct raw_rate_limit, burst, NUMBER_LEN_MAX),
+	CYAML_FIELD_END,
+};
+
+/* The same keys under supervisor.log and services.NAME.log. */
+static const cyaml_schema_field_t log_fields[] = {
+	STR("dir", OPT, struct raw_log, dir, CONFIG_MAX_PATH),
+	STR("max_bytes", OPT, struct raw_log, max_bytes, NUMBER_LEN_MAX),
+	STR("backups", OPT, struct raw_log, backups, NUMBER_LEN_MAX),
+	STR("timestamps", OPT, struct raw_log, timestamps, NUMBER_LEN_MAX),
+	STR("stderr", OPT, struct raw_log, stderr_mode, NUMBER_LEN_MAX),
+	STR("forward", OPT, struct raw_log, forward, NUMBER_LEN_MAX),
+	CYAML_FIELD_MAPPING_PTR("rate_limit", OPT, struct raw_log, rate_limit, rate_limit_fields),
+	STR("tail", OPT, struct raw_log, tail, NUMBER_LEN_MAX),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t service_fields[] = {
 	STR("name", CYAML_FLAG_DEFAULT, struct raw_service, name, CYAML_UNLIMITED),
 	CYAML_FIELD_SEQUENCE_COUNT("command", CYAML_FLAG_POINTER, struct raw_service, command,
@@ -122,6 +141,7 @@ static const cyaml_schema_field_t service_fields[] = {
 	CYAML_FIELD_MAPPING_PTR("on_violation", OPT, struct raw_service, on_violation,
 				violation_fields),
 	CYAML_FIELD_MAPPING_PTR("leak", OPT, struct raw_service, leak, leak_fields),
+	CYAML_FIELD_MAPPING_PTR("log", OPT, struct raw_service, log, log_fields),
 	CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t service_schema = {
@@ -136,6 +156,7 @@ static const cyaml_schema_field_t supervisor_fields[] = {
 	STR("strict_limits", OPT, struct raw_supervisor, strict_limits, NUMBER_LEN_MAX),
 	STR("probe", OPT, struct raw_supervisor, probe, NUMBER_LEN_MAX),
 	STR("state_dir", OPT, struct raw_supervisor, state_dir, CONFIG_MAX_PATH),
+	CYAML_FIELD_MAPPING_PTR("log", OPT, struct raw_supervisor, log, log_fields),
 	CYAML_FIELD_END,
 };
 

@@ -5,7 +5,8 @@
  * Every value is parsed strictly and checked against its CONFIG_MAX_* bound;
  * names of users, groups and capabilities are resolved by config_resolve.c,
  * the resource keys (limits:, on_violation, cgroup_root, ...) are checked by
- * config_limits.c.
+ * config_limits.c, the leak keys by config_leak.c, the log keys (merged
+ * over the supervisor's) by config_log.c.
  * A bad value is recorded and the walk goes on with the default in its
  * place, so one run reports every problem in the file. Only allocation
  * failure stops it.
@@ -26,6 +27,7 @@
 #define NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 #define ENV_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
 #define DURATION_HINT "a whole number with ms, s, m or h, e.g. 250ms, 10s, 5m, 1h"
+#define SIZE_HINT "a whole number of bytes, optionally with K, M, G or T, e.g. 64M"
 
 static const struct restart_config restart_defaults = {
 	.policy = RESTART_ALWAYS,
@@ -108,7 +110,7 @@ int config_check_count(struct config_vctx *v, const char *key, const char *s, ui
 	return -EINVAL;
 }
 
-static int check_duration(struct config_vctx *v, const char *key, const char *s, uint64_t min_ms,
+int config_check_duration(struct config_vctx *v, const char *key, const char *s, uint64_t min_ms,
 			  uint64_t max_ms, uint64_t *ret)
 {
 	char limit[32];
@@ -137,10 +139,71 @@ static int check_duration(struct config_vctx *v, const char *key, const char *s,
 	return -EINVAL;
 }
 
-int config_check_duration(struct config_vctx *v, const char *key, const char *s, uint64_t min_ms,
-			  uint64_t max_ms, uint64_t *ret)
+const char *config_format_size(uint64_t n, char *buf, size_t len)
 {
-	return check_duration(v, key, s, min_ms, max_ms, ret);
+	static const char *const units[] = { "", "K", "M", "G", "T" };
+	size_t u = 0;
+
+	while (u + 1 < ELEMENTSOF(units) && n >= 1024 && n % 1024 == 0) {
+		n /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%" PRIu64 "%s", n, units[u]);
+	return buf;
+}
+
+int config_check_size(struct config_vctx *v, const char *key, const char *s, uint64_t min,
+		      uint64_t max, uint64_t *ret)
+{
+	struct config_shown b;
+	char limit[32];
+	uint64_t n = 0;
+	int r;
+
+	if (!s)
+		return 0;
+	r = parse_size_bytes(s, &n);
+	if (r == -EINVAL)
+		config_verr(v, key, "\"%s\" is not a size (%s)", config_show(&b, s), SIZE_HINT);
+	else if (r == -ERANGE || n > max)
+		config_verr(v, key, "%s exceeds the maximum of %s", config_show(&b, s),
+			    config_format_size(max, limit, sizeof(limit)));
+	else if (n < min && min <= 1)
+		config_verr(v, key, "must be greater than 0");
+	else if (n < min)
+		config_verr(v, key, "%s is below the minimum of %s", config_show(&b, s),
+			    config_format_size(min, limit, sizeof(limit)));
+	else {
+		*ret = n;
+		return 1;
+	}
+	return -EINVAL;
+}
+
+int config_check_path(struct config_vctx *v, const char *key, const char *s, char **ret)
+{
+	struct config_shown b;
+
+	if (!s)
+		return 0;
+	if (s[0] != '/') {
+		config_verr(v, key, "\"%s\" is not an absolute path", config_show(&b, s));
+		return -EINVAL;
+	}
+	if (strlen(s) > CONFIG_MAX_PATH) { /* the schema's bound */
+		config_verr(v, key, "is longer than %d bytes", CONFIG_MAX_PATH);
+		return -EINVAL;
+	}
+	for (const char *p = s; *p; p += strspn(p, "/")) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			config_verr(v, key, "\"%s\" must not contain \"..\"", config_show(&b, s));
+			return -EINVAL;
+		}
+		p += n;
+	}
+	return config_dup_str(ret, s) < 0 ? -ENOMEM : 1;
 }
 
 /* s is one of names[0..n): its index in *ret. Otherwise recorded. */
@@ -267,28 +330,28 @@ static void validate_restart(struct config_vctx *v, const struct raw_restart *rr
 	config_check_choice(v, "restart.policy", rr->policy, policies, ELEMENTSOF(policies),
 			    &policy);
 	rc->policy = (enum restart_policy)policy;
-	a = check_duration(v, "restart.backoff_initial", rr->backoff_initial, 0,
-			   CONFIG_MAX_TIMEOUT_MS, &rc->backoff_initial_ms);
-	b = check_duration(v, "restart.backoff_max", rr->backoff_max, 0, CONFIG_MAX_TIMEOUT_MS,
-			   &rc->backoff_max_ms);
+	a = config_check_duration(v, "restart.backoff_initial", rr->backoff_initial, 0,
+				  CONFIG_MAX_TIMEOUT_MS, &rc->backoff_initial_ms);
+	b = config_check_duration(v, "restart.backoff_max", rr->backoff_max, 0,
+				  CONFIG_MAX_TIMEOUT_MS, &rc->backoff_max_ms);
 	if (a >= 0 && b >= 0 && rc->backoff_max_ms < rc->backoff_initial_ms)
 		config_verr(v, "restart.backoff_max", "%s%s is below backoff_initial (%s)",
 			    format_duration_ms(rc->backoff_max_ms, t1, sizeof(t1)),
 			    rr->backoff_max ? "" : " (the default)",
 			    format_duration_ms(rc->backoff_initial_ms, t2, sizeof(t2)));
-	check_duration(v, "restart.reset_after", rr->reset_after, 0, CONFIG_MAX_TIMEOUT_MS,
-		       &rc->reset_after_ms);
+	config_check_duration(v, "restart.reset_after", rr->reset_after, 0, CONFIG_MAX_TIMEOUT_MS,
+			      &rc->reset_after_ms);
 	m = config_check_count(v, "restart.max_restarts", rr->max_restarts, 0, CONFIG_MAX_RESTARTS,
 			       &n);
 	if (m > 0)
 		rc->max_restarts = (uint32_t)n;
-	w = check_duration(v, "restart.window", rr->window, 0, CONFIG_MAX_WINDOW_MS,
-			   &rc->window_ms);
+	w = config_check_duration(v, "restart.window", rr->window, 0, CONFIG_MAX_WINDOW_MS,
+				  &rc->window_ms);
 	if (m >= 0 && w >= 0 && rc->max_restarts > 0 && rc->window_ms == 0)
 		config_verr(v, "restart.window",
 			    "must be greater than 0 while max_restarts is not 0");
-	check_duration(v, "restart.half_open_after", rr->half_open_after, 0, CONFIG_MAX_TIMEOUT_MS,
-		       &rc->half_open_after_ms);
+	config_check_duration(v, "restart.half_open_after", rr->half_open_after, 0,
+			      CONFIG_MAX_TIMEOUT_MS, &rc->half_open_after_ms);
 }
 
 static void validate_stop(struct config_vctx *v, const struct raw_stop *rs, struct stop_config *sc)
@@ -302,7 +365,8 @@ static void validate_stop(struct config_vctx *v, const struct raw_stop *rs, stru
 	if (rs->signal && parse_signal(rs->signal, &sc->signal) < 0)
 		config_verr(v, "stop.signal", "\"%s\" is not a signal name or number",
 			    config_show(&b, rs->signal));
-	check_duration(v, "stop.timeout", rs->timeout, 0, CONFIG_MAX_TIMEOUT_MS, &sc->timeout_ms);
+	config_check_duration(v, "stop.timeout", rs->timeout, 0, CONFIG_MAX_TIMEOUT_MS,
+			      &sc->timeout_ms);
 }
 
 static int validate_service(struct config_vctx *v, const struct raw_service *rs,
@@ -357,8 +421,9 @@ static int validate_supervisor(struct config_vctx *v, const struct raw_superviso
 
 	snprintf(v->prefix, sizeof(v->prefix), "supervisor");
 	sc->shutdown_timeout_ms = 30 * 1000;
-	if (!rs)
-		return 0;
+	r = config_validate_supervisor_log(v, rs, sc); /* the defaults, with or without rs */
+	if (r < 0 || !rs)
+		return r;
 	if (config_dup_str(&sc->control_socket, rs->control_socket) < 0 ||
 	    config_dup_str(&sc->admin_group, rs->admin_group) < 0 ||
 	    config_validate_supervisor_limits(v, rs, sc) < 0 ||
@@ -371,8 +436,8 @@ static int validate_supervisor(struct config_vctx *v, const struct raw_superviso
 		config_verr(v, "control_socket",
 			    "is %zu bytes long, a unix socket path holds at most %zu",
 			    strlen(sc->control_socket), sun_max);
-	check_duration(v, "shutdown_timeout", rs->shutdown_timeout, 1, CONFIG_MAX_TIMEOUT_MS,
-		       &sc->shutdown_timeout_ms);
+	config_check_duration(v, "shutdown_timeout", rs->shutdown_timeout, 1,
+			      CONFIG_MAX_TIMEOUT_MS, &sc->shutdown_timeout_ms);
 	if (sc->admin_group) {
 		r = config_resolve_group(v, "admin_group", sc->admin_group, &sc->admin_gid);
 		if (r < 0)
@@ -430,6 +495,9 @@ int config_validate(const char *file, const struct raw_config *raw, struct confi
 	c->n_services = raw->n_services; /* zeroed entries are safe to free */
 	for (size_t i = 0; i < c->n_services; i++) {
 		r = validate_service(&v, &raw->services[i], &c->services[i]);
+		if (r >= 0) /* over supervisor.log, validated above */
+			r = config_validate_service_log(&v, raw->supervisor, &c->supervisor,
+							&raw->services[i], &c->services[i]);
 		if (r < 0)
 			return r;
 		c->total_instances += c->services[i].instances;
