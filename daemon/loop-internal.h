@@ -35,6 +35,8 @@ struct loop_source {
 	uint32_t events;        /* poll(2) bits asked for */
 	uint32_t generation;
 	bool live;
+	bool is_write;          /* a loop_write() in flight, not a poll */
+	loop_write_fn write_fn;
 	loop_io_fn fn;
 	void *userdata;
 };
@@ -50,6 +52,8 @@ struct loop_ops {
 	int (*modify)(struct loop *l, size_t slot);
 	/* Stop watching; the slot is still filled in when this is called. */
 	void (*remove)(struct loop *l, size_t slot);
+	/* Queue a write for l->sources[slot] (is_write); NULL: not supported. */
+	int (*write)(struct loop *l, size_t slot, const void *buf, size_t n);
 	/* Block once until something is ready, dispatch it; 0 or fatal -errno. */
 	int (*wait)(struct loop *l);
 };
@@ -87,6 +91,10 @@ int loop_lookup(const struct loop *l, loop_id id, size_t *ret_slot);
 
 /* Backends call this for every event; stale ids are dropped here. */
 void loop_dispatch(struct loop *l, loop_id id, uint32_t revents);
+
+/* Backends call this when a loop_write() finished: frees its slot, then
+ * calls its fn. Stale ids are dropped. */
+void loop_complete_write(struct loop *l, loop_id id, int64_t res);
 
 /*
  * Test hook (io_uring only): cancels the poll in flight for id behind the

@@ -83,6 +83,8 @@ void loop_dispatch(struct loop *l, loop_id id, uint32_t revents)
 	if (loop_lookup(l, id, &slot) < 0)
 		return;
 	struct loop_source *s = &l->sources[slot];
+	if (s->is_write)
+		return;
 	/*
 	 * An event produced before loop_modify() may report bits no longer
 	 * asked for; errors and hangups are always of interest.
@@ -153,6 +155,21 @@ int loop_modify(struct loop *l, loop_id id, uint32_t events)
 	return r;
 }
 
+/* Frees a caller slot; the backend has already let go of it. */
+static void slot_release(struct loop *l, size_t slot)
+{
+	struct loop_source *s = &l->sources[slot];
+
+	s->live = false;
+	s->is_write = false;
+	s->fn = NULL;
+	s->write_fn = NULL;
+	s->userdata = NULL;
+	s->fd = -EBADF;
+	l->free_slots[l->n_free++] = (uint32_t)slot;
+	l->n_sources--;
+}
+
 void loop_remove(struct loop *l, loop_id id)
 {
 	size_t slot;
@@ -163,13 +180,42 @@ void loop_remove(struct loop *l, loop_id id)
 	if (slot == l->n_slots - 1)
 		return;
 	l->ops->remove(l, slot);
+	slot_release(l, slot);
+}
+
+int loop_write(struct loop *l, int fd, const void *buf, size_t n, loop_write_fn fn, void *userdata)
+{
+	if (!l->ops->write)
+		return -EOPNOTSUPP;
+	if (fd < 0 || !fn)
+		return -EINVAL;
+	if (l->n_free == 0)
+		return -ENOSPC;
+
+	size_t slot = l->free_slots[l->n_free - 1];
 	struct loop_source *s = &l->sources[slot];
-	s->live = false;
-	s->fn = NULL;
-	s->userdata = NULL;
-	s->fd = -EBADF;
-	l->free_slots[l->n_free++] = (uint32_t)slot;
-	l->n_sources--;
+	*s = (struct loop_source){ .fd = fd, .generation = s->generation + 1, .live = true,
+				   .is_write = true, .write_fn = fn, .userdata = userdata };
+	int r = l->ops->write(l, slot, buf, n);
+	if (r < 0) {
+		*s = (struct loop_source){ .fd = -EBADF, .generation = s->generation };
+		return r;
+	}
+	l->n_free--;
+	l->n_sources++;
+	return 0;
+}
+
+void loop_complete_write(struct loop *l, loop_id id, int64_t res)
+{
+	size_t slot;
+
+	if (loop_lookup(l, id, &slot) < 0 || !l->sources[slot].is_write)
+		return;
+	loop_write_fn fn = l->sources[slot].write_fn;
+	void *userdata = l->sources[slot].userdata;
+	slot_release(l, slot);
+	fn(l, res, userdata);
 }
 
 size_t loop_n_sources(const struct loop *l)

@@ -56,6 +56,18 @@ int loop_modify(struct loop *l, loop_id id, uint32_t events);
 void loop_remove(struct loop *l, loop_id id);
 size_t loop_n_sources(const struct loop *l);
 
+/*
+ * One write(2) through the ring, for writers that must never block on a disk
+ * or a full pipe: io_uring queues IORING_OP_WRITE at the file position (an
+ * O_APPEND file or a pipe; one write in flight per fd keeps the order) and
+ * calls fn once with the bytes written or -errno. buf must stay valid and
+ * unchanged until then; the write holds a source slot. It cannot be
+ * cancelled. epoll has no asynchronous write: -EOPNOTSUPP, and the caller
+ * writes itself.
+ */
+typedef void (*loop_write_fn)(struct loop *l, int64_t res, void *userdata);
+int loop_write(struct loop *l, int fd, const void *buf, size_t n, loop_write_fn fn, void *userdata);
+
 void loop_timer_init(struct loop_timer *t, loop_timer_fn fn, void *userdata);
 int loop_timer_start(struct loop *l, struct loop_timer *t, uint64_t due_ns);  /* re-arms if armed */
 void loop_timer_stop(struct loop *l, struct loop_timer *t);                   /* idempotent */

@@ -138,6 +138,24 @@ static int uring_modify(struct loop *l, size_t slot)
 	return 0;
 }
 
+static int uring_write(struct loop *l, size_t slot, const void *buf, size_t n)
+{
+	struct uring_state *u = l->backend;
+	int r = uring_reserve(u, 1);
+
+	if (r < 0)
+		return r;
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+	u->seq[slot] = (uint8_t)((u->seq[slot] + 1) & TAG_SEQ_MASK);
+	uint64_t tag = loop_slot_id(l, slot) | (uint64_t)u->seq[slot] << TAG_SEQ_SHIFT;
+	/* Offset -1: at the file position, which O_APPEND and pipes need. */
+	io_uring_prep_write(sqe, l->sources[slot].fd, buf, (unsigned)MIN(n, (size_t)INT32_MAX),
+			    (uint64_t)-1);
+	io_uring_sqe_set_data64(sqe, tag);
+	u->armed[slot] = tag;
+	return 0;
+}
+
 static void uring_remove(struct loop *l, size_t slot)
 {
 	struct uring_state *u = l->backend;
@@ -174,6 +192,11 @@ static void uring_handle(struct loop *l, const struct io_uring_cqe *cqe)
 	size_t slot = slot1 - 1;
 	if (u->armed[slot] != tag)
 		return;   /* an earlier poll of this slot: removed or replaced */
+	if (l->sources[slot].is_write) {
+		u->armed[slot] = 0;
+		loop_complete_write(l, tag & ~TAG_PRIVATE, cqe->res);
+		return;
+	}
 
 	uint32_t revents = cqe->res > 0 ? (uint32_t)cqe->res : 0;
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
@@ -341,5 +364,6 @@ const struct loop_ops loop_uring_ops = {
 	.add = uring_add,
 	.modify = uring_modify,
 	.remove = uring_remove,
+	.write = uring_write,
 	.wait = uring_wait,
 };
