@@ -94,38 +94,49 @@ static size_t find_newline(const struct linebuf *lb, size_t from, size_t to)
 	return SIZE_MAX;
 }
 
-/* Copies out the first n bytes, consumes them and `extra` more (the '\n'). */
-static int take_piece(struct linebuf *lb, char *out, size_t n, size_t extra, bool split,
-		      size_t *ret_n, bool *ret_split)
-{
-	size_t first = MIN(n, lb->cap - lb->head);
-
-	memcpy(out, lb->buf + lb->head, first);
-	memcpy(out + first, lb->buf, n - first);
-	linebuf_consume(lb, n + extra);
-	*ret_n = n;
-	*ret_split = split;
-	return 1;
-}
-
-int linebuf_next_line(struct linebuf *lb, char *out, size_t outlen, size_t *ret_n, bool *ret_split)
+int linebuf_next_piece(struct linebuf *lb, size_t *ret_n, bool *ret_split)
 {
 	size_t limit = linebuf_piece_max(lb);
 	size_t window = MIN(lb->len, limit + 1);
 	size_t nl;
 
-	if (outlen < limit)
-		return -EINVAL;
 	/* A '\n' at index `limit` still ends a line of exactly `limit` bytes. */
 	nl = find_newline(lb, MIN(lb->scanned, window), window);
-	if (nl != SIZE_MAX)
-		return take_piece(lb, out, nl, 1, /* split= */ false, ret_n, ret_split);
+	if (nl != SIZE_MAX) {
+		lb->scanned = nl;   /* the '\n' itself is at index nl */
+		*ret_n = nl;
+		*ret_split = false;
+		return 1;
+	}
 	lb->scanned = window;
 	/* Too long for one piece; or the ring is full with no '\n' in it, and
 	 * waiting for one would stall the pipe forever. */
-	if (lb->len > limit || (lb->len == limit && lb->len == lb->cap))
-		return take_piece(lb, out, limit, 0, /* split= */ true, ret_n, ret_split);
+	if (lb->len > limit || (lb->len == limit && lb->len == lb->cap)) {
+		*ret_n = limit;
+		*ret_split = true;
+		return 1;
+	}
 	return 0;
+}
+
+void linebuf_take_piece(struct linebuf *lb, char *out, size_t n, bool split)
+{
+	size_t first = MIN(n, lb->cap - lb->head);
+
+	memcpy(out, lb->buf + lb->head, first);
+	memcpy(out + first, lb->buf, n - first);
+	/* A whole line also takes its '\n'. */
+	linebuf_consume(lb, n + (split || n == lb->len ? 0 : 1));
+}
+
+int linebuf_next_line(struct linebuf *lb, char *out, size_t outlen, size_t *ret_n, bool *ret_split)
+{
+	if (outlen < linebuf_piece_max(lb))
+		return -EINVAL;
+	if (linebuf_next_piece(lb, ret_n, ret_split) == 0)
+		return 0;
+	linebuf_take_piece(lb, out, *ret_n, *ret_split);
+	return 1;
 }
 
 int linebuf_flush_partial(struct linebuf *lb, char *out, size_t outlen, size_t *ret_n,
@@ -136,7 +147,10 @@ int linebuf_flush_partial(struct linebuf *lb, char *out, size_t outlen, size_t *
 	if (r != 0 || lb->len == 0)
 		return r;
 	/* next_line left the rest: no '\n' and at most one piece long. */
-	return take_piece(lb, out, lb->len, 0, /* split= */ false, ret_n, ret_split);
+	*ret_n = lb->len;
+	*ret_split = false;
+	linebuf_take_piece(lb, out, lb->len, false);
+	return 1;
 }
 
 int format_forward_line(char *out, size_t outlen, const char *service, unsigned index,
@@ -159,10 +173,10 @@ int format_forward_line(char *out, size_t outlen, const char *service, unsigned 
 	return (int)total;
 }
 
-int format_drop_marker(char *out, size_t outlen, uint64_t bytes, uint64_t lines)
+int format_drop_marker(char *out, size_t outlen, uint64_t bytes, uint64_t lines, const char *why)
 {
 	int r = snprintf(out, outlen, "[ringvisor: dropped %" PRIu64 " bytes in %" PRIu64
-			 " lines (rate limit)]", bytes, lines);
+			 " lines (%s)]", bytes, lines, why);
 
 	return r < 0 || (size_t)r >= outlen ? -ENOBUFS : r;
 }

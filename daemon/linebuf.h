@@ -82,6 +82,12 @@ void linebuf_consume(struct linebuf *lb, size_t n);
  * linebuf_piece_max(). Call until 0 after every append.
  */
 int linebuf_next_line(struct linebuf *lb, char *out, size_t outlen, size_t *ret_n, bool *ret_split);
+/* The same in two steps, for a caller that must know the size before it
+ * has room: next_piece says whether a piece is ready and how long it is
+ * (consuming nothing); take_piece copies exactly that piece out and
+ * consumes it (and the '\n' that ends a whole line). */
+int linebuf_next_piece(struct linebuf *lb, size_t *ret_n, bool *ret_split);
+void linebuf_take_piece(struct linebuf *lb, char *out, size_t n, bool split);
 /* At EOF: like next_line, but the unterminated rest comes out as a last
  * line. Call until 0; the ring is then empty. */
 int linebuf_flush_partial(struct linebuf *lb, char *out, size_t outlen, size_t *ret_n,
@@ -91,9 +97,9 @@ int linebuf_flush_partial(struct linebuf *lb, char *out, size_t outlen, size_t *
  * service name is a validated config name (no '\n'). */
 int format_forward_line(char *out, size_t outlen, const char *service, unsigned index,
 			const char *line, size_t n, bool split);
-/* "[ringvisor: dropped N bytes in M lines (rate limit)]", no '\n': written
- * as a line of its own where lines were dropped. Length or -ENOBUFS. */
-int format_drop_marker(char *out, size_t outlen, uint64_t bytes, uint64_t lines);
+/* "[ringvisor: dropped N bytes in M lines (WHY)]", no '\n': written as a
+ * line of its own where lines were dropped. Length or -ENOBUFS. */
+int format_drop_marker(char *out, size_t outlen, uint64_t bytes, uint64_t lines, const char *why);
 
 /*
  * Token bucket: bytes_per_s tokens a second, at most `burst` saved up

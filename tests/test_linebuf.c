@@ -285,9 +285,9 @@ static void test_forward_format(void **state)
 	assert_memory_equal(big + r - 9, " [split]\n", 9);
 	free(big);
 
-	assert_int_equal(format_drop_marker(out, sizeof(out), 1234, 5), 55);
+	assert_int_equal(format_drop_marker(out, sizeof(out), 1234, 5, "rate limit"), 55);
 	assert_string_equal(out, "[ringvisor: dropped 1234 bytes in 5 lines (rate limit)]");
-	assert_int_equal(format_drop_marker(out, 10, 1, 1), -ENOBUFS);
+	assert_int_equal(format_drop_marker(out, 10, 1, 1, "rate limit"), -ENOBUFS);
 }
 
 static void test_ratelimit(void **state)
