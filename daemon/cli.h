@@ -17,5 +17,9 @@
 #define CLI_EXIT_TEMP 111
 
 int cli_request(const char *socket_path, const struct rv_request *req, bool json);
+/* logs: prints the tail, and with req->follow new lines until the daemon
+ * closes the connection or a signal ends us. */
+#define CLI_LOGS_REPLY_MAX (64U << 20)
+int cli_logs(const char *socket_path, const struct rv_request *req, bool json);
 /* Connects to the control socket: the fd (O_CLOEXEC), or -errno. */
 int cli_connect(const char *path);

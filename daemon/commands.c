@@ -125,6 +125,11 @@ static json_object *status_instance(const struct instance *inst)
 		json_object_object_add(o, "last_exit", NULL);
 	}
 	json_object_object_add(o, "cgroup", instance_cgroup_status(inst));
+	json_object *lg = json_object_new_object();
+	json_object_object_add(lg, "stdout", logstream_status(inst->log_out));
+	if (inst->log_err)
+		json_object_object_add(lg, "stderr", logstream_status(inst->log_err));
+	json_object_object_add(o, "log", lg);
 	if (inst->state == STATE_BACKOFF && loop_timer_armed(&inst->timer))
 		json_object_object_add(o, "restart_in_ms", json_object_new_int64(
 			inst->timer.due_ns > now ? (int64_t)((inst->timer.due_ns - now) / NSEC_PER_MSEC) : 0));

@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "control.h"
 #include "log.h"
+#include "logs_cmd.h"
 #include "rv_protocol.h"
 #include "supervisor.h"
 
@@ -35,7 +36,12 @@ struct client {
 	char in[RV_PROTO_MAX_REQUEST];
 	size_t in_len;
 	char *out;
-	size_t out_len, out_off;
+	size_t out_len, out_off, out_cap;
+	/* `logs -f`: one follower per stream followed; new lines are queued up
+	 * to CONTROL_FOLLOW_MAX, the rest counted and reported as skipped. */
+	struct log_follower *followers;
+	size_t n_followers;
+	uint64_t skipped;
 };
 
 struct control {
@@ -58,6 +64,9 @@ static void client_free(struct client *cl)
 
 	loop_remove(l, cl->source);
 	loop_timer_stop(l, &cl->idle);
+	for (size_t i = 0; i < cl->n_followers; i++)
+		logstream_unfollow(&cl->followers[i]);
+	free(cl->followers);
 	safe_close(cl->fd);
 	for (size_t i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (ctl->clients[i] == cl) {
@@ -96,9 +105,10 @@ static bool client_flush(struct client *cl)
 	 * small json-c objects) leaves the heap high: give it back, so the
 	 * daemon's footprint does not keep the high-water mark of the largest
 	 * request ever served. */
-	if (cl->out_len > CONTROL_TRIM_AFTER) {
+	if (cl->out_len > CONTROL_TRIM_AFTER && !cl->followers) {
 		free(cl->out);
 		cl->out = NULL;
+		cl->out_cap = 0;
 		(void)malloc_trim(0);
 	}
 	cl->out_len = cl->out_off = 0;
@@ -112,14 +122,20 @@ static bool client_flush(struct client *cl)
 
 static int client_queue(struct client *cl, const char *s, size_t n)
 {
-	if (cl->out_len + n + 1 > CONTROL_MAX_REPLY)
+	size_t max = cl->followers ? CONTROL_FOLLOW_MAX : CONTROL_MAX_REPLY;
+
+	if (cl->out_len + n + 1 > max)
 		return -ENOBUFS;
-	char *o = realloc(cl->out, cl->out_len + n + 1);
-	if (!o)
-		return -ENOMEM;
-	memcpy(o + cl->out_len, s, n);
-	o[cl->out_len + n] = '\n';
-	cl->out = o;
+	if (cl->out_len + n + 1 > cl->out_cap) {
+		size_t cap = MIN(MAX(cl->out_len + n + 1, 2 * cl->out_cap), (size_t)CONTROL_MAX_REPLY);
+		char *o = realloc(cl->out, cap);
+		if (!o)
+			return -ENOMEM;
+		cl->out = o;
+		cl->out_cap = cap;
+	}
+	memcpy(cl->out + cl->out_len, s, n);
+	cl->out[cl->out_len + n] = '\n';
 	cl->out_len += n + 1;
 	return 0;
 }
@@ -133,6 +149,90 @@ static void client_reply_error(struct client *cl, const char *msg)
 	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
 	(void)client_queue(cl, s, n);
 	json_object_put(o);
+}
+
+static void client_queue_json(struct client *cl, json_object *o, bool *ret_full)
+{
+	size_t n;
+	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
+
+	*ret_full = client_queue(cl, s, n) < 0;
+	json_object_put(o);
+}
+
+/*
+ * A new line for a follower: queued, never sent from here (this runs inside
+ * the stream's framing loop, where freeing the client would pull the
+ * follower list from under it); POLLOUT sends it. A client that does not
+ * read loses lines, never slows the service.
+ */
+static void on_follow_line(struct log_follower *f, const char *line, size_t n, bool split,
+			   uint64_t seq)
+{
+	struct client *cl = f->userdata;
+	bool full = false;
+
+	if (cl->closing)
+		return;
+	if (cl->skipped) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "skipped", json_object_new_int64((int64_t)cl->skipped));
+		client_queue_json(cl, o, &full);
+		if (full) {
+			cl->skipped++;
+			return;
+		}
+		cl->skipped = 0;
+	}
+	client_queue_json(cl, logs_line_json(f->stream, line, n, split, false, seq), &full);
+	cl->skipped += full;
+	(void)loop_modify(cl->ctl->sup->loop, cl->source, POLLIN | POLLOUT);
+}
+
+static int count_stream(struct logstream *s, void *userdata)
+{
+	(void)s;
+	++*(size_t *)userdata;
+	return 0;
+}
+
+static int follow_stream(struct logstream *s, void *userdata)
+{
+	struct client *cl = userdata;
+	struct log_follower *f = &cl->followers[cl->n_followers++];
+
+	*f = (struct log_follower){ .push = on_follow_line, .userdata = cl };
+	logstream_follow(s, f);
+	return 0;
+}
+
+/* The tail first; with follow, the client then stays to get new lines and
+ * is no longer subject to the idle timeout. */
+static void client_logs(struct client *cl, const struct rv_request *req)
+{
+	struct supervisor *sup = cl->ctl->sup;
+	json_object *reply = logs_reply(sup, req);
+	json_object *ok;
+	bool full;
+	size_t n = 0;
+
+	bool good = json_object_object_get_ex(reply, "ok", &ok) && json_object_get_boolean(ok);
+	client_queue_json(cl, reply, &full);
+	if (full) {
+		client_reply_error(cl, "reply too large: ask for fewer lines");
+		return;
+	}
+	if (!good || !req->follow || cl->followers)
+		return;
+	(void)logs_for_each_stream(sup, req, count_stream, &n);
+	cl->followers = calloc(n, sizeof(*cl->followers));
+	if (!cl->followers) {
+		client_reply_error(cl, "out of memory");
+		cl->closing = true;
+		return;
+	}
+	(void)logs_for_each_stream(sup, req, follow_stream, cl);
+	loop_timer_stop(sup->loop, &cl->idle);
 }
 
 static void client_handle_line(struct client *cl, const char *line, size_t len)
@@ -149,6 +249,10 @@ static void client_handle_line(struct client *cl, const char *line, size_t len)
 		snprintf(err, sizeof(err), "permission denied: \"%s\" needs root or the admin group",
 			 rv_cmd_name(req.cmd));
 		client_reply_error(cl, err);
+		return;
+	}
+	if (req.cmd == RV_CMD_LOGS) {
+		client_logs(cl, &req);
 		return;
 	}
 	json_object *reply = command_run(ctl->sup, &req);
@@ -178,6 +282,11 @@ static void client_read(struct client *cl)
 		if (n <= 0) {
 			client_free(cl);
 			return;
+		}
+		if (cl->followers) {
+			/* Following: the client only reads; what it sends is ignored. */
+			cl->in_len = 0;
+			continue;
 		}
 		cl->in_len += (size_t)n;
 		client_touch(cl);

@@ -14,6 +14,7 @@ struct control;
 #define CONTROL_MAX_CLIENTS 64
 #define CONTROL_IDLE_TIMEOUT_MS 10000     /* a client must finish a request (or read its reply) within this */
 #define CONTROL_MAX_REPLY (16U << 20)     /* bytes queued for one client */
+#define CONTROL_FOLLOW_MAX (256U << 10)   /* bytes queued for a `logs -f` client */
 
 /* Binds and listens on `path` (creating its directory, 0755). Refuses with
  * -EADDRINUSE when another daemon answers on it; a stale socket file left by a

@@ -5,6 +5,7 @@
  * See docs/cli.md.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,8 @@ struct args {
 	enum log_format log_format;
 	enum log_level log_level;
 	bool json;
+	long lines;             /* logs -n; -1 = the default */
+	bool follow;            /* logs -f */
 };
 
 static void usage(FILE *f)
@@ -54,6 +57,7 @@ static void usage(FILE *f)
 	      "  ringvisor leaks [SERVICE[.INDEX]] [--json]\n"
 	      "  ringvisor snapshot SERVICE[.INDEX]\n"
 	      "  ringvisor snapshots [SERVICE]\n"
+	      "  ringvisor logs SERVICE[.INDEX] [-n N] [-f] [--json]\n"
 	      "  ringvisor top [--interval=DURATION]\n"
 	      "  ringvisor shutdown\n"
 	      "Client commands find the socket by --socket, $RINGVISOR_SOCKET, the config\n"
@@ -85,12 +89,14 @@ static int parse_options(int argc, char **argv, struct args *a)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "lines", required_argument, NULL, 'n' },
+		{ "follow", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:hn:f", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			a->config = optarg;
@@ -140,6 +146,18 @@ static int parse_options(int argc, char **argv, struct args *a)
 			break;
 		case OPT_INTERVAL:
 			a->interval = optarg;
+			break;
+		case 'n': {
+			char *end;
+			errno = 0;
+			a->lines = strtol(optarg, &end, 10);
+			if (*end || !*optarg || errno || a->lines < 0 || a->lines > RV_PROTO_MAX_LINES)
+				return usage_error("-n: expected a number of lines from 0 to 100000, got \"%s\"",
+						   optarg);
+			break;
+		}
+		case 'f':
+			a->follow = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -199,6 +217,23 @@ static bool in_root_pidns(void)
 	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == 0xEFFFFFFCU;
 }
 
+/*
+ * fds 0, 1 and 2 open (on /dev/null if they were closed), so that no pipe or
+ * socket of ours takes those numbers: a service's stdout pipe numbered 1
+ * would be dup2'ed onto itself and keep its close-on-exec flag.
+ */
+static void prepare_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			int n = open("/dev/null", O_RDWR | O_CLOEXEC);   /* the lowest free number: fd */
+			if (n >= 0 && n != fd)
+				close(n);
+			else if (n == fd)
+				(void)fcntl(fd, F_SETFD, 0);
+		}
+}
+
 static int cmd_run(const struct args *a)
 {
 	struct config *c = NULL;
@@ -214,6 +249,7 @@ static int cmd_run(const struct args *a)
 		.probe = a->probe, .state_dir = a->state_dir,
 		.backend = a->backend, .spawn = a->spawn,
 	};
+	prepare_fds();
 	if (supervisor_new(&o, c, &s) < 0)
 		return 1;   /* supervisor_new freed the config and said why */
 	int rc = supervisor_run(s);
@@ -265,9 +301,12 @@ static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **ar
 	}
 	if (cmd == RV_CMD_SIGNAL && parse_signal(argv[1], &req.signal) < 0)
 		return usage_error("signal: unknown signal \"%s\"", argv[1]);
+	req.lines = a->lines >= 0 ? (uint32_t)a->lines : RV_PROTO_DEFAULT_LINES;
+	req.follow = a->follow;
 	if (!a->socket && !getenv("RINGVISOR_SOCKET") && a->config && load(a->config, &c) < 0)
 		return 1;
-	int rc = cli_request(socket_path(a, c), &req, a->json);
+	int rc = cmd == RV_CMD_LOGS ? cli_logs(socket_path(a, c), &req, a->json) :
+				      cli_request(socket_path(a, c), &req, a->json);
 	config_free(c);
 	return rc;
 }
@@ -291,7 +330,7 @@ static int cmd_top(const struct args *a, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct args a = { .log_level = LOG_LVL_INFO };
+	struct args a = { .log_level = LOG_LVL_INFO, .lines = -1 };
 
 	/* Options may come before or after the verb: getopt moves the
 	 * positional arguments (verb first) to the end. */
@@ -313,6 +352,8 @@ int main(int argc, char **argv)
 	}
 	if (a.interval && strcmp(verb, "top"))
 		return usage_error("--interval is an option of top, not of %s", verb);
+	if ((a.lines >= 0 || a.follow) && strcmp(verb, "logs"))
+		return usage_error("-n and -f are options of logs, not of %s", verb);
 	if (!strcmp(verb, "top"))
 		return cmd_top(&a, rest, restv);
 	if (!strcmp(verb, "run") || !strcmp(verb, "check")) {

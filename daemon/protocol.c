@@ -22,6 +22,7 @@ static const char *const cmd_names[_RV_CMD_MAX] = {
 	[RV_CMD_FREEZE] = "freeze",   [RV_CMD_THAW] = "thaw",
 	[RV_CMD_LEAKS] = "leaks",     [RV_CMD_SNAPSHOT] = "snapshot",
 	[RV_CMD_SNAPSHOTS] = "snapshots",
+	[RV_CMD_LOGS] = "logs",
 };
 
 const char *rv_cmd_name(enum rv_cmd c)
@@ -115,7 +116,7 @@ int rv_request_parse(const char *line, size_t len, struct rv_request *ret, char 
 
 	json_object_object_foreach(o, key, val) {
 		if (strcmp(key, "cmd") && strcmp(key, "target") && strcmp(key, "count") &&
-		    strcmp(key, "signal"))
+		    strcmp(key, "signal") && strcmp(key, "lines") && strcmp(key, "follow"))
 			FAIL(-EINVAL, "unknown field \"%.64s\"", key);
 		if (json_object_is_type(val, json_type_string) && has_nul(val))
 			FAIL(-EINVAL, "\"%s\" contains a NUL character", key);
@@ -150,6 +151,22 @@ int rv_request_parse(const char *line, size_t len, struct rv_request *ret, char 
 		    parse_signal(json_object_get_string(v), &req.signal) < 0)
 			FAIL(-EINVAL, "signal needs \"signal\", a signal name such as \"SIGHUP\"");
 	}
+	req.lines = RV_PROTO_DEFAULT_LINES;
+	if (json_object_object_get_ex(o, "lines", &v)) {
+		if (req.cmd != RV_CMD_LOGS)
+			FAIL(-EINVAL, "\"lines\" is only for logs");
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
+		    json_object_get_int64(v) > RV_PROTO_MAX_LINES)
+			FAIL(-EINVAL, "\"lines\" must be an integer 0..%d", RV_PROTO_MAX_LINES);
+		req.lines = (uint32_t)json_object_get_int64(v);
+	}
+	if (json_object_object_get_ex(o, "follow", &v)) {
+		if (req.cmd != RV_CMD_LOGS)
+			FAIL(-EINVAL, "\"follow\" is only for logs");
+		if (!json_object_is_type(v, json_type_boolean))
+			FAIL(-EINVAL, "\"follow\" must be true or false");
+		req.follow = json_object_get_boolean(v);
+	}
 	*ret = req;
 out:
 	json_object_put(o);
@@ -175,6 +192,11 @@ int rv_request_format(const struct rv_request *r, char *buf, size_t len)
 	}
 	if (r->cmd == RV_CMD_SCALE)
 		json_object_object_add(o, "count", json_object_new_int64(r->count));
+	if (r->cmd == RV_CMD_LOGS) {
+		json_object_object_add(o, "lines", json_object_new_int64(r->lines));
+		if (r->follow)
+			json_object_object_add(o, "follow", json_object_new_boolean(1));
+	}
 	if (r->cmd == RV_CMD_SIGNAL) {
 		/* Real-time signals have no name: send the number. */
 		char num[16];

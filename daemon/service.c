@@ -31,6 +31,16 @@ int instance_new(struct service *svc, unsigned index, struct instance **ret)
 	inst->cg_fd = -EBADF;
 	inst->wd_events = inst->wd_memory = inst->wd_pids = -1;
 	loop_timer_init(&inst->timer, on_timer, inst);
+	const struct log_config *lc = &svc->cfg->log;
+	int r = logstream_new(&svc->sup->logs, lc, svc->cfg->name, index, false, &inst->log_out);
+	if (r >= 0 && lc->stderr_mode == LOG_STDERR_SEPARATE)
+		r = logstream_new(&svc->sup->logs, lc, svc->cfg->name, index, true, &inst->log_err);
+	if (r < 0) {
+		log_error_errno(r, "%s.%u: cannot set up its output pipes", svc->cfg->name, index);
+		logstream_close(inst->log_out);
+		free(inst);
+		return r;
+	}
 	*ret = inst;
 	return 0;
 }
@@ -75,6 +85,8 @@ void instance_free(struct instance *inst)
 	instance_cgroup_release(inst);
 	instance_leak_done(inst);
 	breaker_done(&inst->breaker);
+	logstream_close(inst->log_out);
+	logstream_close(inst->log_err);
 	free(inst);
 }
 
@@ -146,7 +158,8 @@ static int do_spawn(struct instance *inst)
 		.has_uid = c->has_uid, .has_gid = c->has_gid, .uid = c->uid, .gid = c->gid,
 		.groups = c->groups, .n_groups = c->n_groups,
 		.keep_caps = c->caps, .n_keep_caps = c->n_caps,
-		.stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,
+		.stdin_fd = -1, .stdout_fd = inst->log_out->wfd,
+		.stderr_fd = inst->log_err ? inst->log_err->wfd : inst->log_out->wfd,
 	};
 	int errpipe, r;
 

@@ -255,6 +255,17 @@ void supervisor_shutdown(struct supervisor *s, const char *why)
 	supervisor_maybe_done(s);
 }
 
+#define LOGS_FINISH_TIMEOUT_MS 5000
+
+static void on_logs_deadline(struct loop *l, void *userdata)
+{
+	struct supervisor *s = userdata;
+
+	log_warn("%zu log streams still writing after %d ms at exit; dropping the rest",
+		 s->logs.n_busy, LOGS_FINISH_TIMEOUT_MS);
+	loop_quit(l);
+}
+
 int supervisor_new(const struct supervisor_options *o, struct config *c, struct supervisor **ret)
 {
 	struct supervisor *s = calloc(1, sizeof(*s));
@@ -283,11 +294,18 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 		goto fail;
 	}
 	uint64_t cap = instance_capacity(c);
-	r = loop_new(o->backend, 2 * cap + CONTROL_MAX_CLIENTS + 16, cap + CONTROL_MAX_CLIENTS + 16, &s->loop);
+	/* Per instance: pidfd, exec-error pipe, two output pipes and a write
+	 * in flight for each; timers: its own, and two per output stream. */
+	r = loop_new(o->backend, 6 * cap + CONTROL_MAX_CLIENTS + 16, 5 * cap + CONTROL_MAX_CLIENTS + 16,
+		     &s->loop);
 	if (r < 0) {
 		log_error_errno(r, "Failed to create the event loop");
 		goto fail;
 	}
+	r = logsys_init(&s->logs, s->loop);
+	if (r < 0)
+		goto fail;
+	s->logs_ready = true;
 	r = loop_add(s->loop, s->sigfd, POLLIN, on_signal, s, &s->sig_source);
 	if (r < 0)
 		goto fail;
@@ -350,6 +368,8 @@ struct supervisor *supervisor_free(struct supervisor *s)
 		loop_remove(s->loop, s->sig_source);
 	}
 	s->loop = loop_free(s->loop);
+	if (s->logs_ready)
+		logsys_done(&s->logs);
 	safe_close(s->sigfd);
 	config_free(s->config);
 	free(s);
@@ -373,5 +393,18 @@ int supervisor_run(struct supervisor *s)
 		log_error_errno(r, "Event loop failed");
 		return 1;
 	}
+	/* Every service is stopped: what they wrote last is still in the pipes
+	 * and staging buffers. Write it out, within a bound. */
+	if (logsys_finish(&s->logs)) {
+		struct loop_timer deadline;
+		loop_timer_init(&deadline, on_logs_deadline, s);
+		(void)loop_timer_start(s->loop, &deadline,
+				       now_ns() + LOGS_FINISH_TIMEOUT_MS * NSEC_PER_MSEC);
+		r = loop_run(s->loop);
+		if (r < 0)
+			log_error_errno(r, "Event loop failed while writing the last logs");
+		loop_timer_stop(s->loop, &deadline);
+	}
+	logsys_stop(&s->logs);
 	return s->exit_code;
 }

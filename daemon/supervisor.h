@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "leak.h"
+#include "logstream.h"
 #include "loop.h"
 #include "pidref.h"
 #include "probe.h"
@@ -89,6 +90,9 @@ struct instance {
 	uint64_t last_violation_log_ns;
 	const char *last_violation;     /* "oom-kill", "pids-max", "memory-high" */
 	uint64_t last_violation_ns;
+	/* stdout (and stderr with it, merged) and stderr when separate: the
+	 * pipes live as long as the instance, across its restarts. */
+	struct logstream *log_out, *log_err;
 };
 
 struct service {
@@ -122,6 +126,8 @@ struct supervisor {
 	int sigfd;
 	loop_id sig_source;
 	struct control *control;
+	struct logsys logs;             /* capture of every instance's output */
+	bool logs_ready;
 	const char *socket_path;
 	struct cgroup_root cg;          /* cg.fd < 0: running without cgroups */
 	char cg_reason[160];            /* why not, shown with each unenforced limit */

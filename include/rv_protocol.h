@@ -6,7 +6,8 @@
  *   request: {"cmd": "status"|"start"|"stop"|"restart"|"scale"|"signal"|"shutdown"|"freeze"|"thaw",
  *             "target": "web" | "web.1",   (service commands)
  *             "count": 3,                   (scale)
- *             "signal": "SIGHUP"}           (signal)
+ *             "signal": "SIGHUP",           (signal)
+ *             "lines": 10, "follow": true}  (logs)
  *   reply:   {"ok": true, ...} or {"ok": false, "error": "text"}
  */
 #pragma once
@@ -31,6 +32,7 @@ enum rv_cmd {
 	RV_CMD_LEAKS,
 	RV_CMD_SNAPSHOT,
 	RV_CMD_SNAPSHOTS,
+	RV_CMD_LOGS,
 	_RV_CMD_MAX,
 	_RV_CMD_INVALID = -1,
 };
@@ -41,7 +43,12 @@ struct rv_request {
 	int index;                             /* -1 = every instance */
 	uint32_t count;                        /* scale */
 	int signal;                            /* signal */
+	uint32_t lines;                        /* logs: how many, 0..RV_PROTO_MAX_LINES */
+	bool follow;                           /* logs: then stream new lines */
 };
+
+#define RV_PROTO_MAX_LINES 100000
+#define RV_PROTO_DEFAULT_LINES 10
 
 /* Parses one request line (without its newline). On error returns -EINVAL
  * (malformed JSON or field), -E2BIG (too long) or -EOPNOTSUPP (unknown
@@ -56,5 +63,6 @@ int rv_request_format(const struct rv_request *r, char *buf, size_t len);
 const char *rv_cmd_name(enum rv_cmd c);
 enum rv_cmd rv_cmd_from_name(const char *s);
 /* Commands that change something need root or the admin group (snapshot
- * freezes the instance for a moment, so it counts). */
+ * freezes the instance for a moment, so it counts; logs may carry secrets,
+ * so reading them does too). */
 bool rv_cmd_is_mutating(enum rv_cmd c);

@@ -621,6 +621,7 @@ static void test_cmd_names(void **state)
 		[RV_CMD_RESTART] = "restart", [RV_CMD_SCALE] = "scale",   [RV_CMD_SIGNAL] = "signal",
 		[RV_CMD_SHUTDOWN] = "shutdown", [RV_CMD_FREEZE] = "freeze", [RV_CMD_THAW] = "thaw",
 		[RV_CMD_LEAKS] = "leaks", [RV_CMD_SNAPSHOT] = "snapshot", [RV_CMD_SNAPSHOTS] = "snapshots",
+		[RV_CMD_LOGS] = "logs",
 	};
 
 	for (int c = 0; c < _RV_CMD_MAX; c++) {

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * logs_cmd.h: the `logs` control command (docs/protocol.md).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "rv_protocol.h"
+
+struct supervisor;
+struct logstream;
+
+/* {"ok":true,"lines":[...]}: the last req->lines of each stream of the
+ * target, stdout then stderr per instance; or {"ok":false,"error"}. */
+json_object *logs_reply(struct supervisor *sup, const struct rv_request *req);
+/* Calls fn on every stream of the target; the number of streams, -ENOENT
+ * for no such service, or fn's first negative return. */
+int logs_for_each_stream(struct supervisor *sup, const struct rv_request *req,
+			 int (*fn)(struct logstream *s, void *userdata), void *userdata);
+/* One line as the reply and a follower get it. */
+json_object *logs_line_json(const struct logstream *s, const char *line, size_t n, bool split,
+			    bool truncated, uint64_t seq);

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_protocol_logs.c: the `logs` request: its target, `lines` (bounded,
+ * default 10) and `follow`, which no other command takes; that it needs
+ * privileges; and that the CLI's formatting parses back the same.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rv_protocol.h"
+
+static int parse(const char *line, struct rv_request *r, char *err, size_t len)
+{
+	return rv_request_parse(line, strlen(line), r, err, len);
+}
+
+static void expect_error(const char *line, const char *needle)
+{
+	struct rv_request r;
+	char err[256] = "";
+
+	assert_int_equal(parse(line, &r, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, needle))
+		fail_msg("%s: error \"%s\" lacks \"%s\"", line, err, needle);
+}
+
+static void test_defaults(void **state)
+{
+	struct rv_request r;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse("{\"cmd\":\"logs\",\"target\":\"web.2\"}", &r, err, sizeof(err)), 0);
+	assert_int_equal(r.cmd, RV_CMD_LOGS);
+	assert_string_equal(r.service, "web");
+	assert_int_equal(r.index, 2);
+	assert_int_equal(r.lines, RV_PROTO_DEFAULT_LINES);
+	assert_false(r.follow);
+	assert_true(rv_cmd_is_mutating(RV_CMD_LOGS));   /* logs may hold secrets */
+}
+
+static void test_lines_follow(void **state)
+{
+	struct rv_request r;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse("{\"cmd\":\"logs\",\"target\":\"web\",\"lines\":0,\"follow\":true}",
+			       &r, err, sizeof(err)), 0);
+	assert_int_equal(r.lines, 0);
+	assert_true(r.follow);
+	assert_int_equal(r.index, -1);
+	assert_int_equal(parse("{\"cmd\":\"logs\",\"target\":\"web\",\"lines\":100000}", &r, err,
+			       sizeof(err)), 0);
+	assert_int_equal(r.lines, 100000);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	expect_error("{\"cmd\":\"logs\"}", "needs a \"target\"");
+	expect_error("{\"cmd\":\"logs\",\"target\":\"web\",\"lines\":100001}", "0..100000");
+	expect_error("{\"cmd\":\"logs\",\"target\":\"web\",\"lines\":-1}", "0..100000");
+	expect_error("{\"cmd\":\"logs\",\"target\":\"web\",\"lines\":\"5\"}", "0..100000");
+	expect_error("{\"cmd\":\"logs\",\"target\":\"web\",\"follow\":1}", "true or false");
+	expect_error("{\"cmd\":\"status\",\"lines\":5}", "only for logs");
+	expect_error("{\"cmd\":\"stop\",\"target\":\"web\",\"follow\":true}", "only for logs");
+}
+
+static void test_roundtrip(void **state)
+{
+	struct rv_request in = { .cmd = RV_CMD_LOGS, .service = "db", .index = 1, .lines = 7,
+				 .follow = true }, out;
+	char buf[RV_PROTO_MAX_REQUEST], err[256];
+
+	(void)state;
+	int n = rv_request_format(&in, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(rv_request_parse(buf, (size_t)n - 1, &out, err, sizeof(err)), 0);
+	assert_int_equal(out.cmd, RV_CMD_LOGS);
+	assert_string_equal(out.service, "db");
+	assert_int_equal(out.index, 1);
+	assert_int_equal(out.lines, 7);
+	assert_true(out.follow);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_lines_follow),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_roundtrip),
+	};
+	return cmocka_run_group_tests_name("protocol_logs", tests, NULL, NULL);
+}
