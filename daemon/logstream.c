@@ -86,28 +86,63 @@ static void on_written(struct loop *l, int64_t res, void *userdata)
 	logstream_maybe_free(s);
 }
 
+/* Bytes of out[0..n) up to and with its last '\n', 0 if none. */
+static size_t whole_lines(const char *out, size_t n)
+{
+	const char *nl = n ? memrchr(out, '\n', n) : NULL;
+	return nl ? (size_t)(nl - out) + 1 : 0;
+}
+
+/*
+ * How much of the staging buffer the next write takes: all of it, unless
+ * that would pass max_bytes; then the whole lines that still fit, or, when
+ * none does, the whole lines that fit a fresh file (logfile_prepare rotates
+ * first). A line longer than max_bytes goes whole into a fresh file. So a
+ * rotation never cuts a line the staging buffer holds whole.
+ */
+static size_t write_size(const struct logstream *s)
+{
+	uint64_t max = s->file.max_bytes, size = s->file.size;
+	size_t n = s->out_len, cut;
+
+	if (max == 0 || size + n <= max)
+		return n;
+	cut = size < max ? whole_lines(s->out, (size_t)MIN((uint64_t)n, max - size)) : 0;
+	if (cut == 0)
+		cut = whole_lines(s->out, (size_t)MIN((uint64_t)n, max));
+	if (cut == 0) {
+		const char *nl = memchr(s->out, '\n', n);
+		cut = nl ? (size_t)(nl - s->out) + 1 : n;
+	}
+	return cut;
+}
+
 static void file_flush(struct logstream *s)
 {
 	if (!file_usable(s) || s->out_len == 0 || s->write_in_flight || loop_timer_armed(&s->retry))
 		return;
-	int fd = logfile_prepare(&s->file, s->out_len);
+	size_t n = write_size(s);
+	int fd = logfile_prepare(&s->file, n);
 	if (fd < 0) {
 		written(s, fd);
 		return;
 	}
 	if (s->file.rotate_error && s->file.rotate_error != s->c.last_error)
 		set_error(s, s->file.rotate_error, "cannot rotate, appending past max_bytes");
-	if (s->sys->async && loop_write(s->sys->loop, fd, s->out, s->out_len, on_written, s) >= 0) {
+	if (s->sys->async && loop_write(s->sys->loop, fd, s->out, n, on_written, s) >= 0) {
 		s->write_in_flight = true;
 		return;
 	}
-	/* epoll (or no room in the ring for the write): one buffer, in the page
-	 * cache normally; docs/logs.md says when this can block. */
+	/* epoll (or no room in the ring for the write): at most one staging
+	 * buffer, into the page cache normally; docs/logs.md says when this
+	 * can block. A write cut short for rotation goes on at once. */
 	ssize_t w;
 	do
-		w = write(fd, s->out, s->out_len);
+		w = write(fd, s->out, n);
 	while (w < 0 && errno == EINTR);
 	written(s, w < 0 ? -errno : w);
+	if (w > 0 && (size_t)w == n && s->out_len > 0)
+		file_flush(s);
 }
 
 static void on_retry(struct loop *l, void *userdata)
