@@ -128,6 +128,12 @@ $(BUILD)/bench/probe_bench: $(BUILD)/bench/obj/probe_bench.o $(addprefix $(BUILD
 	$(if $(filter 1,$(V)),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(PKGS))
 
+# bench/spew.c, bench/logwait.c: the writer and the clock of the
+# log-capture bench (bench/logs.sh).
+$(BUILD)/bench/spew $(BUILD)/bench/logwait: $(BUILD)/bench/%: $(BUILD)/bench/obj/%.o
+	$(if $(filter 1,$(V)),,@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
 unit: $(TEST_BINS)
 	$(Q)bash tests/run-unit.sh $(TEST_BINS)
 
@@ -150,9 +156,10 @@ test-vm: all
 demo: all
 	$(Q)bash scripts/demo.sh $(BUILD)/ringvisor
 
-bench: all $(BUILD)/bench/probe_bench
+bench: all $(BUILD)/bench/probe_bench $(BUILD)/bench/spew $(BUILD)/bench/logwait
 	$(Q)bash bench/run.sh $(abspath $(BUILD)/ringvisor)
 	$(Q)$(BUILD)/bench/probe_bench || [ $$? -eq 77 ]
+	$(Q)bash bench/logs.sh $(abspath $(BUILD)/ringvisor) $(abspath $(BUILD)/bench)
 
 check: all
 	$(Q)bash scripts/check-sizes.sh

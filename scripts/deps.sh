@@ -6,10 +6,12 @@ set -euo pipefail
 pkgs=(gcc make pkg-config liburing-dev libcap-dev libbpf-dev libelf-dev zlib1g-dev
       clang llvm bpftool libcap2-bin
       libcmocka-dev libcyaml-dev libyaml-dev libjson-c-dev
-      python3 jq procps util-linux tmux)
+      python3 jq procps util-linux tmux supervisor s6)
 # clang, llvm (llvm-strip) and bpftool build the BPF probe (bpf/); capsh
 # (libcap2-bin) drops its capabilities in integration/t_probe.sh; tmux
-# drives `ringvisor top` in integration/t_top.sh. The VM suite installs
+# drives `ringvisor top` in integration/t_top.sh; supervisor and s6 are
+# the baselines of `make bench` (bench/run.sh, bench/logs.sh), which says
+# SKIP for one that is missing. The VM suite installs
 # its own (qemu-system-x86, busybox-static, cpio) in integration/vm/.
 missing=()
 for p in "${pkgs[@]}"; do
@@ -24,4 +26,11 @@ fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+had_sv=0; [ -e /var/run/supervisord.pid ] && had_sv=1
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Where invoke-rc.d lets it, the supervisor package starts a system
+# supervisord: stop the one this install started (by its pid).
+if [ "$had_sv" = 0 ] && [ -s /var/run/supervisord.pid ]; then
+	p=$(cat /var/run/supervisord.pid)
+	if [ "$(cat /proc/"$p"/comm 2>/dev/null)" = supervisord ]; then kill -TERM "$p" 2>/dev/null || true; fi
+fi
