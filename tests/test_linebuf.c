@@ -441,6 +441,39 @@ static void test_tail_random(void **state)
 	logtail_done(&t);
 }
 
+/* next_piece tells the size and consumes nothing, however often asked;
+ * take_piece then takes exactly that piece (and the '\n' of a whole line). */
+static void test_piece_in_two_steps(void **state)
+{
+	struct linebuf lb;
+	char out[16];
+	size_t n;
+	bool split;
+
+	(void)state;
+	assert_int_equal(linebuf_init(&lb, 16), 0);
+	assert_int_equal(linebuf_append(&lb, "abc\nde", 6), 6);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(linebuf_next_piece(&lb, &n, &split), 1);
+		assert_int_equal(n, 3);
+		assert_false(split);
+		assert_int_equal(linebuf_len(&lb), 6);
+	}
+	linebuf_take_piece(&lb, out, n, split);
+	assert_memory_equal(out, "abc", 3);
+	assert_int_equal(linebuf_len(&lb), 2);        /* the '\n' went too */
+	assert_int_equal(linebuf_next_piece(&lb, &n, &split), 0);
+	/* A full ring without '\n': one split piece of the whole ring. */
+	assert_int_equal(linebuf_append(&lb, "fghijklmnopqrs", 14), 14);
+	assert_int_equal(linebuf_next_piece(&lb, &n, &split), 1);
+	assert_int_equal(n, 16);
+	assert_true(split);
+	linebuf_take_piece(&lb, out, n, split);
+	assert_memory_equal(out, "defghijklmnopqrs", 16);
+	assert_int_equal(linebuf_len(&lb), 0);        /* nothing else consumed */
+	linebuf_done(&lb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_limits_of_small_rings),
 		cmocka_unit_test(test_random_roundtrip),
+		cmocka_unit_test(test_piece_in_two_steps),
 		cmocka_unit_test(test_forward_format),
 		cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_tail),
