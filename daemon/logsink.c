@@ -43,8 +43,18 @@ static void sink_wake_waiters(struct logsys *sys)
 	}
 }
 
+static void on_wake(struct loop *l, void *userdata)
+{
+	(void)l;
+	sink_wake_waiters(userdata);
+}
+
+/* Room was made: waiters go on in the next loop turn, never from inside
+ * another stream's framing (which is where a synchronous write runs). */
 static void sink_account(struct logsys *sys, int64_t res)
 {
+	if (sys->waiting)   /* written, or dropped on an error: room either way */
+		(void)loop_timer_start(sys->loop, &sys->wake, 0);
 	if (res < 0) {
 		/* EPIPE: nobody reads our stdout any more. What is queued is
 		 * dropped and counted; forwarding goes on trying. */
@@ -71,7 +81,6 @@ static void on_sink_written(struct loop *l, int64_t res, void *userdata)
 	sys->sink_in_flight = false;
 	sink_account(sys, res);
 	logsink_flush(sys);
-	sink_wake_waiters(sys);
 }
 
 static void on_sink_writable(struct loop *l, int fd, uint32_t revents, void *userdata)
@@ -87,7 +96,6 @@ static void on_sink_writable(struct loop *l, int fd, uint32_t revents, void *use
 		loop_remove(sys->loop, sys->sink_source);
 		sys->sink_source = LOOP_ID_NONE;
 	}
-	sink_wake_waiters(sys);
 }
 
 void logsink_flush(struct logsys *sys)
@@ -123,6 +131,7 @@ int logsink_init(struct logsys *sys)
 
 	sys->sink_fd = STDOUT_FILENO;
 	sys->sink_source = LOOP_ID_NONE;
+	loop_timer_init(&sys->wake, on_wake, sys);
 	sys->sink = malloc(LOGSINK_CAP);
 	if (!sys->sink)
 		return -ENOMEM;

@@ -60,8 +60,11 @@ static void written(struct logstream *s, int64_t w)
 			set_error(s, (int)w, "dropping what is left at close");
 			return;
 		}
-		set_error(s, (int)w, w == -ENOSPC || w == -EDQUOT ? "disk full, holding the data" :
-				      "write failed, holding the data");
+		bool full = w == -ENOSPC || w == -EDQUOT;
+		set_error(s, (int)w, has_rate(s) ? (full ? "disk full, dropping new lines (rate_limit set)" :
+						      "write failed, dropping new lines (rate_limit set)") :
+				      full ? "disk full, holding the service back" :
+					     "write failed, holding the service back");
 		s->retry_ms = s->retry_ms ? MIN(s->retry_ms * 2, (uint64_t)LOGSTREAM_RETRY_MAX_MS) :
 					    LOGSTREAM_RETRY_MIN_MS;
 		(void)loop_timer_start(s->sys->loop, &s->retry, now_ns() + s->retry_ms * NSEC_PER_MSEC);
@@ -135,13 +138,15 @@ static void file_flush(struct logstream *s)
 	}
 	/* epoll (or no room in the ring for the write): at most one staging
 	 * buffer, into the page cache normally; docs/logs.md says when this
-	 * can block. A write cut short for rotation goes on at once. */
+	 * can block. */
 	ssize_t w;
 	do
 		w = write(fd, s->out, n);
 	while (w < 0 && errno == EINTR);
 	written(s, w < 0 ? -errno : w);
-	if (w > 0 && (size_t)w == n && s->out_len > 0)
+	/* A short write (the disk filled) goes on too: the next one then
+	 * fails and arms the retry, or nothing would ever write the rest. */
+	if (w > 0 && s->out_len > 0)
 		file_flush(s);
 }
 
@@ -229,7 +234,11 @@ static bool frame(struct logstream *s)
 		bool file_ok = !file_usable(s) || LOGSTREAM_STAGING - s->out_len >= need;
 		bool sink_ok = !forwards(s) || logsink_has_room(s->sys, s->service, n + MARKER_MAX);
 		if (!file_ok || !sink_ok) {
-			if (!has_rate(s)) {
+			/* An output that is only busy (a write in flight) holds the
+			 * stream back; one that fails drops, if a rate limit says
+			 * output may be lost rather than the service slowed. */
+			bool failing = (!file_ok && s->c.last_error) || (!sink_ok && s->sys->sink_error);
+			if (!has_rate(s) || !failing) {
 				if (!sink_ok && !s->waiting_sink) {
 					s->waiting_sink = true;
 					s->next_waiting = s->sys->waiting;
@@ -327,8 +336,13 @@ static void stream_pump(struct logstream *s)
 	}
 	for (;;) {
 		bool blocked = frame(s);
+		size_t staged = s->out_len, sunk = s->sys->sink_len;
 		file_flush(s);
 		logsink_flush(s->sys);
+		/* A synchronous write (epoll) made room: frame on, nothing
+		 * else would bring us back. */
+		if (blocked && (s->out_len < staged || s->sys->sink_len < sunk))
+			continue;
 		if (blocked && linebuf_full(&s->in)) {
 			hold(s, true);
 			return;

@@ -82,6 +82,7 @@ struct logsys {
 	int sink_error;                /* logged once; forwarding drops until it works */
 	uint64_t sink_dropped_lines;
 	struct logstream *waiting;     /* streams held back by a full sink */
+	struct loop_timer wake;        /* resumes them, from the loop, once it drained */
 	struct logstream *streams;     /* every stream, for status and shutdown */
 	size_t n_busy;                 /* streams closing with data still to write */
 	bool finishing;                /* shutdown: loop_quit() once n_busy is 0 */
