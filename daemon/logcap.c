@@ -32,6 +32,7 @@ static void stream_free(struct logstream *s)
 	logtail_done(&s->tail);
 	free(s->out);
 	logfile_close(&s->file);
+	free(s->path);
 	safe_close(s->rfd);
 	safe_close(s->wfd);
 	free(s);
@@ -95,8 +96,13 @@ static void open_file(struct logstream *s)
 	const struct log_config *cfg = s->cfg;
 
 	snprintf(name, sizeof(name), "%s.%u%s.log", s->service, s->index, s->is_stderr ? ".err" : "");
-	snprintf(s->path, sizeof(s->path), "%s/%s", cfg->dir, name);
 	s->has_file = true;
+	if (asprintf(&s->path, "%s/%s", cfg->dir, name) < 0) {
+		s->path = NULL;
+		log_error("%s.%u: out of memory for its log file", s->service, s->index);
+		s->c.last_error = -ENOMEM;
+		return;
+	}
 	int dfd = logsys_dir(s->sys, cfg->dir);
 	int r = dfd < 0 ? dfd : logfile_open(dfd, name, cfg->max_bytes, cfg->backups, &s->file);
 	if (r < 0) {
@@ -261,7 +267,7 @@ json_object *logstream_status(const struct logstream *s)
 	add_u64(o, "write_errors", s->c.write_errors);
 	add_u64(o, "rotations", s->file.rotations);
 	add_u64(o, "buffered", linebuf_len(&s->in) + s->out_len);
-	json_object_object_add(o, "file", s->has_file ? json_object_new_string(s->path) : NULL);
+	json_object_object_add(o, "file", s->path ? json_object_new_string(s->path) : NULL);
 	json_object_object_add(o, "last_error",
 			       s->c.last_error ? json_object_new_string(strerror(-s->c.last_error)) : NULL);
 	if (s->merged)

@@ -175,6 +175,7 @@ static size_t format_timestamp(char *out, uint64_t realtime_ns)
 
 static void drop(struct logstream *s, size_t n, bool split, const char *why)
 {
+	s->c.lines_in += !split;   /* read, even if not kept */
 	s->c.dropped_bytes += n + !split;
 	s->pend_drop_bytes += n + !split;
 	if (!split) {
@@ -222,13 +223,6 @@ static bool frame(struct logstream *s)
 		}
 		if (r == 0)
 			return false;
-		size_t cost = n + !split;
-		if (has_rate(s) && ratelimit_take(&s->rl, cost, now_ns()) < cost) {
-			s->rl.tokens = 0;   /* what it did take is spent on nothing */
-			linebuf_take_piece(&s->in, s->sys->piece, n, split);
-			drop(s, n, split, "rate limit");
-			continue;
-		}
 		size_t need = n + 1 + (ts && !s->mid_line ? LOG_TIMESTAMP_LEN : 0) +
 			      (s->pend_drop_bytes ? MARKER_MAX + 1 : 0);
 		bool file_ok = !file_usable(s) || LOGSTREAM_STAGING - s->out_len >= need;
@@ -249,6 +243,15 @@ static bool frame(struct logstream *s)
 			/* With a rate limit the policy is to drop, not to hold back. */
 			linebuf_take_piece(&s->in, s->sys->piece, n, split);
 			drop(s, n, split, file_ok ? "stdout full" : "log file full");
+			continue;
+		}
+		/* Charged only once the piece can go: a piece held back is
+		 * looked at again, and must not pay twice. */
+		size_t cost = n + !split;
+		if (has_rate(s) && ratelimit_take(&s->rl, cost, now_ns()) < cost) {
+			s->rl.tokens = 0;   /* what it did take is spent on nothing */
+			linebuf_take_piece(&s->in, s->sys->piece, n, split);
+			drop(s, n, split, "rate limit");
 			continue;
 		}
 		if (s->pend_drop_bytes)

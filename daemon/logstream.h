@@ -110,7 +110,7 @@ struct logstream {
 	struct logfile file;
 	bool has_file;                 /* a file is configured */
 	bool file_ok;                  /* and it was opened */
-	char path[CONFIG_MAX_PATH + LOGFILE_NAME_MAX + 2];
+	char *path;                    /* "<dir>/<name>", for messages; NULL without a file */
 	struct ratelimit rl;
 	uint64_t pend_drop_bytes, pend_drop_lines;   /* marker not written yet */
 	const char *pend_drop_why;
