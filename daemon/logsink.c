@@ -7,7 +7,11 @@
  * threaded, so a line cannot be cut by another service's line: a short
  * write leaves its rest at the front, and it goes out before anything
  * appended later. Nothing blocks the loop:
- *  - io_uring: loop_write(), the kernel waits on a full pipe, not us;
+ *  - io_uring, stdout not a regular file: loop_write(), the kernel waits on
+ *    a full pipe, not us. A regular file is written plainly instead: an
+ *    asynchronous write at the file position would race with our own
+ *    synchronous writes to stderr when both share one open file (`>f 2>&1`
+ *    without O_APPEND) and could overwrite them;
  *  - epoll, stdout a pipe or socket: write on POLLOUT only, at most
  *    PIPE_BUF bytes, which POLLOUT guarantees room for;
  *  - epoll, stdout a file, terminal or /dev/null: plain write(2) (epoll
@@ -102,7 +106,7 @@ void logsink_flush(struct logsys *sys)
 {
 	if (sys->sink_len == 0 || sys->sink_in_flight)
 		return;
-	if (sys->async) {
+	if (sys->sink_async) {
 		if (loop_write(sys->loop, sys->sink_fd, sys->sink, sys->sink_len, on_sink_written,
 			       sys) >= 0) {
 			sys->sink_in_flight = true;
@@ -135,7 +139,9 @@ int logsink_init(struct logsys *sys)
 	sys->sink = malloc(LOGSINK_CAP);
 	if (!sys->sink)
 		return -ENOMEM;
-	sys->sink_gated = !sys->async && fstat(STDOUT_FILENO, &st) == 0 &&
+	bool is_reg = fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode);
+	sys->sink_async = sys->async && !is_reg;
+	sys->sink_gated = !sys->sink_async && !is_reg &&
 			  (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 	return 0;
 }

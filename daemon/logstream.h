@@ -74,6 +74,7 @@ struct logsys {
 	char *piece;                   /* scratch for one piece: LINE_MAX_BYTES */
 	/* The forward sink: whole lines for our stdout, one write at a time. */
 	int sink_fd;
+	bool sink_async;               /* io_uring writes (stdout not a regular file) */
 	bool sink_gated;               /* a pipe or socket on epoll: write on POLLOUT only */
 	loop_id sink_source;
 	char *sink;
