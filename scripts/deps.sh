@@ -6,10 +6,11 @@ set -euo pipefail
 pkgs=(gcc make pkg-config liburing-dev libcap-dev libbpf-dev libelf-dev zlib1g-dev
       clang llvm bpftool libcap2-bin
       libcmocka-dev libcyaml-dev libyaml-dev libjson-c-dev
-      python3 jq procps util-linux tmux supervisor s6)
+      python3 jq procps util-linux mount tmux supervisor s6)
 # clang, llvm (llvm-strip) and bpftool build the BPF probe (bpf/); capsh
 # (libcap2-bin) drops its capabilities in integration/t_probe.sh; tmux
-# drives `ringvisor top` in integration/t_top.sh; supervisor and s6 are
+# drives `ringvisor top` in integration/t_top.sh; mount makes the small
+# tmpfs of integration/t_logs_fulldisk.sh; supervisor and s6 are
 # the baselines of `make bench` (bench/run.sh, bench/logs.sh), which says
 # SKIP for one that is missing. The VM suite installs
 # its own (qemu-system-x86, busybox-static, cpio) in integration/vm/.
