@@ -294,7 +294,15 @@ void instance_cgroup_check_violations(struct instance *inst)
 	read_seen(inst, &now);
 	struct cg_seen was = inst->seen;
 	inst->seen = now;
+	/* A group OOM kill (memory.oom.group) adds one to oom_kill per process
+	 * it kills, and the increments may reach us in more than one event:
+	 * those within a second of a counted one are the same kill. */
+	uint64_t t = now_ns();
+	if (now.oom_kill > was.oom_kill && inst->last_oom_ns &&
+	    t - inst->last_oom_ns < NSEC_PER_SEC)
+		was.oom_kill = now.oom_kill;
 	if (now.oom_kill > was.oom_kill) {
+		inst->last_oom_ns = t;
 		inst->violations.oom++;
 		instance_violation(inst, "oom-kill", v->oom == OOM_ACTION_RESTART ? VIOLATION_RESTART :
 				   v->oom == OOM_ACTION_STOP ? VIOLATION_STOP : VIOLATION_IGNORE);

@@ -90,6 +90,7 @@ struct instance {
 	uint64_t last_violation_log_ns;
 	const char *last_violation;     /* "oom-kill", "pids-max", "memory-high" */
 	uint64_t last_violation_ns;
+	uint64_t last_oom_ns;           /* when an OOM kill was last counted */
 	/* stdout (and stderr with it, merged) and stderr when separate: the
 	 * pipes live as long as the instance, across its restarts. */
 	struct logstream *log_out, *log_err;
