@@ -192,23 +192,32 @@ static void print_paths(json_object *reply, const char *key, const char *field)
 	}
 }
 
-int cli_request(const char *socket_path, const struct rv_request *req, bool json)
+int cli_send(const char *socket_path, const struct rv_request *req)
 {
 	char line[RV_PROTO_MAX_REQUEST];
-	_cleanup_free_ char *buf = NULL;
-
 	int n = rv_request_format(req, line, sizeof(line));
+
 	if (n < 0)
-		return CLI_EXIT_USAGE;
+		return -CLI_EXIT_USAGE;
 	_cleanup_close_ int fd = cli_connect(socket_path);
 	if (fd < 0) {
 		fprintf(stderr, "ringvisor: cannot reach the daemon at %s: %s\n", socket_path, strerror(-fd));
-		return CLI_EXIT_TEMP;
+		return -CLI_EXIT_TEMP;
 	}
 	if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
 		fprintf(stderr, "ringvisor: %s: %s\n", socket_path, strerror(errno));
-		return CLI_EXIT_TEMP;
+		return -CLI_EXIT_TEMP;
 	}
+	return TAKE_FD(fd);
+}
+
+int cli_request(const char *socket_path, const struct rv_request *req, bool json)
+{
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_close_ int fd = cli_send(socket_path, req);
+
+	if (fd < 0)
+		return -fd;
 	ssize_t len = read_reply(fd, &buf, false, CLI_TIMEOUT_MS);
 	if (len < 0) {
 		fprintf(stderr, "ringvisor: no reply from %s: %s\n", socket_path, strerror((int)-len));

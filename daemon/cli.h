@@ -21,5 +21,8 @@ int cli_request(const char *socket_path, const struct rv_request *req, bool json
  * closes the connection or a signal ends us. */
 #define CLI_LOGS_REPLY_MAX (64U << 20)
 int cli_logs(const char *socket_path, const struct rv_request *req, bool json);
+/* Formats req, connects and sends it: the connected fd, or minus the exit
+ * code (CLI_EXIT_USAGE, CLI_EXIT_TEMP) after saying why on stderr. */
+int cli_send(const char *socket_path, const struct rv_request *req);
 /* Connects to the control socket: the fd (O_CLOEXEC), or -errno. */
 int cli_connect(const char *path);

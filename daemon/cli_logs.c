@@ -88,22 +88,12 @@ static bool handle(const char *s, size_t n, bool first, const struct rv_request 
 
 int cli_logs(const char *socket_path, const struct rv_request *req, bool json)
 {
-	char line[RV_PROTO_MAX_REQUEST];
-	int n = rv_request_format(req, line, sizeof(line));
 	size_t len = 0, cap = 1 << 16;
 	bool first = true;
+	_cleanup_close_ int fd = cli_send(socket_path, req);
 
-	if (n < 0)
-		return CLI_EXIT_USAGE;
-	_cleanup_close_ int fd = cli_connect(socket_path);
-	if (fd < 0) {
-		fprintf(stderr, "ringvisor: cannot reach the daemon at %s: %s\n", socket_path, strerror(-fd));
-		return CLI_EXIT_TEMP;
-	}
-	if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
-		fprintf(stderr, "ringvisor: %s: %s\n", socket_path, strerror(errno));
-		return CLI_EXIT_TEMP;
-	}
+	if (fd < 0)
+		return -fd;
 	_cleanup_free_ char *buf = malloc(cap + 1);
 	if (!buf)
 		return CLI_EXIT_TEMP;

@@ -21,43 +21,11 @@
 #define CPU_PERIOD_DEFAULT_US 100000
 #define IO_LIMIT_HINT "rbps=N, wbps=N, riops=N or wiops=N (N a whole number or max)"
 
-static const char *show_size(uint64_t n, char *buf, size_t len)
-{
-	static const char *const units[] = { "", "K", "M", "G", "T" };
-	size_t u = 0;
-
-	while (u + 1 < ELEMENTSOF(units) && n >= 1024 && n % 1024 == 0) {
-		n /= 1024;
-		u++;
-	}
-	snprintf(buf, len, "%" PRIu64 "%s", n, units[u]);
-	return buf;
-}
-
 /* A memory size, min..CONFIG_MAX_MEMORY; returns as config_check_count(). */
 static int check_size(struct config_vctx *v, const char *key, const char *s, uint64_t min,
 		      uint64_t *ret)
 {
-	struct config_shown b;
-	char limit[32];
-	uint64_t n = 0;
-	int r;
-
-	if (!s)
-		return 0;
-	r = parse_size_bytes(s, &n);
-	if (r == -EINVAL)
-		config_verr(v, key, "\"%s\" is not a size (%s)", config_show(&b, s), SIZE_HINT);
-	else if (r == -ERANGE || n > CONFIG_MAX_MEMORY)
-		config_verr(v, key, "%s exceeds the maximum of %s", config_show(&b, s),
-			    show_size(CONFIG_MAX_MEMORY, limit, sizeof(limit)));
-	else if (n < min)
-		config_verr(v, key, "must be greater than 0");
-	else {
-		*ret = n;
-		return 1;
-	}
-	return -EINVAL;
+	return config_check_size(v, key, s, min, CONFIG_MAX_MEMORY, ret);
 }
 
 /* "50%": of the default period. false when s is not a percentage at all. */
@@ -271,8 +239,8 @@ static int validate_limits(struct config_vctx *v, const struct raw_limits *rl,
 	b = check_size(v, "limits.memory_high", rl->memory_high, 1, &l->memory_high);
 	if (a > 0 && b > 0 && l->memory_high > l->memory_max)
 		config_verr(v, "limits.memory_high", "%s is above memory_max (%s)",
-			    show_size(l->memory_high, t1, sizeof(t1)),
-			    show_size(l->memory_max, t2, sizeof(t2)));
+			    config_format_size(l->memory_high, t1, sizeof(t1)),
+			    config_format_size(l->memory_max, t2, sizeof(t2)));
 	if (check_size(v, "limits.memory_swap_max", rl->memory_swap_max, 0,
 		       &l->memory_swap_max) > 0)
 		l->has_memory_swap_max = true;
