@@ -22,12 +22,37 @@ else
 OPT := -O2 -g -D_FORTIFY_SOURCE=3
 LDSAN :=
 endif
-CFLAGS := -std=gnu17 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Idaemon -Iinclude -MMD -MP
+CFLAGS := -std=gnu17 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -iquote daemon -iquote include -MMD -MP
 LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDSAN)
 DEPS_STAMP := build/.deps-ok
 
-DAEMON_SRC := $(wildcard daemon/*.c)
-DAEMON_OBJ := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(DAEMON_SRC))
+# Layers (DESIGN.md section 1, docs/design.md): one folder of daemon/ each,
+# one archive each. LAYER_DEPS_x lists what layer x may use, lowest last;
+# scripts/check-layers.py checks includes and calls against the same table,
+# and each layer's archive is linked alone with only these below it (the
+# layer link check, and every unit test), so a call upward is a link error.
+# protocol is control/protocol.c alone: the one part of control the CLI uses.
+LAYERS := basic kernel probe config logs policy protocol control cli
+LAYER_DEPS_basic :=
+LAYER_DEPS_kernel := basic
+LAYER_DEPS_probe := kernel basic
+LAYER_DEPS_config := basic
+LAYER_DEPS_logs := config kernel basic
+LAYER_DEPS_policy := logs config probe kernel basic
+LAYER_DEPS_protocol := basic
+LAYER_DEPS_control := protocol policy logs config probe kernel basic
+LAYER_DEPS_cli := protocol basic
+LAYER_SRC_protocol := daemon/control/protocol.c
+LAYER_SRC_control := $(filter-out $(LAYER_SRC_protocol),$(wildcard daemon/control/*.c))
+$(foreach l,basic kernel probe config logs policy cli,$(eval LAYER_SRC_$(l) := $(wildcard daemon/$(l)/*.c)))
+obj_of = $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(1))
+lib_of = $(addprefix $(BUILD)/lib/lib,$(addsuffix .a,$(1)))
+# The archives of a layer and of everything below it, in link order.
+libs_for = $(call lib_of,$(1) $(LAYER_DEPS_$(1)))
+
+DAEMON_SRC := $(wildcard daemon/*/*.c) daemon/main.c
+DAEMON_OBJ := $(call obj_of,$(DAEMON_SRC))
+MAIN_LIBS := $(call lib_of,cli control protocol policy logs probe config kernel basic)
 
 # BPF (libbpf-bootstrap's pipeline): bpf/%.bpf.c -> $(BUILD)/bpf/%.bpf.o
 # (clang -target bpf, CO-RE, DWARF stripped) -> $(BUILD)/bpf/%.skel.h
@@ -43,34 +68,41 @@ BPF_ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/pow
 CLANG_BPF_SYS_INCLUDES = $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(BUILD)/bpf -Iinclude
-BPF_USERS := $(BUILD)/obj/probe_bpf.o
-PROBE_MODULES := probe probe_bpf probe_procfs log
+BPF_USERS := $(BUILD)/obj/probe/probe_bpf.o
 
-# Unit tests: tests/test_<name>.c links only the modules listed here, so one
-# module's test never waits for an unrelated module to build.
-TEST_MODULES_units := units
-TEST_MODULES_config := config config_yaml config_rewrite config_schema config_validate config_limits config_leak config_log config_resolve units log
-TEST_MODULES_config_limits := config config_yaml config_rewrite config_schema config_validate config_limits config_leak config_log config_resolve units log
-TEST_MODULES_config_leak := config config_yaml config_rewrite config_schema config_validate config_limits config_leak config_log config_resolve units log
-TEST_MODULES_config_log := config config_yaml config_rewrite config_schema config_validate config_limits config_leak config_log config_resolve units log
-TEST_MODULES_heap := heap
-TEST_MODULES_loop := loop loop_uring loop_epoll heap log
-TEST_MODULES_loop_timer := loop loop_uring loop_epoll heap log
-TEST_MODULES_loop_write := loop loop_uring loop_epoll heap log
-TEST_MODULES_backoff := backoff
-TEST_MODULES_state := state
-TEST_MODULES_probe := $(PROBE_MODULES)
-TEST_MODULES_protocol := protocol units
-TEST_MODULES_protocol_logs := protocol units
-TEST_MODULES_leak := leak
-TEST_MODULES_logfile := logfile
-TEST_MODULES_linebuf := linebuf
+# Unit tests: tests/test_<name>.c names its layer here (default: the layer
+# of the module it is named after) and links that layer's archive and the
+# ones below it, nothing above. Every test links tests/fault.c, the
+# fault-injection seam: the libc calls listed in FAULT_WRAP go through it
+# (-Wl,--wrap), and a test can make one of them fail (tests/fault.h).
+TEST_LAYER_units := basic
+TEST_LAYER_heap := kernel
+TEST_LAYER_loop := kernel
+TEST_LAYER_loop_timer := kernel
+TEST_LAYER_loop_write := kernel
+TEST_LAYER_config := config
+TEST_LAYER_config_limits := config
+TEST_LAYER_config_leak := config
+TEST_LAYER_config_log := config
+TEST_LAYER_probe := probe
+TEST_LAYER_protocol := protocol
+TEST_LAYER_protocol_logs := protocol
+TEST_LAYER_backoff := policy
+TEST_LAYER_state := policy
+TEST_LAYER_leak := policy
+TEST_LAYER_logfile := logs
+TEST_LAYER_linebuf := logs
+FAULT_WRAP := pipe2 fdopen fdopendir mkdirat openat write syscall inotify_add_watch
+comma := ,
+space := $(subst ,, )
+TEST_LDFLAGS := $(addprefix -Wl$(comma)--wrap=,$(FAULT_WRAP))
 TEST_NAMES := $(patsubst tests/test_%.c,%,$(wildcard tests/test_*.c))
 TEST_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(TEST_NAMES))
 
-.PHONY: all deps demo test unit integration asan bench check clean test-vm
+.PHONY: all deps demo test unit integration asan bench check check-layers clean test-vm
 .DELETE_ON_ERROR:
 .SECONDARY:
+.SECONDEXPANSION:
 
 all: $(BUILD)/ringvisor
 
@@ -86,6 +118,23 @@ $(BUILD)/obj/%.o: daemon/%.c | $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
 	$(if $(filter 1,$(V)),,@echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c $< -o $@
+
+$(foreach l,$(LAYERS),$(eval $(call lib_of,$(l)): $(call obj_of,$(LAYER_SRC_$(l)))))
+$(BUILD)/lib/lib%.a:
+	$(Q)mkdir -p $(@D)
+	$(if $(filter 1,$(V)),,@echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# The layer link check: each archive whole, with only the archives below it
+# and a stub main. An undefined symbol here is a call to a higher layer.
+$(BUILD)/layers/stub.o: | $(DEPS_STAMP)
+	$(Q)mkdir -p $(@D)
+	$(Q)echo 'int main(void) { return 0; }' | $(CC) -x c -c - -o $@
+$(BUILD)/layers/%.ok: $(BUILD)/layers/stub.o $(BUILD)/lib/lib%.a $$(call lib_of,$$(LAYER_DEPS_$$*))
+	$(if $(filter 1,$(V)),,@echo "  LAYER   $*")
+	$(Q)$(CC) $(LDFLAGS) -o $(@:.ok=.bin) $< -Wl,--whole-archive $(call lib_of,$*) -Wl,--no-whole-archive \
+		$(call lib_of,$(LAYER_DEPS_$*)) $(shell pkg-config --libs $(PKGS))
+	$(Q)rm -f $(@:.ok=.bin) && touch $@
 
 $(BUILD)/bpf/vmlinux.h: $(wildcard $(BTF_VMLINUX)) bpf/vmlinux.h | $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
@@ -105,18 +154,22 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 $(BPF_USERS): CFLAGS += -I$(BUILD)/bpf
 $(BPF_USERS): $(BUILD)/bpf/leak.skel.h
 
-$(BUILD)/ringvisor: $(DAEMON_OBJ)
+$(BUILD)/ringvisor: $(BUILD)/obj/main.o $(MAIN_LIBS) $(addprefix $(BUILD)/layers/,$(addsuffix .ok,$(LAYERS)))
 	$(if $(filter 1,$(V)),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(PKGS))
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(MAIN_LIBS) $(shell pkg-config --libs $(PKGS))
 
 $(BUILD)/tests/obj/%.o: tests/%.c | $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
 	$(if $(filter 1,$(V)),,@echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes $(shell pkg-config --cflags $(PKGS) cmocka) -c $< -o $@
 
-.SECONDEXPANSION:
-$(BUILD)/tests/test_%: $(BUILD)/tests/obj/test_%.o $$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$(TEST_MODULES_$$*)))
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(PKGS) cmocka)
+# A test's layer: TEST_LAYER_<name>, else the folder holding daemon/*/<name>.c.
+test_layer = $(or $(TEST_LAYER_$(1)),$(patsubst daemon/%/,%,$(dir $(firstword $(wildcard daemon/*/$(1).c)))))
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/obj/test_%.o $(BUILD)/tests/obj/fault.o $$(call libs_for,$$(call test_layer,$$*))
+	$(if $(filter 1,$(V)),,@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $(filter %.o,$^) $(call libs_for,$(call test_layer,$*)) \
+		$(shell pkg-config --libs $(PKGS) cmocka)
 
 # bench/probe_bench.c: one bpf pass vs one /proc pass (run by `make bench`).
 $(BUILD)/bench/obj/%.o: bench/%.c | $(DEPS_STAMP)
@@ -124,9 +177,9 @@ $(BUILD)/bench/obj/%.o: bench/%.c | $(DEPS_STAMP)
 	$(if $(filter 1,$(V)),,@echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes -c $< -o $@
 
-$(BUILD)/bench/probe_bench: $(BUILD)/bench/obj/probe_bench.o $(addprefix $(BUILD)/obj/,$(addsuffix .o,$(PROBE_MODULES)))
+$(BUILD)/bench/probe_bench: $(BUILD)/bench/obj/probe_bench.o $(call libs_for,probe)
 	$(if $(filter 1,$(V)),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(PKGS))
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,probe) $(shell pkg-config --libs $(PKGS))
 
 # bench/spew.c, bench/logwait.c: the writer and the clock of the
 # log-capture bench (bench/logs.sh).
@@ -161,11 +214,16 @@ bench: all $(BUILD)/bench/probe_bench $(BUILD)/bench/spew $(BUILD)/bench/logwait
 	$(Q)$(BUILD)/bench/probe_bench || [ $$? -eq 77 ]
 	$(Q)bash bench/logs.sh $(abspath $(BUILD)/ringvisor) $(abspath $(BUILD)/bench)
 
-check: all
+# The layering rules on the sources and the objects (scripts/check-layers.py);
+# `make test` runs it first.
+check-layers: all
+	$(Q)python3 scripts/check-layers.py $(BUILD) $(foreach l,$(LAYERS),$(l)=$(subst $(space),$(comma),$(strip $(LAYER_DEPS_$(l)))))
+
+check: all check-layers
 	$(Q)bash scripts/check-sizes.sh
 	$(Q)bash -n integration/*.sh integration/vm/*.sh scripts/*.sh
 
 clean:
 	rm -rf build
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/obj/*.d $(BUILD)/bench/obj/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/*/*.d $(BUILD)/tests/obj/*.d $(BUILD)/bench/obj/*.d)

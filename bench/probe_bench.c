@@ -25,8 +25,8 @@
 #include <unistd.h>
 
 #include "../tests/probe_fixture.h"
-#include "macro.h"
-#include "probe.h"
+#include "basic/macro.h"
+#include "probe/probe.h"
 
 #define MAX_KIDS 20000
 

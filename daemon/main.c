@@ -14,12 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "config.h"
-#include "log.h"
-#include "supervisor.h"
-#include "top.h"
-#include "units.h"
+#include "cli/cli.h"
+#include "control/control.h"
+#include "config/config.h"
+#include "basic/log.h"
+#include "policy/supervisor.h"
+#include "cli/top.h"
+#include "basic/units.h"
 
 #define DEFAULT_SOCKET "/run/ringvisor/control.sock"
 #define VERSION "0.1.0"
@@ -238,6 +239,7 @@ static int cmd_run(const struct args *a)
 {
 	struct config *c = NULL;
 	struct supervisor *s = NULL;
+	struct control *ctl = NULL;
 
 	if (!a->config)
 		return usage_error("%s", "run needs -c FILE");
@@ -247,12 +249,17 @@ static int cmd_run(const struct args *a)
 		.config_path = a->config, .socket_path = socket_path(a, c), .cgroup_root = a->cgroup_root,
 		.cgroup_kill_fallback = a->cgroup_kill_fallback,
 		.probe = a->probe, .state_dir = a->state_dir,
-		.backend = a->backend, .spawn = a->spawn,
+		.backend = a->backend, .spawn = a->spawn, .front_sources = CONTROL_MAX_CLIENTS,
 	};
 	prepare_fds();
 	if (supervisor_new(&o, c, &s) < 0)
 		return 1;   /* supervisor_new freed the config and said why */
+	if (control_new(s, o.socket_path, &ctl) < 0) {
+		supervisor_free(s);
+		return 1;
+	}
 	int rc = supervisor_run(s);
+	control_free(ctl);
 	supervisor_free(s);
 	if (getpid() == 1 && in_root_pidns()) {
 		/* As init there is nobody to return to: power the machine off

@@ -27,8 +27,8 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "macro.h"
+#include "config/config.h"
+#include "basic/macro.h"
 
 /* A service with the one required key, then `extra` at the service's level. */
 #define WEB(extra) "services:\n  web:\n    command: [/bin/true]\n" extra

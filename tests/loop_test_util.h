@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "loop.h"
-#include "macro.h"
+#include "kernel/loop.h"
+#include "basic/macro.h"
 
 struct env {
 	enum loop_backend backend;

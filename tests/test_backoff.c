@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "backoff.h"
+#include "policy/backoff.h"
 
 /* min(max, initial * 2^n), computed without ever multiplying. */
 static uint64_t ref_delay(uint64_t initial, uint64_t max, unsigned n)

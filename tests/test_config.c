@@ -29,9 +29,9 @@
 #include <cmocka.h>
 
 #define CONFIG_TEST_ALLOC_FAILURES
-#include "config.h"
+#include "config/config.h"
 #include "config_test_util.h"
-#include "macro.h"
+#include "basic/macro.h"
 
 static void test_full_valid(void **state)
 {

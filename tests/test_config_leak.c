@@ -19,9 +19,9 @@
 
 #define CONFIG_TEST_TMPDIR "/tmp/test_config_leak.XXXXXX"
 #define CONFIG_TEST_ALLOC_FAILURES
-#include "config.h"
+#include "config/config.h"
 #include "config_test_util.h"
-#include "macro.h"
+#include "basic/macro.h"
 
 #define SUP(extra) "supervisor: {" extra "}\n" WEB("")
 

@@ -16,9 +16,9 @@
 #include <cmocka.h>
 
 #define CONFIG_TEST_TMPDIR "/tmp/test_config_limits.XXXXXX"
-#include "config.h"
+#include "config/config.h"
 #include "config_test_util.h"
-#include "macro.h"
+#include "basic/macro.h"
 
 static void test_memory_limits(void **state)
 {

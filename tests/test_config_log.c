@@ -17,9 +17,9 @@
 
 #define CONFIG_TEST_TMPDIR "/tmp/test_config_log.XXXXXX"
 #define CONFIG_TEST_ALLOC_FAILURES
-#include "config.h"
+#include "config/config.h"
 #include "config_test_util.h"
-#include "macro.h"
+#include "basic/macro.h"
 
 #define K 1024ULL
 #define M (1024ULL * K)

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "heap.h"
+#include "kernel/heap.h"
 
 #define N 1000
 

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "leak.h"
+#include "policy/leak.h"
 
 #define SEC 1000ULL
 #define MIN_MS (60 * SEC)

@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "linebuf.h"
-#include "macro.h"
+#include "logs/linebuf.h"
+#include "basic/macro.h"
 
 static char piece[LINE_MAX_BYTES];
 

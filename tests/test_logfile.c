@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <linux/limits.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,8 +24,8 @@
 
 #include <cmocka.h>
 
-#include "logfile.h"
-#include "macro.h"
+#include "logs/logfile.h"
+#include "basic/macro.h"
 
 struct fx {
 	char tmp[64];

@@ -27,10 +27,10 @@
 
 #include <cmocka.h>
 
-#include "loop-internal.h"
-#include "loop.h"
+#include "kernel/loop-internal.h"
+#include "kernel/loop.h"
 #include "loop_test_util.h"
-#include "macro.h"
+#include "basic/macro.h"
 
 struct src {
 	loop_id id;

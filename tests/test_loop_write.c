@@ -21,9 +21,9 @@
 
 #include <cmocka.h>
 
-#include "loop.h"
+#include "kernel/loop.h"
 #include "loop_test_util.h"
-#include "macro.h"
+#include "basic/macro.h"
 
 struct done {
 	int calls;

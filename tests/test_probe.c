@@ -44,9 +44,9 @@
 
 #include <cmocka.h>
 
-#include "log.h"
-#include "macro.h"
-#include "probe.h"
+#include "basic/log.h"
+#include "basic/macro.h"
+#include "probe/probe.h"
 #include "probe_fixture.h"
 
 enum kid_variant { KID_PLAIN, KID_UNSHARED_FILES, KID_LEADER_EXITS };

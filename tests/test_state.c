@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "state.h"
+#include "policy/state.h"
 
 /* Table entries beyond the real states: the answer depends on an argument. */
 enum {

@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "macro.h"
-#include "units.h"
+#include "basic/macro.h"
+#include "basic/units.h"
 
 #define UNTOUCHED 0xdeadbeefULL
 

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.c: config_load() and the lifetime of struct config.
+ *
+ * Loading reads the whole file (at most CONFIG_MAX_FILE_SIZE bytes) and runs
+ * it through the stages described in config_internal.h. The result is only
+ * handed out when every stage found nothing wrong, so a caller holding a
+ * struct config can trust every field; a failed reload leaves the caller's
+ * current config untouched because nothing of the new one escapes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "config/config_internal.h"
+
+void config_error(struct config_errors *errs, const char *file, const char *fmt, ...)
+{
+	char *msg = NULL, *line = NULL;
+	va_list ap;
+	int r;
+
+	if (!errs)
+		return;
+	if (errs->n >= CONFIG_MAX_ERRORS) {
+		errs->dropped++;
+		return;
+	}
+	va_start(ap, fmt);
+	r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0 || asprintf(&line, "%s: %s", file, msg) < 0) {
+		if (r >= 0)
+			free(msg);
+		errs->dropped++;
+		return;
+	}
+	free(msg);
+	errs->lines[errs->n++] = line;
+}
+
+char *config_path_part(char *buf, size_t len, const char *s, size_t n)
+{
+	size_t keep = MIN(n, (size_t)CONFIG_PATH_PART_MAX), i;
+
+	if (len < 4) {
+		if (len > 0)
+			buf[0] = '\0';
+		return buf;
+	}
+	if (n == 0) {
+		snprintf(buf, len, "\"\"");
+		return buf;
+	}
+	/* Cut on a UTF-8 character boundary, not inside a sequence. */
+	while (keep < n && keep > 0 && ((unsigned char)s[keep] & 0xc0) == 0x80)
+		keep--;
+	keep = MIN(keep, len - 4);
+	for (i = 0; i < keep; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		buf[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+	}
+	buf[i] = '\0';
+	if (keep < n)
+		strcpy(buf + i, "...");
+	return buf;
+}
+
+void config_errors_done(struct config_errors *errs)
+{
+	if (!errs)
+		return;
+	for (size_t i = 0; i < errs->n; i++)
+		free(errs->lines[i]);
+	*errs = (struct config_errors){ .n = 0 };
+}
+
+/* Reads fd to its end into a buffer of at most CONFIG_MAX_FILE_SIZE + 1
+ * bytes; *ret_len past the limit means the file is too large. st_size is
+ * only a hint: the file may grow while it is read. */
+static int read_bounded(int fd, size_t hint, char **ret, size_t *ret_len)
+{
+	size_t cap = MIN(hint, (size_t)CONFIG_MAX_FILE_SIZE) + 1, len = 0;
+	_cleanup_free_ char *buf = malloc(cap);
+
+	if (!buf)
+		return -ENOMEM;
+	while (len <= CONFIG_MAX_FILE_SIZE) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *p;
+
+			cap = MIN(cap * 2, (size_t)CONFIG_MAX_FILE_SIZE + 1);
+			p = realloc(buf, cap);
+			if (!p)
+				return -ENOMEM;
+			buf = p;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+static int read_file(const char *path, char **ret, size_t *ret_len, struct config_errors *errs)
+{
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+	int r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = -errno;
+		config_error(errs, path, "cannot open: %s", strerror(-r));
+		return r;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		config_error(errs, path, "is a directory, not a config file");
+		return -EISDIR;
+	}
+	/* A fifo or a device could feed us without end, or block forever. */
+	if (!S_ISREG(st.st_mode)) {
+		config_error(errs, path, "is not a regular file");
+		return -EINVAL;
+	}
+	r = read_bounded(fd, (size_t)st.st_size, &buf, &len);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		config_error(errs, path, "cannot read: %s", strerror(-r));
+		return r;
+	}
+	if (len > CONFIG_MAX_FILE_SIZE) {
+		config_error(errs, path, "is larger than %u MiB, the limit for a config file",
+			     CONFIG_MAX_FILE_SIZE >> 20);
+		return -EFBIG;
+	}
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+static void config_freep(struct config **c)
+{
+	*c = config_free(*c);
+}
+
+static int load(const char *path, struct config **ret, struct config_errors *errs)
+{
+	_cleanup_(config_freep) struct config *c = NULL;
+	_cleanup_free_ char *src = NULL, *yaml = NULL;
+	struct raw_config *raw = NULL;
+	size_t src_len = 0, yaml_len = 0;
+	int r;
+
+	r = read_file(path, &src, &src_len, errs);
+	if (r < 0)
+		return r;
+	r = config_yaml_rewrite(path, src, src_len, &yaml, &yaml_len, errs);
+	if (r < 0)
+		return r;
+	r = config_schema_load(path, src, src_len, yaml, yaml_len, &raw, errs);
+	if (r < 0)
+		return r;
+	c = calloc(1, sizeof(*c));
+	if (!c || !(c->path = strdup(path))) {
+		config_schema_free(raw);
+		return -ENOMEM;
+	}
+	r = config_validate(path, raw, c, errs);
+	config_schema_free(raw);
+	if (r < 0)
+		return r;
+	if (r > 0)
+		return -EINVAL;
+	*ret = TAKE_PTR(c);
+	return 0;
+}
+
+int config_load(const char *path, struct config **ret, struct config_errors *errs)
+{
+	size_t before = errs ? errs->n + errs->dropped : 0;
+	int r;
+
+	if (!path || !ret)
+		return -EINVAL;
+	r = load(path, ret, errs);
+	/* Every failure leaves at least one line for `ringvisor check`. */
+	if (r < 0 && errs && errs->n + errs->dropped == before)
+		config_error(errs, path, "cannot load: %s", strerror(-r));
+	return r;
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+struct config *config_free(struct config *c)
+{
+	if (!c)
+		return NULL;
+	for (size_t i = 0; i < c->n_services; i++) {
+		struct service_config *s = &c->services[i];
+
+		free(s->name);
+		strv_free(s->argv);
+		strv_free(s->env);
+		free(s->cwd);
+		free(s->user);
+		free(s->group);
+		free(s->groups);
+		free(s->caps);
+		strv_free(s->limits.io_max);
+		free(s->log.dir); /* a copy, also when inherited from supervisor.log */
+	}
+	free(c->services);
+	free(c->supervisor.control_socket);
+	free(c->supervisor.admin_group);
+	free(c->supervisor.cgroup_root);
+	free(c->supervisor.state_dir);
+	free(c->supervisor.log.dir);
+	free(c->path);
+	free(c);
+	return NULL;
+}
+
+const struct service_config *config_find_service(const struct config *c, const char *name)
+{
+	if (!c || !name)
+		return NULL;
+	for (size_t i = 0; i < c->n_services; i++)
+		if (strcmp(c->services[i].name, name) == 0)
+			return &c->services[i];
+	return NULL;
+}
+
+const char *restart_policy_to_string(enum restart_policy p)
+{
+	static const char *const names[] = {
+		[RESTART_ALWAYS] = "always",
+		[RESTART_ON_FAILURE] = "on-failure",
+		[RESTART_NEVER] = "never",
+	};
+
+	return (size_t)p < ELEMENTSOF(names) ? names[p] : "invalid";
+}

@@ -1,0 +1,515 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config_validate.c: struct raw_config (strings) -> struct config (numbers).
+ *
+ * Every value is parsed strictly and checked against its CONFIG_MAX_* bound;
+ * names of users, groups and capabilities are resolved by config_resolve.c,
+ * the resource keys (limits:, on_violation, cgroup_root, ...) are checked by
+ * config_limits.c, the leak keys by config_leak.c, the log keys (merged
+ * over the supervisor's) by config_log.c.
+ * A bad value is recorded and the walk goes on with the default in its
+ * place, so one run reports every problem in the file. Only allocation
+ * failure stops it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "config/config_internal.h"
+#include "basic/units.h"
+
+#define ENV_KEY_MAX 256
+#define NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+#define ENV_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+#define DURATION_HINT "a whole number with ms, s, m or h, e.g. 250ms, 10s, 5m, 1h"
+#define SIZE_HINT "a whole number of bytes, optionally with K, M, G or T, e.g. 64M"
+
+static const struct restart_config restart_defaults = {
+	.policy = RESTART_ALWAYS,
+	.backoff_initial_ms = 100,
+	.backoff_max_ms = 30 * 1000,
+	.reset_after_ms = 10 * 1000,
+	.max_restarts = 10,
+	.window_ms = 60 * 1000,
+	.half_open_after_ms = 0,
+};
+
+const char *config_show(struct config_shown *b, const char *s)
+{
+	if (!*s) /* quoted by the message: "" */
+		return "";
+	return config_path_part(b->s, sizeof(b->s), s, strlen(s));
+}
+
+void config_verr(struct config_vctx *v, const char *key, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	config_error(v->errs, v->file, "%s%s%s: %s", v->prefix, key ? "." : "", key ? key : "",
+		     msg);
+	v->n_errors++;
+}
+
+int config_dup_str(char **ret, const char *s)
+{
+	if (!s)
+		return 0;
+	*ret = strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
+
+int config_parse_uint(const char *s, uint64_t *ret)
+{
+	uint64_t n = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (const char *p = s; *p; p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		if (n > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		n = n * 10 + d;
+	}
+	*ret = n;
+	return 0;
+}
+
+/* 1: given and valid, *ret set; 0: not given; -EINVAL: invalid, recorded. */
+int config_check_count(struct config_vctx *v, const char *key, const char *s, uint64_t min,
+		       uint64_t max, uint64_t *ret)
+{
+	struct config_shown b;
+	uint64_t n = 0;
+	int r;
+
+	if (!s)
+		return 0;
+	r = config_parse_uint(s, &n);
+	if (r == -EINVAL)
+		config_verr(v, key, "\"%s\" is not a whole number", config_show(&b, s));
+	else if (r == -ERANGE || n > max)
+		config_verr(v, key, "%s exceeds the maximum of %" PRIu64, config_show(&b, s), max);
+	else if (n < min)
+		config_verr(v, key, "%s is below the minimum of %" PRIu64, config_show(&b, s), min);
+	else {
+		*ret = n;
+		return 1;
+	}
+	return -EINVAL;
+}
+
+int config_check_duration(struct config_vctx *v, const char *key, const char *s, uint64_t min_ms,
+			  uint64_t max_ms, uint64_t *ret)
+{
+	char limit[32];
+	struct config_shown b;
+	uint64_t ms;
+	int r;
+
+	if (!s)
+		return 0;
+	r = parse_duration_ms(s, &ms);
+	if (r == -EINVAL)
+		config_verr(v, key, "\"%s\" is not a duration (%s)", config_show(&b, s),
+			    DURATION_HINT);
+	else if (r == -ERANGE || ms > max_ms)
+		config_verr(v, key, "%s exceeds the maximum of %s", config_show(&b, s),
+			    format_duration_ms(max_ms, limit, sizeof(limit)));
+	else if (ms < min_ms && min_ms <= 1)
+		config_verr(v, key, "must be greater than 0");
+	else if (ms < min_ms)
+		config_verr(v, key, "%s is below the minimum of %s", config_show(&b, s),
+			    format_duration_ms(min_ms, limit, sizeof(limit)));
+	else {
+		*ret = ms;
+		return 1;
+	}
+	return -EINVAL;
+}
+
+const char *config_format_size(uint64_t n, char *buf, size_t len)
+{
+	static const char *const units[] = { "", "K", "M", "G", "T" };
+	size_t u = 0;
+
+	while (u + 1 < ELEMENTSOF(units) && n >= 1024 && n % 1024 == 0) {
+		n /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%" PRIu64 "%s", n, units[u]);
+	return buf;
+}
+
+int config_check_size(struct config_vctx *v, const char *key, const char *s, uint64_t min,
+		      uint64_t max, uint64_t *ret)
+{
+	struct config_shown b;
+	char limit[32];
+	uint64_t n = 0;
+	int r;
+
+	if (!s)
+		return 0;
+	r = parse_size_bytes(s, &n);
+	if (r == -EINVAL)
+		config_verr(v, key, "\"%s\" is not a size (%s)", config_show(&b, s), SIZE_HINT);
+	else if (r == -ERANGE || n > max)
+		config_verr(v, key, "%s exceeds the maximum of %s", config_show(&b, s),
+			    config_format_size(max, limit, sizeof(limit)));
+	else if (n < min && min <= 1)
+		config_verr(v, key, "must be greater than 0");
+	else if (n < min)
+		config_verr(v, key, "%s is below the minimum of %s", config_show(&b, s),
+			    config_format_size(min, limit, sizeof(limit)));
+	else {
+		*ret = n;
+		return 1;
+	}
+	return -EINVAL;
+}
+
+int config_check_path(struct config_vctx *v, const char *key, const char *s, char **ret)
+{
+	struct config_shown b;
+
+	if (!s)
+		return 0;
+	if (s[0] != '/') {
+		config_verr(v, key, "\"%s\" is not an absolute path", config_show(&b, s));
+		return -EINVAL;
+	}
+	if (strlen(s) > CONFIG_MAX_PATH) { /* the schema's bound */
+		config_verr(v, key, "is longer than %d bytes", CONFIG_MAX_PATH);
+		return -EINVAL;
+	}
+	for (const char *p = s; *p; p += strspn(p, "/")) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			config_verr(v, key, "\"%s\" must not contain \"..\"", config_show(&b, s));
+			return -EINVAL;
+		}
+		p += n;
+	}
+	return config_dup_str(ret, s) < 0 ? -ENOMEM : 1;
+}
+
+/* s is one of names[0..n): its index in *ret. Otherwise recorded. */
+void config_check_choice(struct config_vctx *v, const char *key, const char *s,
+			 const char *const *names, size_t n, int *ret)
+{
+	char list[128] = "";
+	struct config_shown b;
+
+	if (!s)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*ret = (int)i;
+			return;
+		}
+	for (size_t i = 0; i < n; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+			 names[i]);
+	config_verr(v, key, "\"%s\" is not one of %s", config_show(&b, s), list);
+}
+
+/* Strict on purpose: YAML 1.1 would also read yes, on, y as true. */
+void config_check_bool(struct config_vctx *v, const char *key, const char *s, bool *ret)
+{
+	struct config_shown b;
+
+	if (!s)
+		return;
+	if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0)
+		*ret = s[0] == 't';
+	else
+		config_verr(v, key, "\"%s\" is not true or false", config_show(&b, s));
+}
+
+static int validate_command(struct config_vctx *v, const struct raw_service *rs,
+			    struct service_config *s)
+{
+	s->argv = calloc((size_t)rs->n_command + 1, sizeof(char *));
+	if (!s->argv)
+		return -ENOMEM;
+	for (size_t i = 0; i < rs->n_command; i++)
+		if (config_dup_str(&s->argv[i], rs->command[i]) < 0)
+			return -ENOMEM;
+	s->argc = rs->n_command;
+	if (s->argc > 0 && s->argv[0][0] == '\0')
+		config_verr(v, "command[0]", "the program must not be empty");
+	return 0;
+}
+
+static bool env_name_ok(const char *k)
+{
+	size_t n = strlen(k);
+
+	return n > 0 && n <= ENV_KEY_MAX && !(k[0] >= '0' && k[0] <= '9') &&
+	       strspn(k, ENV_CHARS) == n;
+}
+
+static int validate_env(struct config_vctx *v, const struct raw_service *rs,
+			struct service_config *s)
+{
+	s->env = calloc((size_t)rs->n_env + 1, sizeof(char *));
+	if (!s->env)
+		return -ENOMEM;
+	for (size_t i = 0; i < rs->n_env; i++) {
+		const struct raw_env *e = &rs->env[i];
+		char key[CONFIG_PATH_PART_MAX + 16];
+		struct config_shown b;
+
+		snprintf(key, sizeof(key), "env.%s", config_show(&b, e->key));
+		if (!env_name_ok(e->key))
+			config_verr(v, key,
+				    "invalid variable name: use up to %d of A-Z, a-z, 0-9 and _, "
+				    "not starting with a digit",
+				    ENV_KEY_MAX);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(rs->env[j].key, e->key) == 0) {
+				config_verr(v, key, "defined more than once");
+				break;
+			}
+		if (asprintf(&s->env[i], "%s=%s", e->key, e->value) < 0) {
+			s->env[i] = NULL;
+			return -ENOMEM;
+		}
+	}
+	s->n_env = rs->n_env;
+	return 0;
+}
+
+static void validate_umask(struct config_vctx *v, const char *s, struct service_config *sc)
+{
+	size_t n = s ? strlen(s) : 0;
+	unsigned long m = 0;
+	struct config_shown b;
+
+	if (!s)
+		return;
+	for (size_t i = 0; i < n && m <= 0777; i++)
+		m = m * 8 + (unsigned long)(s[i] - '0');
+	if (n == 0 || strspn(s, "01234567") != n || m > 0777) {
+		config_verr(v, "umask", "\"%s\" is not an octal mode from 0 to 0777, e.g. \"0022\"",
+			    config_show(&b, s));
+		return;
+	}
+	sc->umask = (mode_t)m;
+	sc->has_umask = true;
+}
+
+static void validate_restart(struct config_vctx *v, const struct raw_restart *rr,
+			     struct restart_config *rc)
+{
+	static const char *const policies[] = {
+		[RESTART_ALWAYS] = "always",
+		[RESTART_ON_FAILURE] = "on-failure",
+		[RESTART_NEVER] = "never",
+	};
+	int a, b, m, w, policy = RESTART_ALWAYS;
+	uint64_t n = 0;
+	char t1[32], t2[32];
+
+	*rc = restart_defaults;
+	if (!rr)
+		return;
+	config_check_choice(v, "restart.policy", rr->policy, policies, ELEMENTSOF(policies),
+			    &policy);
+	rc->policy = (enum restart_policy)policy;
+	a = config_check_duration(v, "restart.backoff_initial", rr->backoff_initial, 0,
+				  CONFIG_MAX_TIMEOUT_MS, &rc->backoff_initial_ms);
+	b = config_check_duration(v, "restart.backoff_max", rr->backoff_max, 0,
+				  CONFIG_MAX_TIMEOUT_MS, &rc->backoff_max_ms);
+	if (a >= 0 && b >= 0 && rc->backoff_max_ms < rc->backoff_initial_ms)
+		config_verr(v, "restart.backoff_max", "%s%s is below backoff_initial (%s)",
+			    format_duration_ms(rc->backoff_max_ms, t1, sizeof(t1)),
+			    rr->backoff_max ? "" : " (the default)",
+			    format_duration_ms(rc->backoff_initial_ms, t2, sizeof(t2)));
+	config_check_duration(v, "restart.reset_after", rr->reset_after, 0, CONFIG_MAX_TIMEOUT_MS,
+			      &rc->reset_after_ms);
+	m = config_check_count(v, "restart.max_restarts", rr->max_restarts, 0, CONFIG_MAX_RESTARTS,
+			       &n);
+	if (m > 0)
+		rc->max_restarts = (uint32_t)n;
+	w = config_check_duration(v, "restart.window", rr->window, 0, CONFIG_MAX_WINDOW_MS,
+				  &rc->window_ms);
+	if (m >= 0 && w >= 0 && rc->max_restarts > 0 && rc->window_ms == 0)
+		config_verr(v, "restart.window",
+			    "must be greater than 0 while max_restarts is not 0");
+	config_check_duration(v, "restart.half_open_after", rr->half_open_after, 0,
+			      CONFIG_MAX_TIMEOUT_MS, &rc->half_open_after_ms);
+}
+
+static void validate_stop(struct config_vctx *v, const struct raw_stop *rs, struct stop_config *sc)
+{
+	struct config_shown b;
+
+	sc->signal = SIGTERM;
+	sc->timeout_ms = 10 * 1000;
+	if (!rs)
+		return;
+	if (rs->signal && parse_signal(rs->signal, &sc->signal) < 0)
+		config_verr(v, "stop.signal", "\"%s\" is not a signal name or number",
+			    config_show(&b, rs->signal));
+	config_check_duration(v, "stop.timeout", rs->timeout, 0, CONFIG_MAX_TIMEOUT_MS,
+			      &sc->timeout_ms);
+}
+
+static int validate_service(struct config_vctx *v, const struct raw_service *rs,
+			    struct service_config *s)
+{
+	size_t n_name = strlen(rs->name);
+	uint64_t n = 0;
+	struct config_shown b;
+	int r;
+
+	snprintf(v->prefix, sizeof(v->prefix), "services.%s",
+		 config_path_part(b.s, sizeof(b.s), rs->name, n_name));
+	if (config_dup_str(&s->name, rs->name) < 0)
+		return -ENOMEM;
+	if (n_name < 1 || n_name > CONFIG_MAX_NAME_LEN || strspn(rs->name, NAME_CHARS) != n_name)
+		config_verr(v, NULL, "invalid service name: use 1 to %d of A-Z, a-z, 0-9, _ and -",
+			    CONFIG_MAX_NAME_LEN);
+	r = validate_command(v, rs, s);
+	if (r < 0)
+		return r;
+	s->instances = 1;
+	if (config_check_count(v, "instances", rs->instances, 1, CONFIG_MAX_INSTANCES, &n) > 0)
+		s->instances = (uint32_t)n;
+	r = validate_env(v, rs, s);
+	if (r < 0)
+		return r;
+	if (config_dup_str(&s->cwd, rs->cwd) < 0)
+		return -ENOMEM;
+	if (s->cwd && s->cwd[0] != '/')
+		config_verr(v, "cwd", "\"%s\" is not an absolute path", config_show(&b, s->cwd));
+	r = config_resolve_identity(v, rs, s);
+	if (r < 0)
+		return r;
+	validate_umask(v, rs->umask, s);
+	r = config_resolve_caps(v, rs, s);
+	if (r < 0)
+		return r;
+	validate_restart(v, rs->restart, &s->restart);
+	validate_stop(v, rs->stop, &s->stop);
+	r = config_validate_service_limits(v, rs, s);
+	if (r < 0)
+		return r;
+	return config_validate_service_leak(v, rs, s);
+}
+
+static int validate_supervisor(struct config_vctx *v, const struct raw_supervisor *rs,
+			       struct supervisor_config *sc)
+{
+	const size_t sun_max = sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1;
+	struct config_shown b;
+	int r;
+
+	snprintf(v->prefix, sizeof(v->prefix), "supervisor");
+	sc->shutdown_timeout_ms = 30 * 1000;
+	r = config_validate_supervisor_log(v, rs, sc); /* the defaults, with or without rs */
+	if (r < 0 || !rs)
+		return r;
+	if (config_dup_str(&sc->control_socket, rs->control_socket) < 0 ||
+	    config_dup_str(&sc->admin_group, rs->admin_group) < 0 ||
+	    config_validate_supervisor_limits(v, rs, sc) < 0 ||
+	    config_validate_supervisor_leak(v, rs, sc) < 0)
+		return -ENOMEM;
+	if (sc->control_socket && sc->control_socket[0] != '/')
+		config_verr(v, "control_socket", "\"%s\" is not an absolute path",
+			    config_show(&b, sc->control_socket));
+	else if (sc->control_socket && strlen(sc->control_socket) > sun_max)
+		config_verr(v, "control_socket",
+			    "is %zu bytes long, a unix socket path holds at most %zu",
+			    strlen(sc->control_socket), sun_max);
+	config_check_duration(v, "shutdown_timeout", rs->shutdown_timeout, 1,
+			      CONFIG_MAX_TIMEOUT_MS, &sc->shutdown_timeout_ms);
+	if (sc->admin_group) {
+		r = config_resolve_group(v, "admin_group", sc->admin_group, &sc->admin_gid);
+		if (r < 0)
+			return r;
+		sc->has_admin_gid = r > 0;
+	}
+	return 0;
+}
+
+static int cmp_service_names(const void *a, const void *b)
+{
+	const struct service_config *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+/* Sorted, so that 10000 services cost n log n comparisons, not n^2. */
+static int check_duplicates(struct config_vctx *v, const struct config *c)
+{
+	_cleanup_free_ const struct service_config **sorted = NULL;
+	struct config_shown b;
+
+	sorted = calloc(c->n_services, sizeof(*sorted));
+	if (!sorted)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_services; i++)
+		sorted[i] = &c->services[i];
+	qsort(sorted, c->n_services, sizeof(*sorted), cmp_service_names);
+	for (size_t i = 1; i < c->n_services; i++) {
+		if (strcmp(sorted[i - 1]->name, sorted[i]->name) != 0)
+			continue;
+		if (i >= 2 && strcmp(sorted[i - 2]->name, sorted[i]->name) == 0)
+			continue; /* reported at its second definition */
+		const char *name = sorted[i]->name;
+
+		snprintf(v->prefix, sizeof(v->prefix), "services.%s",
+			 config_path_part(b.s, sizeof(b.s), name, strlen(name)));
+		config_verr(v, NULL, "service defined more than once");
+	}
+	return 0;
+}
+
+int config_validate(const char *file, const struct raw_config *raw, struct config *c,
+		    struct config_errors *errs)
+{
+	struct config_vctx v = { .file = file, .errs = errs };
+	int r;
+
+	r = validate_supervisor(&v, raw->supervisor, &c->supervisor);
+	if (r < 0)
+		return r;
+	c->services = calloc(MAX(raw->n_services, 1U), sizeof(*c->services));
+	if (!c->services)
+		return -ENOMEM;
+	c->n_services = raw->n_services; /* zeroed entries are safe to free */
+	for (size_t i = 0; i < c->n_services; i++) {
+		r = validate_service(&v, &raw->services[i], &c->services[i]);
+		if (r >= 0) /* over supervisor.log, validated above */
+			r = config_validate_service_log(&v, raw->supervisor, &c->supervisor,
+							&raw->services[i], &c->services[i]);
+		if (r < 0)
+			return r;
+		c->total_instances += c->services[i].instances;
+	}
+	if (c->total_instances > CONFIG_MAX_INSTANCES_TOTAL) {
+		snprintf(v.prefix, sizeof(v.prefix), "services");
+		config_verr(&v, NULL,
+			    "the instances add up to %" PRIu64 ", more than the maximum of %d",
+			    c->total_instances, CONFIG_MAX_INSTANCES_TOTAL);
+	}
+	r = check_duplicates(&v, c);
+	if (r < 0)
+		return r;
+	return v.n_errors;
+}

@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * control.c: the listening socket and its clients. Each client has a fixed
+ * input buffer (one request line), a reply queue capped at CONTROL_MAX_REPLY,
+ * and an idle timer: a client that does not finish its request, or does not
+ * read its reply, within CONTROL_IDLE_TIMEOUT_MS is disconnected. Requests are
+ * handled one at a time per client, in order.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <malloc.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "control/commands.h"
+#include "control/control.h"
+#include "basic/log.h"
+#include "control/logs_cmd.h"
+#include "rv_protocol.h"
+#include "policy/supervisor.h"
+
+#define CONTROL_TRIM_AFTER (64U << 10)
+
+struct client {
+	struct control *ctl;
+	int fd;
+	loop_id source;
+	struct loop_timer idle;
+	bool admin;
+	bool closing;              /* close once the reply queue is flushed */
+	char in[RV_PROTO_MAX_REQUEST];
+	size_t in_len;
+	char *out;
+	size_t out_len, out_off, out_cap;
+	/* `logs -f`: one follower per stream followed; new lines are queued up
+	 * to CONTROL_FOLLOW_MAX, the rest counted and reported as skipped. */
+	struct log_follower *followers;
+	size_t n_followers;
+	uint64_t skipped;
+};
+
+struct control {
+	struct supervisor *sup;
+	int fd;
+	loop_id source;
+	char *path;
+	bool bound;                /* we created the socket file: unlink it at exit */
+	struct client *clients[CONTROL_MAX_CLIENTS];
+	size_t n_clients;
+	uint64_t rejected;
+};
+
+static void client_free(struct client *cl)
+{
+	struct control *ctl = cl->ctl;
+	struct loop *l = ctl->sup->loop;
+
+	loop_remove(l, cl->source);
+	loop_timer_stop(l, &cl->idle);
+	for (size_t i = 0; i < cl->n_followers; i++)
+		logstream_unfollow(&cl->followers[i]);
+	free(cl->followers);
+	safe_close(cl->fd);
+	for (size_t i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (ctl->clients[i] == cl) {
+			ctl->clients[i] = NULL;
+			ctl->n_clients--;
+		}
+	free(cl->out);
+	free(cl);
+}
+
+static void client_touch(struct client *cl)
+{
+	(void)loop_timer_start(cl->ctl->sup->loop, &cl->idle,
+			       now_ns() + CONTROL_IDLE_TIMEOUT_MS * NSEC_PER_MSEC);
+}
+
+/* Returns false when the client was freed. */
+static bool client_flush(struct client *cl)
+{
+	while (cl->out_off < cl->out_len) {
+		ssize_t n = send(cl->fd, cl->out + cl->out_off, cl->out_len - cl->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			(void)loop_modify(cl->ctl->sup->loop, cl->source, POLLIN | POLLOUT);
+			return true;
+		}
+		if (n <= 0) {
+			client_free(cl);
+			return false;
+		}
+		cl->out_off += (size_t)n;
+	}
+	/* A big reply (status of 1000 instances is ~500 KiB, built from many
+	 * small json-c objects) leaves the heap high: give it back, so the
+	 * daemon's footprint does not keep the high-water mark of the largest
+	 * request ever served. */
+	if (cl->out_len > CONTROL_TRIM_AFTER && !cl->followers) {
+		free(cl->out);
+		cl->out = NULL;
+		cl->out_cap = 0;
+		(void)malloc_trim(0);
+	}
+	cl->out_len = cl->out_off = 0;
+	if (cl->closing) {
+		client_free(cl);
+		return false;
+	}
+	(void)loop_modify(cl->ctl->sup->loop, cl->source, POLLIN);
+	return true;
+}
+
+static int client_queue(struct client *cl, const char *s, size_t n)
+{
+	size_t max = cl->followers ? CONTROL_FOLLOW_MAX : CONTROL_MAX_REPLY;
+
+	if (cl->out_len + n + 1 > max)
+		return -ENOBUFS;
+	if (cl->out_len + n + 1 > cl->out_cap) {
+		size_t cap = MIN(MAX(cl->out_len + n + 1, 2 * cl->out_cap), (size_t)CONTROL_MAX_REPLY);
+		char *o = realloc(cl->out, cap);
+		if (!o)
+			return -ENOMEM;
+		cl->out = o;
+		cl->out_cap = cap;
+	}
+	memcpy(cl->out + cl->out_len, s, n);
+	cl->out[cl->out_len + n] = '\n';
+	cl->out_len += n + 1;
+	return 0;
+}
+
+static void client_reply_error(struct client *cl, const char *msg)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	size_t n;
+	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
+	(void)client_queue(cl, s, n);
+	json_object_put(o);
+}
+
+static void client_queue_json(struct client *cl, json_object *o, bool *ret_full)
+{
+	size_t n;
+	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
+
+	*ret_full = client_queue(cl, s, n) < 0;
+	json_object_put(o);
+}
+
+/*
+ * A new line for a follower: queued, never sent from here (this runs inside
+ * the stream's framing loop, where freeing the client would pull the
+ * follower list from under it); POLLOUT sends it. A client that does not
+ * read loses lines, never slows the service.
+ */
+static void on_follow_line(struct log_follower *f, const char *line, size_t n, bool split,
+			   uint64_t seq)
+{
+	struct client *cl = f->userdata;
+	bool full = false;
+
+	if (cl->closing)
+		return;
+	if (cl->skipped) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "skipped", json_object_new_int64((int64_t)cl->skipped));
+		client_queue_json(cl, o, &full);
+		if (full) {
+			cl->skipped++;
+			return;
+		}
+		cl->skipped = 0;
+	}
+	client_queue_json(cl, logs_line_json(f->stream, line, n, split, false, seq), &full);
+	cl->skipped += full;
+	(void)loop_modify(cl->ctl->sup->loop, cl->source, POLLIN | POLLOUT);
+}
+
+static int count_stream(struct logstream *s, void *userdata)
+{
+	(void)s;
+	++*(size_t *)userdata;
+	return 0;
+}
+
+static int follow_stream(struct logstream *s, void *userdata)
+{
+	struct client *cl = userdata;
+	struct log_follower *f = &cl->followers[cl->n_followers++];
+
+	*f = (struct log_follower){ .push = on_follow_line, .userdata = cl };
+	logstream_follow(s, f);
+	return 0;
+}
+
+/* The tail first; with follow, the client then stays to get new lines and
+ * is no longer subject to the idle timeout. */
+static void client_logs(struct client *cl, const struct rv_request *req)
+{
+	struct supervisor *sup = cl->ctl->sup;
+	json_object *reply = logs_reply(sup, req);
+	json_object *ok;
+	bool full;
+	size_t n = 0;
+
+	bool good = json_object_object_get_ex(reply, "ok", &ok) && json_object_get_boolean(ok);
+	client_queue_json(cl, reply, &full);
+	if (full) {
+		client_reply_error(cl, "reply too large: ask for fewer lines");
+		return;
+	}
+	if (!good || !req->follow || cl->followers)
+		return;
+	(void)logs_for_each_stream(sup, req, count_stream, &n);
+	cl->followers = calloc(n, sizeof(*cl->followers));
+	if (!cl->followers) {
+		client_reply_error(cl, "out of memory");
+		cl->closing = true;
+		return;
+	}
+	(void)logs_for_each_stream(sup, req, follow_stream, cl);
+	loop_timer_stop(sup->loop, &cl->idle);
+}
+
+static void client_handle_line(struct client *cl, const char *line, size_t len)
+{
+	struct control *ctl = cl->ctl;
+	struct rv_request req;
+	char err[256];
+
+	if (rv_request_parse(line, len, &req, err, sizeof(err)) < 0) {
+		client_reply_error(cl, err);
+		return;
+	}
+	if (rv_cmd_is_mutating(req.cmd) && !cl->admin) {
+		snprintf(err, sizeof(err), "permission denied: \"%s\" needs root or the admin group",
+			 rv_cmd_name(req.cmd));
+		client_reply_error(cl, err);
+		return;
+	}
+	if (req.cmd == RV_CMD_LOGS) {
+		client_logs(cl, &req);
+		return;
+	}
+	json_object *reply = command_run(ctl->sup, &req, ctl->n_clients);
+	size_t n;
+	const char *s = json_object_to_json_string_length(reply, JSON_C_TO_STRING_PLAIN, &n);
+	if (client_queue(cl, s, n) < 0)
+		client_reply_error(cl, "reply too large");
+	json_object_put(reply);
+	if (req.cmd == RV_CMD_SHUTDOWN)
+		supervisor_shutdown(ctl->sup, "control");
+}
+
+/*
+ * Reads and answers requests until the socket is drained or a reply is still
+ * queued. The io_uring backend's poll is edge-triggered, so returning with
+ * data left in the socket would strand it: we only ever stop on EAGAIN, or
+ * with a reply pending, in which case POLLOUT brings us back here.
+ */
+static void client_read(struct client *cl)
+{
+	while (!cl->closing && cl->out_len == 0) {
+		ssize_t n = recv(cl->fd, cl->in + cl->in_len, sizeof(cl->in) - cl->in_len, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			client_free(cl);
+			return;
+		}
+		if (cl->followers) {
+			/* Following: the client only reads; what it sends is ignored. */
+			cl->in_len = 0;
+			continue;
+		}
+		cl->in_len += (size_t)n;
+		client_touch(cl);
+		size_t start = 0;
+		for (char *nl; (nl = memchr(cl->in + start, '\n', cl->in_len - start));) {
+			client_handle_line(cl, cl->in + start, (size_t)(nl - (cl->in + start)));
+			start = (size_t)(nl - cl->in) + 1;
+		}
+		memmove(cl->in, cl->in + start, cl->in_len - start);
+		cl->in_len -= start;
+		if (cl->in_len == sizeof(cl->in)) {
+			client_reply_error(cl, "request too large");
+			cl->closing = true;
+		}
+		if (cl->out_len > 0 && !client_flush(cl))
+			return;
+	}
+}
+
+static void on_client(struct loop *l, int fd, uint32_t revents, void *userdata)
+{
+	struct client *cl = userdata;
+	(void)l, (void)fd;
+
+	if ((revents & POLLOUT) && !client_flush(cl))
+		return;
+	client_read(cl);
+}
+
+static void on_client_idle(struct loop *l, void *userdata)
+{
+	(void)l;
+	log_debug("control: closing idle client");
+	client_free(userdata);
+}
+
+static bool peer_is_admin(struct control *ctl, int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	const struct supervisor_config *sc = &ctl->sup->config->supervisor;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return false;
+	if (cred.uid == 0)
+		return true;
+	if (!sc->has_admin_gid)
+		return false;
+	if (cred.gid == sc->admin_gid)
+		return true;
+	/* The kernel answers ERANGE with the size it needs (up to 65536 groups). */
+	len = 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, NULL, &len) < 0 && errno != ERANGE)
+		return false;
+	_cleanup_free_ gid_t *groups = malloc(len ? len : 1);
+	if (!groups || getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == sc->admin_gid)
+			return true;
+	return false;
+}
+
+static void on_listen(struct loop *l, int fd, uint32_t revents, void *userdata)
+{
+	struct control *ctl = userdata;
+	(void)revents;
+
+	for (;;) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (cfd < 0)
+			return;   /* EAGAIN, or a transient error: the next wakeup retries */
+		size_t slot = 0;
+		while (slot < CONTROL_MAX_CLIENTS && ctl->clients[slot])
+			slot++;
+		struct client *cl = slot < CONTROL_MAX_CLIENTS ? calloc(1, sizeof(*cl)) : NULL;
+		if (!cl) {
+			static const char busy[] = "{\"ok\":false,\"error\":\"too many clients\"}\n";
+			(void)!send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			safe_close(cfd);
+			ctl->rejected++;
+			continue;
+		}
+		cl->ctl = ctl;
+		cl->fd = cfd;
+		cl->admin = peer_is_admin(ctl, cfd);
+		loop_timer_init(&cl->idle, on_client_idle, cl);
+		if (loop_add(l, cfd, POLLIN, on_client, cl, &cl->source) < 0) {
+			safe_close(cfd);
+			free(cl);
+			continue;
+		}
+		ctl->clients[slot] = cl;
+		ctl->n_clients++;
+		client_touch(cl);
+	}
+}
+
+static int make_parent_dir(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* A socket file whose daemon is gone answers ECONNREFUSED: safe to replace. */
+static int check_stale(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	int e = errno;
+	safe_close(fd);
+	if (r == 0)
+		return -EADDRINUSE;
+	if (e == ECONNREFUSED)
+		return unlink(sa->sun_path) < 0 && errno != ENOENT ? -errno : 0;
+	return e == ENOENT ? 0 : -e;
+}
+
+int control_new(struct supervisor *sup, const char *path, struct control **ret)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return log_error_errno(-ENAMETOOLONG, "control socket path %s", path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if ((r = make_parent_dir(path)) < 0)
+		return log_error_errno(r, "Failed to create the directory of %s", path);
+	if ((r = check_stale(&sa)) < 0)
+		return log_error_errno(r, "control socket %s", path);
+
+	struct control *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->sup = sup;
+	c->fd = -EBADF;
+	c->path = strdup(path);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (!c->path || c->fd < 0) {
+		r = c->path ? -errno : -ENOMEM;
+		goto fail;
+	}
+	/* Mode 0666: anyone may connect and read; who may change things is
+	 * decided per request from SO_PEERCRED (docs/protocol.md). */
+	mode_t old = umask(0111);
+	r = bind(c->fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	c->bound = r == 0;
+	if (r < 0 || listen(c->fd, 128) < 0) {
+		r = log_error_errno(-errno, "Failed to listen on %s", path);
+		goto fail;
+	}
+	r = loop_add(sup->loop, c->fd, POLLIN, on_listen, c, &c->source);
+	if (r < 0)
+		goto fail;
+	*ret = c;
+	return 0;
+fail:
+	control_free(c);
+	return r;
+}
+
+struct control *control_free(struct control *c)
+{
+	if (!c)
+		return NULL;
+	for (size_t i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (c->clients[i])
+			client_free(c->clients[i]);
+	loop_remove(c->sup->loop, c->source);
+	safe_close(c->fd);
+	if (c->bound)
+		(void)unlink(c->path);
+	free(c->path);
+	free(c);
+	return NULL;
+}

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * protocol.c: request parsing and formatting with json-c. The length is
+ * checked before the tokenizer sees a byte, and the tokenizer's depth is
+ * bounded, so a hostile line costs at most RV_PROTO_MAX_REQUEST bytes of work.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "basic/macro.h"
+#include "rv_protocol.h"
+#include "basic/units.h"
+
+static const char *const cmd_names[_RV_CMD_MAX] = {
+	[RV_CMD_STATUS] = "status",   [RV_CMD_START] = "start",
+	[RV_CMD_STOP] = "stop",       [RV_CMD_RESTART] = "restart",
+	[RV_CMD_SCALE] = "scale",     [RV_CMD_SIGNAL] = "signal",
+	[RV_CMD_SHUTDOWN] = "shutdown",
+	[RV_CMD_FREEZE] = "freeze",   [RV_CMD_THAW] = "thaw",
+	[RV_CMD_LEAKS] = "leaks",     [RV_CMD_SNAPSHOT] = "snapshot",
+	[RV_CMD_SNAPSHOTS] = "snapshots",
+	[RV_CMD_LOGS] = "logs",
+};
+
+const char *rv_cmd_name(enum rv_cmd c)
+{
+	return (unsigned)c < _RV_CMD_MAX ? cmd_names[c] : "invalid";
+}
+
+enum rv_cmd rv_cmd_from_name(const char *s)
+{
+	for (int i = 0; i < _RV_CMD_MAX; i++)
+		if (!strcmp(cmd_names[i], s))
+			return (enum rv_cmd)i;
+	return _RV_CMD_INVALID;
+}
+
+bool rv_cmd_is_mutating(enum rv_cmd c)
+{
+	return c != RV_CMD_STATUS && c != RV_CMD_LEAKS && c != RV_CMD_SNAPSHOTS;
+}
+
+static bool name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > RV_PROTO_MAX_NAME)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+int rv_target_parse(const char *s, char service[RV_PROTO_MAX_NAME + 1], int *index)
+{
+	const char *dot = strrchr(s, '.');
+	size_t n = dot ? (size_t)(dot - s) : strlen(s);
+
+	if (!name_ok(s, n))
+		return -EINVAL;
+	*index = -1;
+	if (dot) {
+		char *end;
+		errno = 0;
+		unsigned long v = strtoul(dot + 1, &end, 10);
+		if (dot[1] < '0' || dot[1] > '9' || *end || errno || v >= 100000)
+			return -EINVAL;
+		*index = (int)v;
+	}
+	memcpy(service, s, n);
+	service[n] = '\0';
+	return 0;
+}
+
+/* json-c keeps "\u0000" inside strings; as C strings they would be cut. */
+static bool has_nul(json_object *v)
+{
+	return strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v);
+}
+
+#define FAIL(code, ...)                                                        \
+	do {                                                                   \
+		snprintf(err, errlen, __VA_ARGS__);                            \
+		r = (code);                                                    \
+		goto out;                                                      \
+	} while (0)
+
+int rv_request_parse(const char *line, size_t len, struct rv_request *ret, char *err, size_t errlen)
+{
+	json_tokener *tok = NULL;
+	json_object *o = NULL, *v;
+	struct rv_request req = { .index = -1 };
+	int r = 0;
+
+	if (len >= RV_PROTO_MAX_REQUEST)
+		FAIL(-E2BIG, "request longer than %d bytes", RV_PROTO_MAX_REQUEST - 1);
+	tok = json_tokener_new_ex(8);   /* depth: a request is flat */
+	if (!tok)
+		FAIL(-ENOMEM, "out of memory");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);   /* JSON, not JavaScript */
+	o = json_tokener_parse_ex(tok, line, (int)len);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	if (jerr == json_tokener_continue)
+		FAIL(-EINVAL, "malformed JSON: incomplete object");
+	if (jerr != json_tokener_success)
+		FAIL(-EINVAL, "malformed JSON: %s", json_tokener_error_desc(jerr));
+	if ((size_t)json_tokener_get_parse_end(tok) != len)
+		FAIL(-EINVAL, "malformed JSON: trailing data");
+	if (!o || !json_object_is_type(o, json_type_object))
+		FAIL(-EINVAL, "request is not a JSON object");
+
+	json_object_object_foreach(o, key, val) {
+		if (strcmp(key, "cmd") && strcmp(key, "target") && strcmp(key, "count") &&
+		    strcmp(key, "signal") && strcmp(key, "lines") && strcmp(key, "follow"))
+			FAIL(-EINVAL, "unknown field \"%.64s\"", key);
+		if (json_object_is_type(val, json_type_string) && has_nul(val))
+			FAIL(-EINVAL, "\"%s\" contains a NUL character", key);
+	}
+	if (!json_object_object_get_ex(o, "cmd", &v) || !json_object_is_type(v, json_type_string))
+		FAIL(-EINVAL, "\"cmd\" (a string) is required");
+	req.cmd = rv_cmd_from_name(json_object_get_string(v));
+	if (req.cmd == _RV_CMD_INVALID)
+		FAIL(-EOPNOTSUPP, "unknown command \"%.64s\"", json_object_get_string(v));
+
+	bool needs_target = req.cmd != RV_CMD_STATUS && req.cmd != RV_CMD_SHUTDOWN &&
+			    req.cmd != RV_CMD_LEAKS && req.cmd != RV_CMD_SNAPSHOTS;
+	if (json_object_object_get_ex(o, "target", &v)) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    rv_target_parse(json_object_get_string(v), req.service, &req.index) < 0)
+			FAIL(-EINVAL, "\"target\" must be SERVICE or SERVICE.INDEX");
+		if (req.cmd == RV_CMD_SHUTDOWN)
+			FAIL(-EINVAL, "shutdown takes no target");
+	} else if (needs_target) {
+		FAIL(-EINVAL, "%s needs a \"target\"", rv_cmd_name(req.cmd));
+	}
+	if (req.cmd == RV_CMD_SCALE) {
+		if (req.index >= 0)
+			FAIL(-EINVAL, "scale takes a service, not an instance");
+		if (!json_object_object_get_ex(o, "count", &v) || !json_object_is_type(v, json_type_int) ||
+		    json_object_get_int64(v) < 0 || json_object_get_int64(v) > 100000)
+			FAIL(-EINVAL, "scale needs \"count\", an integer 0..100000");
+		req.count = (uint32_t)json_object_get_int64(v);
+	}
+	if (req.cmd == RV_CMD_SIGNAL) {
+		if (!json_object_object_get_ex(o, "signal", &v) || !json_object_is_type(v, json_type_string) ||
+		    parse_signal(json_object_get_string(v), &req.signal) < 0)
+			FAIL(-EINVAL, "signal needs \"signal\", a signal name such as \"SIGHUP\"");
+	}
+	req.lines = RV_PROTO_DEFAULT_LINES;
+	if (json_object_object_get_ex(o, "lines", &v)) {
+		if (req.cmd != RV_CMD_LOGS)
+			FAIL(-EINVAL, "\"lines\" is only for logs");
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
+		    json_object_get_int64(v) > RV_PROTO_MAX_LINES)
+			FAIL(-EINVAL, "\"lines\" must be an integer 0..%d", RV_PROTO_MAX_LINES);
+		req.lines = (uint32_t)json_object_get_int64(v);
+	}
+	if (json_object_object_get_ex(o, "follow", &v)) {
+		if (req.cmd != RV_CMD_LOGS)
+			FAIL(-EINVAL, "\"follow\" is only for logs");
+		if (!json_object_is_type(v, json_type_boolean))
+			FAIL(-EINVAL, "\"follow\" must be true or false");
+		req.follow = json_object_get_boolean(v);
+	}
+	*ret = req;
+out:
+	json_object_put(o);
+	if (tok)
+		json_tokener_free(tok);
+	return r;
+}
+
+int rv_request_format(const struct rv_request *r, char *buf, size_t len)
+{
+	json_object *o = json_object_new_object();
+	char target[RV_PROTO_MAX_NAME + 16];
+
+	if (!o)
+		return -ENOMEM;
+	json_object_object_add(o, "cmd", json_object_new_string(rv_cmd_name(r->cmd)));
+	if (r->service[0]) {
+		if (r->index >= 0)
+			snprintf(target, sizeof(target), "%s.%d", r->service, r->index);
+		else
+			snprintf(target, sizeof(target), "%s", r->service);
+		json_object_object_add(o, "target", json_object_new_string(target));
+	}
+	if (r->cmd == RV_CMD_SCALE)
+		json_object_object_add(o, "count", json_object_new_int64(r->count));
+	if (r->cmd == RV_CMD_LOGS) {
+		json_object_object_add(o, "lines", json_object_new_int64(r->lines));
+		if (r->follow)
+			json_object_object_add(o, "follow", json_object_new_boolean(1));
+	}
+	if (r->cmd == RV_CMD_SIGNAL) {
+		/* Real-time signals have no name: send the number. */
+		char num[16];
+		const char *name = signal_name(r->signal);
+		if (!strcmp(name, "SIG?")) {
+			snprintf(num, sizeof(num), "%d", r->signal);
+			name = num;
+		}
+		json_object_object_add(o, "signal", json_object_new_string(name));
+	}
+	int n = snprintf(buf, len, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return n < 0 || (size_t)n >= len ? -ENOBUFS : n;
+}

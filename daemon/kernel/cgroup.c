@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kernel/cgroup.h"
+#include "basic/macro.h"
+
+#define CGROUP_KILL_ROUNDS 100   /* freeze/kill/thaw rounds before giving up */
+
+static const struct { unsigned bit; const char *name; } controllers[] = {
+	{ CGROUP_CTRL_CPU, "cpu" },
+	{ CGROUP_CTRL_MEMORY, "memory" },
+	{ CGROUP_CTRL_PIDS, "pids" },
+	{ CGROUP_CTRL_IO, "io" },
+};
+
+const char *cgroup_controller_name(unsigned one)
+{
+	for (size_t i = 0; i < ELEMENTSOF(controllers); i++)
+		if (controllers[i].bit == one)
+			return controllers[i].name;
+	return "?";
+}
+
+int cgroup2_mount_point(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[1024];
+	int r = -ENOENT;
+
+	if (!f)
+		return -errno;
+	/* "36 25 0:30 / /sys/fs/cgroup rw,... - cgroup2 cgroup2 rw,..." */
+	while (fgets(line, sizeof(line), f)) {
+		char *dash = strstr(line, " - ");
+		char mnt[512];
+		if (!dash || strncmp(dash + 3, "cgroup2 ", 8))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1)
+			continue;
+		if ((size_t)snprintf(buf, len, "%s", mnt) < len)
+			r = 0;
+		break;
+	}
+	fclose(f);
+	return r;
+}
+
+int cgroup_self_path(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[4096];
+	int r = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3)) {
+			line[strcspn(line, "\n")] = '\0';
+			r = (size_t)snprintf(buf, len, "%s", line + 3) < len ? 0 : -ENAMETOOLONG;
+			break;
+		}
+	fclose(f);
+	return r;
+}
+
+int cgroup_write(int fd, const char *file, const char *value)
+{
+	_cleanup_close_ int f = openat(fd, file, O_WRONLY | O_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	size_t n = strlen(value);
+	ssize_t w = write(f, value, n);
+	if (w < 0)
+		return -errno;
+	return (size_t)w == n ? 0 : -EIO;
+}
+
+int cgroup_read(int fd, const char *file, char *buf, size_t len)
+{
+	_cleanup_close_ int f = openat(fd, file, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	size_t n = 0;
+	for (;;) {
+		ssize_t r = read(f, buf + n, len - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0 || (n += (size_t)r) == len - 1)
+			break;
+	}
+	buf[n] = '\0';
+	return (int)n;
+}
+
+int cgroup_parse_key(const char *buf, const char *key, uint64_t *ret)
+{
+	size_t n = strlen(key);
+	for (const char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, key, n) && l[n] == ' ') {
+			*ret = strtoull(l + n + 1, NULL, 10);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int cgroup_read_key(int fd, const char *file, const char *key, uint64_t *ret)
+{
+	char buf[4096];
+	int r = cgroup_read(fd, file, buf, sizeof(buf));
+	return r < 0 ? r : cgroup_parse_key(buf, key, ret);
+}
+
+int cgroup_read_u64(int fd, const char *file, uint64_t *ret)
+{
+	char buf[64];
+	int r = cgroup_read(fd, file, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	*ret = !strncmp(buf, "max", 3) ? UINT64_MAX : strtoull(buf, NULL, 10);
+	return 0;
+}
+
+int cgroup_mkdir_open(int parent_fd, const char *name, int *ret_fd)
+{
+	if (mkdirat(parent_fd, name, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	int fd = openat(parent_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*ret_fd = fd;
+	return 0;
+}
+
+int cgroup_rmdir(int parent_fd, const char *name)
+{
+	return RET_NERRNO(unlinkat(parent_fd, name, AT_REMOVEDIR));
+}
+
+unsigned cgroup_available(int fd)
+{
+	char buf[512];
+	unsigned mask = 0;
+	if (cgroup_read(fd, "cgroup.controllers", buf, sizeof(buf)) < 0)
+		return 0;
+	for (char *tok = strtok(buf, " \n"); tok; tok = strtok(NULL, " \n"))
+		for (size_t i = 0; i < ELEMENTSOF(controllers); i++)
+			if (!strcmp(tok, controllers[i].name))
+				mask |= controllers[i].bit;
+	return mask;
+}
+
+int cgroup_enable(int fd, unsigned mask)
+{
+	char buf[64] = "";
+	size_t n = 0;
+	for (size_t i = 0; i < ELEMENTSOF(controllers); i++)
+		if (mask & controllers[i].bit)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s+%s", n ? " " : "", controllers[i].name);
+	return n ? cgroup_write(fd, "cgroup.subtree_control", buf) : 0;
+}
+
+static int events_key(int fd, const char *key)
+{
+	uint64_t v;
+	int r = cgroup_read_key(fd, "cgroup.events", key, &v);
+	return r < 0 ? r : (int)(v != 0);
+}
+
+int cgroup_populated(int fd) { return events_key(fd, "populated"); }
+int cgroup_frozen(int fd) { return events_key(fd, "frozen"); }
+
+int cgroup_freeze(int fd, bool frozen)
+{
+	return cgroup_write(fd, "cgroup.freeze", frozen ? "1" : "0");
+}
+
+/* Signals every pid in cgroup.procs (sig 0: only counts them); returns how
+ * many there were. */
+static int kill_procs(int fd, int sig)
+{
+	_cleanup_close_ int f = openat(fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	FILE *s = fdopen(TAKE_FD(f), "re");
+	if (!s)
+		return -errno;
+	int n = 0;
+	for (long pid; fscanf(s, "%ld", &pid) == 1; n++)
+		if (sig)
+			(void)kill((pid_t)pid, sig);
+	fclose(s);
+	return n;
+}
+
+int cgroup_count_procs(int fd)
+{
+	return kill_procs(fd, 0);
+}
+
+int cgroup_kill(int fd, bool has_kill)
+{
+	if (has_kill)
+		return cgroup_write(fd, "cgroup.kill", "1");
+	/* Before 5.14: a frozen cgroup cannot fork, so each round shrinks it;
+	 * SIGKILL still reaches frozen tasks. */
+	for (int round = 0; round < CGROUP_KILL_ROUNDS; round++) {
+		(void)cgroup_freeze(fd, true);
+		int n = kill_procs(fd, SIGKILL);
+		(void)cgroup_freeze(fd, false);
+		if (n <= 0)
+			return n;
+	}
+	return -EBUSY;
+}

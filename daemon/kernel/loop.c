@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loop.c: the backend-independent half of the event loop: the source table
+ * with generations, the deadline heap on one timerfd, dispatch and loop_run.
+ *
+ * Why generations: a callback may remove any source (its own included) and
+ * the caller may then close the fd and free the userdata at once, while the
+ * kernel may already have queued an event for it (a CQE in the ring, an entry
+ * later in the same epoll_wait batch). Every event carries the loop_id it was
+ * registered with, and loop_dispatch() runs a callback only when that id
+ * still names a live slot. Reusing the slot bumps the generation, so even a
+ * new source on the same fd number never sees its predecessor's events.
+ *
+ * Why one timerfd: every deadline of the daemon (backoff, grace, probes)
+ * lives in one heap; the timerfd is set, absolute, to the earliest one and
+ * disarmed when there is none, so an idle loop never wakes up.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "basic/log.h"
+#include "kernel/loop-internal.h"
+#include "basic/macro.h"
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	/* CLOCK_MONOTONIC cannot fail with a valid pointer. */
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+int loop_backend_from_string(const char *s, enum loop_backend *ret)
+{
+	static const struct {
+		const char *name;
+		enum loop_backend backend;
+	} table[] = {
+		{ "uring", LOOP_BACKEND_URING },
+		{ "epoll", LOOP_BACKEND_EPOLL },
+		{ "auto", LOOP_BACKEND_AUTO },
+	};
+
+	if (!s)
+		return -EINVAL;
+	for (size_t i = 0; i < ELEMENTSOF(table); i++)
+		if (strcmp(s, table[i].name) == 0) {
+			*ret = table[i].backend;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *loop_backend_name(const struct loop *l)
+{
+	return l->ops->name;
+}
+
+int loop_lookup(const struct loop *l, loop_id id, size_t *ret_slot)
+{
+	uint64_t slot1 = id & 0xffffffffu;
+
+	if (slot1 == 0 || slot1 > l->n_slots)
+		return -ENOENT;
+	const struct loop_source *s = &l->sources[slot1 - 1];
+	if (!s->live || s->generation != (uint32_t)(id >> 32))
+		return -ENOENT;
+	*ret_slot = slot1 - 1;
+	return 0;
+}
+
+void loop_dispatch(struct loop *l, loop_id id, uint32_t revents)
+{
+	size_t slot;
+
+	if (loop_lookup(l, id, &slot) < 0)
+		return;
+	struct loop_source *s = &l->sources[slot];
+	if (s->is_write)
+		return;
+	/*
+	 * An event produced before loop_modify() may report bits no longer
+	 * asked for; errors and hangups are always of interest.
+	 */
+	revents &= s->events | POLLERR | POLLHUP | POLLNVAL;
+	if (revents)
+		s->fn(l, s->fd, revents, s->userdata);
+}
+
+/* Fills a slot and asks the backend to watch it; the slot is live on success. */
+static int slot_attach(struct loop *l, size_t slot, int fd, uint32_t events, loop_io_fn fn,
+		       void *userdata)
+{
+	struct loop_source *s = &l->sources[slot];
+
+	s->fd = fd;
+	s->events = events;
+	s->fn = fn;
+	s->userdata = userdata;
+	s->generation++;
+	s->live = true;
+	int r = l->ops->add(l, slot);
+	if (r < 0) {
+		s->live = false;
+		s->fn = NULL;
+		s->userdata = NULL;
+	}
+	return r;
+}
+
+int loop_add(struct loop *l, int fd, uint32_t events, loop_io_fn fn, void *userdata, loop_id *ret)
+{
+	if (fd < 0 || !fn || events == 0)
+		return -EINVAL;
+	/* The io_uring backend would only learn of a bad fd from a CQE. */
+	if (fcntl(fd, F_GETFD) < 0)
+		return -EBADF;
+	if (l->n_free == 0)
+		return -ENOSPC;
+
+	size_t slot = l->free_slots[l->n_free - 1];
+	int r = slot_attach(l, slot, fd, events, fn, userdata);
+	if (r < 0)
+		return r;
+	l->n_free--;
+	l->n_sources++;
+	if (ret)
+		*ret = loop_slot_id(l, slot);
+	return 0;
+}
+
+int loop_modify(struct loop *l, loop_id id, uint32_t events)
+{
+	size_t slot;
+
+	if (events == 0)
+		return -EINVAL;
+	int r = loop_lookup(l, id, &slot);
+	if (r < 0)
+		return r;
+	uint32_t old = l->sources[slot].events;
+	if (old == events)
+		return 0;
+	l->sources[slot].events = events;
+	r = l->ops->modify(l, slot);
+	if (r < 0)
+		l->sources[slot].events = old;
+	return r;
+}
+
+/* Frees a caller slot; the backend has already let go of it. */
+static void slot_release(struct loop *l, size_t slot)
+{
+	struct loop_source *s = &l->sources[slot];
+
+	s->live = false;
+	s->is_write = false;
+	s->fn = NULL;
+	s->write_fn = NULL;
+	s->userdata = NULL;
+	s->fd = -EBADF;
+	l->free_slots[l->n_free++] = (uint32_t)slot;
+	l->n_sources--;
+}
+
+void loop_remove(struct loop *l, loop_id id)
+{
+	size_t slot;
+
+	if (id == LOOP_ID_NONE || loop_lookup(l, id, &slot) < 0)
+		return;
+	/* The timerfd's slot is the loop's own, never a caller's to remove. */
+	if (slot == l->n_slots - 1)
+		return;
+	l->ops->remove(l, slot);
+	slot_release(l, slot);
+}
+
+int loop_write(struct loop *l, int fd, const void *buf, size_t n, loop_write_fn fn, void *userdata)
+{
+	if (!l->ops->write)
+		return -EOPNOTSUPP;
+	if (fd < 0 || !fn)
+		return -EINVAL;
+	if (l->n_free == 0)
+		return -ENOSPC;
+
+	size_t slot = l->free_slots[l->n_free - 1];
+	struct loop_source *s = &l->sources[slot];
+	*s = (struct loop_source){ .fd = fd, .generation = s->generation + 1, .live = true,
+				   .is_write = true, .write_fn = fn, .userdata = userdata };
+	int r = l->ops->write(l, slot, buf, n);
+	if (r < 0) {
+		*s = (struct loop_source){ .fd = -EBADF, .generation = s->generation };
+		return r;
+	}
+	l->n_free--;
+	l->n_sources++;
+	return 0;
+}
+
+void loop_complete_write(struct loop *l, loop_id id, int64_t res)
+{
+	size_t slot;
+
+	if (loop_lookup(l, id, &slot) < 0 || !l->sources[slot].is_write)
+		return;
+	loop_write_fn fn = l->sources[slot].write_fn;
+	void *userdata = l->sources[slot].userdata;
+	slot_release(l, slot);
+	fn(l, res, userdata);
+}
+
+size_t loop_n_sources(const struct loop *l)
+{
+	return l->n_sources;
+}
+
+/* ---- timers ---- */
+
+void loop_timer_init(struct loop_timer *t, loop_timer_fn fn, void *userdata)
+{
+	*t = (struct loop_timer){
+		.heap_index = SIZE_MAX,
+		.fn = fn,
+		.userdata = userdata,
+	};
+}
+
+int loop_timer_start(struct loop *l, struct loop_timer *t, uint64_t due_ns)
+{
+	if (!t->fn)
+		return -EINVAL;
+	/*
+	 * While expired timers are being run, a timer (re)started at or before
+	 * that expiry's "now" would be popped again in the same pass; a timer
+	 * re-arming itself in the past would spin forever. Push it just past
+	 * the cutoff: it fires on the next iteration, as a past deadline should.
+	 */
+	if (l->timers_running && due_ns <= l->timer_cutoff_ns)
+		due_ns = l->timer_cutoff_ns + 1;
+	if (loop_timer_armed(t)) {
+		t->due_ns = due_ns;
+		heap_update(&l->timers, t);
+		return 0;
+	}
+	if (l->timers.n >= l->timers.cap)
+		return -ENOSPC;
+	t->due_ns = due_ns;
+	return heap_push(&l->timers, t);
+}
+
+void loop_timer_stop(struct loop *l, struct loop_timer *t)
+{
+	heap_remove(&l->timers, t);
+}
+
+/* Sets the timerfd to the earliest deadline, or disarms it; lazily, once per wait. */
+static int timerfd_sync(struct loop *l)
+{
+	struct loop_timer *top = heap_peek(&l->timers);
+	/* it_value 0 would disarm, so a deadline of 0 is set as 1 ns. */
+	uint64_t want = top ? MAX(top->due_ns, 1u) : 0;
+
+	if (want == l->timer_armed_ns)
+		return 0;
+	struct itimerspec its = {
+		.it_value = {
+			.tv_sec = (time_t)(want / NSEC_PER_SEC),
+			.tv_nsec = (long)(want % NSEC_PER_SEC),
+		},
+	};
+	int r = RET_NERRNO(timerfd_settime(l->timer_fd, TFD_TIMER_ABSTIME, &its, NULL));
+	if (r < 0)
+		return r;
+	l->timer_armed_ns = want;
+	return 0;
+}
+
+static void timerfd_fired(struct loop *l, int fd, uint32_t revents _unused_,
+			  void *userdata _unused_)
+{
+	uint64_t expirations;
+
+	/*
+	 * EAGAIN: the timerfd was re-set after it fired and before this read;
+	 * the heap below is the truth either way. A successful read means the
+	 * one-shot timer is spent, so the next sync must set it again.
+	 */
+	if (read(fd, &expirations, sizeof(expirations)) == (ssize_t)sizeof(expirations))
+		l->timer_armed_ns = 0;
+
+	l->timer_cutoff_ns = now_ns();
+	l->timers_running = true;
+	for (;;) {
+		struct loop_timer *t = heap_peek(&l->timers);
+		if (!t || t->due_ns > l->timer_cutoff_ns)
+			break;
+		heap_remove(&l->timers, t);
+		/* t may be freed by its callback; it is not touched afterwards. */
+		t->fn(l, t->userdata);
+	}
+	l->timers_running = false;
+}
+
+/* ---- life cycle ---- */
+
+static int loop_setup(struct loop *l, enum loop_backend backend)
+{
+	int r;
+
+	if (backend != LOOP_BACKEND_EPOLL) {
+		l->ops = &loop_uring_ops;
+		r = l->ops->init(l);
+		if (r >= 0)
+			return 0;
+		if (backend == LOOP_BACKEND_URING ||
+		    (r != -EPERM && r != -ENOSYS && r != -ENOMEM))
+			return r;
+		log_debug("io_uring unavailable (%s), using epoll", strerror(-r));
+	}
+	l->ops = &loop_epoll_ops;
+	return l->ops->init(l);
+}
+
+int loop_new(enum loop_backend backend, size_t max_sources, size_t max_timers, struct loop **ret)
+{
+	if (max_sources == 0 || max_sources > LOOP_SOURCES_MAX || max_timers > LOOP_TIMERS_MAX)
+		return -EINVAL;
+	if (backend != LOOP_BACKEND_AUTO && backend != LOOP_BACKEND_URING &&
+	    backend != LOOP_BACKEND_EPOLL)
+		return -EINVAL;
+
+	struct loop *l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->timer_fd = -EBADF;
+	l->n_slots = max_sources + 1;
+	l->sources = calloc(l->n_slots, sizeof(*l->sources));
+	l->free_slots = calloc(max_sources, sizeof(*l->free_slots));
+	int r = (!l->sources || !l->free_slots) ? -ENOMEM : heap_init(&l->timers, max_timers);
+	if (r < 0)
+		goto fail;
+	for (size_t i = 0; i < l->n_slots; i++)
+		l->sources[i].fd = -EBADF;
+	/* Stacked so that slot 0 is handed out first. */
+	for (size_t i = 0; i < max_sources; i++)
+		l->free_slots[i] = (uint32_t)(max_sources - 1 - i);
+	l->n_free = max_sources;
+
+	r = RET_NERRNO(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+	if (r < 0)
+		goto fail;
+	l->timer_fd = r;
+
+	r = loop_setup(l, backend);
+	if (r < 0)
+		goto fail;
+	r = slot_attach(l, l->n_slots - 1, l->timer_fd, POLLIN, timerfd_fired, NULL);
+	if (r < 0)
+		goto fail;
+	*ret = l;
+	return 0;
+fail:
+	loop_free(l);
+	return r;
+}
+
+struct loop *loop_free(struct loop *l)
+{
+	if (!l)
+		return NULL;
+	/* The backend goes first: it may still reference the timerfd. */
+	if (l->ops && l->backend)
+		l->ops->done(l);
+	safe_close(l->timer_fd);
+	heap_done(&l->timers);
+	free(l->free_slots);
+	free(l->sources);
+	free(l);
+	return NULL;
+}
+
+/* ---- running ---- */
+
+int loop_run(struct loop *l)
+{
+	int r = 0;
+
+	while (!l->quit) {
+		r = timerfd_sync(l);
+		if (r < 0)
+			break;
+		r = l->ops->wait(l);
+		if (r < 0)
+			break;
+	}
+	/* A quit requested before loop_run() ends it at once; then it is spent. */
+	l->quit = false;
+	return r;
+}
+
+void loop_quit(struct loop *l)
+{
+	l->quit = true;
+}
+
+uint64_t loop_wakeups(const struct loop *l)
+{
+	return l->wakeups;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * spawn.h: start one process with everything set up before exec.
+ *
+ * clone3(CLONE_PIDFD) gives the pidfd atomically; when clone3 is refused
+ * (ENOSYS under seccomp, or forced with SPAWN_FORK), fork + pidfd_open is
+ * used, race-free because reaping only happens in the event loop, never
+ * between the two calls.
+ *
+ * The child resets signal dispositions and mask, starts a new session, sets
+ * env/cwd/umask/RLIMIT_NOFILE/groups/gid/uid, drops capabilities to the kept
+ * set, sets no_new_privs, and execs. If any step fails it writes
+ * {step, errno} to a CLOEXEC pipe and _exits(127); the parent watches the read
+ * end: EOF without data means the exec happened.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "kernel/pidref.h"
+
+enum spawn_method { SPAWN_AUTO, SPAWN_CLONE3, SPAWN_FORK };
+
+enum spawn_step {
+	SPAWN_STEP_NONE, SPAWN_STEP_SIGNALS, SPAWN_STEP_SETSID, SPAWN_STEP_STDIO,
+	SPAWN_STEP_CWD, SPAWN_STEP_RLIMIT, SPAWN_STEP_CAPS, SPAWN_STEP_GROUPS,
+	SPAWN_STEP_UID, SPAWN_STEP_NO_NEW_PRIVS, SPAWN_STEP_EXEC,
+};
+
+/* What the child writes to the error pipe before _exit(127). */
+struct spawn_error {
+	int32_t step;   /* enum spawn_step */
+	int32_t err;    /* positive errno */
+};
+
+struct spawn_params {
+	char *const *argv;
+	char *const *envp;
+	const char *cwd;          /* NULL = "/" */
+	int umask;                /* -1 = inherit */
+	uint64_t nofile;          /* 0 = inherit */
+	int has_uid, has_gid;
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups;
+	size_t n_groups;
+	const int *keep_caps;     /* capabilities kept; all others dropped */
+	size_t n_keep_caps;
+	int stdin_fd, stdout_fd, stderr_fd;   /* -1 = /dev/null for stdin, inherit for out/err */
+	int cgroup_fd;            /* -1 = none (CLONE_INTO_CGROUP when set) */
+};
+
+int spawn_method_from_string(const char *s, enum spawn_method *ret);
+const char *spawn_method_name(enum spawn_method m);
+/* Resolves AUTO once (probing clone3) and returns the method used. */
+enum spawn_method spawn_probe(enum spawn_method wanted);
+
+/* On success: *ret holds the child, *ret_errpipe the read end of the error
+ * pipe (O_CLOEXEC|O_NONBLOCK), to be watched by the caller. */
+int spawn_process(enum spawn_method method, const struct spawn_params *p,
+		  struct pidref *ret, int *ret_errpipe);
+/* Reads a struct spawn_error from the pipe: 1 = got one, 0 = EOF (exec
+ * happened), -EAGAIN = nothing yet. */
+int spawn_read_error(int errpipe, struct spawn_error *ret);
+const char *spawn_step_name(enum spawn_step step);

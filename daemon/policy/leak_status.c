@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * leak_status.c: the `leaks` reply (docs/leaks.md): per service and per
+ * instance the fd and thread counts of the last pass, by kind and per
+ * process, the growth per hour, the verdict and sparklines of the history.
+ */
+#include <string.h>
+
+#include "policy/supervisor.h"
+
+#define SPARK_WIDTH 24
+
+static json_object *by_kind(const uint32_t *fds)
+{
+	json_object *o = json_object_new_object();
+	for (int k = 0; k < _FD_KIND_MAX; k++)
+		json_object_object_add(o, fd_kind_name((enum fd_kind)k), json_object_new_int64(fds[k]));
+	return o;
+}
+
+static json_object *proc_json(const struct proc_counts *p)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "pid", json_object_new_int(p->tgid));
+	json_object_object_add(o, "comm", json_object_new_string_len(p->comm, (int)strnlen(p->comm, sizeof(p->comm))));
+	json_object_object_add(o, "fds", json_object_new_int64(p->nr_fds));
+	json_object_object_add(o, "fds_by_kind", by_kind(p->fds));
+	json_object_object_add(o, "threads", json_object_new_int64(p->threads));
+	return o;
+}
+
+static json_object *instance_json(const struct instance *inst)
+{
+	const struct leak_state *ls = &inst->leak;
+	json_object *o = json_object_new_object(), *procs = json_object_new_array();
+	bool seen = ls->sampled_ns != 0;
+	char spark[SPARK_WIDTH * 3 + 1];
+
+	json_object_object_add(o, "index", json_object_new_int((int)inst->index));
+	json_object_object_add(o, "state", json_object_new_string(state_to_string(inst->state)));
+	json_object_object_add(o, "fds", seen ? json_object_new_int64(ls->fds) : NULL);
+	json_object_object_add(o, "fds_by_kind", seen ? by_kind(ls->fds_by_kind) : NULL);
+	json_object_object_add(o, "threads", seen ? json_object_new_int64(ls->threads) : NULL);
+	json_object_object_add(o, "fds_per_hour", json_object_new_double(ls->trend.fds_per_hour));
+	json_object_object_add(o, "threads_per_hour", json_object_new_double(ls->trend.threads_per_hour));
+	json_object_object_add(o, "verdict", json_object_new_string(leak_verdict_name(ls->trend.verdict)));
+	json_object_object_add(o, "reason", json_object_new_string(ls->trend.reason ? ls->trend.reason : "not sampled yet"));
+	json_object_object_add(o, "samples", json_object_new_int64((int64_t)leak_history_len(&ls->hist)));
+	json_object_object_add(o, "leak_violations", json_object_new_int64(inst->violations.leak));
+	json_object *sp = json_object_new_object();
+	json_object_object_add(sp, "fds", json_object_new_string(leak_sparkline(&ls->hist, false, SPARK_WIDTH, spark, sizeof(spark))));
+	json_object_object_add(sp, "threads", json_object_new_string(leak_sparkline(&ls->hist, true, SPARK_WIDTH, spark, sizeof(spark))));
+	json_object_object_add(o, "sparkline", sp);
+	for (size_t i = 0; i < ls->n_procs; i++)
+		json_object_array_add(procs, proc_json(&ls->procs[i]));
+	json_object_object_add(o, "processes", procs);
+	return o;
+}
+
+json_object *leaks_json(struct supervisor *s, const char *service, int index)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	const char *src = s->probe ? probe_source_name(probe_source(s->probe)) : "none";
+
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "source", json_object_new_string(src));
+	if (s->probe_why[0])
+		json_object_object_add(o, "source_reason", json_object_new_string(s->probe_why));
+	json_object_object_add(o, "passes", json_object_new_int64((int64_t)s->probe_passes));
+	json_object_object_add(o, "last_pass_cpu_us", json_object_new_int64((int64_t)(s->probe_cpu_ns_last / 1000)));
+	for (size_t i = 0; i < s->n_services; i++) {
+		const struct service *svc = &s->services[i];
+		if (service && service[0] && strcmp(service, svc->cfg->name))
+			continue;
+		json_object *so = json_object_new_object(), *ia = json_object_new_array();
+		json_object_object_add(so, "name", json_object_new_string(svc->cfg->name));
+		json_object_object_add(so, "source", json_object_new_string(src));
+		for (uint32_t j = 0; j < svc->n_instances; j++) {
+			const struct instance *inst = svc->instances[j];
+			if (inst && (index < 0 || (unsigned)index == inst->index))
+				json_object_array_add(ia, instance_json(inst));
+		}
+		json_object_object_add(so, "instances", ia);
+		json_object_array_add(a, so);
+	}
+	json_object_object_add(o, "services", a);
+	return o;
+}
