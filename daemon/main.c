@@ -15,8 +15,10 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_logs.h"
 #include "control/control.h"
 #include "config/config.h"
+#include "config/config_errors.h"
 #include "basic/log.h"
 #include "policy/supervisor.h"
 #include "cli/top.h"
@@ -295,7 +297,7 @@ static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **ar
 		    cmd == RV_CMD_SCALE || cmd == RV_CMD_SIGNAL ? 2 : 1;
 
 	if ((nargs >= 0 && argc != nargs) || (nargs < 0 && argc > 1))
-		return usage_error("wrong number of arguments for %s", rv_cmd_name(cmd));
+		return usage_error("wrong number of arguments for %s", rv_cmd_to_string(cmd));
 	if (argc >= 1 && rv_target_parse(argv[0], req.service, &req.index) < 0)
 		return usage_error("bad target \"%s\": expected SERVICE or SERVICE.INDEX", argv[0]);
 	if (cmd == RV_CMD_SCALE) {
@@ -368,7 +370,7 @@ int main(int argc, char **argv)
 			return usage_error("unexpected argument \"%s\"", restv[0]);
 		return !strcmp(verb, "run") ? cmd_run(&a) : cmd_check(&a);
 	}
-	enum rv_cmd cmd = rv_cmd_from_name(verb);
+	enum rv_cmd cmd = rv_cmd_from_string(verb);
 	if (cmd == _RV_CMD_INVALID)
 		return usage_error("unknown command \"%s\"", verb);
 	return cmd_client(&a, cmd, rest, restv);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * rv_protocol.h: the control protocol, shared by the daemon and the CLI.
- * See docs/protocol.md. One JSON object per line each way:
+ * rv_protocol.h: the control protocol's types, shared by the daemon and the
+ * CLI; parsing and formatting are daemon/control/protocol.h. See
+ * docs/protocol.md. One JSON object per line each way:
  *
  *   request: {"cmd": "status"|"start"|"stop"|"restart"|"scale"|"signal"|"shutdown"|"freeze"|"thaw",
  *             "target": "web" | "web.1",   (service commands)
@@ -12,6 +13,7 @@
  */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,7 +36,7 @@ enum rv_cmd {
 	RV_CMD_SNAPSHOTS,
 	RV_CMD_LOGS,
 	_RV_CMD_MAX,
-	_RV_CMD_INVALID = -1,
+	_RV_CMD_INVALID = -EINVAL,
 };
 
 struct rv_request {
@@ -49,20 +51,3 @@ struct rv_request {
 
 #define RV_PROTO_MAX_LINES 100000
 #define RV_PROTO_DEFAULT_LINES 10
-
-/* Parses one request line (without its newline). On error returns -EINVAL
- * (malformed JSON or field), -E2BIG (too long) or -EOPNOTSUPP (unknown
- * command) and writes a one-line explanation into err. */
-int rv_request_parse(const char *line, size_t len, struct rv_request *ret, char *err, size_t errlen);
-/* "web" -> {"web", -1}; "web.2" -> {"web", 2}; -EINVAL when malformed. */
-int rv_target_parse(const char *s, char service[RV_PROTO_MAX_NAME + 1], int *index);
-/* Writes the request as one JSON line (with newline) into buf; returns its
- * length or -ENOBUFS. */
-int rv_request_format(const struct rv_request *r, char *buf, size_t len);
-
-const char *rv_cmd_name(enum rv_cmd c);
-enum rv_cmd rv_cmd_from_name(const char *s);
-/* Commands that change something need root or the admin group (snapshot
- * freezes the instance for a moment, so it counts; logs may carry secrets,
- * so reading them does too). */
-bool rv_cmd_is_mutating(enum rv_cmd c);

@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "config/config_errors.h"
 #include "basic/macro.h"
 
 /* A service with the one required key, then `extra` at the service's level. */

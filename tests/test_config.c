@@ -30,6 +30,7 @@
 
 #define CONFIG_TEST_ALLOC_FAILURES
 #include "config/config.h"
+#include "config/config_errors.h"
 #include "config_test_util.h"
 #include "basic/macro.h"
 

@@ -27,7 +27,7 @@
 
 #include <cmocka.h>
 
-#include "kernel/loop-internal.h"
+#include "kernel/loop_uring.h"
 #include "kernel/loop.h"
 #include "loop_test_util.h"
 #include "basic/macro.h"

@@ -385,8 +385,8 @@ static void test_fd_kind_from_link(void **state)
 		enum fd_kind got = fd_kind_from_link(cases[i].link);
 
 		if (got != cases[i].kind)
-			fail_msg("\"%s\" is %s, not %s", cases[i].link, fd_kind_name(got),
-				 fd_kind_name(cases[i].kind));
+			fail_msg("\"%s\" is %s, not %s", cases[i].link, fd_kind_to_string(got),
+				 fd_kind_to_string(cases[i].kind));
 	}
 	assert_int_equal(fd_kind_from_link(NULL), FD_OTHER);
 	/* With the mode of the file itself: a deleted file or a memfd is regular,
@@ -398,10 +398,10 @@ static void test_fd_kind_from_link(void **state)
 	assert_int_equal(fd_kind_classify("pipe:[1]", &fifo), FD_PIPE);
 
 	for (int k = 0; k < _FD_KIND_MAX; k++)
-		assert_string_equal(fd_kind_name(k), names[k]);
-	assert_string_equal(fd_kind_name(_FD_KIND_MAX), "invalid");
-	assert_string_equal(probe_source_name(PROBE_SOURCE_BPF), "bpf");
-	assert_string_equal(probe_source_name(PROBE_SOURCE_PROCFS), "procfs");
+		assert_string_equal(fd_kind_to_string(k), names[k]);
+	assert_null(fd_kind_to_string(_FD_KIND_MAX));
+	assert_string_equal(probe_source_to_string(PROBE_SOURCE_BPF), "bpf");
+	assert_string_equal(probe_source_to_string(PROBE_SOURCE_PROCFS), "procfs");
 }
 
 static void test_cgroup_id_of_fd(void **state)
@@ -487,14 +487,14 @@ static void test_auto(void **state)
 
 	(void)state;
 	assert_int_equal(probe_new(PROBE_AUTO, &p, why, sizeof(why)), 0);
-	print_message("auto: %s%s%s%s\n", probe_source_name(probe_source(p)), why[0] ? " (" : "",
+	print_message("auto: %s%s%s%s\n", probe_source_to_string(probe_source(p)), why[0] ? " (" : "",
 		      why, why[0] ? ")" : "");
 	if (probe_source(p) == PROBE_SOURCE_PROCFS)
 		assert_true(strncmp(why, "bpf: ", 5) == 0);
 	else
 		assert_string_equal(why, "");
 	if (expect)
-		assert_string_equal(probe_source_name(probe_source(p)), expect);
+		assert_string_equal(probe_source_to_string(probe_source(p)), expect);
 	probe_free(p);
 }
 

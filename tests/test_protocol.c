@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "rv_protocol.h"
+#include "control/protocol.h"
 
 #define LIT(s) (s), (sizeof(s) - 1)   /* a literal with its length, NULs included */
 
@@ -526,7 +526,7 @@ static void roundtrip(const struct rv_request *in)
 	int rc = parse_len(buf, (size_t)n - 1, &out, err, sizeof(err));
 	if (rc != 0)
 		fail_msg("%s %s.%d count %u signal %d: formatted as %.*s, parse gave %d (%s)",
-			 rv_cmd_name(in->cmd), in->service, in->index, in->count, in->signal,
+			 rv_cmd_to_string(in->cmd), in->service, in->index, in->count, in->signal,
 			 n - 1, buf, rc, err);
 	assert_req(&out, in->cmd, in->service, in->index, in->count, in->signal);
 
@@ -626,17 +626,17 @@ static void test_cmd_names(void **state)
 
 	for (int c = 0; c < _RV_CMD_MAX; c++) {
 		assert_non_null(names[c]);
-		assert_string_equal(rv_cmd_name(c), names[c]);
-		assert_int_equal(rv_cmd_from_name(rv_cmd_name(c)), c);
-		assert_int_equal(rv_cmd_from_name(names[c]), c);
+		assert_string_equal(rv_cmd_to_string(c), names[c]);
+		assert_int_equal(rv_cmd_from_string(rv_cmd_to_string(c)), c);
+		assert_int_equal(rv_cmd_from_string(names[c]), c);
 	}
-	assert_string_equal(rv_cmd_name(_RV_CMD_MAX), "invalid");
-	assert_string_equal(rv_cmd_name(_RV_CMD_INVALID), "invalid");
-	assert_string_equal(rv_cmd_name(1000), "invalid");
+	assert_string_equal(rv_cmd_to_string(_RV_CMD_MAX), "invalid");
+	assert_string_equal(rv_cmd_to_string(_RV_CMD_INVALID), "invalid");
+	assert_string_equal(rv_cmd_to_string(1000), "invalid");
 	static const char *const unknown[] = { "", "invalid", "Status", "STOP", "stat", "statuss",
 					       "status ", " status", "kill" };
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
-		assert_int_equal(rv_cmd_from_name(unknown[i]), _RV_CMD_INVALID);
+		assert_int_equal(rv_cmd_from_string(unknown[i]), _RV_CMD_INVALID);
 }
 
 static void test_cmd_is_mutating(void **state)
@@ -650,7 +650,7 @@ static void test_cmd_is_mutating(void **state)
 	assert_false(rv_cmd_is_mutating(RV_CMD_SNAPSHOTS));
 	for (int c = 0; c < _RV_CMD_MAX; c++)
 		if (c != RV_CMD_STATUS && c != RV_CMD_LEAKS && c != RV_CMD_SNAPSHOTS && !rv_cmd_is_mutating(c))
-			fail_msg("%s must need privileges", rv_cmd_name(c));
+			fail_msg("%s must need privileges", rv_cmd_to_string(c));
 	/* Fail safe: whatever is not known to be harmless needs privileges. */
 	assert_true(rv_cmd_is_mutating(_RV_CMD_INVALID));
 	assert_true(rv_cmd_is_mutating(_RV_CMD_MAX));

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "rv_protocol.h"
+#include "control/protocol.h"
 
 static int parse(const char *line, struct rv_request *r, char *err, size_t len)
 {

@@ -232,7 +232,7 @@ int cli_request(const char *socket_path, const struct rv_request *req, bool json
 	bool good = json_object_object_get_ex(reply, "ok", &ok) && json_object_get_boolean(ok);
 	int rc = good ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 	if (!good)
-		fprintf(stderr, "ringvisor: %s: %s\n", rv_cmd_name(req->cmd),
+		fprintf(stderr, "ringvisor: %s: %s\n", rv_cmd_to_string(req->cmd),
 			jstr(reply, "error") ? jstr(reply, "error") : "failed");
 	else if (json)
 		printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));

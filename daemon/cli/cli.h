@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "rv_protocol.h"
+#include "control/protocol.h"
 
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAIL 1
@@ -17,10 +17,6 @@
 #define CLI_EXIT_TEMP 111
 
 int cli_request(const char *socket_path, const struct rv_request *req, bool json);
-/* logs: prints the tail, and with req->follow new lines until the daemon
- * closes the connection or a signal ends us. */
-#define CLI_LOGS_REPLY_MAX (64U << 20)
-int cli_logs(const char *socket_path, const struct rv_request *req, bool json);
 /* Formats req, connects and sends it: the connected fd, or minus the exit
  * code (CLI_EXIT_USAGE, CLI_EXIT_TEMP) after saying why on stderr. */
 int cli_send(const char *socket_path, const struct rv_request *req);

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "cli/cli.h"
+#include "cli/cli_logs.h"
 #include "basic/macro.h"
 
 static const char *get_str(json_object *o, const char *k, size_t *len)

@@ -30,18 +30,12 @@
 
 #include "cli/cli.h"
 #include "basic/macro.h"
+#include "basic/time_util.h"
 #include "cli/top.h"
 #include "cli/top_draw.h"
 
 #define TOP_REPLY_MAX (64U << 20)
 #define TOP_TIMEOUT_MS 5000          /* per reply: a stuck daemon does not freeze the view for long */
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- the control socket ---- */
 
@@ -123,7 +117,7 @@ static int fetch(const struct top *t, const struct pollfd *wake, int nwake, stru
 	}
 	int r = ask(fd, "{\"cmd\":\"status\"}\n", wake, nwake, &s->status);
 	if (r == 0) {
-		s->at_ns = mono_ns();
+		s->at_ns = now_ns();
 		/* An error here only costs the fds and threads columns. */
 		int lr = ask(fd, "{\"cmd\":\"leaks\"}\n", wake, nwake, &leaks);
 		if (lr == -EINTR)
@@ -251,7 +245,7 @@ static int signals_read(struct top *t, bool *redraw)
 static int wait_input(struct top *t, uint64_t deadline)
 {
 	for (;;) {
-		uint64_t now = mono_ns();
+		uint64_t now = now_ns();
 		uint64_t left = deadline > now ? (deadline - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC : 0;
 		struct pollfd pf[2] = { { .fd = t->sigfd, .events = POLLIN },
 					{ .fd = t->keys ? STDIN_FILENO : -1, .events = POLLIN } };
@@ -259,7 +253,7 @@ static int wait_input(struct top *t, uint64_t deadline)
 		if (r < 0 && errno != EINTR)
 			return -1;
 		if (r <= 0) {
-			if (mono_ns() >= deadline)
+			if (now_ns() >= deadline)
 				return 0;
 			continue;
 		}
@@ -298,7 +292,7 @@ static int top_live(struct top *t, struct snapshot *first)
 	term_enter(t);
 	top_render(t, &s, NULL);
 	snapshot_done(&s);
-	for (uint64_t deadline = mono_ns() + t->interval_ms * NSEC_PER_MSEC;;) {
+	for (uint64_t deadline = now_ns() + t->interval_ms * NSEC_PER_MSEC;;) {
 		if (write_all(STDOUT_FILENO, t->out.p, t->out.len) < 0) {
 			quit = -1;   /* the terminal is gone */
 			break;
@@ -316,7 +310,7 @@ static int top_live(struct top *t, struct snapshot *first)
 		}
 		top_render(t, r == 0 ? &s : NULL, err);
 		snapshot_done(&s);
-		deadline = mono_ns() + t->interval_ms * NSEC_PER_MSEC;
+		deadline = now_ns() + t->interval_ms * NSEC_PER_MSEC;
 	}
 	term_leave(t);
 	safe_close(t->sigfd);

@@ -3,7 +3,7 @@
  * config.c: config_load() and the lifetime of struct config.
  *
  * Loading reads the whole file (at most CONFIG_MAX_FILE_SIZE bytes) and runs
- * it through the stages described in config_internal.h. The result is only
+ * it through the stages described in config_raw.h. The result is only
  * handed out when every stage found nothing wrong, so a caller holding a
  * struct config can trust every field; a failed reload leaves the caller's
  * current config untouched because nothing of the new one escapes.
@@ -17,70 +17,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "basic/string_table.h"
 #include "config/config.h"
-#include "config/config_internal.h"
-
-void config_error(struct config_errors *errs, const char *file, const char *fmt, ...)
-{
-	char *msg = NULL, *line = NULL;
-	va_list ap;
-	int r;
-
-	if (!errs)
-		return;
-	if (errs->n >= CONFIG_MAX_ERRORS) {
-		errs->dropped++;
-		return;
-	}
-	va_start(ap, fmt);
-	r = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (r < 0 || asprintf(&line, "%s: %s", file, msg) < 0) {
-		if (r >= 0)
-			free(msg);
-		errs->dropped++;
-		return;
-	}
-	free(msg);
-	errs->lines[errs->n++] = line;
-}
-
-char *config_path_part(char *buf, size_t len, const char *s, size_t n)
-{
-	size_t keep = MIN(n, (size_t)CONFIG_PATH_PART_MAX), i;
-
-	if (len < 4) {
-		if (len > 0)
-			buf[0] = '\0';
-		return buf;
-	}
-	if (n == 0) {
-		snprintf(buf, len, "\"\"");
-		return buf;
-	}
-	/* Cut on a UTF-8 character boundary, not inside a sequence. */
-	while (keep < n && keep > 0 && ((unsigned char)s[keep] & 0xc0) == 0x80)
-		keep--;
-	keep = MIN(keep, len - 4);
-	for (i = 0; i < keep; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		buf[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
-	}
-	buf[i] = '\0';
-	if (keep < n)
-		strcpy(buf + i, "...");
-	return buf;
-}
-
-void config_errors_done(struct config_errors *errs)
-{
-	if (!errs)
-		return;
-	for (size_t i = 0; i < errs->n; i++)
-		free(errs->lines[i]);
-	*errs = (struct config_errors){ .n = 0 };
-}
+#include "config/config_errors.h"
+#include "config/config_raw.h"
+#include "config/config_rewrite.h"
+#include "config/config_schema.h"
+#include "config/config_validate.h"
 
 /* Reads fd to its end into a buffer of at most CONFIG_MAX_FILE_SIZE + 1
  * bytes; *ret_len past the limit means the file is too large. st_size is
@@ -174,7 +117,7 @@ static int load(const char *path, struct config **ret, struct config_errors *err
 	r = read_file(path, &src, &src_len, errs);
 	if (r < 0)
 		return r;
-	r = config_yaml_rewrite(path, src, src_len, &yaml, &yaml_len, errs);
+	r = config_rewrite_yaml(path, src, src_len, &yaml, &yaml_len, errs);
 	if (r < 0)
 		return r;
 	r = config_schema_load(path, src, src_len, yaml, yaml_len, &raw, errs);
@@ -255,13 +198,10 @@ const struct service_config *config_find_service(const struct config *c, const c
 	return NULL;
 }
 
-const char *restart_policy_to_string(enum restart_policy p)
-{
-	static const char *const names[] = {
-		[RESTART_ALWAYS] = "always",
-		[RESTART_ON_FAILURE] = "on-failure",
-		[RESTART_NEVER] = "never",
-	};
+static const char *const restart_policy_table[_RESTART_POLICY_MAX] = {
+	[RESTART_ALWAYS] = "always",
+	[RESTART_ON_FAILURE] = "on-failure",
+	[RESTART_NEVER] = "never",
+};
 
-	return (size_t)p < ELEMENTSOF(names) ? names[p] : "invalid";
-}
+DEFINE_STRING_TABLE_LOOKUP(restart_policy, enum restart_policy)

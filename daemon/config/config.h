@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,7 +34,7 @@
 #define CONFIG_MAX_ERRORS 64               /* beyond that: "... and N more" */
 #define CONFIG_MAX_FILE_SIZE (4U << 20)    /* bytes; a larger file is -EFBIG */
 
-enum restart_policy { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NEVER };
+enum restart_policy { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NEVER, _RESTART_POLICY_MAX, _RESTART_POLICY_INVALID = -EINVAL };
 
 /* on_violation: what happens when a cgroup limit is hit. */
 enum oom_action { OOM_ACTION_RESTART, OOM_ACTION_STOP, OOM_ACTION_IGNORE };
@@ -191,6 +192,6 @@ struct config_errors {
 
 int config_load(const char *path, struct config **ret, struct config_errors *errs);
 struct config *config_free(struct config *c);
-void config_errors_done(struct config_errors *errs);
 const struct service_config *config_find_service(const struct config *c, const char *name);
 const char *restart_policy_to_string(enum restart_policy p);
+enum restart_policy restart_policy_from_string(const char *s);

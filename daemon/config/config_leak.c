@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/config_internal.h"
 #include "basic/units.h"
+#include "config/config_leak.h"
 
 #define DIGITS "0123456789"
 #define GROWTH_HINT "a number per hour, optionally with /h, e.g. 60, 60/h or 0.5/h"

@@ -13,10 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/config_internal.h"
 #include "basic/units.h"
+#include "config/config_limits.h"
 
-#define SIZE_HINT "a whole number of bytes, optionally with K, M, G or T, e.g. 64M"
 #define CPU_MAX_HINT "a percentage (\"50%\") or a quota/period (\"20ms/100ms\")"
 #define CPU_PERIOD_DEFAULT_US 100000
 #define IO_LIMIT_HINT "rbps=N, wbps=N, riops=N or wiops=N (N a whole number or max)"

@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config/config_internal.h"
+#include "config/config_log.h"
 
 static const struct log_config log_defaults = {
 	.dir = NULL,

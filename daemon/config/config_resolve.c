@@ -17,7 +17,7 @@
 #include <strings.h>
 #include <sys/capability.h>
 
-#include "config/config_internal.h"
+#include "config/config_resolve.h"
 
 #define NSS_BUF_MAX (1U << 20) /* scratch space for getpwnam_r/getgrnam_r */
 #define GROUPS_MAX 64 /* supplementary groups of one user */

@@ -3,7 +3,7 @@
  * config_rewrite.c: the source YAML rewritten for libcyaml's schema.
  *
  * libcyaml's schemas describe mappings with fixed keys only, but `services:`
- * and `env:` are mappings whose keys are data. config_yaml_rewrite() streams
+ * and `env:` are mappings whose keys are data. config_rewrite_yaml() streams
  * the source through libyaml's parser into its emitter and turns exactly
  * those two mappings into sequences the schema can describe:
  *
@@ -25,7 +25,9 @@
 
 #include <yaml.h>
 
-#include "config/config_internal.h"
+#include "config/config_errors.h"
+#include "config/config_rewrite.h"
+#include "config/config_yaml.h"
 
 /* The rewrite grows the text: "- {key: K, value: V}" for "K: V", "name: K"
  * for each service. Sixteen times the largest file is far beyond any real
@@ -360,7 +362,7 @@ static int rw_run(struct rewriter *rw)
 	}
 }
 
-int config_yaml_rewrite(const char *file, const char *src, size_t len, char **ret_yaml,
+int config_rewrite_yaml(const char *file, const char *src, size_t len, char **ret_yaml,
 			size_t *ret_len, struct config_errors *errs)
 {
 	struct rewriter rw = { .file = file, .errs = errs };

@@ -23,7 +23,9 @@
 
 #include <cyaml/cyaml.h>
 
-#include "config/config_internal.h"
+#include "config/config_errors.h"
+#include "config/config_schema.h"
+#include "config/config_yaml.h"
 
 #define NAME_LEN_MAX 256  /* user and group names (LOGIN_NAME_MAX) */
 #define NUMBER_LEN_MAX 32 /* numbers, durations, signals, policies */

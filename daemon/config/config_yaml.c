@@ -16,7 +16,8 @@
 
 #include <yaml.h>
 
-#include "config/config_internal.h"
+#include "config/config_errors.h"
+#include "config/config_yaml.h"
 
 int config_walk_init(struct config_walk *w, const char *src, size_t len)
 {

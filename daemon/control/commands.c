@@ -255,6 +255,6 @@ json_object *command_run(struct supervisor *s, const struct rv_request *req, siz
 		return reply_ok();
 	}
 	if ((req->cmd == RV_CMD_FREEZE || req->cmd == RV_CMD_THAW || req->cmd == RV_CMD_SNAPSHOT) && s->cg.fd < 0)
-		return reply_error("%s needs cgroups, and this daemon runs without them", rv_cmd_name(req->cmd));
+		return reply_error("%s needs cgroups, and this daemon runs without them", rv_cmd_to_string(req->cmd));
 	return cmd_each(s, req, svc);
 }

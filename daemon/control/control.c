@@ -21,7 +21,7 @@
 #include "control/control.h"
 #include "basic/log.h"
 #include "control/logs_cmd.h"
-#include "rv_protocol.h"
+#include "control/protocol.h"
 #include "policy/supervisor.h"
 
 #define CONTROL_TRIM_AFTER (64U << 10)
@@ -245,7 +245,7 @@ static void client_handle_line(struct client *cl, const char *line, size_t len)
 	}
 	if (rv_cmd_is_mutating(req.cmd) && !cl->admin) {
 		snprintf(err, sizeof(err), "permission denied: \"%s\" needs root or the admin group",
-			 rv_cmd_name(req.cmd));
+			 rv_cmd_to_string(req.cmd));
 		client_reply_error(cl, err);
 		return;
 	}

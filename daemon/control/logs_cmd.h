@@ -10,7 +10,7 @@
 
 #include <json-c/json.h>
 
-#include "rv_protocol.h"
+#include "control/protocol.h"
 
 struct supervisor;
 struct logstream;

@@ -11,10 +11,11 @@
 #include <json-c/json.h>
 
 #include "basic/macro.h"
-#include "rv_protocol.h"
+#include "basic/string_table.h"
 #include "basic/units.h"
+#include "control/protocol.h"
 
-static const char *const cmd_names[_RV_CMD_MAX] = {
+static const char *const rv_cmd_table[_RV_CMD_MAX] = {
 	[RV_CMD_STATUS] = "status",   [RV_CMD_START] = "start",
 	[RV_CMD_STOP] = "stop",       [RV_CMD_RESTART] = "restart",
 	[RV_CMD_SCALE] = "scale",     [RV_CMD_SIGNAL] = "signal",
@@ -25,18 +26,7 @@ static const char *const cmd_names[_RV_CMD_MAX] = {
 	[RV_CMD_LOGS] = "logs",
 };
 
-const char *rv_cmd_name(enum rv_cmd c)
-{
-	return (unsigned)c < _RV_CMD_MAX ? cmd_names[c] : "invalid";
-}
-
-enum rv_cmd rv_cmd_from_name(const char *s)
-{
-	for (int i = 0; i < _RV_CMD_MAX; i++)
-		if (!strcmp(cmd_names[i], s))
-			return (enum rv_cmd)i;
-	return _RV_CMD_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(rv_cmd, enum rv_cmd)
 
 bool rv_cmd_is_mutating(enum rv_cmd c)
 {
@@ -123,7 +113,7 @@ int rv_request_parse(const char *line, size_t len, struct rv_request *ret, char 
 	}
 	if (!json_object_object_get_ex(o, "cmd", &v) || !json_object_is_type(v, json_type_string))
 		FAIL(-EINVAL, "\"cmd\" (a string) is required");
-	req.cmd = rv_cmd_from_name(json_object_get_string(v));
+	req.cmd = rv_cmd_from_string(json_object_get_string(v));
 	if (req.cmd == _RV_CMD_INVALID)
 		FAIL(-EOPNOTSUPP, "unknown command \"%.64s\"", json_object_get_string(v));
 
@@ -136,7 +126,7 @@ int rv_request_parse(const char *line, size_t len, struct rv_request *ret, char 
 		if (req.cmd == RV_CMD_SHUTDOWN)
 			FAIL(-EINVAL, "shutdown takes no target");
 	} else if (needs_target) {
-		FAIL(-EINVAL, "%s needs a \"target\"", rv_cmd_name(req.cmd));
+		FAIL(-EINVAL, "%s needs a \"target\"", rv_cmd_to_string(req.cmd));
 	}
 	if (req.cmd == RV_CMD_SCALE) {
 		if (req.index >= 0)
@@ -182,7 +172,7 @@ int rv_request_format(const struct rv_request *r, char *buf, size_t len)
 
 	if (!o)
 		return -ENOMEM;
-	json_object_object_add(o, "cmd", json_object_new_string(rv_cmd_name(r->cmd)));
+	json_object_object_add(o, "cmd", json_object_new_string(rv_cmd_to_string(r->cmd)));
 	if (r->service[0]) {
 		if (r->index >= 0)
 			snprintf(target, sizeof(target), "%s.%d", r->service, r->index);

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,9 @@
 #include <unistd.h>
 
 #include "kernel/cgroup.h"
+#include "basic/fd_util.h"
 #include "basic/macro.h"
+#include "basic/time_util.h"
 
 #define CGROUP_KILL_ROUNDS 100   /* freeze/kill/thaw rounds before giving up */
 
@@ -191,14 +194,13 @@ static int kill_procs(int fd, int sig)
 	_cleanup_close_ int f = openat(fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
 	if (f < 0)
 		return -errno;
-	FILE *s = fdopen(TAKE_FD(f), "re");
+	_cleanup_fclose_ FILE *s = take_fdopen(&f, "re");
 	if (!s)
 		return -errno;
 	int n = 0;
 	for (long pid; fscanf(s, "%ld", &pid) == 1; n++)
 		if (sig)
 			(void)kill((pid_t)pid, sig);
-	fclose(s);
 	return n;
 }
 
@@ -221,4 +223,40 @@ int cgroup_kill(int fd, bool has_kill)
 			return n;
 	}
 	return -EBUSY;
+}
+
+int cgroup_wait_empty(int fd, int timeout_ms)
+{
+	_cleanup_close_ int ev = openat(fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * NSEC_PER_MSEC;
+	char buf[256];
+
+	if (ev < 0)
+		return -errno;
+	for (;;) {
+		/* Reading it re-arms the notification: read, then wait. */
+		ssize_t n = pread(ev, buf, sizeof(buf) - 1, 0);
+		uint64_t v;
+		if (n < 0)
+			return -errno;
+		buf[n] = '\0';
+		if (cgroup_parse_key(buf, "populated", &v) == 0 && v == 0)
+			return 0;
+		uint64_t now = now_ns();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		struct pollfd p = { .fd = ev, .events = POLLPRI };
+		int left = (int)((deadline - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC);
+		if (poll(&p, 1, left) < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+uint64_t cgroup_id_of_fd(int cgroup_fd)
+{
+	struct stat st;
+
+	if (cgroup_fd < 0 || fstat(cgroup_fd, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	return st.st_ino;
 }

@@ -1,14 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cgroup.h: the cgroup v2 subtree the daemon owns (DESIGN.md section 3).
- *
- *   <root>/supervisor               the daemon itself (no-internal-process rule)
- *   <root>/services/<svc>/<index>   one per instance; children are cloned
- *                                   straight into it (CLONE_INTO_CGROUP)
- *
- * Directories are held as O_PATH fds and every file is reached with openat,
- * so a path is resolved once. Mechanism only: functions return -errno and log
- * at debug at most; the caller decides what a failure means.
+ * cgroup.h: one cgroup v2 directory and its files. Directories are held as
+ * O_PATH fds and every file is reached with openat, so a path is resolved
+ * once. Mechanism only: functions return -errno and log at debug at most;
+ * the caller decides what a failure means. The subtree the daemon owns is
+ * kernel/cgroup_root.h.
  */
 #pragma once
 
@@ -24,40 +20,10 @@ enum {
 };
 #define CGROUP_CTRL_ALL (CGROUP_CTRL_CPU | CGROUP_CTRL_MEMORY | CGROUP_CTRL_PIDS | CGROUP_CTRL_IO)
 
-struct cgroup_root {
-	char *path;            /* absolute path of the delegated root */
-	int fd;                /* O_PATH directory fd of the root */
-	int services_fd;       /* <root>/services */
-	int orig_fd;           /* the cgroup we started in, to go back to at exit */
-	unsigned controllers;  /* enabled for the services' subtree */
-	bool created;          /* we made the root directory: remove it at exit */
-	bool has_kill;         /* cgroup.kill exists (kernel >= 5.14) */
-};
-
-#define CGROUP_ROOT_NULL ((struct cgroup_root){ .fd = -EBADF, .services_fd = -EBADF, .orig_fd = -EBADF })
-
 /* Where cgroup2 is mounted (from /proc/self/mountinfo), -ENOENT if nowhere. */
 int cgroup2_mount_point(char *buf, size_t len);
 /* This process's cgroup v2 path ("/..." from the "0::" line of /proc/self/cgroup). */
 int cgroup_self_path(char *buf, size_t len);
-
-/*
- * Opens the delegated root: `path` when given, else the daemon's own cgroup,
- * or `<mount>/ringvisor` when that is the hierarchy's root. Returns -EBUSY
- * when another live daemon sits in <root>/supervisor.
- */
-int cgroup_root_open(const char *path, struct cgroup_root *ret);
-/* Moves this process into <root>/supervisor, enables every available
- * controller of `wanted` for the services, creates <root>/services. */
-int cgroup_root_enter(struct cgroup_root *root, unsigned wanted);
-/* Kills and removes whatever a previous daemon left below <root>/services;
- * returns how many cgroups held processes (each reported to `report`). */
-int cgroup_root_sweep(struct cgroup_root *root,
-		      void (*report)(const char *svc, const char *idx, unsigned npids, void *ud), void *ud);
-/* Removes services/, then moves this process back to the cgroup it started
- * in and removes supervisor/ and (if we made it) the root. Where moving back
- * is refused (a delegated root), supervisor/ stays for the next run. */
-void cgroup_root_done(struct cgroup_root *root);
 
 /* mkdir (EEXIST is fine) and open as O_PATH. */
 int cgroup_mkdir_open(int parent_fd, const char *name, int *ret_fd);
@@ -82,3 +48,8 @@ int cgroup_freeze(int fd, bool frozen);
 int cgroup_populated(int fd);
 int cgroup_frozen(int fd);
 int cgroup_count_procs(int fd);
+/* Waits, up to timeout_ms, for cgroup.events to say populated 0 (the kernel
+ * notifies the change: poll(POLLPRI), no sleeping); -ETIMEDOUT otherwise. */
+int cgroup_wait_empty(int fd, int timeout_ms);
+/* The cgroup id the kernel gives the directory (its inode), 0 on error. */
+uint64_t cgroup_id_of_fd(int cgroup_fd);

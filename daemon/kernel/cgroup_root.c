@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kernel/cgroup.h"
-#include "basic/dirfd.h"
+#include "kernel/cgroup_root.h"
+#include "basic/fd_util.h"
 #include "basic/macro.h"
 
 #define CGROUP_DEFAULT_NAME "ringvisor"
@@ -113,49 +113,57 @@ int cgroup_root_enter(struct cgroup_root *root, unsigned wanted)
 	return 0;
 }
 
-static int rmdir_wait(int parent, const char *name)
+/* A leftover's processes are killed with cgroup.kill; the kernel takes a
+ * moment to tear them down, and rmdir answers EBUSY until it has. */
+#define SWEEP_WAIT_MS 2000
+
+static int remove_instance(int svc_fd, const char *name, bool has_kill, unsigned *ret_npids)
 {
-	/* rmdir answers EBUSY until the last killed task is gone. */
-	for (int i = 0; i < 200; i++) {
-		int r = cgroup_rmdir(parent, name);
-		if (r != -EBUSY)
-			return r == -ENOENT ? 0 : r;
-		usleep(5000);
+	_cleanup_close_ int inst = openat(svc_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int n = inst >= 0 ? cgroup_count_procs(inst) : 0;
+
+	*ret_npids = n > 0 ? (unsigned)n : 0;
+	if (n > 0) {
+		(void)cgroup_kill(inst, has_kill);
+		(void)cgroup_wait_empty(inst, SWEEP_WAIT_MS);
 	}
-	return -EBUSY;
+	int r = cgroup_rmdir(svc_fd, name);
+	return r == -ENOENT ? 0 : r;
+}
+
+static void sweep_service(struct cgroup_root *root, const char *svc,
+			  void (*report)(const char *svc, const char *idx, unsigned npids, void *ud),
+			  void *ud, int *found)
+{
+	_cleanup_close_ int fd = openat(root->services_fd, svc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = fd >= 0 ? opendir_dup(fd) : NULL;
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d));) {
+		unsigned npids;
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		(void)remove_instance(fd, e->d_name, root->has_kill, &npids);
+		if (npids > 0) {
+			++*found;
+			report(svc, e->d_name, npids, ud);
+		}
+	}
 }
 
 int cgroup_root_sweep(struct cgroup_root *root,
 		      void (*report)(const char *svc, const char *idx, unsigned npids, void *ud), void *ud)
 {
 	int found = 0;
-	_cleanup_close_ int dfd = openat(root->services_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = dfd >= 0 ? fdopendir(TAKE_FD(dfd)) : NULL;
+	_cleanup_closedir_ DIR *d = opendir_dup(root->services_fd);
 	if (!d)
 		return -errno;
 	for (struct dirent *e; (e = readdir(d));) {
 		if (e->d_type != DT_DIR || e->d_name[0] == '.')
 			continue;
-		_cleanup_close_ int svc = openat(root->services_fd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		DIR *sd = svc >= 0 ? opendir_dup(svc) : NULL;
-		if (!sd)
-			continue;
-		for (struct dirent *ie; (ie = readdir(sd));) {
-			if (ie->d_type != DT_DIR || ie->d_name[0] == '.')
-				continue;
-			_cleanup_close_ int inst = openat(svc, ie->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-			int n = inst >= 0 ? cgroup_count_procs(inst) : 0;
-			if (n > 0) {
-				found++;
-				report(e->d_name, ie->d_name, (unsigned)n, ud);
-				(void)cgroup_kill(inst, root->has_kill);
-			}
-			(void)rmdir_wait(svc, ie->d_name);
-		}
-		closedir(sd);
-		(void)rmdir_wait(root->services_fd, e->d_name);
+		sweep_service(root, e->d_name, report, ud, &found);
+		(void)cgroup_rmdir(root->services_fd, e->d_name);
 	}
-	closedir(d);
 	return found;
 }
 
@@ -164,18 +172,18 @@ void cgroup_root_done(struct cgroup_root *root)
 	if (root->fd < 0)
 		return;
 	if (root->services_fd >= 0)
-		(void)rmdir_wait(root->fd, "services");
+		(void)cgroup_rmdir(root->fd, "services");
 	root->services_fd = safe_close(root->services_fd);
 	if (root->orig_fd >= 0) {
 		char pid[32];
 		snprintf(pid, sizeof(pid), "%d", (int)getpid());
 		if (cgroup_write(root->orig_fd, "cgroup.procs", pid) == 0) {
-			(void)rmdir_wait(root->fd, "supervisor");
+			(void)cgroup_rmdir(root->fd, "supervisor");
 			if (root->created) {
 				_cleanup_close_ int parent = openat(root->fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
 				const char *base = strrchr(root->path, '/');
 				if (parent >= 0 && base)
-					(void)rmdir_wait(parent, base + 1);
+					(void)cgroup_rmdir(parent, base + 1);
 			}
 		}
 	}

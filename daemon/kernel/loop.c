@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * loop.c: the backend-independent half of the event loop: the source table
- * with generations, the deadline heap on one timerfd, dispatch and loop_run.
+ * loop.c: the backend-independent half of the event loop: adding and
+ * removing sources, the deadline heap on one timerfd, and loop_run. The
+ * source table itself (lookup by id, dispatch) is loop_source.c, which the
+ * backends call.
  *
  * Why generations: a callback may remove any source (its own included) and
  * the caller may then close the fd and free the userdata at once, while the
@@ -25,17 +27,10 @@
 #include <unistd.h>
 
 #include "basic/log.h"
-#include "kernel/loop-internal.h"
+#include "kernel/loop_epoll.h"
+#include "kernel/loop_source.h"
+#include "kernel/loop_uring.h"
 #include "basic/macro.h"
-
-uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC cannot fail with a valid pointer. */
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
 
 int loop_backend_from_string(const char *s, enum loop_backend *ret)
 {
@@ -61,37 +56,6 @@ int loop_backend_from_string(const char *s, enum loop_backend *ret)
 const char *loop_backend_name(const struct loop *l)
 {
 	return l->ops->name;
-}
-
-int loop_lookup(const struct loop *l, loop_id id, size_t *ret_slot)
-{
-	uint64_t slot1 = id & 0xffffffffu;
-
-	if (slot1 == 0 || slot1 > l->n_slots)
-		return -ENOENT;
-	const struct loop_source *s = &l->sources[slot1 - 1];
-	if (!s->live || s->generation != (uint32_t)(id >> 32))
-		return -ENOENT;
-	*ret_slot = slot1 - 1;
-	return 0;
-}
-
-void loop_dispatch(struct loop *l, loop_id id, uint32_t revents)
-{
-	size_t slot;
-
-	if (loop_lookup(l, id, &slot) < 0)
-		return;
-	struct loop_source *s = &l->sources[slot];
-	if (s->is_write)
-		return;
-	/*
-	 * An event produced before loop_modify() may report bits no longer
-	 * asked for; errors and hangups are always of interest.
-	 */
-	revents &= s->events | POLLERR | POLLHUP | POLLNVAL;
-	if (revents)
-		s->fn(l, s->fd, revents, s->userdata);
 }
 
 /* Fills a slot and asks the backend to watch it; the slot is live on success. */
@@ -155,21 +119,6 @@ int loop_modify(struct loop *l, loop_id id, uint32_t events)
 	return r;
 }
 
-/* Frees a caller slot; the backend has already let go of it. */
-static void slot_release(struct loop *l, size_t slot)
-{
-	struct loop_source *s = &l->sources[slot];
-
-	s->live = false;
-	s->is_write = false;
-	s->fn = NULL;
-	s->write_fn = NULL;
-	s->userdata = NULL;
-	s->fd = -EBADF;
-	l->free_slots[l->n_free++] = (uint32_t)slot;
-	l->n_sources--;
-}
-
 void loop_remove(struct loop *l, loop_id id)
 {
 	size_t slot;
@@ -180,7 +129,7 @@ void loop_remove(struct loop *l, loop_id id)
 	if (slot == l->n_slots - 1)
 		return;
 	l->ops->remove(l, slot);
-	slot_release(l, slot);
+	loop_slot_release(l, slot);
 }
 
 int loop_write(struct loop *l, int fd, const void *buf, size_t n, loop_write_fn fn, void *userdata)
@@ -204,18 +153,6 @@ int loop_write(struct loop *l, int fd, const void *buf, size_t n, loop_write_fn 
 	l->n_free--;
 	l->n_sources++;
 	return 0;
-}
-
-void loop_complete_write(struct loop *l, loop_id id, int64_t res)
-{
-	size_t slot;
-
-	if (loop_lookup(l, id, &slot) < 0 || !l->sources[slot].is_write)
-		return;
-	loop_write_fn fn = l->sources[slot].write_fn;
-	void *userdata = l->sources[slot].userdata;
-	slot_release(l, slot);
-	fn(l, res, userdata);
 }
 
 size_t loop_n_sources(const struct loop *l)

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "basic/time_util.h"
+
 struct loop;
 
 enum loop_backend { LOOP_BACKEND_AUTO, LOOP_BACKEND_URING, LOOP_BACKEND_EPOLL };
@@ -79,4 +81,3 @@ void loop_quit(struct loop *l);
 /* Counts wakeups (returns from the kernel wait), for `status` and benchmarks. */
 uint64_t loop_wakeups(const struct loop *l);
 
-uint64_t now_ns(void);   /* CLOCK_MONOTONIC */

@@ -15,7 +15,7 @@
 #include <sys/epoll.h>
 
 #include "basic/log.h"
-#include "kernel/loop-internal.h"
+#include "kernel/loop_epoll.h"
 #include "basic/macro.h"
 
 /* Events taken per epoll_wait; more ready fds are simply returned next time. */

@@ -47,7 +47,7 @@
 #include <liburing.h>
 
 #include "basic/log.h"
-#include "kernel/loop-internal.h"
+#include "kernel/loop_uring.h"
 #include "basic/macro.h"
 
 #define URING_SQ_ENTRIES 256u

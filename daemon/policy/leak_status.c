@@ -14,7 +14,7 @@ static json_object *by_kind(const uint32_t *fds)
 {
 	json_object *o = json_object_new_object();
 	for (int k = 0; k < _FD_KIND_MAX; k++)
-		json_object_object_add(o, fd_kind_name((enum fd_kind)k), json_object_new_int64(fds[k]));
+		json_object_object_add(o, fd_kind_to_string((enum fd_kind)k), json_object_new_int64(fds[k]));
 	return o;
 }
 
@@ -60,7 +60,7 @@ static json_object *instance_json(const struct instance *inst)
 json_object *leaks_json(struct supervisor *s, const char *service, int index)
 {
 	json_object *o = json_object_new_object(), *a = json_object_new_array();
-	const char *src = s->probe ? probe_source_name(probe_source(s->probe)) : "none";
+	const char *src = s->probe ? probe_source_to_string(probe_source(s->probe)) : "none";
 
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	json_object_object_add(o, "source", json_object_new_string(src));

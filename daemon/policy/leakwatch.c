@@ -197,7 +197,7 @@ int supervisor_leak_setup(struct supervisor *s, const struct supervisor_options 
 		return log_error_errno(r, "leak probe: %s", s->probe_why[0] ? s->probe_why : "cannot start");
 	if (probe_source(s->probe) == PROBE_SOURCE_PROCFS && mode == PROBE_AUTO)
 		log_warn("leak probe: counting from /proc (source: procfs): %s", s->probe_why);
-	log_event("probe", NULL, -1, "source", probe_source_name(probe_source(s->probe)), NULL);
+	log_event("probe", NULL, -1, "source", probe_source_to_string(probe_source(s->probe)), NULL);
 	uint64_t now = now_ns();
 	for (size_t i = 0; i < s->n_services; i++)
 		s->services[i].next_sample_ns = now + s->services[i].cfg->leak.sample_every_ms * NSEC_PER_MSEC;

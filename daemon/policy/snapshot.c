@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "basic/dirfd.h"
+#include "basic/fd_util.h"
 #include "basic/log.h"
 #include "policy/supervisor.h"
 
@@ -87,7 +87,7 @@ static json_object *fd_table(pid_t pid)
 		target[n] = '\0';
 		json_object *f = json_object_new_object();
 		json_object_object_add(f, "fd", json_object_new_int(atoi(e->d_name)));
-		json_object_object_add(f, "kind", json_object_new_string(fd_kind_name(fd_kind_from_link(target))));
+		json_object_object_add(f, "kind", json_object_new_string(fd_kind_to_string(fd_kind_from_link(target))));
 		json_object_object_add(f, "target", json_object_new_string(target));
 		json_object_array_add(a, f);
 	}
@@ -215,7 +215,7 @@ int instance_snapshot(struct instance *inst, bool keep_frozen, char *path, size_
 	json_object_object_add(o, "time", json_object_new_string(ts));
 	json_object_object_add(o, "state", json_object_new_string(state_to_string(inst->state)));
 	json_object_object_add(o, "main_pid", json_object_new_int(inst->pid.pid));
-	json_object_object_add(o, "source", json_object_new_string(s->probe ? probe_source_name(probe_source(s->probe)) : "none"));
+	json_object_object_add(o, "source", json_object_new_string(s->probe ? probe_source_to_string(probe_source(s->probe)) : "none"));
 	json_object_object_add(o, "verdict", json_object_new_string(leak_verdict_name(inst->leak.trend.verdict)));
 	json_object_object_add(o, "reason", json_object_new_string(inst->leak.trend.reason ? inst->leak.trend.reason : ""));
 	json_object_object_add(o, "fds_per_hour", json_object_new_double(inst->leak.trend.fds_per_hour));

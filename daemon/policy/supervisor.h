@@ -11,7 +11,7 @@
 #include <json-c/json.h>
 
 #include "policy/backoff.h"
-#include "kernel/cgroup.h"
+#include "kernel/cgroup_root.h"
 #include "config/config.h"
 #include "policy/leak.h"
 #include "logs/logstream.h"

@@ -1,11 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * probe.c: choosing the source (bpf, else procfs), one pass over a set of
- * cgroups, and the helpers both sources share. See probe.h.
- *
- * The result array belongs to the caller's struct probe_result and is kept
- * across passes: it grows by doubling as a pass needs it, never beyond
- * PROBE_MAX_PROCS entries; processes beyond that are counted in `dropped`.
+ * probe.c: choosing the source (bpf, else procfs) and one pass over a set
+ * of cgroups: unique targets in, a sorted result out. See probe.h.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -17,9 +13,11 @@
 #include <unistd.h>
 
 #include "basic/macro.h"
+#include "basic/string_table.h"
+#include "kernel/cgroup.h"
 #include "probe/probe.h"
-
-#define RESULT_MIN_CAP 64
+#include "probe/probe_bpf.h"
+#include "probe/probe_procfs.h"
 
 struct probe {
 	enum probe_source source;
@@ -66,10 +64,12 @@ struct probe *probe_free(struct probe *p)
 
 enum probe_source probe_source(const struct probe *p) { return p->source; }
 
-const char *probe_source_name(enum probe_source s)
-{
-	return s == PROBE_SOURCE_BPF ? "bpf" : "procfs";
-}
+static const char *const probe_source_table[_PROBE_SOURCE_MAX] = {
+	[PROBE_SOURCE_BPF] = "bpf",
+	[PROBE_SOURCE_PROCFS] = "procfs",
+};
+
+DEFINE_STRING_TABLE_LOOKUP(probe_source, enum probe_source)
 
 static uint64_t thread_cpu_ns(void)
 {
@@ -155,83 +155,4 @@ int probe_run(struct probe *p, const struct probe_target *t, size_t n, struct pr
 	}
 	res->cpu_ns = thread_cpu_ns() - start;
 	return 0;
-}
-
-void probe_result_done(struct probe_result *res)
-{
-	if (!res)
-		return;
-	free(res->procs);
-	*res = (struct probe_result){};
-}
-
-struct proc_counts *probe_result_add(struct probe_result *res, int *err)
-{
-	if (res->n == res->cap) {
-		size_t cap = res->cap ? MIN(res->cap * 2, (size_t)PROBE_MAX_PROCS) : RESULT_MIN_CAP;
-		struct proc_counts *a;
-
-		if (cap <= res->cap) {
-			res->dropped++;
-			return NULL;
-		}
-		a = realloc(res->procs, cap * sizeof(*a));
-		if (!a) {
-			*err = -ENOMEM;
-			return NULL;
-		}
-		res->procs = a;
-		res->cap = cap;
-	}
-	memset(&res->procs[res->n], 0, sizeof(res->procs[res->n]));
-	return &res->procs[res->n++];
-}
-
-uint64_t cgroup_id_of_fd(int cgroup_fd)
-{
-	struct stat st;
-
-	if (cgroup_fd < 0 || fstat(cgroup_fd, &st) < 0 || !S_ISDIR(st.st_mode))
-		return 0;
-	return st.st_ino;
-}
-
-static bool has_prefix(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-enum fd_kind fd_kind_classify(const char *target, const struct stat *st)
-{
-	struct stat buf;
-
-	if (!target)
-		return FD_OTHER;
-	if (has_prefix(target, "socket:["))
-		return FD_SOCKET;
-	if (has_prefix(target, "pipe:["))
-		return FD_PIPE;
-	if (has_prefix(target, "anon_inode:"))
-		return FD_ANON;
-	/* Anything else not a path ("net:[…]", nsfs) is other, whatever its mode. */
-	if (target[0] != '/')
-		return FD_OTHER;
-	if (!st) {
-		if (stat(target, &buf) < 0)
-			return FD_OTHER;
-		st = &buf;
-	}
-	return S_ISREG(st->st_mode) ? FD_REGULAR : FD_OTHER;
-}
-
-enum fd_kind fd_kind_from_link(const char *target) { return fd_kind_classify(target, NULL); }
-
-const char *fd_kind_name(enum fd_kind k)
-{
-	static const char *const names[_FD_KIND_MAX] = {
-		[FD_SOCKET] = "socket", [FD_PIPE] = "pipe",   [FD_REGULAR] = "regular",
-		[FD_ANON] = "anon",     [FD_OTHER] = "other",
-	};
-
-	return (unsigned)k < _FD_KIND_MAX ? names[k] : "invalid";
 }

@@ -28,7 +28,7 @@
 #include "leak.skel.h"
 #include "basic/log.h"
 #include "basic/macro.h"
-#include "probe/probe.h"
+#include "probe/probe_bpf.h"
 #include "rv_probe.h"
 
 _Static_assert(FD_SOCKET == RV_FD_SOCKET && FD_PIPE == RV_FD_PIPE && FD_REGULAR == RV_FD_REGULAR &&

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "basic/macro.h"
-#include "probe/probe.h"
+#include "probe/probe_procfs.h"
 
 static void closedirp(DIR **d)
 {

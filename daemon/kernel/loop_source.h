@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * loop-internal.h: what loop.c shares with its two backends (loop_uring.c,
+ * loop_source.h: what loop.c shares with its two backends (loop_uring.c,
  * loop_epoll.c) and with tests/test_loop.c. Nothing else includes it.
  *
  * The source table has n_slots = max_sources + 1 entries; the last one is
@@ -58,9 +58,6 @@ struct loop_ops {
 	int (*wait)(struct loop *l);
 };
 
-extern const struct loop_ops loop_uring_ops;
-extern const struct loop_ops loop_epoll_ops;
-
 struct loop {
 	const struct loop_ops *ops;
 	void *backend;
@@ -96,9 +93,5 @@ void loop_dispatch(struct loop *l, loop_id id, uint32_t revents);
  * calls its fn. Stale ids are dropped. */
 void loop_complete_write(struct loop *l, loop_id id, int64_t res);
 
-/*
- * Test hook (io_uring only): cancels the poll in flight for id behind the
- * loop's back, as the kernel may end a multishot poll on its own, so tests can
- * check that the loop re-arms it. -EOPNOTSUPP on epoll, -ENOENT if stale.
- */
-int loop_uring_cancel_poll(struct loop *l, loop_id id);
+/* Frees a caller slot; the backend has already let go of it. */
+void loop_slot_release(struct loop *l, size_t slot);

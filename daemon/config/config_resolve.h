@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config_resolve.h: names of users, groups and capabilities to numbers.
+ */
+#pragma once
+
+#include <sys/types.h>
+
+#include "config/config_check.h"
+#include "config/config_raw.h"
+
+/* 1 resolved; 0 not, an error recorded; -ENOMEM. */
+int config_resolve_group(struct config_vctx *v, const char *key, const char *name, gid_t *ret);
+/* user, group -> uid, gid, supplementary groups. 0 or -ENOMEM. */
+int config_resolve_identity(struct config_vctx *v, const struct raw_service *rs,
+			    struct service_config *s);
+/* capabilities -> CAP_* numbers. 0 or -ENOMEM. */
+int config_resolve_caps(struct config_vctx *v, const struct raw_service *rs,
+			struct service_config *s);
