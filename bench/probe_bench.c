@@ -26,6 +26,7 @@
 
 #include "../tests/probe_fixture.h"
 #include "basic/macro.h"
+#include "kernel/cgroup.h"
 #include "probe/probe.h"
 
 #define MAX_KIDS 20000

@@ -46,6 +46,7 @@
 
 #include "basic/log.h"
 #include "basic/macro.h"
+#include "kernel/cgroup.h"
 #include "probe/probe.h"
 #include "probe_fixture.h"
 
