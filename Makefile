@@ -198,7 +198,7 @@ integration: $(BUILD)/ringvisor $(BUILD)/tests/test_probe
 asan: | $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit integration
 
-test: all unit integration asan test-vm
+test: all check-layers unit integration asan test-vm
 
 # The VM suite (integration/vm/): a Debian cloud kernel under qemu software
 # emulation, where cgroup2 owns every controller. Installs its packages and

@@ -33,6 +33,7 @@
 #include "config/config_errors.h"
 #include "config_test_util.h"
 #include "basic/macro.h"
+#include "config/config_names.h"
 
 static void test_full_valid(void **state)
 {
@@ -151,9 +152,9 @@ static void test_full_valid(void **state)
 	assert_string_equal(lim->io_max[0], "8:0 rbps=1048576 wbps=max");
 	assert_string_equal(lim->io_max[1], "259:0 riops=100 wiops=50 rbps=0");
 	assert_false(lim->memory_oom_group);
-	assert_int_equal(s->on_violation.oom, OOM_ACTION_STOP);
-	assert_int_equal(s->on_violation.pids, PIDS_ACTION_FREEZE);
-	assert_int_equal(s->on_violation.memory_high, MEMHIGH_ACTION_RESTART);
+	assert_int_equal(s->on_violation.oom, VIOLATION_STOP);
+	assert_int_equal(s->on_violation.pids, VIOLATION_FREEZE);
+	assert_int_equal(s->on_violation.memory_high, VIOLATION_RESTART);
 
 	assert_ptr_equal(config_find_service(c, "web"), s);
 	assert_null(config_find_service(c, "api"));
@@ -215,9 +216,9 @@ static void test_defaults(void **state)
 	assert_null(s->limits.io_max);
 	assert_int_equal(s->limits.n_io_max, 0);
 	assert_true(s->limits.memory_oom_group);
-	assert_int_equal(s->on_violation.oom, OOM_ACTION_RESTART);
-	assert_int_equal(s->on_violation.pids, PIDS_ACTION_LOG);
-	assert_int_equal(s->on_violation.memory_high, MEMHIGH_ACTION_LOG);
+	assert_int_equal(s->on_violation.oom, VIOLATION_RESTART);
+	assert_int_equal(s->on_violation.pids, VIOLATION_LOG);
+	assert_int_equal(s->on_violation.memory_high, VIOLATION_LOG);
 	loaded_done(&l);
 
 	/* An empty limits, io_max or on_violation changes nothing either. */
@@ -228,9 +229,9 @@ static void test_defaults(void **state)
 	assert_null(c->supervisor.cgroup_root); /* auto is stored as NULL */
 	assert_int_equal(s->limits.n_io_max, 0);
 	assert_true(s->limits.memory_oom_group);
-	assert_int_equal(s->on_violation.oom, OOM_ACTION_RESTART);
-	assert_int_equal(s->on_violation.pids, PIDS_ACTION_LOG);
-	assert_int_equal(s->on_violation.memory_high, MEMHIGH_ACTION_LOG);
+	assert_int_equal(s->on_violation.oom, VIOLATION_RESTART);
+	assert_int_equal(s->on_violation.pids, VIOLATION_LOG);
+	assert_int_equal(s->on_violation.memory_high, VIOLATION_LOG);
 	loaded_done(&l);
 }
 
@@ -307,7 +308,7 @@ static void test_null_is_unset(void **state)
 	assert_int_equal(c->services[0].limits.n_io_max, 0);
 	assert_false(c->services[0].limits.has_memory_swap_max);
 	assert_true(c->services[0].limits.memory_oom_group);
-	assert_int_equal(c->services[0].on_violation.oom, OOM_ACTION_RESTART);
+	assert_int_equal(c->services[0].on_violation.oom, VIOLATION_RESTART);
 	loaded_done(&l);
 	expect_error("null_quoted", WEB("    cwd: \"~\"\n"),
 		     "services.web.cwd: \"~\" is not an absolute path");

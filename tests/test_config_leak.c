@@ -22,6 +22,7 @@
 #include "config/config.h"
 #include "config_test_util.h"
 #include "basic/macro.h"
+#include "config/config_names.h"
 
 #define SUP(extra) "supervisor: {" extra "}\n" WEB("")
 
@@ -57,8 +58,8 @@ static void test_full_valid(void **state)
 	assert_int_equal(web->leak.fds_max, 10000);
 	assert_int_equal(web->leak.threads_max, 500);
 	assert_true(web->leak.min_growth_per_hour == 12.5);
-	assert_int_equal(web->on_violation.leak, LEAK_ACTION_FREEZE);
-	assert_int_equal(web->on_violation.oom, OOM_ACTION_STOP); /* still set beside it */
+	assert_int_equal(web->on_violation.leak, VIOLATION_FREEZE);
+	assert_int_equal(web->on_violation.oom, VIOLATION_STOP); /* still set beside it */
 
 	api = config_find_service(c, "api");
 	assert_non_null(api);
@@ -67,8 +68,8 @@ static void test_full_valid(void **state)
 	assert_int_equal(api->leak.fds_max, 0);
 	assert_int_equal(api->leak.threads_max, CONFIG_MAX_LEAK_THREADS);
 	assert_true(api->leak.min_growth_per_hour == 1e6);
-	assert_int_equal(api->on_violation.leak, LEAK_ACTION_STOP);
-	assert_int_equal(api->on_violation.oom, OOM_ACTION_RESTART);
+	assert_int_equal(api->on_violation.leak, VIOLATION_STOP);
+	assert_int_equal(api->on_violation.oom, VIOLATION_RESTART);
 	loaded_done(&l);
 }
 
@@ -79,7 +80,7 @@ static void assert_leak_defaults(const struct service_config *s)
 	assert_int_equal(s->leak.fds_max, 0);
 	assert_int_equal(s->leak.threads_max, 0);
 	assert_true(s->leak.min_growth_per_hour == 60.0);
-	assert_int_equal(s->on_violation.leak, LEAK_ACTION_LOG);
+	assert_int_equal(s->on_violation.leak, VIOLATION_LOG);
 }
 
 static void test_defaults(void **state)
@@ -158,7 +159,7 @@ static void test_values_accepted(void **state)
 	for (size_t i = 0; i < ELEMENTSOF(actions); i++) {
 		snprintf(text, sizeof(text), WEB("    on_violation: {leak: %s}\n"), actions[i]);
 		c = expect_valid(&l, "action", text);
-		assert_int_equal(c->services[0].on_violation.leak, (enum leak_action)i);
+		assert_int_equal(c->services[0].on_violation.leak, violation_action_from_string(actions[i]));
 		loaded_done(&l);
 	}
 	c = expect_valid(&l, "state_root", SUP("state_dir: /"));
@@ -390,7 +391,7 @@ static void test_example_config(void **state)
 	assert_int_equal(web->leak.fds_max, 10000);
 	assert_int_equal(web->leak.threads_max, 500);
 	assert_true(web->leak.min_growth_per_hour == 60.0);
-	assert_int_equal(web->on_violation.leak, LEAK_ACTION_FREEZE);
+	assert_int_equal(web->on_violation.leak, VIOLATION_FREEZE);
 	assert_leak_defaults(config_find_service(c, "worker"));
 	loaded_done(&l);
 }

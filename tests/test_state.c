@@ -3,8 +3,8 @@
  * test_state.c: the instance state machine, pair by pair. The expected table
  * below is written from DESIGN.md section 4 and the comments in state.h, not
  * copied from state.c: every (state, event) pair is checked under every
- * verdict and both values of restart_pending, so an argument that a pair must
- * not read cannot change its answer either.
+ * verdict and every combination of the other inputs, so an input that a
+ * pair must not read cannot change its answer either.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,77 +18,76 @@
 
 #include "policy/state.h"
 
-/* Table entries beyond the real states: the answer depends on an argument. */
+#define ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Table entries beyond the real states: the answer depends on the input. */
 enum {
 	X = _STATE_INVALID,   /* the event means nothing here */
-	BY_VERDICT = 100,     /* EV_EXIT outside STOPPING: restart, stay or fail */
-	BY_PENDING,           /* EV_EXIT in STOPPING: restart_pending or not */
+	BY_VERDICT = 100,     /* where the verdict says */
+	BY_EXIT,              /* the main process ended: stopping while a tree is left, else SETTLED */
+	SETTLED,              /* all ended: asked-for stop -> stopped/starting, else BY_VERDICT */
+	KEEP,                 /* no change of state; restart_pending set (REMEMBER) ... */
+	KEEP_FORGET,          /* ... or cleared */
 };
 
 static const int expected[_STATE_MAX][_EV_MAX] = {
 	/* No process: start and restart both start it, stop is idempotent. */
 	[STATE_STOPPED] = {
-		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED,
-		[EV_RESTART] = STATE_STARTING, [EV_EXEC_OK] = X,
-		[EV_EXIT] = X, [EV_TIMER] = X,
-		[EV_FROZEN] = X, [EV_THAWED] = X,
+		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED, [EV_RESTART] = STATE_STARTING,
+		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = X, [EV_TREE_GONE] = X,
+		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X,
 	},
-	/* Spawned: exec confirms it; a stop or restart must first stop it. */
+	/* Spawned: exec confirms it, a spawn that made nothing is judged; a
+	 * stop or restart must first stop it. */
 	[STATE_STARTING] = {
-		[EV_START] = X, [EV_STOP] = STATE_STOPPING,
-		[EV_RESTART] = STATE_STOPPING, [EV_EXEC_OK] = STATE_RUNNING,
-		[EV_EXIT] = BY_VERDICT, [EV_TIMER] = X,
-		[EV_FROZEN] = X, [EV_THAWED] = X,
+		[EV_START] = X, [EV_STOP] = STATE_STOPPING, [EV_RESTART] = STATE_STOPPING,
+		[EV_EXEC_OK] = STATE_RUNNING, [EV_SPAWN_FAILED] = BY_VERDICT, [EV_EXIT] = BY_EXIT,
+		[EV_TREE_GONE] = X, [EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X,
 	},
 	[STATE_RUNNING] = {
-		[EV_START] = X, [EV_STOP] = STATE_STOPPING,
-		[EV_RESTART] = STATE_STOPPING, [EV_EXEC_OK] = X,
-		[EV_EXIT] = BY_VERDICT, [EV_TIMER] = X,
-		[EV_FROZEN] = STATE_FROZEN, [EV_THAWED] = X,
+		[EV_START] = X, [EV_STOP] = STATE_STOPPING, [EV_RESTART] = STATE_STOPPING,
+		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = BY_EXIT, [EV_TREE_GONE] = X,
+		[EV_TIMER] = X, [EV_FROZEN] = STATE_FROZEN, [EV_THAWED] = X,
 	},
 	[STATE_READY] = {
-		[EV_START] = X, [EV_STOP] = STATE_STOPPING,
-		[EV_RESTART] = STATE_STOPPING, [EV_EXEC_OK] = X,
-		[EV_EXIT] = BY_VERDICT, [EV_TIMER] = X,
-		[EV_FROZEN] = STATE_FROZEN, [EV_THAWED] = X,
+		[EV_START] = X, [EV_STOP] = STATE_STOPPING, [EV_RESTART] = STATE_STOPPING,
+		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = BY_EXIT, [EV_TREE_GONE] = X,
+		[EV_TIMER] = X, [EV_FROZEN] = STATE_FROZEN, [EV_THAWED] = X,
 	},
-	/* Waiting for the exit; the grace timer escalates but stays here. */
+	/* Waiting for the end; the grace timer escalates but stays here; a
+	 * start, restart or stop only changes what follows. */
 	[STATE_STOPPING] = {
-		[EV_START] = X, [EV_STOP] = X,
-		[EV_RESTART] = X, [EV_EXEC_OK] = X,
-		[EV_EXIT] = BY_PENDING, [EV_TIMER] = STATE_STOPPING,
-		[EV_FROZEN] = X, [EV_THAWED] = X,
+		[EV_START] = KEEP, [EV_STOP] = KEEP_FORGET, [EV_RESTART] = KEEP,
+		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = BY_EXIT, [EV_TREE_GONE] = SETTLED,
+		[EV_TIMER] = STATE_STOPPING, [EV_FROZEN] = X, [EV_THAWED] = X,
 	},
 	[STATE_EXITED] = {
-		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED,
-		[EV_RESTART] = STATE_STARTING, [EV_EXEC_OK] = X,
-		[EV_EXIT] = X, [EV_TIMER] = X,
-		[EV_FROZEN] = X, [EV_THAWED] = X,
+		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED, [EV_RESTART] = STATE_STARTING,
+		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = X, [EV_TREE_GONE] = X,
+		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X,
 	},
 	/* The restart delay: the timer (or the operator) starts it again. */
 	[STATE_BACKOFF] = {
-		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED,
-		[EV_RESTART] = STATE_STARTING, [EV_EXEC_OK] = X,
-		[EV_EXIT] = X, [EV_TIMER] = STATE_STARTING,
-		[EV_FROZEN] = X, [EV_THAWED] = X,
+		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED, [EV_RESTART] = STATE_STARTING,
+		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = X, [EV_TREE_GONE] = X,
+		[EV_TIMER] = STATE_STARTING, [EV_FROZEN] = X, [EV_THAWED] = X,
 	},
 	/* Breaker open: `start` closes it, the timer is the half-open retry. */
 	[STATE_FAILED] = {
-		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED,
-		[EV_RESTART] = STATE_STARTING, [EV_EXEC_OK] = X,
-		[EV_EXIT] = X, [EV_TIMER] = STATE_STARTING,
-		[EV_FROZEN] = X, [EV_THAWED] = X,
+		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED, [EV_RESTART] = STATE_STARTING,
+		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = X, [EV_TREE_GONE] = X,
+		[EV_TIMER] = STATE_STARTING, [EV_FROZEN] = X, [EV_THAWED] = X,
 	},
 	/* Frozen still has a process: it can exit and can be stopped. */
 	[STATE_FROZEN] = {
-		[EV_START] = X, [EV_STOP] = STATE_STOPPING,
-		[EV_RESTART] = STATE_STOPPING, [EV_EXEC_OK] = X,
-		[EV_EXIT] = BY_VERDICT, [EV_TIMER] = X,
-		[EV_FROZEN] = X, [EV_THAWED] = STATE_RUNNING,
+		[EV_START] = X, [EV_STOP] = STATE_STOPPING, [EV_RESTART] = STATE_STOPPING,
+		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = BY_EXIT, [EV_TREE_GONE] = X,
+		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = STATE_RUNNING,
 	},
 };
 
-static const enum exit_verdict all_verdicts[] = { VERDICT_RESTART, VERDICT_STAY, VERDICT_BREAKER_OPEN };
+static const enum exit_verdict all_verdicts[] = { VERDICT_RESTART, VERDICT_STAY, VERDICT_BREAKER_OPEN,
+						  VERDICT_STOP };
 
 static enum instance_state verdict_state(enum exit_verdict v)
 {
@@ -99,21 +98,50 @@ static enum instance_state verdict_state(enum exit_verdict v)
 		return STATE_EXITED;
 	case VERDICT_BREAKER_OPEN:
 		return STATE_FAILED;
+	case VERDICT_STOP:
+		return STATE_STOPPED;
 	}
 	fail();
 	return _STATE_INVALID;
 }
 
-static enum instance_state expect_next(int s, int e, enum exit_verdict v, bool pending)
+/* The expected answer, computed from the table above and DESIGN.md's
+ * rules, independently of state.c. */
+static struct state_change expect(int s, int e, const struct state_input *in)
 {
+	struct state_change ch = { .next = _STATE_INVALID, .restart_pending = in->restart_pending };
 	int x = expected[s][e];
+
+	if (x == KEEP || x == KEEP_FORGET) {
+		ch.restart_pending = x == KEEP;
+		return ch;
+	}
+	if (x == BY_EXIT)
+		x = in->tree_left ? STATE_STOPPING : SETTLED;
+	if (x == SETTLED)
+		x = in->stop_requested || in->shutting_down ?
+			(in->restart_pending ? STATE_STARTING : STATE_STOPPED) : BY_VERDICT;
 	if (x == BY_VERDICT)
-		return verdict_state(v);
-	if (x == BY_PENDING)
-		return pending ? STATE_STARTING : STATE_STOPPED;
-	return (enum instance_state)x;
+		x = verdict_state(in->verdict);
+	ch.next = (enum instance_state)x;
+	if (ch.next == STATE_STARTING && in->shutting_down)
+		ch.next = STATE_STOPPED;   /* nothing starts during a shutdown */
+	if (e == EV_RESTART && ch.next == STATE_STOPPING)
+		ch.restart_pending = true;
+	if (ch.next == STATE_STARTING || ch.next == STATE_STOPPED)
+		ch.restart_pending = false;
+	return ch;
 }
 
+static struct state_input input_of(unsigned bits, enum exit_verdict v)
+{
+	return (struct state_input){
+		.verdict = v, .restart_pending = bits & 1, .stop_requested = bits & 2,
+		.tree_left = bits & 4, .shutting_down = bits & 8,
+	};
+}
+
+/* Every (state, event) pair under every input. */
 static void test_table_exhaustive(void **state)
 {
 	(void)state;
@@ -121,43 +149,82 @@ static void test_table_exhaustive(void **state)
 
 	for (int s = 0; s < _STATE_MAX; s++)
 		for (int e = 0; e < _EV_MAX; e++)
-			for (size_t v = 0; v < 3; v++)
-				for (int p = 0; p <= 1; p++) {
-					enum instance_state want = expect_next(s, e, all_verdicts[v], p);
-					enum instance_state got = state_next(s, e, all_verdicts[v], p);
-					if (got != want)
-						fail_msg("%s + %s (verdict %d, restart_pending %d): want %s, got %s",
-							 state_to_string(s), event_to_string(e),
-							 (int)all_verdicts[v], p, state_to_string(want),
-							 state_to_string(got));
+			for (size_t v = 0; v < ELEMENTS(all_verdicts); v++)
+				for (unsigned bits = 0; bits < 16; bits++) {
+					struct state_input in = input_of(bits, all_verdicts[v]);
+					struct state_change want = expect(s, e, &in);
+					struct state_change got = state_next(s, e, &in);
+					if (got.next != want.next || got.restart_pending != want.restart_pending)
+						fail_msg("%s + %s (verdict %d, inputs %#x): want %s/%d, got %s/%d",
+							 instance_state_to_string(s), instance_event_to_string(e),
+							 (int)all_verdicts[v], bits,
+							 want.next < 0 ? "-" : instance_state_to_string(want.next),
+							 want.restart_pending,
+							 got.next < 0 ? "-" : instance_state_to_string(got.next),
+							 got.restart_pending);
 					/* Every answer is a real state or exactly _STATE_INVALID. */
-					assert_true(got == _STATE_INVALID || ((int)got >= 0 && got < _STATE_MAX));
+					assert_true(got.next == _STATE_INVALID || ((int)got.next >= 0 && got.next < _STATE_MAX));
 					checked++;
 				}
-	assert_int_equal(checked, _STATE_MAX * _EV_MAX * 3 * 2);
+	assert_int_equal(checked, _STATE_MAX * _EV_MAX * ELEMENTS(all_verdicts) * 16);
+}
+
+/* state_needs_verdict() is true exactly where the answer depends on it. */
+static void test_needs_verdict(void **state)
+{
+	(void)state;
+
+	for (int s = 0; s < _STATE_MAX; s++)
+		for (int e = 0; e < _EV_MAX; e++)
+			for (unsigned bits = 0; bits < 16; bits++) {
+				struct state_input a = input_of(bits, VERDICT_RESTART), b = input_of(bits, VERDICT_STAY);
+				bool depends = state_next(s, e, &a).next != state_next(s, e, &b).next;
+				if (state_needs_verdict(s, e, &a) != depends)
+					fail_msg("%s + %s (inputs %#x): needs_verdict %d, depends %d",
+						 instance_state_to_string(s), instance_event_to_string(e), bits,
+						 state_needs_verdict(s, e, &a), depends);
+			}
+}
+
+static enum instance_state next(enum instance_state s, enum instance_event e, enum exit_verdict v,
+				bool pending)
+{
+	struct state_input in = { .verdict = v, .restart_pending = pending, .stop_requested = s == STATE_STOPPING };
+	return state_next(s, e, &in).next;
 }
 
 static void test_named_transitions(void **state)
 {
 	(void)state;
 
-	/* The examples from the issue, spelled out. */
-	assert_int_equal(state_next(STATE_STOPPED, EV_START, VERDICT_STAY, false), STATE_STARTING);
-	assert_int_equal(state_next(STATE_STARTING, EV_EXEC_OK, VERDICT_STAY, false), STATE_RUNNING);
-	assert_int_equal(state_next(STATE_RUNNING, EV_EXIT, VERDICT_RESTART, false), STATE_BACKOFF);
-	assert_int_equal(state_next(STATE_RUNNING, EV_EXIT, VERDICT_BREAKER_OPEN, false), STATE_FAILED);
-	assert_int_equal(state_next(STATE_RUNNING, EV_EXIT, VERDICT_STAY, false), STATE_EXITED);
-	assert_int_equal(state_next(STATE_STOPPING, EV_EXIT, VERDICT_RESTART, false), STATE_STOPPED);
-	assert_int_equal(state_next(STATE_STOPPING, EV_EXIT, VERDICT_STAY, true), STATE_STARTING);
-	assert_int_equal(state_next(STATE_STOPPING, EV_TIMER, VERDICT_STAY, false), STATE_STOPPING);
-	assert_int_equal(state_next(STATE_BACKOFF, EV_TIMER, VERDICT_STAY, false), STATE_STARTING);
-	assert_int_equal(state_next(STATE_FAILED, EV_TIMER, VERDICT_STAY, false), STATE_STARTING);
-	/* A crash before exec was confirmed follows the policy too. */
-	assert_int_equal(state_next(STATE_STARTING, EV_EXIT, VERDICT_RESTART, false), STATE_BACKOFF);
-	/* A stop during the restart delay cancels the restart. */
-	assert_int_equal(state_next(STATE_BACKOFF, EV_STOP, VERDICT_RESTART, true), STATE_STOPPED);
-	/* A late exec confirmation while stopping is ignored, not a transition. */
-	assert_int_equal(state_next(STATE_STOPPING, EV_EXEC_OK, VERDICT_STAY, false), _STATE_INVALID);
+	assert_int_equal(next(STATE_STOPPED, EV_START, VERDICT_STAY, false), STATE_STARTING);
+	assert_int_equal(next(STATE_STARTING, EV_EXEC_OK, VERDICT_STAY, false), STATE_RUNNING);
+	assert_int_equal(next(STATE_RUNNING, EV_EXIT, VERDICT_RESTART, false), STATE_BACKOFF);
+	assert_int_equal(next(STATE_RUNNING, EV_EXIT, VERDICT_BREAKER_OPEN, false), STATE_FAILED);
+	assert_int_equal(next(STATE_RUNNING, EV_EXIT, VERDICT_STAY, false), STATE_EXITED);
+	assert_int_equal(next(STATE_RUNNING, EV_EXIT, VERDICT_STOP, false), STATE_STOPPED);
+	assert_int_equal(next(STATE_STOPPING, EV_EXIT, VERDICT_RESTART, false), STATE_STOPPED);
+	assert_int_equal(next(STATE_STOPPING, EV_EXIT, VERDICT_STAY, true), STATE_STARTING);
+	assert_int_equal(next(STATE_STOPPING, EV_TIMER, VERDICT_STAY, false), STATE_STOPPING);
+	assert_int_equal(next(STATE_BACKOFF, EV_TIMER, VERDICT_STAY, false), STATE_STARTING);
+	assert_int_equal(next(STATE_FAILED, EV_TIMER, VERDICT_STAY, false), STATE_STARTING);
+	assert_int_equal(next(STATE_STARTING, EV_EXIT, VERDICT_RESTART, false), STATE_BACKOFF);
+	assert_int_equal(next(STATE_STARTING, EV_SPAWN_FAILED, VERDICT_RESTART, false), STATE_BACKOFF);
+	assert_int_equal(next(STATE_BACKOFF, EV_STOP, VERDICT_RESTART, true), STATE_STOPPED);
+	assert_int_equal(next(STATE_STOPPING, EV_EXEC_OK, VERDICT_STAY, false), _STATE_INVALID);
+
+	/* The main process of a running instance ended and left a tree: it
+	 * stops (the tree is being killed), then the crash is judged. */
+	struct state_input in = { .verdict = VERDICT_RESTART, .tree_left = true };
+	assert_int_equal(state_next(STATE_RUNNING, EV_EXIT, &in).next, STATE_STOPPING);
+	assert_false(state_needs_verdict(STATE_RUNNING, EV_EXIT, &in));
+	in.tree_left = false;
+	assert_true(state_needs_verdict(STATE_STOPPING, EV_TREE_GONE, &in));
+	assert_int_equal(state_next(STATE_STOPPING, EV_TREE_GONE, &in).next, STATE_BACKOFF);
+	/* During a shutdown nothing starts, whatever was pending. */
+	in = (struct state_input){ .restart_pending = true, .stop_requested = true, .shutting_down = true };
+	assert_int_equal(state_next(STATE_STOPPING, EV_EXIT, &in).next, STATE_STOPPED);
+	assert_int_equal(state_next(STATE_BACKOFF, EV_TIMER, &in).next, STATE_STOPPED);
 }
 
 /* A whole life: start, crash into backoff, restart, breaker, half-open,
@@ -165,34 +232,40 @@ static void test_named_transitions(void **state)
 static void test_walk(void **state)
 {
 	(void)state;
+	struct state_input in = { .verdict = VERDICT_STAY };
 	enum instance_state s = STATE_STOPPED;
+	struct state_change ch;
 
-	s = state_next(s, EV_START, VERDICT_STAY, false);
-	assert_int_equal(s, STATE_STARTING);
-	s = state_next(s, EV_EXEC_OK, VERDICT_STAY, false);
-	assert_int_equal(s, STATE_RUNNING);
-	s = state_next(s, EV_EXIT, VERDICT_RESTART, false);
-	assert_int_equal(s, STATE_BACKOFF);
-	s = state_next(s, EV_TIMER, VERDICT_STAY, false);
-	assert_int_equal(s, STATE_STARTING);
-	s = state_next(s, EV_EXIT, VERDICT_BREAKER_OPEN, false);
-	assert_int_equal(s, STATE_FAILED);
-	s = state_next(s, EV_TIMER, VERDICT_STAY, false);
-	assert_int_equal(s, STATE_STARTING);
-	s = state_next(s, EV_EXEC_OK, VERDICT_STAY, false);
-	assert_int_equal(s, STATE_RUNNING);
-	s = state_next(s, EV_RESTART, VERDICT_STAY, false);
-	assert_int_equal(s, STATE_STOPPING);
-	s = state_next(s, EV_TIMER, VERDICT_STAY, true);
-	assert_int_equal(s, STATE_STOPPING);
-	s = state_next(s, EV_EXIT, VERDICT_STAY, /* restart_pending= */ true);
-	assert_int_equal(s, STATE_STARTING);
-	s = state_next(s, EV_EXEC_OK, VERDICT_STAY, false);
-	assert_int_equal(s, STATE_RUNNING);
-	s = state_next(s, EV_STOP, VERDICT_STAY, false);
-	assert_int_equal(s, STATE_STOPPING);
-	s = state_next(s, EV_EXIT, VERDICT_RESTART, /* restart_pending= */ false);
-	assert_int_equal(s, STATE_STOPPED);
+#define STEP(e, v, want)                                  \
+	do {                                              \
+		in.verdict = (v);                         \
+		in.stop_requested = s == STATE_STOPPING;  \
+		ch = state_next(s, (e), &in);             \
+		in.restart_pending = ch.restart_pending;  \
+		if (ch.next != _STATE_INVALID)            \
+			s = ch.next;                      \
+		assert_int_equal(s, (want));              \
+	} while (0)
+	STEP(EV_START, VERDICT_STAY, STATE_STARTING);
+	STEP(EV_EXEC_OK, VERDICT_STAY, STATE_RUNNING);
+	STEP(EV_EXIT, VERDICT_RESTART, STATE_BACKOFF);
+	STEP(EV_TIMER, VERDICT_STAY, STATE_STARTING);
+	STEP(EV_EXIT, VERDICT_BREAKER_OPEN, STATE_FAILED);
+	STEP(EV_TIMER, VERDICT_STAY, STATE_STARTING);
+	STEP(EV_EXEC_OK, VERDICT_STAY, STATE_RUNNING);
+	STEP(EV_RESTART, VERDICT_STAY, STATE_STOPPING);
+	assert_true(in.restart_pending);
+	STEP(EV_TIMER, VERDICT_STAY, STATE_STOPPING);
+	STEP(EV_EXIT, VERDICT_STAY, STATE_STARTING);
+	assert_false(in.restart_pending);
+	STEP(EV_EXEC_OK, VERDICT_STAY, STATE_RUNNING);
+	STEP(EV_STOP, VERDICT_STAY, STATE_STOPPING);
+	STEP(EV_START, VERDICT_STAY, STATE_STOPPING);   /* remembered */
+	assert_true(in.restart_pending);
+	STEP(EV_STOP, VERDICT_STAY, STATE_STOPPING);    /* and forgotten */
+	assert_false(in.restart_pending);
+	STEP(EV_EXIT, VERDICT_RESTART, STATE_STOPPED);
+#undef STEP
 }
 
 static void test_out_of_range(void **state)
@@ -201,18 +274,17 @@ static void test_out_of_range(void **state)
 	static const int bad_states[] = { _STATE_MAX, _STATE_INVALID, -1, 100, 0x7fffffff };
 	static const int bad_events[] = { _EV_MAX, -1, 100 };
 
-	for (size_t i = 0; i < sizeof(bad_states) / sizeof(bad_states[0]); i++)
-		for (int e = 0; e < _EV_MAX; e++)
-			for (size_t v = 0; v < 3; v++) {
-				assert_int_equal(state_next(bad_states[i], e, all_verdicts[v], false), _STATE_INVALID);
-				assert_int_equal(state_next(bad_states[i], e, all_verdicts[v], true), _STATE_INVALID);
+	for (unsigned bits = 0; bits < 16; bits++) {
+		struct state_input in = input_of(bits, VERDICT_RESTART);
+		for (size_t i = 0; i < ELEMENTS(bad_states); i++)
+			for (int e = 0; e < _EV_MAX; e++) {
+				assert_int_equal(state_next(bad_states[i], e, &in).next, _STATE_INVALID);
+				assert_false(state_needs_verdict(bad_states[i], e, &in));
 			}
-	for (int s = 0; s < _STATE_MAX; s++)
-		for (size_t i = 0; i < sizeof(bad_events) / sizeof(bad_events[0]); i++)
-			for (size_t v = 0; v < 3; v++) {
-				assert_int_equal(state_next(s, bad_events[i], all_verdicts[v], false), _STATE_INVALID);
-				assert_int_equal(state_next(s, bad_events[i], all_verdicts[v], true), _STATE_INVALID);
-			}
+		for (int s = 0; s < _STATE_MAX; s++)
+			for (size_t i = 0; i < ELEMENTS(bad_events); i++)
+				assert_int_equal(state_next(s, bad_events[i], &in).next, _STATE_INVALID);
+	}
 }
 
 static void test_exit_verdict(void **state)
@@ -260,15 +332,18 @@ static void test_state_to_string(void **state)
 
 	for (int s = 0; s < _STATE_MAX; s++) {
 		assert_non_null(names[s]);   /* the test's own table is complete */
-		assert_string_equal(state_to_string(s), names[s]);
+		assert_string_equal(instance_state_to_string(s), names[s]);
+		assert_int_equal(instance_state_from_string(names[s]), s);
 		/* Names are distinct, so status output is unambiguous. */
 		for (int t = 0; t < s; t++)
-			assert_string_not_equal(state_to_string(s), state_to_string(t));
+			assert_string_not_equal(instance_state_to_string(s), instance_state_to_string(t));
 	}
-	assert_string_equal(state_to_string(_STATE_MAX), "invalid");
-	assert_string_equal(state_to_string(_STATE_INVALID), "invalid");
-	assert_string_equal(state_to_string(-1), "invalid");
-	assert_string_equal(state_to_string(1000), "invalid");
+	assert_null(instance_state_to_string(_STATE_MAX));
+	assert_null(instance_state_to_string(_STATE_INVALID));
+	assert_null(instance_state_to_string(-1));
+	assert_null(instance_state_to_string(1000));
+	assert_int_equal(instance_state_from_string("Running"), _STATE_INVALID);
+	assert_int_equal(instance_state_from_string(NULL), _STATE_INVALID);
 }
 
 static void test_event_to_string(void **state)
@@ -276,14 +351,17 @@ static void test_event_to_string(void **state)
 	(void)state;
 	static const char *const names[_EV_MAX] = {
 		[EV_START] = "start", [EV_STOP] = "stop", [EV_RESTART] = "restart",
-		[EV_EXEC_OK] = "exec-ok", [EV_EXIT] = "exit", [EV_TIMER] = "timer",
+		[EV_EXEC_OK] = "exec-ok", [EV_SPAWN_FAILED] = "spawn-failed", [EV_EXIT] = "exit",
+		[EV_TREE_GONE] = "tree-gone", [EV_TIMER] = "timer",
 		[EV_FROZEN] = "frozen", [EV_THAWED] = "thawed",
 	};
 
-	for (int e = 0; e < _EV_MAX; e++)
-		assert_string_equal(event_to_string(e), names[e]);
-	assert_string_equal(event_to_string(_EV_MAX), "invalid");
-	assert_string_equal(event_to_string(-1), "invalid");
+	for (int e = 0; e < _EV_MAX; e++) {
+		assert_string_equal(instance_event_to_string(e), names[e]);
+		assert_int_equal(instance_event_from_string(names[e]), e);
+	}
+	assert_null(instance_event_to_string(_EV_MAX));
+	assert_null(instance_event_to_string(-1));
 }
 
 static void test_has_process(void **state)
@@ -297,17 +375,18 @@ static void test_has_process(void **state)
 
 	for (int s = 0; s < _STATE_MAX; s++)
 		if (state_has_process(s) != want[s])
-			fail_msg("state_has_process(%s): want %d", state_to_string(s), want[s]);
+			fail_msg("state_has_process(%s): want %d", instance_state_to_string(s), want[s]);
 	assert_false(state_has_process(_STATE_MAX));
 	assert_false(state_has_process(_STATE_INVALID));
 
 	/* Consistency with the table: EV_EXIT means something exactly where a
 	 * process may exist, and EV_START never starts a second process. */
+	struct state_input in = { .verdict = VERDICT_STAY };
 	for (int s = 0; s < _STATE_MAX; s++) {
-		bool exit_valid = state_next(s, EV_EXIT, VERDICT_STAY, false) != _STATE_INVALID;
+		bool exit_valid = state_next(s, EV_EXIT, &in).next != _STATE_INVALID;
 		assert_int_equal(exit_valid, state_has_process(s));
 		if (state_has_process(s))
-			assert_true(state_next(s, EV_START, VERDICT_STAY, false) == _STATE_INVALID);
+			assert_true(state_next(s, EV_START, &in).next == _STATE_INVALID);
 	}
 }
 
@@ -315,6 +394,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_exhaustive),
+		cmocka_unit_test(test_needs_verdict),
 		cmocka_unit_test(test_named_transitions),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_out_of_range),

@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "basic/string_table.h"
 #include "config/config.h"
 #include "config/config_errors.h"
 #include "config/config_raw.h"
@@ -197,11 +196,3 @@ const struct service_config *config_find_service(const struct config *c, const c
 			return &c->services[i];
 	return NULL;
 }
-
-static const char *const restart_policy_table[_RESTART_POLICY_MAX] = {
-	[RESTART_ALWAYS] = "always",
-	[RESTART_ON_FAILURE] = "on-failure",
-	[RESTART_NEVER] = "never",
-};
-
-DEFINE_STRING_TABLE_LOOKUP(restart_policy, enum restart_policy)

@@ -36,10 +36,14 @@
 
 enum restart_policy { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NEVER, _RESTART_POLICY_MAX, _RESTART_POLICY_INVALID = -EINVAL };
 
-/* on_violation: what happens when a cgroup limit is hit. */
-enum oom_action { OOM_ACTION_RESTART, OOM_ACTION_STOP, OOM_ACTION_IGNORE };
-enum pids_action { PIDS_ACTION_LOG, PIDS_ACTION_RESTART, PIDS_ACTION_STOP, PIDS_ACTION_FREEZE };
-enum memhigh_action { MEMHIGH_ACTION_LOG, MEMHIGH_ACTION_FREEZE, MEMHIGH_ACTION_RESTART };
+/* on_violation: what happens when a limit is hit (an OOM kill, pids.max,
+ * memory.high) or a leak is found. One set of actions for every kind; each
+ * key accepts the subset that makes sense for it (docs/config.md). log and
+ * ignore both count and log the violation and do nothing else. */
+enum violation_action {
+	VIOLATION_LOG, VIOLATION_IGNORE, VIOLATION_RESTART, VIOLATION_STOP, VIOLATION_FREEZE,
+	_VIOLATION_ACTION_MAX, _VIOLATION_ACTION_INVALID = -EINVAL,
+};
 
 #define CONFIG_MAX_IO_RULES 16
 #define CONFIG_MAX_PIDS 4194304            /* pids_max, the kernel's PID_MAX_LIMIT */
@@ -51,7 +55,6 @@ enum memhigh_action { MEMHIGH_ACTION_LOG, MEMHIGH_ACTION_FREEZE, MEMHIGH_ACTION_
 
 /* leak: fd and thread counts sampled per instance, their trend judged over a
  * window (docs/leaks.md). */
-enum leak_action { LEAK_ACTION_LOG, LEAK_ACTION_FREEZE, LEAK_ACTION_RESTART, LEAK_ACTION_STOP };
 /* supervisor.probe: how fds and threads are counted. */
 enum probe_choice { PROBE_CHOICE_AUTO, PROBE_CHOICE_BPF, PROBE_CHOICE_PROCFS };
 
@@ -113,10 +116,10 @@ struct limits_config {
 };
 
 struct violation_config {
-	enum oom_action oom;             /* default restart */
-	enum pids_action pids;           /* default log */
-	enum memhigh_action memory_high; /* default log */
-	enum leak_action leak;           /* default log */
+	enum violation_action oom;         /* restart (default), stop, ignore */
+	enum violation_action pids;        /* log (default), restart, stop, freeze */
+	enum violation_action memory_high; /* log (default), freeze, restart */
+	enum violation_action leak;        /* log (default), freeze, restart, stop */
 };
 
 struct restart_config {
@@ -193,5 +196,3 @@ struct config_errors {
 int config_load(const char *path, struct config **ret, struct config_errors *errs);
 struct config *config_free(struct config *c);
 const struct service_config *config_find_service(const struct config *c, const char *name);
-const char *restart_policy_to_string(enum restart_policy p);
-enum restart_policy restart_policy_from_string(const char *s);

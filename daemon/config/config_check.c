@@ -12,6 +12,7 @@
 
 #include "basic/units.h"
 #include "config/config_check.h"
+#include "config/config_names.h"
 
 
 const char *config_show(struct config_shown *b, const char *s)
@@ -199,6 +200,19 @@ void config_check_choice(struct config_vctx *v, const char *key, const char *s,
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
 			 names[i]);
 	config_verr(v, key, "\"%s\" is not one of %s", config_show(&b, s), list);
+}
+
+void config_check_action(struct config_vctx *v, const char *key, const char *s,
+			 const enum violation_action *allowed, size_t n, enum violation_action *ret)
+{
+	const char *names[_VIOLATION_ACTION_MAX];
+	int i = -1;
+
+	for (size_t k = 0; k < n; k++)
+		names[k] = violation_action_to_string(allowed[k]);
+	config_check_choice(v, key, s, names, n, &i);
+	if (i >= 0)
+		*ret = allowed[i];
 }
 
 /* Strict on purpose: YAML 1.1 would also read yes, on, y as true. */

@@ -52,6 +52,10 @@ int config_check_duration(struct config_vctx *v, const char *key, const char *s,
 /* s is one of names[0..n): its index in *ret. Otherwise recorded. */
 void config_check_choice(struct config_vctx *v, const char *key, const char *s,
 			 const char *const *names, size_t n, int *ret);
+/* s names one of allowed[0..n): that action in *ret. Otherwise recorded,
+ * the message listing the allowed names in their order. */
+void config_check_action(struct config_vctx *v, const char *key, const char *s,
+			 const enum violation_action *allowed, size_t n, enum violation_action *ret);
 /* Exactly true or false: *ret set. Otherwise recorded. */
 void config_check_bool(struct config_vctx *v, const char *key, const char *s, bool *ret);
 

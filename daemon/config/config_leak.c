@@ -124,19 +124,14 @@ static void validate_leak(struct config_vctx *v, const struct raw_leak *rl,
 int config_validate_service_leak(struct config_vctx *v, const struct raw_service *rs,
 				 struct service_config *s)
 {
-	static const char *const actions[] = {
-		[LEAK_ACTION_LOG] = "log",
-		[LEAK_ACTION_FREEZE] = "freeze",
-		[LEAK_ACTION_RESTART] = "restart",
-		[LEAK_ACTION_STOP] = "stop",
-	};
-	int act = LEAK_ACTION_LOG;
+	static const enum violation_action actions[] = { VIOLATION_LOG, VIOLATION_FREEZE,
+							 VIOLATION_RESTART, VIOLATION_STOP };
 
 	validate_leak(v, rs->leak, &s->leak);
+	s->on_violation.leak = VIOLATION_LOG;
 	if (rs->on_violation)
-		config_check_choice(v, "on_violation.leak", rs->on_violation->leak, actions,
-				    ELEMENTSOF(actions), &act);
-	s->on_violation.leak = (enum leak_action)act;
+		config_check_action(v, "on_violation.leak", rs->on_violation->leak, actions,
+				    ELEMENTSOF(actions), &s->on_violation.leak);
 	return 0;
 }
 

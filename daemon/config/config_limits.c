@@ -254,35 +254,19 @@ static int validate_limits(struct config_vctx *v, const struct raw_limits *rl,
 static void validate_violation(struct config_vctx *v, const struct raw_violation *rv,
 			       struct violation_config *vc)
 {
-	static const char *const oom[] = {
-		[OOM_ACTION_RESTART] = "restart",
-		[OOM_ACTION_STOP] = "stop",
-		[OOM_ACTION_IGNORE] = "ignore",
-	};
-	static const char *const pids[] = {
-		[PIDS_ACTION_LOG] = "log",
-		[PIDS_ACTION_RESTART] = "restart",
-		[PIDS_ACTION_STOP] = "stop",
-		[PIDS_ACTION_FREEZE] = "freeze",
-	};
-	static const char *const memhigh[] = {
-		[MEMHIGH_ACTION_LOG] = "log",
-		[MEMHIGH_ACTION_FREEZE] = "freeze",
-		[MEMHIGH_ACTION_RESTART] = "restart",
-	};
-	int o = OOM_ACTION_RESTART, p = PIDS_ACTION_LOG, m = MEMHIGH_ACTION_LOG;
+	static const enum violation_action oom[] = { VIOLATION_RESTART, VIOLATION_STOP, VIOLATION_IGNORE };
+	static const enum violation_action pids[] = { VIOLATION_LOG, VIOLATION_RESTART, VIOLATION_STOP,
+						      VIOLATION_FREEZE };
+	static const enum violation_action memhigh[] = { VIOLATION_LOG, VIOLATION_FREEZE, VIOLATION_RESTART };
 
-	if (rv) {
-		config_check_choice(v, "on_violation.oom", rv->oom, oom, ELEMENTSOF(oom), &o);
-		config_check_choice(v, "on_violation.pids", rv->pids, pids, ELEMENTSOF(pids), &p);
-		config_check_choice(v, "on_violation.memory_high", rv->memory_high, memhigh,
-				    ELEMENTSOF(memhigh), &m);
-	}
-	*vc = (struct violation_config){
-		.oom = (enum oom_action)o,
-		.pids = (enum pids_action)p,
-		.memory_high = (enum memhigh_action)m,
-	};
+	*vc = (struct violation_config){ .oom = VIOLATION_RESTART, .pids = VIOLATION_LOG,
+					 .memory_high = VIOLATION_LOG, .leak = VIOLATION_LOG };
+	if (!rv)
+		return;
+	config_check_action(v, "on_violation.oom", rv->oom, oom, ELEMENTSOF(oom), &vc->oom);
+	config_check_action(v, "on_violation.pids", rv->pids, pids, ELEMENTSOF(pids), &vc->pids);
+	config_check_action(v, "on_violation.memory_high", rv->memory_high, memhigh,
+			    ELEMENTSOF(memhigh), &vc->memory_high);
 }
 
 int config_validate_service_limits(struct config_vctx *v, const struct raw_service *rs,

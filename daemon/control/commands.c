@@ -1,20 +1,40 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * commands.c: the control commands. `status` builds the JSON documented in
- * docs/protocol.md; the others translate into instance events.
+ * commands.c: the command table. Each row names what a command needs (a
+ * service that exists, a daemon not shutting down, cgroups) and what it
+ * does; the per-instance commands share one walk over the instances, each
+ * with its own action. `logs` is control.c's (it may follow).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "control/commands.h"
-#include "kernel/loop.h"
-#include "basic/macro.h"
-#include "policy/supervisor.h"
-#include "basic/units.h"
+#include "control/status.h"
+#include "control/status_leaks.h"
+#include "control/status_snapshots.h"
+
+enum service_need { SERVICE_NONE, SERVICE_OPTIONAL, SERVICE_REQUIRED };
+
+struct command_ctx {
+	struct supervisor *sup;
+	const struct rv_request *req;
+	struct service *svc;            /* when the command names one */
+	size_t control_clients;
+	json_object *paths;             /* snapshot: the files written */
+};
+
+/* One instance: 0 when done, -errno when it could not be (not running). */
+typedef int (*instance_action_fn)(struct command_ctx *c, struct instance *inst);
+
+struct command {
+	json_object *(*run)(struct command_ctx *c);
+	instance_action_fn each;        /* the per-instance commands */
+	enum service_need service;
+	bool during_shutdown;           /* allowed while the daemon shuts down */
+	bool needs_cgroups;
+	bool counts_not_running;        /* the reply says how many were not running */
+};
 
 static json_object *reply_error(const char *fmt, const char *arg)
 {
@@ -33,228 +53,144 @@ static json_object *reply_ok(void)
 	return o;
 }
 
-static long count_fds(void)
+static json_object *run_status(struct command_ctx *c)
 {
-	/* Linux >= 6.2 gives the count as the directory's size; listing 3000
-	 * entries for every status call was 1 ms here. */
-	struct stat st;
-	if (stat("/proc/self/fd", &st) == 0 && st.st_size > 0)
-		return (long)st.st_size;
-	DIR *d = opendir("/proc/self/fd");
-	long n = 0;
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n - 3;   /* ".", ".." and the directory's own fd */
+	return status_reply(c->sup, c->req, c->control_clients);
 }
 
-static long rss_kib(void)
+static json_object *run_leaks(struct command_ctx *c)
 {
-	long pages = -1;
-	FILE *f = fopen("/proc/self/statm", "re");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%*s %ld", &pages) != 1)
-		pages = -1;
-	fclose(f);
-	return pages < 0 ? -1 : pages * (sysconf(_SC_PAGESIZE) / 1024);
+	return status_leaks(c->sup, c->req->service, c->req->index);
 }
 
-static json_object *status_supervisor(struct supervisor *s, size_t control_clients)
+static json_object *run_snapshots(struct command_ctx *c)
 {
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "pid", json_object_new_int(getpid()));
-	json_object_object_add(o, "event_backend", json_object_new_string(loop_backend_name(s->loop)));
-	json_object_object_add(o, "spawn", json_object_new_string(spawn_method_name(s->spawn_method)));
-	json_object_object_add(o, "fds", json_object_new_int64(count_fds()));
-	json_object_object_add(o, "rss_kib", json_object_new_int64(rss_kib()));
-	json_object_object_add(o, "uptime_ms", json_object_new_int64((int64_t)((now_ns() - s->started_ns) / NSEC_PER_MSEC)));
-	json_object_object_add(o, "services", json_object_new_int64((int64_t)s->n_services));
-	json_object_object_add(o, "instances", json_object_new_int64((int64_t)s->total_instances));
-	json_object_object_add(o, "live_processes", json_object_new_int64((int64_t)s->live_processes));
-	json_object_object_add(o, "orphans_reaped", json_object_new_int64((int64_t)s->orphans_reaped));
-	json_object_object_add(o, "wakeups", json_object_new_int64((int64_t)loop_wakeups(s->loop)));
-	json_object_object_add(o, "control_clients", json_object_new_int64((int64_t)control_clients));
-	json_object_object_add(o, "shutting_down", json_object_new_boolean(s->shutting_down));
-	json_object_object_add(o, "config", json_object_new_string(s->config->path ? s->config->path : ""));
-	json_object *cg = json_object_new_object();
-	json_object_object_add(cg, "enabled", json_object_new_boolean(s->cg.fd >= 0));
-	if (s->cg.fd >= 0) {
-		char ctrl[64] = "";
-		for (unsigned bit = 1; bit <= CGROUP_CTRL_IO; bit <<= 1)
-			if (s->cg.controllers & bit)
-				snprintf(ctrl + strlen(ctrl), sizeof(ctrl) - strlen(ctrl), "%s%s",
-					 ctrl[0] ? " " : "", cgroup_controller_name(bit));
-		json_object_object_add(cg, "root", json_object_new_string(s->cg.path));
-		json_object_object_add(cg, "controllers", json_object_new_string(ctrl));
-		json_object_object_add(cg, "kill", json_object_new_string(s->cg.has_kill ? "cgroup.kill" : "freeze+kill"));
-	} else {
-		json_object_object_add(cg, "reason", json_object_new_string(s->cg_reason));
-	}
-	json_object_object_add(o, "cgroups", cg);
-	return o;
+	return status_snapshots(&c->sup->snapshots, c->req->service);
 }
 
-static json_object *status_instance(const struct instance *inst)
+/* control.c starts the shutdown once this reply is queued. */
+static json_object *run_shutdown(struct command_ctx *c)
 {
-	json_object *o = json_object_new_object();
-	uint64_t now = now_ns();
-	bool up = state_has_process(inst->state);
-
-	json_object_object_add(o, "index", json_object_new_int((int)inst->index));
-	json_object_object_add(o, "state", json_object_new_string(state_to_string(inst->state)));
-	json_object_object_add(o, "pid", up ? json_object_new_int(inst->pid.pid) : NULL);
-	json_object_object_add(o, "restarts", json_object_new_int64(inst->restarts));
-	json_object_object_add(o, "uptime_ms", json_object_new_int64(
-		up && inst->started_ns ? (int64_t)((now - inst->started_ns) / NSEC_PER_MSEC) : 0));
-	json_object_object_add(o, "state_ms", json_object_new_int64((int64_t)((now - inst->state_since_ns) / NSEC_PER_MSEC)));
-	if (inst->last_exit.valid) {
-		const struct exit_info *x = &inst->last_exit;
-		json_object *e = json_object_new_object();
-		if (x->has_code)
-			json_object_object_add(e, "code", json_object_new_int(x->code));
-		else if (x->signal)
-			json_object_object_add(e, "signal", json_object_new_string(signal_name(x->signal)));
-		json_object_object_add(e, "cause", json_object_new_string(x->cause));
-		json_object_object_add(e, "ago_ms", json_object_new_int64((int64_t)((now - x->at_ns) / NSEC_PER_MSEC)));
-		json_object_object_add(o, "last_exit", e);
-	} else {
-		json_object_object_add(o, "last_exit", NULL);
-	}
-	json_object_object_add(o, "cgroup", instance_cgroup_status(inst));
-	json_object *lg = json_object_new_object();
-	json_object_object_add(lg, "stdout", logstream_status(inst->log_out));
-	if (inst->log_err)
-		json_object_object_add(lg, "stderr", logstream_status(inst->log_err));
-	json_object_object_add(o, "log", lg);
-	if (inst->state == STATE_BACKOFF && loop_timer_armed(&inst->timer))
-		json_object_object_add(o, "restart_in_ms", json_object_new_int64(
-			inst->timer.due_ns > now ? (int64_t)((inst->timer.due_ns - now) / NSEC_PER_MSEC) : 0));
-	return o;
+	(void)c;
+	return reply_ok();
 }
 
-static json_object *status_service(const struct service *svc, int index)
+static json_object *run_scale(struct command_ctx *c)
 {
-	json_object *o = json_object_new_object(), *a = json_object_new_array();
-	json_object_object_add(o, "name", json_object_new_string(svc->cfg->name));
-	json_object_object_add(o, "restart_policy", json_object_new_string(
-		restart_policy_to_string(svc->cfg->restart.policy)));
-	for (uint32_t i = 0; i < svc->n_instances; i++) {
-		const struct instance *inst = svc->instances[i];
-		if (inst && (index < 0 || (unsigned)index == inst->index))
-			json_object_array_add(a, status_instance(inst));
-	}
-	json_object_object_add(o, "limits", service_limits_status(svc));
-	json_object_object_add(o, "instances", a);
-	return o;
+	int r = service_scale(c->svc, c->req->count);
+	if (r == -ERANGE)
+		return reply_error("scale: more than %s instances per service", "10000");
+	if (r == -ENOSPC)
+		return reply_error("scale: over the instance capacity fixed at start (%s)",
+				   "twice the configured total, +1024 at least");
+	if (r < 0)
+		return reply_error("scale: %s", strerror(-r));
+	return reply_ok();
 }
 
-static json_object *cmd_status(struct supervisor *s, const struct rv_request *req, size_t control_clients)
+static int act_event(struct command_ctx *c, struct instance *inst)
 {
-	json_object *o = reply_ok(), *a = json_object_new_array();
-	json_object_object_add(o, "supervisor", status_supervisor(s, control_clients));
-	for (size_t i = 0; i < s->n_services; i++)
-		if (!req->service[0] || !strcmp(req->service, s->services[i].cfg->name))
-			json_object_array_add(a, status_service(&s->services[i], req->index));
-	json_object_object_add(o, "services", a);
-	return o;
+	enum rv_cmd cmd = c->req->cmd;
+	instance_event(inst, cmd == RV_CMD_START ? EV_START : cmd == RV_CMD_STOP ? EV_STOP : EV_RESTART,
+		       "operator");
+	return 0;   /* inst may be freed from here on */
 }
 
-static json_object *cmd_each(struct supervisor *s, const struct rv_request *req, struct service *svc)
+static int act_signal(struct command_ctx *c, struct instance *inst)
 {
-	enum instance_event ev = req->cmd == RV_CMD_START ? EV_START :
-				 req->cmd == RV_CMD_STOP ? EV_STOP : EV_RESTART;
-	int sent = 0, failed = 0;
-	json_object *paths = NULL;
-	(void)s;
+	return instance_signal(inst, c->req->signal);
+}
+
+static int act_freeze(struct command_ctx *c, struct instance *inst)
+{
+	if (!state_has_process(inst->state) || inst->state == STATE_STOPPING)
+		return -ESRCH;
+	return instance_freeze(inst, c->req->cmd == RV_CMD_FREEZE);
+}
+
+static int act_snapshot(struct command_ctx *c, struct instance *inst)
+{
+	char path[1024];
+
+	if (!state_has_process(inst->state))
+		return -ESRCH;
+	int r = snapshot_take(&c->sup->snapshots, inst, leakwatch_source(&c->sup->leaks),
+			      inst->freeze_wanted, path, sizeof(path));
+	if (r < 0)
+		return r;
+	if (!c->paths)
+		c->paths = json_object_new_array();
+	json_object_array_add(c->paths, json_object_new_string(path));
+	return 0;
+}
+
+static const struct command table[_RV_CMD_MAX] = {
+	[RV_CMD_STATUS] = { .run = run_status, .service = SERVICE_OPTIONAL, .during_shutdown = true },
+	[RV_CMD_LEAKS] = { .run = run_leaks, .service = SERVICE_OPTIONAL, .during_shutdown = true },
+	[RV_CMD_SNAPSHOTS] = { .run = run_snapshots, .service = SERVICE_OPTIONAL, .during_shutdown = true },
+	[RV_CMD_SHUTDOWN] = { .run = run_shutdown, .during_shutdown = true },
+	[RV_CMD_SCALE] = { .run = run_scale, .service = SERVICE_REQUIRED },
+	[RV_CMD_START] = { .each = act_event, .service = SERVICE_REQUIRED },
+	[RV_CMD_STOP] = { .each = act_event, .service = SERVICE_REQUIRED },
+	[RV_CMD_RESTART] = { .each = act_event, .service = SERVICE_REQUIRED },
+	[RV_CMD_SIGNAL] = { .each = act_signal, .service = SERVICE_REQUIRED, .counts_not_running = true },
+	[RV_CMD_FREEZE] = { .each = act_freeze, .service = SERVICE_REQUIRED, .needs_cgroups = true,
+			    .counts_not_running = true },
+	[RV_CMD_THAW] = { .each = act_freeze, .service = SERVICE_REQUIRED, .needs_cgroups = true,
+			  .counts_not_running = true },
+	[RV_CMD_SNAPSHOT] = { .each = act_snapshot, .service = SERVICE_REQUIRED, .needs_cgroups = true,
+			      .counts_not_running = true },
+};
+
+/* The command's action on each instance the request names. */
+static json_object *run_each(const struct command *cmd, struct command_ctx *c)
+{
+	const struct rv_request *req = c->req;
+	struct service *svc = c->svc;
+	int done = 0, failed = 0;
 
 	for (uint32_t i = 0; i < svc->n_instances; i++) {
 		struct instance *inst = svc->instances[i];
 		if (!inst || inst->retiring || (req->index >= 0 && (unsigned)req->index != inst->index))
 			continue;
-		if (req->cmd == RV_CMD_SIGNAL) {
-			if (instance_signal(inst, req->signal) < 0)
-				failed++;
-			else
-				sent++;
-			continue;
-		}
-		if (req->cmd == RV_CMD_SNAPSHOT) {
-			char path[1024];
-			int r = state_has_process(inst->state) ? instance_snapshot(inst, inst->freeze_wanted, path, sizeof(path)) : -ESRCH;
-			if (r < 0) {
-				failed++;
-				continue;
-			}
-			if (!paths)
-				paths = json_object_new_array();
-			json_object_array_add(paths, json_object_new_string(path));
-			sent++;
-			continue;
-		}
-		if (req->cmd == RV_CMD_FREEZE || req->cmd == RV_CMD_THAW) {
-			bool freeze = req->cmd == RV_CMD_FREEZE;
-			if (!state_has_process(inst->state) || inst->state == STATE_STOPPING ||
-			    instance_cgroup_freeze(inst, freeze) < 0)
-				failed++;
-			else
-				sent++;
-			continue;
-		}
-		instance_event(inst, ev, "operator");
-		sent++;   /* inst may be freed from here on */
+		if (cmd->each(c, inst) < 0)
+			failed++;
+		else
+			done++;
 	}
-	if (sent + failed == 0)
+	if (done + failed == 0)
 		return reply_error("no such instance: %s", req->service);
-	if (req->cmd == RV_CMD_SNAPSHOT && sent == 0) {
-		json_object_put(paths);
-		return reply_error("snapshot of %s failed: not running, or the state directory is not writable", req->service);
-	}
+	if (req->cmd == RV_CMD_SNAPSHOT && done == 0)
+		return reply_error("snapshot of %s failed: not running, or the state directory is not writable",
+				   req->service);
 	json_object *o = reply_ok();
-	if (paths)
-		json_object_object_add(o, "paths", paths);
-	json_object_object_add(o, "instances", json_object_new_int(sent));
-	if (req->cmd != RV_CMD_START && req->cmd != RV_CMD_STOP && req->cmd != RV_CMD_RESTART)
+	if (c->paths)
+		json_object_object_add(o, "paths", json_object_get(c->paths));
+	json_object_object_add(o, "instances", json_object_new_int(done));
+	if (cmd->counts_not_running)
 		json_object_object_add(o, "not_running", json_object_new_int(failed));
 	return o;
 }
 
 json_object *command_run(struct supervisor *s, const struct rv_request *req, size_t control_clients)
 {
-	struct service *svc = NULL;
+	const struct command *cmd = (unsigned)req->cmd < _RV_CMD_MAX ? &table[req->cmd] : NULL;
+	struct command_ctx c = { .sup = s, .req = req, .control_clients = control_clients };
 
-	if (req->cmd == RV_CMD_STATUS) {
-		if (req->service[0] && !supervisor_find_service(s, req->service))
+	if (!cmd || (!cmd->run && !cmd->each))
+		return reply_error("%s: not a command of this socket", rv_cmd_to_string(req->cmd));
+	if (cmd->service != SERVICE_NONE && (req->service[0] || cmd->service == SERVICE_REQUIRED)) {
+		/* Refused during shutdown before the name is looked at. */
+		if (!cmd->during_shutdown && s->rt.shutting_down)
+			return reply_error("%s", "the supervisor is shutting down");
+		c.svc = supervisor_find_service(s, req->service);
+		if (!c.svc)
 			return reply_error("no such service: %s", req->service);
-		return cmd_status(s, req, control_clients);
 	}
-	if (req->cmd == RV_CMD_SHUTDOWN)
-		return reply_ok();   /* control.c starts it once the reply is queued */
-	if (req->cmd == RV_CMD_LEAKS || req->cmd == RV_CMD_SNAPSHOTS) {
-		if (req->service[0] && !supervisor_find_service(s, req->service))
-			return reply_error("no such service: %s", req->service);
-		return req->cmd == RV_CMD_LEAKS ? leaks_json(s, req->service, req->index)
-						: snapshots_json(s, req->service);
-	}
-	if (s->shutting_down)
-		return reply_error("%s", "the supervisor is shutting down");
-	svc = supervisor_find_service(s, req->service);
-	if (!svc)
-		return reply_error("no such service: %s", req->service);
-	if (req->cmd == RV_CMD_SCALE) {
-		int r = service_scale(svc, req->count);
-		if (r == -ERANGE)
-			return reply_error("scale: more than %s instances per service", "10000");
-		if (r == -ENOSPC)
-			return reply_error("scale: over the instance capacity fixed at start (%s)",
-					   "twice the configured total, +1024 at least");
-		if (r < 0)
-			return reply_error("scale: %s", strerror(-r));
-		return reply_ok();
-	}
-	if ((req->cmd == RV_CMD_FREEZE || req->cmd == RV_CMD_THAW || req->cmd == RV_CMD_SNAPSHOT) && s->cg.fd < 0)
-		return reply_error("%s needs cgroups, and this daemon runs without them", rv_cmd_to_string(req->cmd));
-	return cmd_each(s, req, svc);
+	if (cmd->needs_cgroups && s->cg.root.fd < 0)
+		return reply_error("%s needs cgroups, and this daemon runs without them",
+				   rv_cmd_to_string(req->cmd));
+	json_object *o = cmd->run ? cmd->run(&c) : run_each(cmd, &c);
+	json_object_put(c.paths);
+	return o;
 }

@@ -20,7 +20,7 @@
 #include "control/commands.h"
 #include "control/control.h"
 #include "basic/log.h"
-#include "control/logs_cmd.h"
+#include "control/logs_reply.h"
 #include "control/protocol.h"
 #include "policy/supervisor.h"
 

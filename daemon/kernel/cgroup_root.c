@@ -155,7 +155,11 @@ int cgroup_root_sweep(struct cgroup_root *root,
 		      void (*report)(const char *svc, const char *idx, unsigned npids, void *ud), void *ud)
 {
 	int found = 0;
-	_cleanup_closedir_ DIR *d = opendir_dup(root->services_fd);
+	/* services_fd is O_PATH, which cannot be read: open it for reading. */
+	_cleanup_close_ int fd = openat(root->services_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	_cleanup_closedir_ DIR *d = take_fdopendir(&fd);
 	if (!d)
 		return -errno;
 	for (struct dirent *e; (e = readdir(d));) {

@@ -18,8 +18,9 @@
  *    cannot watch a regular file; such writes do not wait on a reader).
  * O_NONBLOCK is never set on fd 1: the open file description may be shared
  * with stderr (2>&1) and our own diagnostics would then be cut short.
- * A full sink holds back the streams that forward (they wait in
- * sys->waiting and go on once it drained).
+ * A full sink holds back the streams that forward: each waits as a
+ * struct logsink_waiter and its wake() is called, from the loop, once the
+ * sink drained.
  */
 #include <errno.h>
 #include <limits.h>
@@ -30,19 +31,20 @@
 #include <unistd.h>
 
 #include "basic/log.h"
-#include "logs/logstream.h"
 #include "basic/macro.h"
+#include "logs/linebuf.h"
+#include "logs/logsink.h"
 
-static void sink_wake_waiters(struct logsys *sys)
+static void sink_wake_waiters(struct logsink *k)
 {
-	struct logstream *w = sys->waiting;
+	struct logsink_waiter *w = k->waiting;
 
-	sys->waiting = NULL;
+	k->waiting = NULL;
 	while (w) {
-		struct logstream *next = w->next_waiting;
-		w->next_waiting = NULL;
-		w->waiting_sink = false;
-		logstream_resume(w);
+		struct logsink_waiter *next = w->next;
+		w->next = NULL;
+		w->queued = false;
+		w->wake(w);
 		w = next;
 	}
 }
@@ -55,101 +57,102 @@ static void on_wake(struct loop *l, void *userdata)
 
 /* Room was made: waiters go on in the next loop turn, never from inside
  * another stream's framing (which is where a synchronous write runs). */
-static void sink_account(struct logsys *sys, int64_t res)
+static void sink_account(struct logsink *k, int64_t res)
 {
-	if (sys->waiting)   /* written, or dropped on an error: room either way */
-		(void)loop_timer_start(sys->loop, &sys->wake, 0);
+	if (k->waiting)   /* written, or dropped on an error: room either way */
+		(void)loop_timer_start(k->loop, &k->wake, 0);
 	if (res < 0) {
 		/* EPIPE: nobody reads our stdout any more. What is queued is
 		 * dropped and counted; forwarding goes on trying. */
-		if (sys->sink_error != (int)res)
+		if (k->error != (int)res)
 			log_error_errno((int)res, "log forwarding to stdout failed, dropping lines");
-		sys->sink_error = (int)res;
-		for (size_t i = 0; i < sys->sink_len; i++)
-			sys->sink_dropped_lines += sys->sink[i] == '\n';
-		sys->sink_len = 0;
+		k->error = (int)res;
+		for (size_t i = 0; i < k->len; i++)
+			k->dropped_lines += k->buf[i] == '\n';
+		k->len = 0;
 		return;
 	}
-	if (sys->sink_error)
+	if (k->error)
 		log_info("log forwarding to stdout works again");
-	sys->sink_error = 0;
-	memmove(sys->sink, sys->sink + res, sys->sink_len - (size_t)res);
-	sys->sink_len -= (size_t)res;
+	k->error = 0;
+	memmove(k->buf, k->buf + res, k->len - (size_t)res);
+	k->len -= (size_t)res;
 }
 
 static void on_sink_written(struct loop *l, int64_t res, void *userdata)
 {
-	struct logsys *sys = userdata;
+	struct logsink *k = userdata;
 	(void)l;
 
-	sys->sink_in_flight = false;
-	sink_account(sys, res);
-	logsink_flush(sys);
+	k->in_flight = false;
+	sink_account(k, res);
+	logsink_flush(k);
 }
 
 static void on_sink_writable(struct loop *l, int fd, uint32_t revents, void *userdata)
 {
-	struct logsys *sys = userdata;
+	struct logsink *k = userdata;
 	(void)l, (void)revents;
 
-	ssize_t w = write(fd, sys->sink, MIN(sys->sink_len, (size_t)PIPE_BUF));
+	ssize_t w = write(fd, k->buf, MIN(k->len, (size_t)PIPE_BUF));
 	if (w < 0 && errno == EINTR)
 		return;
-	sink_account(sys, w < 0 ? -errno : w);
-	if (sys->sink_len == 0) {
-		loop_remove(sys->loop, sys->sink_source);
-		sys->sink_source = LOOP_ID_NONE;
+	sink_account(k, w < 0 ? -errno : w);
+	if (k->len == 0) {
+		loop_remove(k->loop, k->source);
+		k->source = LOOP_ID_NONE;
 	}
 }
 
-void logsink_flush(struct logsys *sys)
+void logsink_flush(struct logsink *k)
 {
-	if (sys->sink_len == 0 || sys->sink_in_flight)
+	if (k->len == 0 || k->in_flight)
 		return;
-	if (sys->sink_async) {
-		if (loop_write(sys->loop, sys->sink_fd, sys->sink, sys->sink_len, on_sink_written,
-			       sys) >= 0) {
-			sys->sink_in_flight = true;
+	if (k->async) {
+		if (loop_write(k->loop, k->fd, k->buf, k->len, on_sink_written, k) >= 0) {
+			k->in_flight = true;
 			return;
 		}
 		/* No slot or SQE: the next put or completion tries again. */
 		return;
 	}
-	if (sys->sink_gated) {
-		if (sys->sink_source == LOOP_ID_NONE &&
-		    loop_add(sys->loop, sys->sink_fd, POLLOUT, on_sink_writable, sys,
-			     &sys->sink_source) < 0)
-			sys->sink_source = LOOP_ID_NONE;
+	if (k->gated) {
+		if (k->source == LOOP_ID_NONE &&
+		    loop_add(k->loop, k->fd, POLLOUT, on_sink_writable, k, &k->source) < 0)
+			k->source = LOOP_ID_NONE;
 		return;
 	}
 	ssize_t w;
 	do
-		w = write(sys->sink_fd, sys->sink, sys->sink_len);
+		w = write(k->fd, k->buf, k->len);
 	while (w < 0 && errno == EINTR);
-	sink_account(sys, w < 0 ? -errno : w);
+	sink_account(k, w < 0 ? -errno : w);
 }
 
-int logsink_init(struct logsys *sys)
+int logsink_init(struct logsink *k, struct loop *l, bool async)
 {
 	struct stat st;
 
-	sys->sink_fd = STDOUT_FILENO;
-	sys->sink_source = LOOP_ID_NONE;
-	loop_timer_init(&sys->wake, on_wake, sys);
-	sys->sink = malloc(LOGSINK_CAP);
-	if (!sys->sink)
+	*k = (struct logsink){ .loop = l, .fd = STDOUT_FILENO, .source = LOOP_ID_NONE };
+	loop_timer_init(&k->wake, on_wake, k);
+	k->buf = malloc(LOGSINK_CAP);
+	if (!k->buf)
 		return -ENOMEM;
 	bool is_reg = fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode);
-	sys->sink_async = sys->async && !is_reg;
-	sys->sink_gated = !sys->sink_async && !is_reg &&
-			  (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+	k->async = async && !is_reg;
+	k->gated = !k->async && !is_reg && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 	return 0;
 }
 
-void logsink_done(struct logsys *sys)
+void logsink_done(struct logsink *k)
 {
-	free(sys->sink);
-	sys->sink = NULL;
+	if (k->loop) {
+		loop_timer_stop(k->loop, &k->wake);
+		loop_remove(k->loop, k->source);
+	}
+	k->source = LOOP_ID_NONE;
+	free(k->buf);
+	k->buf = NULL;
 }
 
 static size_t forward_len(const char *service, size_t n)
@@ -157,19 +160,39 @@ static size_t forward_len(const char *service, size_t n)
 	return strlen(service) + sizeof(".4294967295| ") + n + sizeof(LINEBUF_SPLIT_MARKER) + 1;
 }
 
-bool logsink_has_room(const struct logsys *sys, const char *service, size_t n)
+bool logsink_has_room(const struct logsink *k, const char *service, size_t n)
 {
-	return LOGSINK_CAP - sys->sink_len >= forward_len(service, n);
+	return LOGSINK_CAP - k->len >= forward_len(service, n);
 }
 
-void logsink_put(struct logsys *sys, const char *service, unsigned index, const char *line,
+void logsink_put(struct logsink *k, const char *service, unsigned index, const char *line,
 		 size_t n, bool split)
 {
-	int r = format_forward_line(sys->sink + sys->sink_len, LOGSINK_CAP - sys->sink_len, service,
-				    index, line, n, split);
+	int r = format_forward_line(k->buf + k->len, LOGSINK_CAP - k->len, service, index, line, n,
+				    split);
 	if (r < 0) {
-		sys->sink_dropped_lines++;
+		k->dropped_lines++;
 		return;
 	}
-	sys->sink_len += (size_t)r;
+	k->len += (size_t)r;
+}
+
+void logsink_wait(struct logsink *k, struct logsink_waiter *w)
+{
+	if (w->queued)
+		return;
+	w->queued = true;
+	w->next = k->waiting;
+	k->waiting = w;
+}
+
+void logsink_unwait(struct logsink *k, struct logsink_waiter *w)
+{
+	for (struct logsink_waiter **p = &k->waiting; *p; p = &(*p)->next)
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	w->next = NULL;
+	w->queued = false;
 }

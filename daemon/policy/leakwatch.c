@@ -1,10 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * leakwatch.c: the leak probe on the daemon's deadline heap. One timer for
- * all services: when it fires, every service whose sample is due is counted
- * in ONE probe pass (BPF iterators, or /proc as a fallback), each instance's
- * sums go into its history ring, the trend is evaluated (leak.c), and an
- * instance that turns `leaking` gets its service's on_violation.leak.
+ * leakwatch.c: see leakwatch.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,7 +8,8 @@
 #include <string.h>
 
 #include "basic/log.h"
-#include "policy/supervisor.h"
+#include "basic/macro.h"
+#include "policy/leakwatch.h"
 
 static struct leak_config leak_cfg(const struct service_config *c)
 {
@@ -24,20 +21,18 @@ static struct leak_config leak_cfg(const struct service_config *c)
 	};
 }
 
-static void arm(struct supervisor *s)
+static void arm(struct leakwatch *lw)
 {
 	uint64_t next = UINT64_MAX;
-	for (size_t i = 0; i < s->n_services; i++)
-		next = MIN(next, s->services[i].next_sample_ns);
+	for (size_t i = 0; i < lw->n_services; i++)
+		next = MIN(next, lw->services[i].next_sample_ns);
 	if (next != UINT64_MAX)
-		(void)loop_timer_start(s->loop, &s->sample_timer, next);
+		(void)loop_timer_start(lw->loop, &lw->timer, next);
 }
 
-void instance_leak_done(struct instance *inst)
+const char *leakwatch_source(const struct leakwatch *lw)
 {
-	leak_history_done(&inst->leak.hist);
-	free(inst->leak.procs);
-	inst->leak = (struct leak_state){ 0 };
+	return lw->probe ? probe_source_to_string(probe_source(lw->probe)) : "none";
 }
 
 /* The processes of cgroup `id` in the sorted result: [*first, return). */
@@ -57,37 +52,29 @@ static size_t find_range(const struct probe_result *r, uint64_t id, size_t *firs
 	return hi;
 }
 
-static void on_leak_verdict(struct instance *inst)
+static void on_leak_verdict(struct leakwatch *lw, struct instance *inst)
 {
-	static const enum violation_action map[] = {
-		[LEAK_ACTION_LOG] = VIOLATION_LOG, [LEAK_ACTION_FREEZE] = VIOLATION_FREEZE,
-		[LEAK_ACTION_RESTART] = VIOLATION_RESTART, [LEAK_ACTION_STOP] = VIOLATION_STOP,
-	};
-	enum leak_action a = inst->svc->cfg->on_violation.leak;
+	bool freeze = inst->cfg->on_violation.leak == VIOLATION_FREEZE;
 	char path[512] = "", rate[64];
 
-	inst->violations.leak++;
 	snprintf(rate, sizeof(rate), "%.0f fds/h, %.0f threads/h", inst->leak.trend.fds_per_hour,
 		 inst->leak.trend.threads_per_hour);
 	/* The evidence first, while the tree is as it was: with the freeze
-	 * policy it stays frozen after the snapshot. */
-	int r = instance_snapshot(inst, a == LEAK_ACTION_FREEZE, path, sizeof(path));
-	log_event("leak", inst->svc->cfg->name, (int)inst->index, "reason", inst->leak.trend.reason,
+	 * policy it stays frozen after the snapshot, and the violation below
+	 * records the wish so cgroup.events moves the state to frozen. */
+	int r = snapshot_take(lw->snapshots, inst, leakwatch_source(lw), freeze, path, sizeof(path));
+	log_event("leak", inst->cfg->name, (int)inst->index, "reason", inst->leak.trend.reason,
 		  "rate", rate, "snapshot", r < 0 ? strerror(-r) : path, NULL);
-	if (a == LEAK_ACTION_FREEZE) {
-		/* The snapshot froze it; record the wish so cgroup.events moves
-		 * the state to frozen. */
-		instance_violation(inst, "leak", VIOLATION_FREEZE);
-		return;
-	}
-	instance_violation(inst, "leak", map[a]);
+	instance_violation(inst, VIOLATION_LEAK);
 }
 
-static void account(struct instance *inst, const struct probe_result *res, uint64_t now)
+/* Sums the instance's processes of this pass and judges the trend. */
+static void account(struct leakwatch *lw, struct instance *inst, uint64_t now)
 {
 	struct leak_state *ls = &inst->leak;
-	const struct service_config *c = inst->svc->cfg;
-	size_t first, end = find_range(res, inst->cg_id, &first);
+	const struct service_config *c = inst->cfg;
+	const struct probe_result *res = &lw->res;
+	size_t first, end = find_range(res, inst->cg.id, &first);
 
 	if (!ls->hist.s) {
 		uint64_t cap = c->leak.window_ms / MAX(c->leak.sample_every_ms, 1) + 2;
@@ -120,100 +107,103 @@ static void account(struct instance *inst, const struct probe_result *res, uint6
 	struct leak_config lc = leak_cfg(c);
 	leak_evaluate(&ls->hist, &lc, smp.t_ms, &ls->trend);
 	if (ls->trend.verdict == LEAK_LEAKING && was != LEAK_LEAKING)
-		on_leak_verdict(inst);
+		on_leak_verdict(lw, inst);
 }
 
 /* targets[] and target_insts[] grow together, doubling: bounded by the
  * instance capacity, since each instance is a target at most once. */
-static int grow_targets(struct supervisor *s)
+static int grow_targets(struct leakwatch *lw)
 {
-	size_t cap = s->cap_targets ? s->cap_targets * 2 : 64;
-	struct probe_target *t = reallocarray(s->targets, cap, sizeof(*t));
+	size_t cap = lw->cap_targets ? lw->cap_targets * 2 : 64;
+	struct probe_target *t = reallocarray(lw->targets, cap, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	s->targets = t;
-	struct instance **ti = reallocarray(s->target_insts, cap, sizeof(*ti));
+	lw->targets = t;
+	struct instance **ti = reallocarray(lw->target_insts, cap, sizeof(*ti));
 	if (!ti)
 		return -ENOMEM;
-	s->target_insts = ti;
-	s->cap_targets = cap;
+	lw->target_insts = ti;
+	lw->cap_targets = cap;
 	return 0;
 }
 
-static void on_sample(struct loop *l, void *userdata)
+/* The instances of every service whose sample is due (a little early is
+ * fine: batch rather than wake twice). */
+static size_t collect_due(struct leakwatch *lw, uint64_t now)
 {
-	struct supervisor *s = userdata;
-	uint64_t now = now_ns();
 	size_t n = 0;
-	(void)l;
 
-	/* Who is due (a little early is fine: batch rather than wake twice). */
-	for (size_t i = 0; i < s->n_services; i++) {
-		struct service *svc = &s->services[i];
+	for (size_t i = 0; i < lw->n_services; i++) {
+		struct service *svc = &lw->services[i];
 		if (svc->next_sample_ns > now + 50 * NSEC_PER_MSEC)
 			continue;
 		svc->next_sample_ns = now + svc->cfg->leak.sample_every_ms * NSEC_PER_MSEC;
 		for (uint32_t j = 0; j < svc->n_instances; j++) {
 			struct instance *inst = svc->instances[j];
-			if (!inst || inst->cg_fd < 0 || !state_has_process(inst->state))
+			if (!inst || inst->cg.fd < 0 || !state_has_process(inst->state))
 				continue;
-			if (n == s->cap_targets && grow_targets(s) < 0)
-				break;
-			s->target_insts[n] = inst;
-			s->targets[n++] = (struct probe_target){ .cgroup_id = inst->cg_id, .cgroup_fd = inst->cg_fd };
+			if (n == lw->cap_targets && grow_targets(lw) < 0)
+				return n;
+			lw->target_insts[n] = inst;
+			lw->targets[n++] = (struct probe_target){ .cgroup_id = inst->cg.id,
+								  .cgroup_fd = inst->cg.fd };
 		}
 	}
+	return n;
+}
+
+static void on_sample(struct loop *l, void *userdata)
+{
+	struct leakwatch *lw = userdata;
+	uint64_t now = now_ns();
+	(void)l;
+
+	size_t n = collect_due(lw, now);
 	if (n > 0) {
-		int r = probe_run(s->probe, s->targets, n, &s->probe_res);
+		int r = probe_run(lw->probe, lw->targets, n, &lw->res);
 		if (r < 0) {
 			log_warn_errno(r, "leak probe pass failed");
 		} else {
-			s->probe_passes++;
-			s->probe_cpu_ns_last = s->probe_res.cpu_ns;
+			lw->passes++;
+			lw->cpu_ns_last = lw->res.cpu_ns;
 			for (size_t i = 0; i < n; i++)
-				account(s->target_insts[i], &s->probe_res, now);
+				account(lw, lw->target_insts[i], now);
 		}
 	}
-	arm(s);
+	arm(lw);
 }
 
-int supervisor_leak_setup(struct supervisor *s, const struct supervisor_options *o)
+int leakwatch_start(struct leakwatch *lw, struct loop *l, struct service *services, size_t n,
+		    struct snapshots *sn, bool have_cgroups, const char *no_cgroups_reason,
+		    enum probe_mode mode)
 {
-	enum probe_mode mode = PROBE_AUTO;
-	const char *choice = o->probe;
-
-	loop_timer_init(&s->sample_timer, on_sample, s);
-	s->state_dir_fd = -EBADF;
-	if (s->cg.fd < 0) {
-		log_warn("leak probe off: it tells instances apart by cgroup, and %s", s->cg_reason);
+	*lw = (struct leakwatch){ .loop = l, .services = services, .n_services = n, .snapshots = sn };
+	loop_timer_init(&lw->timer, on_sample, lw);
+	if (!have_cgroups) {
+		log_warn("leak probe off: it tells instances apart by cgroup, and %s", no_cgroups_reason);
 		return 0;
 	}
-	if (choice ? !strcmp(choice, "bpf") : s->config->supervisor.probe == PROBE_CHOICE_BPF)
-		mode = PROBE_BPF;
-	else if (choice ? !strcmp(choice, "procfs") : s->config->supervisor.probe == PROBE_CHOICE_PROCFS)
-		mode = PROBE_PROCFS;
-	int r = probe_new(mode, &s->probe, s->probe_why, sizeof(s->probe_why));
+	int r = probe_new(mode, &lw->probe, lw->probe_why, sizeof(lw->probe_why));
 	if (r < 0)
-		return log_error_errno(r, "leak probe: %s", s->probe_why[0] ? s->probe_why : "cannot start");
-	if (probe_source(s->probe) == PROBE_SOURCE_PROCFS && mode == PROBE_AUTO)
-		log_warn("leak probe: counting from /proc (source: procfs): %s", s->probe_why);
-	log_event("probe", NULL, -1, "source", probe_source_to_string(probe_source(s->probe)), NULL);
+		return log_error_errno(r, "leak probe: %s", lw->probe_why[0] ? lw->probe_why : "cannot start");
+	if (probe_source(lw->probe) == PROBE_SOURCE_PROCFS && mode == PROBE_AUTO)
+		log_warn("leak probe: counting from /proc (source: procfs): %s", lw->probe_why);
+	log_event("probe", NULL, -1, "source", leakwatch_source(lw), NULL);
 	uint64_t now = now_ns();
-	for (size_t i = 0; i < s->n_services; i++)
-		s->services[i].next_sample_ns = now + s->services[i].cfg->leak.sample_every_ms * NSEC_PER_MSEC;
-	arm(s);
+	for (size_t i = 0; i < n; i++)
+		services[i].next_sample_ns = now + services[i].cfg->leak.sample_every_ms * NSEC_PER_MSEC;
+	arm(lw);
 	return 0;
 }
 
-void supervisor_leak_done(struct supervisor *s)
+void leakwatch_stop(struct leakwatch *lw)
 {
-	if (s->loop)
-		loop_timer_stop(s->loop, &s->sample_timer);
-	probe_result_done(&s->probe_res);
-	s->probe = probe_free(s->probe);
-	free(s->targets);
-	free(s->target_insts);
-	s->targets = NULL;
-	s->target_insts = NULL;
-	s->state_dir_fd = safe_close(s->state_dir_fd);
+	if (lw->loop)
+		loop_timer_stop(lw->loop, &lw->timer);
+	probe_result_done(&lw->res);
+	lw->probe = probe_free(lw->probe);
+	free(lw->targets);
+	free(lw->target_insts);
+	lw->targets = NULL;
+	lw->target_insts = NULL;
 }

@@ -87,3 +87,22 @@ fail:
 	}
 	return 0;
 }
+
+const char *limit_unenforced_reason(const struct cgroup_root *cg, const char *cg_reason,
+				    enum limit_kind k, char *buf, size_t len)
+{
+	const struct limit_desc *d = limit_desc(k);
+	char avail[128] = "";
+
+	if (cg->fd < 0) {
+		snprintf(buf, len, "no cgroups: %s", cg_reason);
+		return buf;
+	}
+	if (cg->controllers & d->controller)
+		return NULL;
+	if (cgroup_read(cg->fd, "cgroup.controllers", avail, sizeof(avail)) > 0)
+		avail[strcspn(avail, "\n")] = '\0';
+	snprintf(buf, len, "the %s controller is not available in %s (cgroup.controllers: %s)",
+		 cgroup_controller_name(d->controller), cg->path, avail[0] ? avail : "empty");
+	return buf;
+}

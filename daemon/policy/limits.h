@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "kernel/cgroup.h"
+#include "kernel/cgroup_root.h"
 #include "config/config.h"
 
 enum limit_kind {
@@ -31,3 +31,7 @@ int limit_format(const struct limits_config *l, enum limit_kind k, char *buf, si
 /* Writes every set limit whose controller is available; on failure returns
  * -errno and which limit failed. */
 int limits_apply(int fd, const struct limits_config *l, unsigned controllers, enum limit_kind *ret_failed);
+/* Why limit k cannot be enforced under this root (cg->fd < 0: without
+ * cgroups, cg_reason says why), written to buf; NULL when it can. */
+const char *limit_unenforced_reason(const struct cgroup_root *cg, const char *cg_reason,
+				    enum limit_kind k, char *buf, size_t len);

@@ -18,11 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "basic/fd_util.h"
-#include "basic/log.h"
-#include "policy/supervisor.h"
+#include <json-c/json.h>
 
-#define DEFAULT_STATE_DIR "/var/lib/ringvisor"
+#include "basic/fd_util.h"
+#include "basic/macro.h"
+#include "kernel/cgroup.h"
+#include "policy/snapshot.h"
+
 #define SNAPSHOTS_MAX 100
 #define SNAP_MAX_PROCS 4096
 #define SNAP_MAX_FDS 65536      /* per process; the rest are counted, not listed */
@@ -42,19 +44,28 @@ static int mkdir_p(const char *path)
 	return mkdir(buf, 0750) < 0 && errno != EEXIST ? -errno : 0;
 }
 
-static int snapshots_dir(struct supervisor *s)
+void snapshots_init(struct snapshots *sn, const char *state_dir)
 {
-	if (s->state_dir_fd >= 0)
-		return s->state_dir_fd;
-	const char *base = s->state_dir ? s->state_dir : DEFAULT_STATE_DIR;
+	*sn = (struct snapshots){ .dir_fd = -EBADF, .state_dir = state_dir ? state_dir : SNAPSHOTS_DEFAULT_STATE_DIR };
+}
+
+void snapshots_done(struct snapshots *sn)
+{
+	sn->dir_fd = safe_close(sn->dir_fd);
+}
+
+int snapshots_dir(struct snapshots *sn)
+{
+	if (sn->dir_fd >= 0)
+		return sn->dir_fd;
 	char path[4096];
-	snprintf(path, sizeof(path), "%s/snapshots", base);
+	snprintf(path, sizeof(path), "%s/snapshots", sn->state_dir);
 	int r = mkdir_p(path);
 	if (r < 0)
 		return r;
 	/* O_NOFOLLOW on the last component: a symlink planted there is refused. */
-	s->state_dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return s->state_dir_fd < 0 ? -errno : s->state_dir_fd;
+	sn->dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return sn->dir_fd < 0 ? -errno : sn->dir_fd;
 }
 
 static json_object *read_text(const char *path)
@@ -127,7 +138,7 @@ static json_object *processes(const struct instance *inst)
 {
 	json_object *a = json_object_new_array();
 	char buf[8192], path[64];
-	int n = cgroup_read(inst->cg_fd, "cgroup.procs", buf, sizeof(buf));
+	int n = cgroup_read(inst->cg.fd, "cgroup.procs", buf, sizeof(buf));
 	size_t count = 0;
 	for (char *p = n > 0 ? buf : NULL; p && *p && count < SNAP_MAX_PROCS; count++) {
 		pid_t pid = (pid_t)strtol(p, &p, 10);
@@ -190,32 +201,32 @@ static void prune(int dfd)
 	}
 }
 
-int instance_snapshot(struct instance *inst, bool keep_frozen, char *path, size_t len)
+int snapshot_take(struct snapshots *sn, const struct instance *inst, const char *source,
+		  bool keep_frozen, char *path, size_t len)
 {
-	struct supervisor *s = inst->svc->sup;
 	char name[128], ts[32];
 	struct timespec now;
 	struct tm tm;
 
-	if (inst->cg_fd < 0)
+	if (inst->cg.fd < 0)
 		return -EOPNOTSUPP;
-	int dfd = snapshots_dir(s);
+	int dfd = snapshots_dir(sn);
 	if (dfd < 0)
 		return dfd;
-	(void)cgroup_freeze(inst->cg_fd, true);
+	(void)cgroup_freeze(inst->cg.fd, true);
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%S", &tm);
-	snprintf(name, sizeof(name), "%s.%u-%s.%03ldZ.json", inst->svc->cfg->name, inst->index, ts,
+	snprintf(name, sizeof(name), "%s.%u-%s.%03ldZ.json", inst->cfg->name, inst->index, ts,
 		 now.tv_nsec / 1000000);
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "service", json_object_new_string(inst->svc->cfg->name));
+	json_object_object_add(o, "service", json_object_new_string(inst->cfg->name));
 	json_object_object_add(o, "index", json_object_new_int((int)inst->index));
 	json_object_object_add(o, "time", json_object_new_string(ts));
-	json_object_object_add(o, "state", json_object_new_string(state_to_string(inst->state)));
+	json_object_object_add(o, "state", json_object_new_string(instance_state_to_string(inst->state)));
 	json_object_object_add(o, "main_pid", json_object_new_int(inst->pid.pid));
-	json_object_object_add(o, "source", json_object_new_string(s->probe ? probe_source_to_string(probe_source(s->probe)) : "none"));
+	json_object_object_add(o, "source", json_object_new_string(source));
 	json_object_object_add(o, "verdict", json_object_new_string(leak_verdict_name(inst->leak.trend.verdict)));
 	json_object_object_add(o, "reason", json_object_new_string(inst->leak.trend.reason ? inst->leak.trend.reason : ""));
 	json_object_object_add(o, "fds_per_hour", json_object_new_double(inst->leak.trend.fds_per_hour));
@@ -223,7 +234,7 @@ int instance_snapshot(struct instance *inst, bool keep_frozen, char *path, size_
 	json_object_object_add(o, "history", history(&inst->leak.hist));
 	json_object_object_add(o, "processes", processes(inst));
 	if (!keep_frozen)
-		(void)cgroup_freeze(inst->cg_fd, false);
+		(void)cgroup_freeze(inst->cg.fd, false);
 
 	int r = 0;
 	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
@@ -240,38 +251,6 @@ int instance_snapshot(struct instance *inst, bool keep_frozen, char *path, size_
 	if (r < 0)
 		return r;
 	prune(dfd);
-	snprintf(path, len, "%s/snapshots/%s", s->state_dir ? s->state_dir : DEFAULT_STATE_DIR, name);
+	snprintf(path, len, "%s/snapshots/%s", sn->state_dir, name);
 	return 0;
-}
-
-json_object *snapshots_json(struct supervisor *s, const char *service)
-{
-	json_object *o = json_object_new_object(), *a = json_object_new_array();
-	const char *base = s->state_dir ? s->state_dir : DEFAULT_STATE_DIR;
-	int dfd = snapshots_dir(s);
-
-	json_object_object_add(o, "ok", json_object_new_boolean(1));
-	json_object_object_add(o, "dir", json_object_new_string(base));
-	DIR *d = dfd >= 0 ? opendir_dup(dfd) : NULL;
-	if (d) {
-		rewinddir(d);
-		for (struct dirent *e; (e = readdir(d));) {
-			struct stat st;
-			size_t sl = service ? strlen(service) : 0;
-			if (e->d_type != DT_REG || fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-				continue;
-			if (sl && (strncmp(e->d_name, service, sl) || e->d_name[sl] != '.'))
-				continue;
-			char path[4096];
-			snprintf(path, sizeof(path), "%s/snapshots/%s", base, e->d_name);
-			json_object *f = json_object_new_object();
-			json_object_object_add(f, "path", json_object_new_string(path));
-			json_object_object_add(f, "bytes", json_object_new_int64(st.st_size));
-			json_object_object_add(f, "mtime", json_object_new_int64(st.st_mtim.tv_sec));
-			json_object_array_add(a, f);
-		}
-		closedir(d);
-	}
-	json_object_object_add(o, "snapshots", a);
-	return o;
 }

@@ -1,8 +1,58 @@
 /* SPDX-License-Identifier: MIT */
-#include "basic/macro.h"
+/*
+ * state.c: the transition table. Each (state, event) cell holds a rule;
+ * an empty cell means the event is ignored in that state. Four rules read
+ * the input besides the pair:
+ *   EXIT     the main process ended: while processes are left in its tree,
+ *            stay stopping (they are being killed); else SETTLE;
+ *   SETTLE   everything ended: a stop we asked for ends in stopped (or
+ *            starting, if a start came meanwhile); any other end goes where
+ *            the verdict says;
+ *   VERDICT  where the verdict says (a spawn that made no process);
+ *   REMEMBER / FORGET  a start, restart or stop during a stop changes what
+ *            follows it, not the state.
+ * Whatever the rule, nothing starts while the daemon shuts down.
+ */
+#include "basic/string_table.h"
 #include "policy/state.h"
 
-static const char *const state_names[_STATE_MAX] = {
+enum rule { IGNORE, TO, EXIT, SETTLE, VERDICT, REMEMBER, FORGET };
+
+struct cell {
+	enum rule rule;
+	enum instance_state to;
+};
+
+#define GO(s) { TO, s }
+#define R(r) { r, _STATE_INVALID }
+
+/* The events every state with a process shares. */
+#define WITH_PROCESS \
+	[EV_STOP] = GO(STATE_STOPPING), [EV_RESTART] = GO(STATE_STOPPING), [EV_EXIT] = R(EXIT)
+
+static const struct cell table[_STATE_MAX][_EV_MAX] = {
+	[STATE_STOPPED] = { [EV_START] = GO(STATE_STARTING), [EV_RESTART] = GO(STATE_STARTING),
+			    [EV_STOP] = GO(STATE_STOPPED) },
+	[STATE_EXITED] = { [EV_START] = GO(STATE_STARTING), [EV_RESTART] = GO(STATE_STARTING),
+			   [EV_STOP] = GO(STATE_STOPPED) },
+	/* The timer is the half-open retry. */
+	[STATE_FAILED] = { [EV_START] = GO(STATE_STARTING), [EV_RESTART] = GO(STATE_STARTING),
+			   [EV_STOP] = GO(STATE_STOPPED), [EV_TIMER] = GO(STATE_STARTING) },
+	/* The timer is the end of the restart delay. */
+	[STATE_BACKOFF] = { [EV_START] = GO(STATE_STARTING), [EV_RESTART] = GO(STATE_STARTING),
+			    [EV_STOP] = GO(STATE_STOPPED), [EV_TIMER] = GO(STATE_STARTING) },
+	[STATE_STARTING] = { WITH_PROCESS, [EV_EXEC_OK] = GO(STATE_RUNNING),
+			     [EV_SPAWN_FAILED] = R(VERDICT) },
+	[STATE_RUNNING] = { WITH_PROCESS, [EV_FROZEN] = GO(STATE_FROZEN) },
+	[STATE_READY] = { WITH_PROCESS, [EV_FROZEN] = GO(STATE_FROZEN) },
+	[STATE_FROZEN] = { WITH_PROCESS, [EV_THAWED] = GO(STATE_RUNNING) },
+	/* The timer is the end of the grace time: stopping goes on, by force. */
+	[STATE_STOPPING] = { [EV_EXIT] = R(EXIT), [EV_TREE_GONE] = R(SETTLE),
+			     [EV_TIMER] = GO(STATE_STOPPING), [EV_START] = R(REMEMBER),
+			     [EV_RESTART] = R(REMEMBER), [EV_STOP] = R(FORGET) },
+};
+
+static const char *const instance_state_table[_STATE_MAX] = {
 	[STATE_STOPPED] = "stopped",   [STATE_STARTING] = "starting",
 	[STATE_RUNNING] = "running",   [STATE_READY] = "ready",
 	[STATE_STOPPING] = "stopping", [STATE_EXITED] = "exited",
@@ -10,21 +60,18 @@ static const char *const state_names[_STATE_MAX] = {
 	[STATE_FROZEN] = "frozen",
 };
 
-static const char *const event_names[_EV_MAX] = {
-	[EV_START] = "start", [EV_STOP] = "stop", [EV_RESTART] = "restart",
-	[EV_EXEC_OK] = "exec-ok", [EV_EXIT] = "exit", [EV_TIMER] = "timer",
-	[EV_FROZEN] = "frozen", [EV_THAWED] = "thawed",
+DEFINE_STRING_TABLE_LOOKUP(instance_state, enum instance_state)
+
+static const char *const instance_event_table[_EV_MAX] = {
+	[EV_START] = "start",         [EV_STOP] = "stop",
+	[EV_RESTART] = "restart",     [EV_EXEC_OK] = "exec-ok",
+	[EV_SPAWN_FAILED] = "spawn-failed",
+	[EV_EXIT] = "exit",           [EV_TREE_GONE] = "tree-gone",
+	[EV_TIMER] = "timer",         [EV_FROZEN] = "frozen",
+	[EV_THAWED] = "thawed",
 };
 
-const char *state_to_string(enum instance_state s)
-{
-	return (unsigned)s < _STATE_MAX ? state_names[s] : "invalid";
-}
-
-const char *event_to_string(enum instance_event e)
-{
-	return (unsigned)e < _EV_MAX ? event_names[e] : "invalid";
-}
+DEFINE_STRING_TABLE_LOOKUP(instance_event, enum instance_event)
 
 bool state_has_process(enum instance_state s)
 {
@@ -40,62 +87,82 @@ enum exit_verdict exit_verdict(enum restart_policy policy, bool clean_exit, bool
 	return breaker_open ? VERDICT_BREAKER_OPEN : VERDICT_RESTART;
 }
 
-static enum instance_state after_exit(enum exit_verdict v)
+static enum instance_state by_verdict(enum exit_verdict v)
 {
 	switch (v) {
 	case VERDICT_RESTART:
 		return STATE_BACKOFF;
 	case VERDICT_BREAKER_OPEN:
 		return STATE_FAILED;
+	case VERDICT_STOP:
+		return STATE_STOPPED;
 	case VERDICT_STAY:
 		break;
 	}
 	return STATE_EXITED;
 }
 
-enum instance_state state_next(enum instance_state s, enum instance_event e,
-			       enum exit_verdict verdict, bool restart_pending)
+static const struct cell *cell_of(enum instance_state s, enum instance_event e)
 {
-	switch (s) {
-	case STATE_STOPPED:
-	case STATE_EXITED:
-	case STATE_FAILED:
-		/* No process. A timer here is FAILED's half-open retry. */
-		if (e == EV_START || e == EV_RESTART || (e == EV_TIMER && s == STATE_FAILED))
-			return STATE_STARTING;
-		if (e == EV_STOP)
-			return STATE_STOPPED;
-		return _STATE_INVALID;
-	case STATE_BACKOFF:
-		if (e == EV_TIMER || e == EV_START || e == EV_RESTART)
-			return STATE_STARTING;
-		if (e == EV_STOP)
-			return STATE_STOPPED;
-		return _STATE_INVALID;
-	case STATE_STARTING:
-	case STATE_RUNNING:
-	case STATE_READY:
-	case STATE_FROZEN:
-		if (e == EV_EXEC_OK)
-			return s == STATE_STARTING ? STATE_RUNNING : _STATE_INVALID;
-		if (e == EV_FROZEN)
-			return s == STATE_RUNNING || s == STATE_READY ? STATE_FROZEN : _STATE_INVALID;
-		if (e == EV_THAWED)
-			return s == STATE_FROZEN ? STATE_RUNNING : _STATE_INVALID;
-		if (e == EV_EXIT)
-			return after_exit(verdict);
-		if (e == EV_STOP || e == EV_RESTART)
-			return STATE_STOPPING;
-		return _STATE_INVALID;
-	case STATE_STOPPING:
-		if (e == EV_EXIT)
-			return restart_pending ? STATE_STARTING : STATE_STOPPED;
-		if (e == EV_TIMER)   /* grace elapsed: escalate, still stopping */
-			return STATE_STOPPING;
-		return _STATE_INVALID;
-	case _STATE_MAX:
-	case _STATE_INVALID:
+	static const struct cell ignore = R(IGNORE);
+
+	if ((unsigned)s >= _STATE_MAX || (unsigned)e >= _EV_MAX)
+		return &ignore;
+	return &table[s][e];
+}
+
+/* The rule that finally applies, EXIT resolved into STOPPING or SETTLE. */
+static enum rule resolve(const struct cell *c, const struct state_input *in)
+{
+	if (c->rule == EXIT)
+		return in->tree_left ? TO : SETTLE;
+	return c->rule;
+}
+
+bool state_needs_verdict(enum instance_state s, enum instance_event e, const struct state_input *in)
+{
+	enum rule r = resolve(cell_of(s, e), in);
+	if (r == VERDICT)
+		return true;
+	return r == SETTLE && !in->stop_requested && !in->shutting_down;
+}
+
+struct state_change state_next(enum instance_state s, enum instance_event e,
+			       const struct state_input *in)
+{
+	const struct cell *c = cell_of(s, e);
+	struct state_change ch = { .next = _STATE_INVALID, .restart_pending = in->restart_pending };
+
+	switch (resolve(c, in)) {
+	case IGNORE:
+		return ch;
+	case REMEMBER:
+		ch.restart_pending = true;
+		return ch;
+	case FORGET:
+		ch.restart_pending = false;
+		return ch;
+	case TO:
+		ch.next = c->rule == EXIT ? STATE_STOPPING : c->to;
 		break;
+	case SETTLE:
+		if (in->stop_requested || in->shutting_down)
+			ch.next = in->restart_pending ? STATE_STARTING : STATE_STOPPED;
+		else
+			ch.next = by_verdict(in->verdict);
+		break;
+	case VERDICT:
+		ch.next = by_verdict(in->verdict);
+		break;
+	case EXIT:
+		break;   /* resolved above */
 	}
-	return _STATE_INVALID;
+	if (ch.next == STATE_STARTING && in->shutting_down)
+		ch.next = STATE_STOPPED;
+	/* A restart asked while running stops first, then starts. */
+	if (e == EV_RESTART && ch.next == STATE_STOPPING)
+		ch.restart_pending = true;
+	if (ch.next == STATE_STARTING || ch.next == STATE_STOPPED)
+		ch.restart_pending = false;
+	return ch;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * state.h: the states of one instance and the transition table
- * (DESIGN.md section 4). state_next() is the whole table; service.c performs
- * the entry action of whatever state it returns, so the table is the single
- * place that says what may follow what, and it is tested pair by pair.
+ * (DESIGN.md section 4). state_next() is the whole table: instance.c calls
+ * it for every event, and its instance_transition() is the only place that
+ * assigns a state, so what may follow what is written once, here, and
+ * tests/test_state.c walks every (state, event) pair.
  */
 #pragma once
 
@@ -16,42 +17,68 @@ enum instance_state {
 	STATE_STOPPED,    /* not running, and not meant to run until `start` */
 	STATE_STARTING,   /* spawned, exec not yet confirmed */
 	STATE_RUNNING,    /* exec happened */
-	STATE_READY,      /* reported ready (sd_notify; a later issue) */
-	STATE_STOPPING,   /* stop signal sent, waiting for the exit */
+	STATE_READY,      /* reported ready (sd_notify; issue 13) */
+	STATE_STOPPING,   /* stop signal sent, or the main process ended and the rest
+	                   * of its tree is being killed: waiting for it all to end */
 	STATE_EXITED,     /* ended and the policy says not to restart */
 	STATE_BACKOFF,    /* ended; waiting for the restart delay */
 	STATE_FAILED,     /* crash-loop breaker open */
-	STATE_FROZEN,     /* cgroup frozen (a later issue) */
+	STATE_FROZEN,     /* cgroup frozen */
 	_STATE_MAX,
 	_STATE_INVALID = -EINVAL,
 };
 
 enum instance_event {
-	EV_START,         /* operator start, or the daemon's initial start */
-	EV_STOP,          /* operator stop, scale down, or shutdown */
-	EV_RESTART,       /* operator restart */
+	EV_START,         /* operator start, or the daemon's (batched) start */
+	EV_STOP,          /* operator stop, scale down, shutdown, a violation policy */
+	EV_RESTART,       /* operator restart, or a violation policy */
 	EV_EXEC_OK,       /* the error pipe closed without data */
+	EV_SPAWN_FAILED,  /* clone, pipe or the cgroup failed: no process was made */
 	EV_EXIT,          /* the main process was reaped */
+	EV_TREE_GONE,     /* after an EV_EXIT that left processes: the cgroup is empty */
 	EV_TIMER,         /* backoff elapsed, grace elapsed, or half-open */
 	EV_FROZEN,        /* cgroup.events confirmed frozen 1 */
 	EV_THAWED,        /* cgroup.events confirmed frozen 0 */
 	_EV_MAX,
+	_EV_INVALID = -EINVAL,
 };
 
-/* What the restart policy says about an exit outside of a stop. */
-enum exit_verdict { VERDICT_RESTART, VERDICT_STAY, VERDICT_BREAKER_OPEN };
+/* What the restart policy and the violation policy say about an end that
+ * was not asked for. */
+enum exit_verdict {
+	VERDICT_RESTART,       /* -> backoff */
+	VERDICT_STAY,          /* -> exited */
+	VERDICT_BREAKER_OPEN,  /* -> failed */
+	VERDICT_STOP,          /* -> stopped: a violation policy said stop */
+};
 
+/* The restart policy's word on an unasked-for end. */
 enum exit_verdict exit_verdict(enum restart_policy policy, bool clean_exit, bool breaker_open);
 
-/*
- * The next state, or _STATE_INVALID when the event means nothing in that
- * state (it is then ignored). `verdict` is only read for EV_EXIT outside of
- * STATE_STOPPING; `restart_pending` only for EV_EXIT in STATE_STOPPING.
- */
-enum instance_state state_next(enum instance_state s, enum instance_event e,
-			       enum exit_verdict verdict, bool restart_pending);
+/* What the table reads besides (state, event). */
+struct state_input {
+	enum exit_verdict verdict;  /* the end was not asked for: what follows it */
+	bool restart_pending;       /* a start or restart came during the stop */
+	bool stop_requested;        /* the process ended because we stopped it */
+	bool tree_left;             /* EV_EXIT: processes remain in the cgroup */
+	bool shutting_down;         /* the daemon stops: nothing starts again */
+};
 
-const char *state_to_string(enum instance_state s);
-const char *event_to_string(enum instance_event e);
+struct state_change {
+	enum instance_state next;   /* _STATE_INVALID: nothing changes state */
+	bool restart_pending;       /* the flag after the event */
+};
+
+struct state_change state_next(enum instance_state s, enum instance_event e,
+			       const struct state_input *in);
+
+/* True when the end the event reports was not asked for, so the caller must
+ * work out in->verdict (which records a restart in the breaker). */
+bool state_needs_verdict(enum instance_state s, enum instance_event e, const struct state_input *in);
+
+const char *instance_state_to_string(enum instance_state s);
+enum instance_state instance_state_from_string(const char *s);
+const char *instance_event_to_string(enum instance_event e);
+enum instance_event instance_event_from_string(const char *s);
 /* True while a process of the instance may exist. */
 bool state_has_process(enum instance_state s);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "basic/log.h"
+#include "basic/macro.h"
 #include "kernel/sigfd.h"
 #include "policy/supervisor.h"
 
@@ -28,16 +29,6 @@ static uint64_t instance_capacity(const struct config *c)
 {
 	uint64_t cap = MAX(c->total_instances * 2, c->total_instances + 1024);
 	return MIN(cap, (uint64_t)CONFIG_MAX_INSTANCES_TOTAL);
-}
-
-uint32_t supervisor_random(struct supervisor *s)
-{
-	/* xorshift32: jitter needs spread, not secrecy. */
-	uint32_t x = s->rnd_state;
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return s->rnd_state = x;
 }
 
 struct service *supervisor_find_service(struct supervisor *s, const char *name)
@@ -60,84 +51,21 @@ struct instance *supervisor_find_pid(struct supervisor *s, pid_t pid)
 	return NULL;
 }
 
-static void trim_instances(struct service *svc)
-{
-	while (svc->n_instances > 0 && !svc->instances[svc->n_instances - 1])
-		svc->n_instances--;
-}
-
 /* Ends the loop once a shutdown has nothing left running; once. */
 static void supervisor_maybe_done(struct supervisor *s)
 {
-	if (!s->shutting_down || s->live_processes > 0 || s->shutdown_done)
+	if (!s->rt.shutting_down || s->rt.live_processes > 0 || s->shutdown_done)
 		return;
 	s->shutdown_done = true;
 	log_event("shutdown-complete", NULL, -1, NULL);
 	loop_quit(s->loop);
 }
 
-void supervisor_instance_settled(struct instance *inst)
+/* rt.settled: an instance has no process any more. */
+static void on_settled(struct instance *inst, void *userdata)
 {
-	struct service *svc = inst->svc;
-	struct supervisor *s = svc->sup;
-
-	if (inst->retiring && inst->state == STATE_STOPPED) {
-		svc->instances[inst->index] = NULL;
-		instance_free(inst);
-		s->total_instances--;
-		trim_instances(svc);
-	}
-	supervisor_maybe_done(s);
-}
-
-int service_scale(struct service *svc, uint32_t n)
-{
-	struct supervisor *s = svc->sup;
-	uint32_t live = 0;
-
-	if (n > CONFIG_MAX_INSTANCES)
-		return -ERANGE;
-	for (uint32_t i = 0; i < svc->n_instances; i++)
-		live += svc->instances[i] && !svc->instances[i]->retiring;
-	if (n > live && s->total_instances + (n - live) > instance_capacity(s->config))
-		return -ENOSPC;
-	if (n > svc->cap) {
-		uint32_t cap = MIN(MAX(n, svc->cap * 2), (uint32_t)CONFIG_MAX_INSTANCES);
-		struct instance **a = reallocarray(svc->instances, cap, sizeof(*a));
-		if (!a)
-			return -ENOMEM;
-		memset(a + svc->cap, 0, (cap - svc->cap) * sizeof(*a));
-		svc->instances = a;
-		svc->cap = cap;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		struct instance *inst = svc->instances[i];
-		if (!inst) {
-			int r = instance_new(svc, i, &inst);
-			if (r < 0)
-				return r;
-			svc->instances[i] = inst;
-			svc->n_instances = MAX(svc->n_instances, i + 1);
-			s->total_instances++;
-		} else if (!inst->retiring) {
-			continue;
-		}
-		inst->retiring = false;
-		inst->start_pending = true;
-	}
-	(void)loop_timer_start(s->loop, &s->start_timer, now_ns());
-	/* Retire from the top; each is freed when it has stopped. */
-	for (uint32_t i = svc->n_instances; i > n; i--) {
-		struct instance *inst = svc->instances[i - 1];
-		if (!inst || inst->retiring)
-			continue;
-		inst->retiring = true;
-		instance_event(inst, EV_STOP, "scale");
-		if (i - 1 < svc->n_instances && svc->instances[i - 1] == inst &&
-		    inst->state == STATE_STOPPED)
-			supervisor_instance_settled(inst);
-	}
-	return 0;
+	(void)service_settle(inst->svc, inst);   /* may free inst */
+	supervisor_maybe_done(userdata);
 }
 
 static void on_start_timer(struct loop *l, void *userdata)
@@ -145,7 +73,7 @@ static void on_start_timer(struct loop *l, void *userdata)
 	struct supervisor *s = userdata;
 	unsigned n = 0;
 
-	if (s->shutting_down)
+	if (s->rt.shutting_down)
 		return;
 	for (size_t i = 0; i < s->n_services; i++)
 		for (uint32_t j = 0; j < s->services[i].n_instances; j++) {
@@ -153,7 +81,7 @@ static void on_start_timer(struct loop *l, void *userdata)
 			if (!inst || !inst->start_pending)
 				continue;
 			if (n++ == START_BATCH) {
-				(void)loop_timer_start(l, &s->start_timer, now_ns());
+				(void)loop_timer_start(l, &s->rt.start_timer, now_ns());
 				return;
 			}
 			inst->start_pending = false;
@@ -199,7 +127,7 @@ static void on_signal(struct loop *l, int fd, uint32_t revents, void *userdata)
 			supervisor_shutdown(s, strsignal(sig));
 			break;
 		case SIGHUP:
-			log_warn("SIGHUP: configuration reload is not implemented yet, ignoring");
+			log_warn("SIGHUP: configuration reload is not implemented yet (issue 14), ignoring");
 			break;
 		default:
 			break;
@@ -212,32 +140,27 @@ static void on_shutdown_kill(struct loop *l, void *userdata)
 	struct supervisor *s = userdata;
 	(void)l;
 	log_warn("shutdown: %llu processes still running, sending SIGKILL",
-		 (unsigned long long)s->live_processes);
+		 (unsigned long long)s->rt.live_processes);
 	for (size_t i = 0; i < s->n_services; i++)
-		for (uint32_t j = 0; j < s->services[i].n_instances; j++) {
-			struct instance *inst = s->services[i].instances[j];
-			if (inst && (pidref_is_set(&inst->pid) || inst->awaiting_empty)) {
-				inst->kill_sent = true;
-				(void)pidref_kill_group(&inst->pid, SIGKILL);
-				instance_cgroup_kill(inst);
-			}
-		}
+		for (uint32_t j = 0; j < s->services[i].n_instances; j++)
+			if (s->services[i].instances[j])
+				instance_kill(s->services[i].instances[j]);
 }
 
 static void on_shutdown_deadline(struct loop *l, void *userdata)
 {
 	struct supervisor *s = userdata;
 	log_error("shutdown deadline reached with %llu processes not yet reaped; exiting",
-		  (unsigned long long)s->live_processes);
+		  (unsigned long long)s->rt.live_processes);
 	s->exit_code = 1;
 	loop_quit(l);
 }
 
 void supervisor_shutdown(struct supervisor *s, const char *why)
 {
-	if (s->shutting_down)
+	if (s->rt.shutting_down)
 		return;
-	s->shutting_down = true;
+	s->rt.shutting_down = true;
 	log_event("shutdown", NULL, -1, "reason", why, NULL);
 
 	uint64_t t = s->config->supervisor.shutdown_timeout_ms * NSEC_PER_MSEC, now = now_ns();
@@ -265,6 +188,52 @@ static void on_logs_deadline(struct loop *l, void *userdata)
 	loop_quit(l);
 }
 
+static enum probe_mode probe_mode_of(const struct supervisor_options *o, const struct config *c)
+{
+	const char *choice = o->probe;
+
+	if (choice ? !strcmp(choice, "bpf") : c->supervisor.probe == PROBE_CHOICE_BPF)
+		return PROBE_BPF;
+	if (choice ? !strcmp(choice, "procfs") : c->supervisor.probe == PROBE_CHOICE_PROCFS)
+		return PROBE_PROCFS;
+	return PROBE_AUTO;
+}
+
+static void runtime_init(struct supervisor *s, const struct config *c)
+{
+	s->rt = (struct runtime){
+		.loop = s->loop, .logs = &s->logs, .cg = &s->cg.root, .cg_reason = s->cg.reason,
+		.strict_limits = c->supervisor.strict_limits, .instance_capacity = instance_capacity(c),
+		.settled = on_settled, .userdata = s,
+	};
+	if (getrandom(&s->rt.rnd_state, sizeof(s->rt.rnd_state), GRND_NONBLOCK) != sizeof(s->rt.rnd_state) ||
+	    s->rt.rnd_state == 0)
+		s->rt.rnd_state = (uint32_t)s->started_ns | 1;
+	loop_timer_init(&s->rt.start_timer, on_start_timer, s);
+}
+
+/* The loop, its signals and log capture: what everything else sits on. */
+static int setup_loop(struct supervisor *s, const struct supervisor_options *o, uint64_t cap)
+{
+	int r;
+
+	/* Signals first: blocked before any child exists. */
+	s->sigfd = sigfd_open();
+	if (s->sigfd < 0)
+		return log_error_errno(s->sigfd, "Failed to set up the signalfd");
+	/* Per instance: pidfd, exec-error pipe, two output pipes and a write
+	 * in flight for each; timers: its own, and two per output stream. */
+	r = loop_new(o->backend, 6 * cap + o->front_sources + 16, 5 * cap + o->front_sources + 16,
+		     &s->loop);
+	if (r < 0)
+		return log_error_errno(r, "Failed to create the event loop");
+	r = logsys_init(&s->logs, s->loop);
+	if (r < 0)
+		return r;
+	s->logs_ready = true;
+	return loop_add(s->loop, s->sigfd, POLLIN, on_signal, s, &s->sig_source);
+}
+
 int supervisor_new(const struct supervisor_options *o, struct config *c, struct supervisor **ret)
 {
 	struct supervisor *s = calloc(1, sizeof(*s));
@@ -274,42 +243,18 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 		return -ENOMEM;
 	s->config = c;
 	s->sigfd = -EBADF;
-	s->inotify_fd = -EBADF;
-	s->state_dir_fd = -EBADF;
-	s->cg = CGROUP_ROOT_NULL;
+	s->cg.root = CGROUP_ROOT_NULL;
 	s->started_ns = now_ns();
 	s->socket_path = o->socket_path;
-	if (getrandom(&s->rnd_state, sizeof(s->rnd_state), GRND_NONBLOCK) != sizeof(s->rnd_state) ||
-	    s->rnd_state == 0)
-		s->rnd_state = (uint32_t)s->started_ns | 1;
-	loop_timer_init(&s->start_timer, on_start_timer, s);
+	snapshots_init(&s->snapshots, o->state_dir ? o->state_dir : c->supervisor.state_dir);
 	loop_timer_init(&s->shutdown_kill_timer, on_shutdown_kill, s);
 	loop_timer_init(&s->shutdown_deadline_timer, on_shutdown_deadline, s);
-
-	/* Signals first: blocked before any child exists. */
-	s->sigfd = sigfd_open();
-	if (s->sigfd < 0) {
-		r = log_error_errno(s->sigfd, "Failed to set up the signalfd");
-		goto fail;
-	}
-	uint64_t cap = instance_capacity(c);
-	/* Per instance: pidfd, exec-error pipe, two output pipes and a write
-	 * in flight for each; timers: its own, and two per output stream. */
-	r = loop_new(o->backend, 6 * cap + o->front_sources + 16, 5 * cap + o->front_sources + 16,
-		     &s->loop);
-	if (r < 0) {
-		log_error_errno(r, "Failed to create the event loop");
-		goto fail;
-	}
-	r = logsys_init(&s->logs, s->loop);
+	r = setup_loop(s, o, instance_capacity(c));
 	if (r < 0)
 		goto fail;
-	s->logs_ready = true;
-	r = loop_add(s->loop, s->sigfd, POLLIN, on_signal, s, &s->sig_source);
-	if (r < 0)
-		goto fail;
-	s->spawn_method = spawn_probe(o->spawn);
-	if (o->spawn == SPAWN_AUTO && s->spawn_method == SPAWN_FORK)
+	runtime_init(s, c);
+	s->rt.spawn_method = spawn_probe(o->spawn);
+	if (o->spawn == SPAWN_AUTO && s->rt.spawn_method == SPAWN_FORK)
 		log_warn("clone3 is refused here; spawning with fork + pidfd_open");
 
 	/* Orphaned grandchildren are re-parented to us and reaped; as PID 1
@@ -324,16 +269,19 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 	}
 	s->n_services = c->n_services;
 	for (size_t i = 0; i < c->n_services; i++)
-		s->services[i] = (struct service){ .cfg = &c->services[i], .sup = s, .cg_fd = -EBADF };
+		service_init(&s->services[i], &s->rt, &c->services[i]);
 
-	r = supervisor_cgroup_setup(s, o->cgroup_root, o->cgroup_kill_fallback);
+	r = supervisor_cgroup_setup(&s->cg, s->loop, o->cgroup_root ? o->cgroup_root : c->supervisor.cgroup_root,
+				    o->cgroup_kill_fallback, 3 * s->rt.instance_capacity, s->services,
+				    s->n_services);
 	if (r < 0)
 		goto fail;
-	r = supervisor_check_limits(s);
+	s->rt.watch = s->cg.watch;
+	r = supervisor_cgroup_check_limits(&s->cg, c);
 	if (r < 0)
 		goto fail;
-	s->state_dir = o->state_dir ? o->state_dir : c->supervisor.state_dir;
-	r = supervisor_leak_setup(s, o);
+	r = leakwatch_start(&s->leaks, s->loop, s->services, s->n_services, &s->snapshots,
+			    s->cg.root.fd >= 0, s->cg.reason, probe_mode_of(o, c));
 	if (r < 0)
 		goto fail;
 	*ret = s;
@@ -347,16 +295,14 @@ struct supervisor *supervisor_free(struct supervisor *s)
 {
 	if (!s)
 		return NULL;
-	for (size_t i = 0; s->services && i < s->n_services; i++) {
-		for (uint32_t j = 0; j < s->services[i].n_instances; j++)
-			instance_free(s->services[i].instances[j]);
-		free(s->services[i].instances);
-	}
-	supervisor_leak_done(s);
-	supervisor_cgroup_done(s);
+	for (size_t i = 0; s->services && i < s->n_services; i++)
+		service_done(&s->services[i]);
+	leakwatch_stop(&s->leaks);
+	snapshots_done(&s->snapshots);
+	supervisor_cgroup_done(&s->cg, s->services, s->n_services);
 	free(s->services);
 	if (s->loop) {
-		loop_timer_stop(s->loop, &s->start_timer);
+		loop_timer_stop(s->loop, &s->rt.start_timer);
 		loop_timer_stop(s->loop, &s->shutdown_kill_timer);
 		loop_timer_stop(s->loop, &s->shutdown_deadline_timer);
 		loop_remove(s->loop, s->sig_source);
@@ -375,7 +321,7 @@ int supervisor_run(struct supervisor *s)
 	char n[32];
 	snprintf(n, sizeof(n), "%zu", s->n_services);
 	log_event("ready", NULL, -1, "backend", loop_backend_name(s->loop),
-		  "spawn", spawn_method_name(s->spawn_method), "services", n,
+		  "spawn", spawn_method_name(s->rt.spawn_method), "services", n,
 		  "socket", s->socket_path, NULL);
 	for (size_t i = 0; i < s->n_services; i++) {
 		int r = service_scale(&s->services[i], s->services[i].cfg->instances);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * logs_cmd.h: the `logs` control command (docs/protocol.md).
+ * logs_reply.h: the `logs` control command (docs/protocol.md).
  */
 #pragma once
 

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * leak_status.c: the `leaks` reply (docs/leaks.md): per service and per
+ * status_leaks.c: the `leaks` reply (docs/leaks.md): per service and per
  * instance the fd and thread counts of the last pass, by kind and per
  * process, the growth per hour, the verdict and sparklines of the history.
  */
 #include <string.h>
 
-#include "policy/supervisor.h"
+#include "control/status_leaks.h"
 
 #define SPARK_WIDTH 24
 
@@ -37,7 +37,7 @@ static json_object *instance_json(const struct instance *inst)
 	char spark[SPARK_WIDTH * 3 + 1];
 
 	json_object_object_add(o, "index", json_object_new_int((int)inst->index));
-	json_object_object_add(o, "state", json_object_new_string(state_to_string(inst->state)));
+	json_object_object_add(o, "state", json_object_new_string(instance_state_to_string(inst->state)));
 	json_object_object_add(o, "fds", seen ? json_object_new_int64(ls->fds) : NULL);
 	json_object_object_add(o, "fds_by_kind", seen ? by_kind(ls->fds_by_kind) : NULL);
 	json_object_object_add(o, "threads", seen ? json_object_new_int64(ls->threads) : NULL);
@@ -46,7 +46,7 @@ static json_object *instance_json(const struct instance *inst)
 	json_object_object_add(o, "verdict", json_object_new_string(leak_verdict_name(ls->trend.verdict)));
 	json_object_object_add(o, "reason", json_object_new_string(ls->trend.reason ? ls->trend.reason : "not sampled yet"));
 	json_object_object_add(o, "samples", json_object_new_int64((int64_t)leak_history_len(&ls->hist)));
-	json_object_object_add(o, "leak_violations", json_object_new_int64(inst->violations.leak));
+	json_object_object_add(o, "leak_violations", json_object_new_int64(inst->violations[VIOLATION_LEAK]));
 	json_object *sp = json_object_new_object();
 	json_object_object_add(sp, "fds", json_object_new_string(leak_sparkline(&ls->hist, false, SPARK_WIDTH, spark, sizeof(spark))));
 	json_object_object_add(sp, "threads", json_object_new_string(leak_sparkline(&ls->hist, true, SPARK_WIDTH, spark, sizeof(spark))));
@@ -57,17 +57,17 @@ static json_object *instance_json(const struct instance *inst)
 	return o;
 }
 
-json_object *leaks_json(struct supervisor *s, const char *service, int index)
+json_object *status_leaks(struct supervisor *s, const char *service, int index)
 {
 	json_object *o = json_object_new_object(), *a = json_object_new_array();
-	const char *src = s->probe ? probe_source_to_string(probe_source(s->probe)) : "none";
+	const char *src = leakwatch_source(&s->leaks);
 
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	json_object_object_add(o, "source", json_object_new_string(src));
-	if (s->probe_why[0])
-		json_object_object_add(o, "source_reason", json_object_new_string(s->probe_why));
-	json_object_object_add(o, "passes", json_object_new_int64((int64_t)s->probe_passes));
-	json_object_object_add(o, "last_pass_cpu_us", json_object_new_int64((int64_t)(s->probe_cpu_ns_last / 1000)));
+	if (s->leaks.probe_why[0])
+		json_object_object_add(o, "source_reason", json_object_new_string(s->leaks.probe_why));
+	json_object_object_add(o, "passes", json_object_new_int64((int64_t)s->leaks.passes));
+	json_object_object_add(o, "last_pass_cpu_us", json_object_new_int64((int64_t)(s->leaks.cpu_ns_last / 1000)));
 	for (size_t i = 0; i < s->n_services; i++) {
 		const struct service *svc = &s->services[i];
 		if (service && service[0] && strcmp(service, svc->cfg->name))

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * logs_cmd.c: the `logs` command. The reply carries the last N lines of each
+ * logs_reply.c: the `logs` command. The reply carries the last N lines of each
  * stream's in-memory tail; with `follow` the client then gets every new line
  * (control.c keeps it as a follower of those streams).
  */
 #include <string.h>
 
-#include "control/logs_cmd.h"
+#include "control/logs_reply.h"
 #include "policy/supervisor.h"
 
 json_object *logs_line_json(const struct logstream *s, const char *line, size_t n, bool split,
@@ -36,7 +36,7 @@ int logs_for_each_stream(struct supervisor *sup, const struct rv_request *req,
 		return -ENOENT;
 	for (uint32_t i = 0; i < svc->n_instances; i++) {
 		struct instance *inst = svc->instances[i];
-		if (req->index >= 0 && inst->index != (unsigned)req->index)
+		if (!inst || (req->index >= 0 && inst->index != (unsigned)req->index))
 			continue;
 		struct logstream *streams[] = { inst->log_out, inst->log_err };
 		for (size_t k = 0; k < 2; k++) {

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * status.c: the `status` reply (docs/protocol.md): the daemon, then each
+ * service with its limits and instances.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "basic/macro.h"
+#include "basic/units.h"
+#include "control/status.h"
+#include "control/status_cgroup.h"
+#include "control/status_log.h"
+#include "config/config_names.h"
+
+static long count_fds(void)
+{
+	/* Linux >= 6.2 gives the count as the directory's size; listing 3000
+	 * entries for every status call was 1 ms here. */
+	struct stat st;
+	if (stat("/proc/self/fd", &st) == 0 && st.st_size > 0)
+		return (long)st.st_size;
+	DIR *d = opendir("/proc/self/fd");
+	long n = 0;
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 3;   /* ".", ".." and the directory's own fd */
+}
+
+static long rss_kib(void)
+{
+	long pages = -1;
+	FILE *f = fopen("/proc/self/statm", "re");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%*s %ld", &pages) != 1)
+		pages = -1;
+	fclose(f);
+	return pages < 0 ? -1 : pages * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static json_object *status_cgroups(const struct supervisor_cgroup *sc)
+{
+	const struct cgroup_root *root = &sc->root;
+	json_object *cg = json_object_new_object();
+
+	json_object_object_add(cg, "enabled", json_object_new_boolean(root->fd >= 0));
+	if (root->fd >= 0) {
+		char ctrl[64] = "";
+		for (unsigned bit = 1; bit <= CGROUP_CTRL_IO; bit <<= 1)
+			if (root->controllers & bit)
+				snprintf(ctrl + strlen(ctrl), sizeof(ctrl) - strlen(ctrl), "%s%s",
+					 ctrl[0] ? " " : "", cgroup_controller_name(bit));
+		json_object_object_add(cg, "root", json_object_new_string(root->path));
+		json_object_object_add(cg, "controllers", json_object_new_string(ctrl));
+		json_object_object_add(cg, "kill", json_object_new_string(root->has_kill ? "cgroup.kill" : "freeze+kill"));
+	} else {
+		json_object_object_add(cg, "reason", json_object_new_string(sc->reason));
+	}
+	return cg;
+}
+
+static json_object *status_supervisor(struct supervisor *s, size_t control_clients)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "pid", json_object_new_int(getpid()));
+	json_object_object_add(o, "event_backend", json_object_new_string(loop_backend_name(s->loop)));
+	json_object_object_add(o, "spawn", json_object_new_string(spawn_method_name(s->rt.spawn_method)));
+	json_object_object_add(o, "fds", json_object_new_int64(count_fds()));
+	json_object_object_add(o, "rss_kib", json_object_new_int64(rss_kib()));
+	json_object_object_add(o, "uptime_ms", json_object_new_int64((int64_t)((now_ns() - s->started_ns) / NSEC_PER_MSEC)));
+	json_object_object_add(o, "services", json_object_new_int64((int64_t)s->n_services));
+	json_object_object_add(o, "instances", json_object_new_int64((int64_t)s->rt.total_instances));
+	json_object_object_add(o, "live_processes", json_object_new_int64((int64_t)s->rt.live_processes));
+	json_object_object_add(o, "orphans_reaped", json_object_new_int64((int64_t)s->orphans_reaped));
+	json_object_object_add(o, "wakeups", json_object_new_int64((int64_t)loop_wakeups(s->loop)));
+	json_object_object_add(o, "control_clients", json_object_new_int64((int64_t)control_clients));
+	json_object_object_add(o, "shutting_down", json_object_new_boolean(s->rt.shutting_down));
+	json_object_object_add(o, "config", json_object_new_string(s->config->path ? s->config->path : ""));
+	json_object_object_add(o, "cgroups", status_cgroups(&s->cg));
+	return o;
+}
+
+static json_object *status_instance(const struct instance *inst)
+{
+	json_object *o = json_object_new_object();
+	uint64_t now = now_ns();
+	bool up = state_has_process(inst->state);
+
+	json_object_object_add(o, "index", json_object_new_int((int)inst->index));
+	json_object_object_add(o, "state", json_object_new_string(instance_state_to_string(inst->state)));
+	json_object_object_add(o, "pid", up ? json_object_new_int(inst->pid.pid) : NULL);
+	json_object_object_add(o, "restarts", json_object_new_int64(inst->restarts));
+	json_object_object_add(o, "uptime_ms", json_object_new_int64(
+		up && inst->started_ns ? (int64_t)((now - inst->started_ns) / NSEC_PER_MSEC) : 0));
+	json_object_object_add(o, "state_ms", json_object_new_int64((int64_t)((now - inst->state_since_ns) / NSEC_PER_MSEC)));
+	if (inst->last_exit.valid) {
+		const struct exit_info *x = &inst->last_exit;
+		json_object *e = json_object_new_object();
+		if (x->has_code)
+			json_object_object_add(e, "code", json_object_new_int(x->code));
+		else if (x->signal)
+			json_object_object_add(e, "signal", json_object_new_string(signal_name(x->signal)));
+		json_object_object_add(e, "cause", json_object_new_string(x->cause));
+		json_object_object_add(e, "ago_ms", json_object_new_int64((int64_t)((now - x->at_ns) / NSEC_PER_MSEC)));
+		json_object_object_add(o, "last_exit", e);
+	} else {
+		json_object_object_add(o, "last_exit", NULL);
+	}
+	json_object_object_add(o, "cgroup", status_instance_cgroup(inst));
+	json_object *lg = json_object_new_object();
+	json_object_object_add(lg, "stdout", status_log_stream(inst->log_out));
+	if (inst->log_err)
+		json_object_object_add(lg, "stderr", status_log_stream(inst->log_err));
+	json_object_object_add(o, "log", lg);
+	if (inst->state == STATE_BACKOFF && loop_timer_armed(&inst->timer))
+		json_object_object_add(o, "restart_in_ms", json_object_new_int64(
+			inst->timer.due_ns > now ? (int64_t)((inst->timer.due_ns - now) / NSEC_PER_MSEC) : 0));
+	return o;
+}
+
+static json_object *status_service(const struct service *svc, int index)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	json_object_object_add(o, "name", json_object_new_string(svc->cfg->name));
+	json_object_object_add(o, "restart_policy", json_object_new_string(
+		restart_policy_to_string(svc->cfg->restart.policy)));
+	for (uint32_t i = 0; i < svc->n_instances; i++) {
+		const struct instance *inst = svc->instances[i];
+		if (inst && (index < 0 || (unsigned)index == inst->index))
+			json_object_array_add(a, status_instance(inst));
+	}
+	json_object_object_add(o, "limits", status_service_limits(svc));
+	json_object_object_add(o, "instances", a);
+	return o;
+}
+
+json_object *status_reply(struct supervisor *s, const struct rv_request *req, size_t control_clients)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "supervisor", status_supervisor(s, control_clients));
+	for (size_t i = 0; i < s->n_services; i++)
+		if (!req->service[0] || !strcmp(req->service, s->services[i].cfg->name))
+			json_object_array_add(a, status_service(&s->services[i], req->index));
+	json_object_object_add(o, "services", a);
+	return o;
+}
+

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * status_cgroup.h: the cgroup parts of `status` (docs/protocol.md).
+ */
+#pragma once
+
+#include <json-c/json.h>
+
+#include "policy/instance.h"
+#include "policy/service.h"
+
+/* Each set limit: its key, file, value, and whether it is enforced here
+ * (with the reason when it is not). */
+json_object *status_service_limits(const struct service *svc);
+/* The instance's cgroup figures (read now), its violations, or why it is
+ * not in its cgroup and which limits that leaves unenforced. */
+json_object *status_instance_cgroup(const struct instance *inst);

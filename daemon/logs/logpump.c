@@ -1,0 +1,448 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * logpump.c: one captured stream, from its pipe to its outputs. The shape
+ * of the data path and its rules are in logstream.h; the reasons in
+ * docs/logs.md. Its owner (logstream.c) learns through s->idle() that a
+ * closing stream has nothing left on its way.
+ *
+ * Invariants: out[0..out_len) holds whole pieces as they go to the file
+ * (timestamp, bytes, '\n' unless split); while a write is in flight it reads
+ * from out[0..), and pieces are only appended behind it, so one write per
+ * file is ever in flight and the file gets the bytes in order. `held` is
+ * true exactly while the ring is full and nothing could leave it.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "basic/log.h"
+#include "basic/time_util.h"
+#include "logs/logpump.h"
+#include "basic/macro.h"
+
+#define MARKER_MAX 128
+
+static void stream_pump(struct logstream *s);
+
+/* A closing stream with nothing left on its way: tell the owner. */
+static void notify_idle(struct logstream *s)
+{
+	if (s->closing && s->idle && !logpump_pending(s))
+		s->idle(s);
+}
+
+static bool has_rate(const struct logstream *s) { return s->cfg->rate_bytes_per_s > 0; }
+static bool forwards(const struct logstream *s) { return s->cfg->forward == LOG_FORWARD_STDOUT; }
+/* A file that takes bytes: configured, opened, and not being retried. */
+static bool file_usable(const struct logstream *s) { return s->out != NULL; }
+
+static void set_error(struct logstream *s, int err, const char *what)
+{
+	if (err == s->c.last_error)
+		return;
+	if (err)
+		log_error_errno(err, "%s.%u: log file %s: %s", s->service, s->index, s->path, what);
+	else
+		log_info("%s.%u: log file %s: writing again", s->service, s->index, s->path);
+	s->c.last_error = err;
+}
+
+/* ---- file output ---- */
+
+static void on_retry(struct loop *l, void *userdata);
+
+static void written(struct logstream *s, int64_t w)
+{
+	if (w < 0) {
+		s->c.write_errors++;
+		if (s->closing) {
+			/* No retries once closing: what is left is dropped, counted. */
+			for (size_t i = 0; i < s->out_len; i++)
+				s->c.dropped_lines += s->out[i] == '\n';
+			s->c.dropped_bytes += s->out_len;
+			s->out_len = 0;
+			set_error(s, (int)w, "dropping what is left at close");
+			return;
+		}
+		bool full = w == -ENOSPC || w == -EDQUOT;
+		set_error(s, (int)w, has_rate(s) ? (full ? "disk full, dropping new lines (rate_limit set)" :
+						      "write failed, dropping new lines (rate_limit set)") :
+				      full ? "disk full, holding the service back" :
+					     "write failed, holding the service back");
+		s->retry_ms = s->retry_ms ? MIN(s->retry_ms * 2, (uint64_t)LOGSTREAM_RETRY_MAX_MS) :
+					    LOGSTREAM_RETRY_MIN_MS;
+		(void)loop_timer_start(s->ctx->loop, &s->retry, now_ns() + s->retry_ms * NSEC_PER_MSEC);
+		return;
+	}
+	logfile_commit(&s->file, w);
+	s->c.bytes_written += (uint64_t)w;
+	memmove(s->out, s->out + w, s->out_len - (size_t)w);
+	s->out_len -= (size_t)w;
+	s->retry_ms = 0;
+	set_error(s, 0, NULL);
+}
+
+static void on_written(struct loop *l, int64_t res, void *userdata)
+{
+	struct logstream *s = userdata;
+	(void)l;
+
+	s->write_in_flight = false;
+	written(s, res);
+	stream_pump(s);
+	notify_idle(s);
+}
+
+/* Bytes of out[0..n) up to and with its last '\n', 0 if none. */
+static size_t whole_lines(const char *out, size_t n)
+{
+	const char *nl = n ? memrchr(out, '\n', n) : NULL;
+	return nl ? (size_t)(nl - out) + 1 : 0;
+}
+
+/*
+ * How much of the staging buffer the next write takes: all of it, unless
+ * that would pass max_bytes; then the whole lines that still fit, or, when
+ * none does, the whole lines that fit a fresh file (logfile_prepare rotates
+ * first). A line longer than max_bytes goes whole into a fresh file. So a
+ * rotation never cuts a line the staging buffer holds whole.
+ */
+static size_t write_size(const struct logstream *s)
+{
+	uint64_t max = s->file.max_bytes, size = s->file.size;
+	size_t n = s->out_len, cut;
+
+	if (max == 0 || size + n <= max)
+		return n;
+	cut = size < max ? whole_lines(s->out, (size_t)MIN((uint64_t)n, max - size)) : 0;
+	if (cut == 0)
+		cut = whole_lines(s->out, (size_t)MIN((uint64_t)n, max));
+	if (cut == 0) {
+		const char *nl = memchr(s->out, '\n', n);
+		cut = nl ? (size_t)(nl - s->out) + 1 : n;
+	}
+	return cut;
+}
+
+static void file_flush(struct logstream *s)
+{
+	if (!file_usable(s) || s->out_len == 0 || s->write_in_flight || loop_timer_armed(&s->retry))
+		return;
+	size_t n = write_size(s);
+	int fd = logfile_prepare(&s->file, n);
+	if (fd < 0) {
+		written(s, fd);
+		return;
+	}
+	if (s->file.rotate_error && s->file.rotate_error != s->c.last_error)
+		set_error(s, s->file.rotate_error, "cannot rotate, appending past max_bytes");
+	if (s->ctx->async && loop_write(s->ctx->loop, fd, s->out, n, on_written, s) >= 0) {
+		s->write_in_flight = true;
+		return;
+	}
+	/* epoll (or no room in the ring for the write): at most one staging
+	 * buffer, into the page cache normally; docs/logs.md says when this
+	 * can block. */
+	ssize_t w;
+	do
+		w = write(fd, s->out, n);
+	while (w < 0 && errno == EINTR);
+	written(s, w < 0 ? -errno : w);
+	/* A short write (the disk filled) goes on too: the next one then
+	 * fails and arms the retry, or nothing would ever write the rest. */
+	if (w > 0 && s->out_len > 0)
+		file_flush(s);
+}
+
+static void on_retry(struct loop *l, void *userdata)
+{
+	(void)l;
+	stream_pump(userdata);
+}
+
+/* ---- framing: from the ring to the outputs ---- */
+
+static size_t format_timestamp(char *out, uint64_t realtime_ns)
+{
+	time_t sec = (time_t)(realtime_ns / NSEC_PER_SEC);
+	struct tm tm;
+	char b[LOG_TIMESTAMP_LEN + 8];
+
+	gmtime_r(&sec, &tm);
+	int n = snprintf(b, sizeof(b), "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 (unsigned)(realtime_ns % NSEC_PER_SEC / NSEC_PER_MSEC));
+	n = MIN(MAX(n, 0), LOG_TIMESTAMP_LEN);
+	memcpy(out, b, (size_t)n);
+	return (size_t)n;
+}
+
+static void drop(struct logstream *s, size_t n, bool split, const char *why)
+{
+	s->c.lines_in += !split;   /* read, even if not kept */
+	s->c.dropped_bytes += n + !split;
+	s->pend_drop_bytes += n + !split;
+	if (!split) {
+		s->c.dropped_lines++;
+		s->pend_drop_lines++;
+	}
+	s->pend_drop_why = why;
+}
+
+/* The marker, on a line of its own, before the first piece after drops. */
+static void put_marker(struct logstream *s, bool to_file, bool to_sink)
+{
+	char m[MARKER_MAX];
+	int n = format_drop_marker(m, sizeof(m), s->pend_drop_bytes, MAX(s->pend_drop_lines, 1u),
+				   s->pend_drop_why);
+	if (n < 0)
+		return;
+	if (to_file) {
+		if (s->mid_line)
+			s->out[s->out_len++] = '\n';
+		memcpy(s->out + s->out_len, m, (size_t)n);
+		s->out_len += (size_t)n;
+		s->out[s->out_len++] = '\n';
+		s->mid_line = false;
+	}
+	if (to_sink)
+		logsink_put(&s->ctx->sink, s->service, s->index, m, (size_t)n, false);
+	logtail_push(&s->tail, m, (size_t)n, false);
+	s->pend_drop_bytes = s->pend_drop_lines = 0;
+}
+
+/* Returns true when a piece could not leave the ring for want of room. */
+static bool frame(struct logstream *s)
+{
+	size_t n;
+	bool split, ts = s->cfg->timestamps, stamp_taken = false;
+	uint64_t rt = 0;
+
+	for (;;) {
+		int r = linebuf_next_piece(&s->in, &n, &split);
+		if (r == 0 && s->eof && linebuf_len(&s->in) > 0) {
+			n = linebuf_len(&s->in);   /* the unterminated rest, at the end */
+			split = true;              /* no '\n' follows it in the file */
+			r = 1;
+		}
+		if (r == 0)
+			return false;
+		size_t need = n + 1 + (ts && !s->mid_line ? LOG_TIMESTAMP_LEN : 0) +
+			      (s->pend_drop_bytes ? MARKER_MAX + 1 : 0);
+		bool file_ok = !file_usable(s) || LOGSTREAM_STAGING - s->out_len >= need;
+		bool sink_ok = !forwards(s) || logsink_has_room(&s->ctx->sink, s->service, n + MARKER_MAX);
+		if (!file_ok || !sink_ok) {
+			/* An output that is only busy (a write in flight) holds the
+			 * stream back; one that fails drops, if a rate limit says
+			 * output may be lost rather than the service slowed. */
+			bool failing = (!file_ok && s->c.last_error) || (!sink_ok && s->ctx->sink.error);
+			if (!has_rate(s) || !failing) {
+				if (!sink_ok)
+					logsink_wait(&s->ctx->sink, &s->sink_waiter);
+				return true;
+			}
+			/* With a rate limit the policy is to drop, not to hold back. */
+			linebuf_take_piece(&s->in, s->ctx->piece, n, split);
+			drop(s, n, split, file_ok ? "stdout full" : "log file full");
+			continue;
+		}
+		/* Charged only once the piece can go: a piece held back is
+		 * looked at again, and must not pay twice. */
+		size_t cost = n + !split;
+		if (has_rate(s) && ratelimit_take(&s->rl, cost, now_ns()) < cost) {
+			s->rl.tokens = 0;   /* what it did take is spent on nothing */
+			linebuf_take_piece(&s->in, s->ctx->piece, n, split);
+			drop(s, n, split, "rate limit");
+			continue;
+		}
+		if (s->pend_drop_bytes)
+			put_marker(s, file_usable(s), forwards(s));
+		char *piece = s->ctx->piece;
+		if (file_usable(s)) {
+			if (ts && !s->mid_line) {
+				if (!stamp_taken) {
+					rt = realtime_ns();
+					stamp_taken = true;
+				}
+				s->out_len += format_timestamp(s->out + s->out_len, rt);
+			}
+			piece = s->out + s->out_len;
+			linebuf_take_piece(&s->in, piece, n, split);
+			s->out_len += n;
+			if (!split)
+				s->out[s->out_len++] = '\n';
+			s->mid_line = split;
+		} else {
+			linebuf_take_piece(&s->in, piece, n, split);
+			/* The file was refused at start (logged then): count, no marker. */
+			s->c.dropped_bytes += s->has_file ? n + !split : 0;
+			s->c.dropped_lines += s->has_file && !split;
+		}
+		s->c.lines_in += !split;
+		logtail_push(&s->tail, piece, n, split);
+		for (struct log_follower *f = s->followers; f; f = f->next)
+			f->push(f, piece, n, split, s->tail.next_seq - 1);
+		if (forwards(s))
+			logsink_put(&s->ctx->sink, s->service, s->index, piece, n, split);
+	}
+}
+
+/* ---- reading ---- */
+
+static void on_readable(struct loop *l, int fd, uint32_t revents, void *userdata);
+
+static void hold(struct logstream *s, bool on)
+{
+	if (on == s->held)
+		return;
+	s->held = on;
+	if (on) {
+		s->c.held_back++;
+		s->held_since_ns = now_ns();
+	} else {
+		s->c.held_back_ns += now_ns() - s->held_since_ns;
+	}
+	/* epoll is level-triggered: a full ring must not be watched, or every
+	 * turn would wake for data we cannot take. io_uring's poll fires on
+	 * new data only, so it stays armed. */
+	if (s->ctx->async || s->closing)
+		return;
+	if (on) {
+		loop_remove(s->ctx->loop, s->source);
+		s->source = LOOP_ID_NONE;
+	} else if (s->source == LOOP_ID_NONE &&
+		   loop_add(s->ctx->loop, s->rfd, POLLIN, on_readable, s, &s->source) < 0) {
+		s->source = LOOP_ID_NONE;
+		log_error("%s.%u: cannot watch the output pipe", s->service, s->index);
+	}
+}
+
+static int ensure_buffers(struct logstream *s)
+{
+	if (!s->in.buf && linebuf_init(&s->in, LOGSTREAM_RING) < 0)
+		return -ENOMEM;
+	if (!s->tail.buf && logtail_init(&s->tail, s->cfg->tail_bytes) < 0)
+		return -ENOMEM;
+	if (s->file_ok && !s->out && !(s->out = malloc(LOGSTREAM_STAGING)))
+		return -ENOMEM;
+	return 0;
+}
+
+static void stream_pump(struct logstream *s)
+{
+	size_t budget = LOGSTREAM_READ_BUDGET;
+
+	if (ensure_buffers(s) < 0) {
+		log_error("%s.%u: out of memory for its log buffers", s->service, s->index);
+		return;
+	}
+	for (;;) {
+		bool blocked = frame(s);
+		size_t staged = s->out_len, sunk = s->ctx->sink.len;
+		file_flush(s);
+		logsink_flush(&s->ctx->sink);
+		/* A synchronous write (epoll) made room: frame on, nothing
+		 * else would bring us back. */
+		if (blocked && (s->out_len < staged || s->ctx->sink.len < sunk))
+			continue;
+		if (blocked && linebuf_full(&s->in)) {
+			hold(s, true);
+			return;
+		}
+		hold(s, false);
+		if (s->eof || s->rfd < 0)
+			return;
+		if (budget == 0) {
+			(void)loop_timer_start(s->ctx->loop, &s->kick, 0);
+			return;
+		}
+		char *area;
+		size_t room = MIN(linebuf_write_area(&s->in, &area), budget);
+		ssize_t r = read(s->rfd, area, room);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r > 0) {
+			linebuf_commit(&s->in, (size_t)r);
+			s->c.bytes_in += (uint64_t)r;
+			budget -= (size_t)r;
+			continue;
+		}
+		/* EOF (every writer gone), closing and nothing left now, or a
+		 * read error that would only repeat: frame the rest, stop. */
+		if (r < 0 && errno != EAGAIN)
+			log_error("%s.%u: reading its output failed: %m", s->service, s->index);
+		if (r == 0 || s->closing || errno != EAGAIN) {
+			s->eof = true;
+			if (!s->closing) {
+				loop_remove(s->ctx->loop, s->source);
+				s->source = LOOP_ID_NONE;
+			}
+			continue;
+		}
+		return;
+	}
+}
+
+static void on_readable(struct loop *l, int fd, uint32_t revents, void *userdata)
+{
+	(void)l, (void)fd, (void)revents;
+	stream_pump(userdata);
+}
+
+static void on_kick(struct loop *l, void *userdata)
+{
+	(void)l;
+	stream_pump(userdata);
+}
+
+/* The sink drained: frame on. */
+static void on_sink_room(struct logsink_waiter *w)
+{
+	struct logstream *s = (struct logstream *)((char *)w - offsetof(struct logstream, sink_waiter));
+
+	stream_pump(s);
+	notify_idle(s);
+}
+
+void logpump_attach(struct logstream *s)
+{
+	s->sink_waiter.wake = on_sink_room;
+	loop_timer_init(&s->kick, on_kick, s);
+	loop_timer_init(&s->retry, on_retry, s);
+	if (loop_add(s->ctx->loop, s->rfd, POLLIN, on_readable, s, &s->source) < 0) {
+		s->source = LOOP_ID_NONE;
+		log_error("%s.%u: cannot watch the output pipe; output is not read",
+			  s->service, s->index);
+	}
+}
+
+void logpump_detach(struct logstream *s)
+{
+	loop_remove(s->ctx->loop, s->source);
+	s->source = LOOP_ID_NONE;
+	loop_timer_stop(s->ctx->loop, &s->kick);
+	loop_timer_stop(s->ctx->loop, &s->retry);
+}
+
+/* Closing: read what is left now, write it all out. */
+void logpump_drain(struct logstream *s)
+{
+	if (s->held)
+		hold(s, false);
+	s->closing = true;
+	loop_timer_stop(s->ctx->loop, &s->kick);
+	stream_pump(s);
+	/* A failing file gets no more retries: what cannot be written now is
+	 * dropped and counted when the stream is freed. */
+}
+
+bool logpump_pending(const struct logstream *s)
+{
+	return s->write_in_flight || (file_usable(s) && s->out_len > 0 && s->c.last_error == 0);
+}

@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * instance.c: the life of one instance. Every event goes through
+ * transition(), which asks the table in state.c what follows; enter() is
+ * the only function that assigns a state, and performs its entry action:
+ * spawn, signal, arm a timer, log the event line. News for the supervisor
+ * leaves through rt->settled.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "basic/log.h"
+#include "basic/units.h"
+#include "logs/logsys.h"
+#include "policy/instance.h"
+#include "policy/instance_spawn.h"
+#include "config/config_names.h"
+
+#define LOG_INST(inst, event, ...) log_event(event, (inst)->cfg->name, (int)(inst)->index, __VA_ARGS__)
+/* memory.high throttling can be reported up to 100 times a second: count
+ * every one, log one line per this long. */
+#define VIOLATION_LOG_EVERY_NS (10 * NSEC_PER_SEC)
+
+static void on_timer(struct loop *l, void *userdata);
+static void on_cgroup_change(void *userdata, int wd);
+static void transition(struct instance *inst, enum instance_event e, const char *why);
+
+static void on_pidfd(struct loop *l, int fd, uint32_t revents, void *userdata)
+{
+	(void)l, (void)fd, (void)revents;
+	instance_handle_exit(userdata);
+}
+
+static void on_errpipe(struct loop *l, int fd, uint32_t revents, void *userdata)
+{
+	struct instance *inst = userdata;
+	struct spawn_error e;
+	(void)l, (void)revents;
+
+	int r = spawn_read_error(fd, &e);
+	if (r == -EAGAIN)
+		return;
+	instance_close_errpipe(inst);
+	if (r == 1) {
+		/* The child failed before exec; its exit follows on the pidfd. */
+		inst->exec_error = e;
+		return;
+	}
+	transition(inst, EV_EXEC_OK, "exec");
+}
+
+static const struct instance_hooks hooks = {
+	.on_exit = on_pidfd, .on_errpipe = on_errpipe, .on_cgroup_change = on_cgroup_change,
+};
+
+int instance_new(struct runtime *rt, struct service *svc, const struct service_config *cfg,
+		 int parent_cg_fd, unsigned index, struct instance **ret)
+{
+	struct instance *inst = calloc(1, sizeof(*inst));
+	if (!inst)
+		return -ENOMEM;
+	*inst = (struct instance){
+		.rt = rt, .svc = svc, .cfg = cfg, .parent_cg_fd = parent_cg_fd, .index = index,
+		.state = STATE_STOPPED, .state_since_ns = now_ns(), .pid = PIDREF_NULL,
+		.errpipe = -EBADF, .cg = INSTANCE_CGROUP_NULL,
+		.pending_violation = _VIOLATION_KIND_INVALID, .pending_action = VIOLATION_LOG,
+		.last_violation = _VIOLATION_KIND_INVALID,
+	};
+	loop_timer_init(&inst->timer, on_timer, inst);
+	const struct log_config *lc = &cfg->log;
+	int r = logstream_new(rt->logs, lc, cfg->name, index, false, &inst->log_out);
+	if (r >= 0 && lc->stderr_mode == LOG_STDERR_SEPARATE)
+		r = logstream_new(rt->logs, lc, cfg->name, index, true, &inst->log_err);
+	if (r < 0) {
+		log_error_errno(r, "%s.%u: cannot set up its output pipes", cfg->name, index);
+		logstream_close(inst->log_out);
+		free(inst);
+		return r;
+	}
+	*ret = inst;
+	return 0;
+}
+
+static void leak_state_done(struct leak_state *ls)
+{
+	leak_history_done(&ls->hist);
+	free(ls->procs);
+	*ls = (struct leak_state){ 0 };
+}
+
+void instance_free(struct instance *inst)
+{
+	if (!inst)
+		return;
+	struct instance_cgroup_place p = instance_place(inst, &hooks);
+	loop_timer_stop(inst->rt->loop, &inst->timer);
+	instance_close_errpipe(inst);
+	if (pidref_is_set(&inst->pid)) {
+		/* Only at daemon teardown after the shutdown deadline: do not
+		 * leave it running unsupervised. */
+		(void)pidref_kill_group(&inst->pid, SIGKILL);
+		instance_drop_process(inst);
+	}
+	if (inst->awaiting_empty) {
+		inst->awaiting_empty = false;
+		inst->rt->live_processes--;
+	}
+	(void)instance_cgroup_kill(&inst->cg, p.has_kill);
+	instance_cgroup_release(&inst->cg, &p);
+	leak_state_done(&inst->leak);
+	breaker_done(&inst->breaker);
+	logstream_close(inst->log_out);
+	logstream_close(inst->log_err);
+	free(inst);
+}
+
+static void start_or_fail(struct instance *inst)
+{
+	struct exit_info *x = &inst->last_exit;
+	int r = instance_spawn(inst, &hooks);
+
+	if (r >= 0)
+		return;
+	/* A failed clone, pipe or cgroup counts as a failed start, like an
+	 * exec error: the restart policy and the breaker apply. */
+	log_warn_errno(r, "%s.%u: failed to spawn", inst->cfg->name, inst->index);
+	*x = (struct exit_info){ .valid = true, .at_ns = now_ns() };
+	if (inst->cg.error && inst->rt->strict_limits)
+		snprintf(x->cause, sizeof(x->cause), "cgroup: %s: %s", inst->cg.error_what,
+			 strerror(-inst->cg.error));
+	else
+		snprintf(x->cause, sizeof(x->cause), "spawn: %s", strerror(-r));
+	inst->started_ns = 0;
+	transition(inst, EV_SPAWN_FAILED, "spawn-failed");
+}
+
+/* ---- exits ---- */
+
+static void record_exit(struct instance *inst, const siginfo_t *si, bool reaped)
+{
+	struct exit_info *x = &inst->last_exit;
+	*x = (struct exit_info){ .valid = true, .at_ns = now_ns() };
+	if (!reaped) {
+		snprintf(x->cause, sizeof(x->cause), "lost");
+	} else if (si->si_code == CLD_EXITED) {
+		x->has_code = true;
+		x->code = si->si_status;
+	} else {
+		x->signal = si->si_status;
+	}
+	if (inst->exec_error.step != SPAWN_STEP_NONE)
+		snprintf(x->cause, sizeof(x->cause), "%s: %s",
+			 spawn_step_name((enum spawn_step)inst->exec_error.step),
+			 strerror(inst->exec_error.err));
+	else if (inst->pending_violation >= 0)
+		snprintf(x->cause, sizeof(x->cause), "%s", violation_kind_to_string(inst->pending_violation));
+	else if (inst->state == STATE_STOPPING)
+		snprintf(x->cause, sizeof(x->cause), "stopped");
+	else if (reaped)
+		snprintf(x->cause, sizeof(x->cause), x->has_code ? "exited" : "killed");
+
+	char v[16];
+	if (x->has_code) {
+		snprintf(v, sizeof(v), "%d", x->code);
+		LOG_INST(inst, "exit", "code", v, "cause", x->cause, NULL);
+	} else {
+		LOG_INST(inst, "exit", "signal", signal_name(x->signal), "cause", x->cause, NULL);
+	}
+}
+
+/* Counts the limits hit since the last look and applies their policies. */
+static void check_violations(struct instance *inst)
+{
+	enum violation_kind found[3];
+	unsigned n = instance_cgroup_new_violations(&inst->cg, inst->rt->cg ? inst->rt->cg->controllers : 0,
+						    found);
+	for (unsigned i = 0; i < n; i++)
+		instance_violation(inst, found[i]);
+}
+
+void instance_handle_exit(struct instance *inst)
+{
+	siginfo_t si = { 0 };
+
+	if (!pidref_is_set(&inst->pid))
+		return;
+	/* Whatever is left of its process group dies with it, while the
+	 * unreaped leader still pins the group id to this instance. */
+	(void)pidref_kill_group(&inst->pid, SIGKILL);
+	int r = pidref_reap(&inst->pid, &si);
+	if (r == 0)
+		return;   /* not exited: a spurious wakeup */
+	if (inst->errpipe >= 0) {
+		struct spawn_error e;
+		if (spawn_read_error(inst->errpipe, &e) == 1)
+			inst->exec_error = e;
+		instance_close_errpipe(inst);
+	}
+	instance_drop_process(inst);
+	/* A limit hit may be what ended it: count it first, name the cause. */
+	check_violations(inst);
+	record_exit(inst, &si, r > 0);
+	inst->exit_was_stop = inst->state == STATE_STOPPING;
+	/* The rest of the tree is killed; the instance has ended only once
+	 * cgroup.events says populated 0, so a restart never overlaps the old
+	 * tree. Until then it counts as live. */
+	if (instance_cgroup_drain(&inst->cg, inst->rt->cg && inst->rt->cg->has_kill)) {
+		inst->awaiting_empty = true;
+		inst->rt->live_processes++;
+	}
+	transition(inst, EV_EXIT, "exit");
+}
+
+static void tree_gone(struct instance *inst)
+{
+	inst->awaiting_empty = false;
+	inst->rt->live_processes--;
+	transition(inst, EV_TREE_GONE, "exit");
+}
+
+static void on_cgroup_change(void *userdata, int wd)
+{
+	struct instance *inst = userdata;
+
+	if (wd != inst->cg.wd_events) {
+		check_violations(inst);
+		return;
+	}
+	int populated = instance_cgroup_populated(&inst->cg);
+	int frozen = instance_cgroup_frozen(&inst->cg);
+	if (inst->awaiting_empty && populated == 0) {
+		tree_gone(inst);   /* may free inst */
+		return;
+	}
+	if (frozen == 1 && inst->freeze_wanted)
+		transition(inst, EV_FROZEN, "cgroup.events");
+	else if (frozen == 0 && !inst->freeze_wanted)
+		transition(inst, EV_THAWED, "cgroup.events");
+}
+
+/* ---- the restart decision ---- */
+
+static enum exit_verdict decide(struct instance *inst)
+{
+	const struct restart_config *rc = &inst->cfg->restart;
+	const struct exit_info *x = &inst->last_exit;
+	uint64_t now = now_ns();
+	bool clean = x->has_code && x->code == 0 && inst->exec_error.step == SPAWN_STEP_NONE;
+
+	if (inst->pending_action == VIOLATION_STOP)
+		return VERDICT_STOP;
+	/* A violation policy said restart: whatever the restart policy,
+	 * through the backoff and the breaker. */
+	if (inst->pending_action != VIOLATION_RESTART) {
+		/* Up for reset_after: the next crash starts the backoff afresh. */
+		if (inst->started_ns && now - inst->started_ns >= rc->reset_after_ms * NSEC_PER_MSEC)
+			inst->backoff_n = 0;
+		enum exit_verdict v = exit_verdict(rc->policy, clean, false);
+		if (v != VERDICT_RESTART)
+			return v;
+	}
+	int r = breaker_record(&inst->breaker, rc->max_restarts, rc->window_ms, now / NSEC_PER_MSEC);
+	return r > 0 ? VERDICT_BREAKER_OPEN : VERDICT_RESTART;
+}
+
+/* ---- transitions ---- */
+
+static void arm_backoff(struct instance *inst)
+{
+	const struct restart_config *rc = &inst->cfg->restart;
+	uint64_t ms = backoff_delay_ms(rc->backoff_initial_ms, rc->backoff_max_ms, inst->backoff_n,
+				       runtime_random(inst->rt));
+	/* 2^64 is past any backoff_max: stop counting there. */
+	if (inst->backoff_n < 64)
+		inst->backoff_n++;
+	char d[32];
+	LOG_INST(inst, "restart", "delay", format_duration_ms(ms, d, sizeof(d)), NULL);
+	(void)loop_timer_start(inst->rt->loop, &inst->timer, now_ns() + ms * NSEC_PER_MSEC);
+}
+
+static void begin_stop(struct instance *inst)
+{
+	const struct stop_config *sc = &inst->cfg->stop;
+	int sig = inst->kill_sent ? SIGKILL : sc->signal;
+
+	if (inst->freeze_wanted) {
+		/* A frozen process cannot act on its stop signal. */
+		inst->freeze_wanted = false;
+		(void)instance_cgroup_freeze(&inst->cg, false);
+	}
+	(void)pidref_kill_group(&inst->pid, sig);
+	if (inst->kill_sent) {
+		int r = instance_cgroup_kill(&inst->cg, inst->rt->cg && inst->rt->cg->has_kill);
+		if (r < 0)
+			log_warn_errno(r, "%s.%u: cgroup kill", inst->cfg->name, inst->index);
+		LOG_INST(inst, "kill", "signal", "SIGKILL", "reason", "stop timeout", NULL);
+		return;
+	}
+	LOG_INST(inst, "stop", "signal", signal_name(sig), NULL);
+	(void)loop_timer_start(inst->rt->loop, &inst->timer, now_ns() + sc->timeout_ms * NSEC_PER_MSEC);
+}
+
+/* The only function that assigns inst->state. e is the event that led here. */
+static void enter(struct instance *inst, enum instance_state next, enum instance_event e,
+		  const char *why)
+{
+	struct runtime *rt = inst->rt;
+	enum instance_state prev = inst->state;
+
+	loop_timer_stop(rt->loop, &inst->timer);
+	inst->state = next;
+	inst->state_since_ns = now_ns();
+	log_debug("%s.%u: %s -> %s (%s: %s)", inst->cfg->name, inst->index, instance_state_to_string(prev),
+		  instance_state_to_string(next), instance_event_to_string(e), why);
+	if (!state_has_process(next)) {
+		/* Settled: what explained this end has been used. */
+		inst->pending_violation = _VIOLATION_KIND_INVALID;
+		inst->pending_action = VIOLATION_LOG;
+	}
+	switch (next) {
+	case STATE_STARTING:
+		start_or_fail(inst);
+		return;
+	case STATE_STOPPING:
+		if (e == EV_EXIT)   /* the rest of the tree is being killed: wait */
+			break;
+		if (e == EV_TIMER)  /* the grace time ran out */
+			inst->kill_sent = true;
+		begin_stop(inst);
+		break;
+	case STATE_BACKOFF:
+		arm_backoff(inst);
+		break;
+	case STATE_FAILED: {
+		uint64_t half = inst->cfg->restart.half_open_after_ms;
+		LOG_INST(inst, "breaker-open", "restarts", "exceeded", NULL);
+		if (half > 0)
+			(void)loop_timer_start(rt->loop, &inst->timer, now_ns() + half * NSEC_PER_MSEC);
+		break;
+	}
+	case STATE_STOPPED:
+		if (prev != STATE_STOPPED)
+			LOG_INST(inst, "stopped", "reason", why, NULL);
+		break;
+	default:
+		break;
+	}
+	if (!state_has_process(next))
+		rt->settled(inst, rt->userdata);   /* may free inst */
+}
+
+static void transition(struct instance *inst, enum instance_event e, const char *why)
+{
+	struct state_input in = {
+		.verdict = VERDICT_STAY,
+		.restart_pending = inst->restart_pending,
+		.stop_requested = inst->exit_was_stop,
+		.tree_left = inst->awaiting_empty,
+		.shutting_down = inst->rt->shutting_down,
+	};
+	/* Only an end that was not asked for is judged (judging records a
+	 * restart in the breaker). */
+	if (state_needs_verdict(inst->state, e, &in))
+		in.verdict = decide(inst);
+	struct state_change ch = state_next(inst->state, e, &in);
+	inst->restart_pending = ch.restart_pending;
+	if (ch.next != _STATE_INVALID)
+		enter(inst, ch.next, e, why);
+}
+
+void instance_event(struct instance *inst, enum instance_event e, const char *why)
+{
+	if (e == EV_STOP)
+		inst->start_pending = false;
+	/* An operator's start closes the breaker and forgets the backoff. */
+	if (e == EV_START && (inst->state == STATE_FAILED || inst->state == STATE_EXITED)) {
+		breaker_reset(&inst->breaker);
+		inst->backoff_n = 0;
+	}
+	transition(inst, e, why);
+}
+
+static void on_timer(struct loop *l, void *userdata)
+{
+	struct instance *inst = userdata;
+	(void)l;
+	if (inst->state == STATE_BACKOFF || inst->state == STATE_FAILED)
+		inst->restarts++;
+	transition(inst, EV_TIMER, "timer");
+}
+
+/* ---- operator and policy actions ---- */
+
+int instance_signal(struct instance *inst, int sig)
+{
+	return pidref_kill(&inst->pid, sig);
+}
+
+int instance_freeze(struct instance *inst, bool frozen)
+{
+	if (inst->cg.fd < 0)
+		return -EOPNOTSUPP;
+	inst->freeze_wanted = frozen;
+	int r = instance_cgroup_freeze(&inst->cg, frozen);
+	if (r < 0)
+		return r;
+	/* Already in the wanted state: cgroup.events will not change again. */
+	int now = instance_cgroup_frozen(&inst->cg);
+	if (now == 1 && frozen)
+		transition(inst, EV_FROZEN, "cgroup.freeze");
+	else if (now == 0 && !frozen)
+		transition(inst, EV_THAWED, "cgroup.freeze");
+	return 0;
+}
+
+void instance_kill(struct instance *inst)
+{
+	if (!pidref_is_set(&inst->pid) && !inst->awaiting_empty)
+		return;
+	inst->kill_sent = true;
+	(void)pidref_kill_group(&inst->pid, SIGKILL);
+	int r = instance_cgroup_kill(&inst->cg, inst->rt->cg && inst->rt->cg->has_kill);
+	if (r < 0)
+		log_warn_errno(r, "%s.%u: cgroup kill", inst->cfg->name, inst->index);
+}
+
+void instance_violation(struct instance *inst, enum violation_kind kind)
+{
+	enum violation_action action = violation_action_for(&inst->cfg->on_violation, kind);
+	const char *name = violation_kind_to_string(kind);
+	uint64_t now = now_ns();
+
+	inst->violations[kind]++;
+	if (kind != VIOLATION_MEMORY_HIGH || now - inst->last_violation_log_ns >= VIOLATION_LOG_EVERY_NS) {
+		LOG_INST(inst, "violation", "cause", name, "action", violation_action_to_string(action), NULL);
+		inst->last_violation_log_ns = now;
+	}
+	inst->last_violation = kind;
+	inst->last_violation_ns = now;
+	/* An OOM kill may be what ends the process, whatever the policy. */
+	if (kind == VIOLATION_OOM_KILL)
+		inst->pending_violation = kind;
+	if (action == VIOLATION_LOG || action == VIOLATION_IGNORE)
+		return;
+	if (action != VIOLATION_FREEZE) {
+		/* The exit that follows is this violation's doing. */
+		inst->pending_violation = kind;
+		inst->pending_action = action;
+	}
+	if (!pidref_is_set(&inst->pid) && !inst->awaiting_empty)
+		return;
+	switch (action) {
+	case VIOLATION_RESTART:
+		if (pidref_is_set(&inst->pid)) {
+			inst->restarts++;   /* automatic, unlike an operator's restart */
+			instance_event(inst, EV_RESTART, name);
+		}
+		break;
+	case VIOLATION_STOP:
+		if (pidref_is_set(&inst->pid))
+			instance_event(inst, EV_STOP, name);
+		break;
+	case VIOLATION_FREEZE:
+		(void)instance_freeze(inst, true);
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * instance.h: one instance of a service and its whole life: spawn, exit,
+ * restart and backoff, stop and escalation, freeze, violations. Every
+ * change of state goes through the table in state.c; the only news that
+ * leaves an instance goes through the hooks in struct runtime.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "kernel/loop.h"
+#include "kernel/pidref.h"
+#include "kernel/spawn.h"
+#include "logs/logstream.h"
+#include "policy/backoff.h"
+#include "policy/instance_cgroup.h"
+#include "policy/leak.h"
+#include "policy/runtime.h"
+#include "policy/state.h"
+#include "policy/violation.h"
+#include "probe/probe_result.h"
+
+struct service;
+
+#define EXIT_CAUSE_MAX 160
+
+struct exit_info {
+	bool valid;
+	bool has_code;         /* exited with a code, else killed by `signal` */
+	int code;
+	int signal;
+	char cause[EXIT_CAUSE_MAX];   /* "exited", "killed", "stopped", a violation, or the error */
+	uint64_t at_ns;
+};
+
+/* What the last probe pass saw of one instance (leakwatch.c). */
+struct leak_state {
+	struct leak_history hist;       /* cap set from the service's window / sample_every */
+	struct leak_trend trend;
+	uint32_t fds, threads;          /* sums over every process of the cgroup */
+	uint32_t fds_by_kind[_FD_KIND_MAX];
+	struct proc_counts *procs;      /* the processes of the last pass, n_procs */
+	size_t n_procs;
+	uint64_t sampled_ns;            /* 0 = never */
+};
+
+struct instance {
+	struct runtime *rt;
+	struct service *svc;            /* the owner's; never looked into here */
+	const struct service_config *cfg;
+	int parent_cg_fd;               /* services/<svc>, -EBADF without cgroups */
+	unsigned index;
+	enum instance_state state;      /* assigned in instance.c's enter() only */
+	uint64_t state_since_ns;
+	struct pidref pid;
+	loop_id pid_source;
+	int errpipe;
+	loop_id err_source;
+	struct spawn_error exec_error;  /* step == 0: none seen */
+	struct loop_timer timer;        /* backoff, grace, or half-open */
+	bool restart_pending;           /* start again once the stop completes */
+	bool kill_sent;
+	bool retiring;                  /* scaled down: freed once stopped */
+	bool start_pending;             /* queued for the batched start (boot, scale) */
+	uint32_t restarts;              /* automatic restarts since the daemon began */
+	unsigned backoff_n;
+	uint64_t started_ns;
+	struct exit_info last_exit;
+	struct breaker breaker;
+	struct instance_cgroup cg;      /* cg.fd < 0: not in a cgroup (see cg.error) */
+	bool awaiting_empty;            /* main exited; waiting for populated 0 */
+	bool exit_was_stop;             /* that exit came from a stop */
+	bool freeze_wanted;             /* operator or policy asked to freeze */
+	enum violation_kind pending_violation;   /* explains the coming exit; _INVALID: none */
+	enum violation_action pending_action;    /* applied at that exit */
+	uint32_t violations[_VIOLATION_KIND_MAX];
+	enum violation_kind last_violation;      /* _INVALID: none yet */
+	uint64_t last_violation_ns, last_violation_log_ns;
+	struct leak_state leak;
+	/* stdout (and stderr with it, merged) and stderr when separate: the
+	 * pipes live as long as the instance, across its restarts. */
+	struct logstream *log_out, *log_err;
+};
+
+int instance_new(struct runtime *rt, struct service *svc, const struct service_config *cfg,
+		 int parent_cg_fd, unsigned index, struct instance **ret);
+/* Kills what is left (only at teardown), releases everything. NULL: no-op. */
+void instance_free(struct instance *inst);
+/* An operator's or the scheduler's wish: EV_START, EV_STOP, EV_RESTART. */
+void instance_event(struct instance *inst, enum instance_event e, const char *why);
+/* The main process may have exited: reap it through its pidfd and act. */
+void instance_handle_exit(struct instance *inst);
+int instance_signal(struct instance *inst, int sig);
+/* Freeze or thaw its cgroup; -EOPNOTSUPP without one. */
+int instance_freeze(struct instance *inst, bool frozen);
+/* Counts a violation of `kind` and applies the service's action for it. */
+void instance_violation(struct instance *inst, enum violation_kind kind);
+/* SIGKILL to the main process and its whole cgroup (the shutdown deadline). */
+void instance_kill(struct instance *inst);

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * leakwatch.h: the leak probe on the daemon's deadline heap. One timer for
+ * all services: when it fires, every service whose sample is due is counted
+ * in ONE probe pass (BPF iterators, or /proc as a fallback), each
+ * instance's sums go into its history ring, the trend is judged (leak.c),
+ * and an instance that turns `leaking` gets a snapshot and its service's
+ * on_violation.leak.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/loop.h"
+#include "policy/service.h"
+#include "policy/snapshot.h"
+#include "probe/probe.h"
+
+struct leakwatch {
+	struct loop *loop;
+	struct service *services;       /* the supervisor's, n_services, fixed at start */
+	size_t n_services;
+	struct snapshots *snapshots;
+	struct probe *probe;            /* NULL: off (no cgroups) */
+	char probe_why[160];            /* why BPF is not used, when it is not */
+	struct loop_timer timer;
+	struct probe_target *targets;   /* scratch for one pass, cap_targets */
+	struct instance **target_insts; /* the instance of each target */
+	size_t cap_targets;
+	struct probe_result res;
+	uint64_t passes;
+	uint64_t cpu_ns_last;
+};
+
+/* Off (and says why) without cgroups: the probe tells instances apart by
+ * cgroup. mode: auto, bpf or procfs. -errno when the chosen probe cannot
+ * start. */
+int leakwatch_start(struct leakwatch *lw, struct loop *l, struct service *services, size_t n,
+		    struct snapshots *sn, bool have_cgroups, const char *no_cgroups_reason,
+		    enum probe_mode mode);
+void leakwatch_stop(struct leakwatch *lw);
+/* "bpf", "procfs", or "none" when off. */
+const char *leakwatch_source(const struct leakwatch *lw);

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * runtime.h: what every instance and service shares while the daemon runs.
+ * The supervisor owns it and fills it in at start; instances and services
+ * read it, count in it, and tell the supervisor of news only through the
+ * hooks it registered here (settled, start_timer), never by calling it.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel/cgroup_root.h"
+#include "kernel/loop.h"
+#include "kernel/spawn.h"
+
+struct instance;
+struct logsys;
+struct cgroup_watch;
+
+struct runtime {
+	struct loop *loop;
+	struct logsys *logs;
+	enum spawn_method spawn_method;
+	const struct cgroup_root *cg;   /* cg->fd < 0: running without cgroups */
+	const char *cg_reason;          /* why, when without */
+	struct cgroup_watch *watch;     /* NULL without cgroups */
+	bool strict_limits;             /* a limit not applied is a failed start */
+	uint32_t rnd_state;             /* xorshift32, never 0 */
+	uint64_t live_processes;        /* instances whose main process or tree is not gone */
+	uint64_t total_instances;       /* current, <= instance_capacity */
+	uint64_t instance_capacity;     /* fixed at start: room for scale-up */
+	bool shutting_down;
+	/* Runs the queued starts (the supervisor's callback): a service that
+	 * queues one arms it. */
+	struct loop_timer start_timer;
+	/* An instance has no process any more (it may be freed inside). */
+	void (*settled)(struct instance *inst, void *userdata);
+	void *userdata;
+};
+
+/* xorshift32: backoff jitter needs spread, not secrecy. */
+static inline uint32_t runtime_random(struct runtime *rt)
+{
+	uint32_t x = rt->rnd_state;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return rt->rnd_state = x;
+}
+
+static inline bool runtime_has_cgroups(const struct runtime *rt)
+{
+	return rt->cg && rt->cg->fd >= 0;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * service.h: one service: its config, its cgroup (services/<name>) and its
+ * instances, indexed 0..n_instances-1 (a slot is NULL once an instance
+ * retired by a scale-down is freed). Scaling adds instances and queues
+ * their start, or retires the ones above the new count.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "policy/instance.h"
+#include "policy/runtime.h"
+
+struct service {
+	const struct service_config *cfg;
+	struct runtime *rt;
+	int cg_fd;                      /* <root>/services/<name>, -EBADF without cgroups */
+	uint64_t next_sample_ns;        /* leak probe schedule (leakwatch.c) */
+	struct instance **instances;    /* n_instances used, cap allocated, <= CONFIG_MAX_INSTANCES */
+	uint32_t n_instances, cap;
+};
+
+void service_init(struct service *svc, struct runtime *rt, const struct service_config *cfg);
+/* Frees every instance (killing what still runs: teardown only). */
+void service_done(struct service *svc);
+/* n instances from now on: new ones are queued for the batched start
+ * (rt->start_timer), those above n are stopped and freed once stopped.
+ * -ERANGE beyond CONFIG_MAX_INSTANCES, -ENOSPC beyond the capacity. */
+int service_scale(struct service *svc, uint32_t n);
+/* An instance settled (no process): a retired one is freed. True if it was. */
+bool service_settle(struct service *svc, struct instance *inst);

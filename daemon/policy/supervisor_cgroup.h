@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * supervisor_cgroup.h: the daemon's cgroup subtree as a whole: the root
+ * (found, entered, swept of what a previous daemon left), the change
+ * watcher every instance's cgroup reports through, one cgroup per service,
+ * and the check, at start, of every limit that cannot be enforced here.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kernel/cgroup_root.h"
+#include "kernel/cgroup_watch.h"
+#include "policy/service.h"
+
+struct supervisor_cgroup {
+	struct cgroup_root root;        /* root.fd < 0: running without cgroups */
+	char reason[160];               /* why, when without */
+	struct cgroup_watch *watch;
+};
+
+/* root_opt: "none", "auto" or a path (NULL: auto). Without cgroup2, or
+ * when the root cannot be set up, runs without cgroups and says why; -errno
+ * only for what must stop the start (another daemon owns the root). */
+int supervisor_cgroup_setup(struct supervisor_cgroup *sc, struct loop *l, const char *root_opt,
+			    bool kill_fallback, size_t max_watches, struct service *services, size_t n);
+void supervisor_cgroup_done(struct supervisor_cgroup *sc, struct service *services, size_t n);
+/* Logs every limit that cannot be enforced here; with strict_limits that
+ * is an error (-EOPNOTSUPP) naming each. */
+int supervisor_cgroup_check_limits(const struct supervisor_cgroup *sc, const struct config *c);
