@@ -92,7 +92,8 @@ TEST_LAYER_state := policy
 TEST_LAYER_leak := policy
 TEST_LAYER_logfile := logs
 TEST_LAYER_linebuf := logs
-FAULT_WRAP := pipe2 fdopen fdopendir mkdirat openat write syscall inotify_add_watch
+FAULT_WRAP := pipe2 fdopen fdopendir mkdirat openat write syscall inotify_add_watch fcntl socket \
+	accept4 open
 comma := ,
 space := $(subst ,, )
 TEST_LDFLAGS := $(addprefix -Wl$(comma)--wrap=,$(FAULT_WRAP))

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -146,4 +147,39 @@ long __wrap_syscall(long nr, ...)
 	if (nr == SYS_clone3 && should_fail(FAULT_CLONE3, NULL))
 		return -1;
 	return __real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+int __real_fcntl(int fd, int cmd, ...);
+int __wrap_fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	void *arg = va_arg(ap, void *);   /* an int or a pointer: passed on as a word */
+	va_end(ap);
+	return should_fail(FAULT_FCNTL, NULL) ? -1 : __real_fcntl(fd, cmd, arg);
+}
+
+int __real_socket(int domain, int type, int protocol);
+int __wrap_socket(int domain, int type, int protocol)
+{
+	return should_fail(FAULT_SOCKET, NULL) ? -1 : __real_socket(domain, type, protocol);
+}
+
+int __real_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+int __wrap_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	return should_fail(FAULT_ACCEPT4, NULL) ? -1 : __real_accept4(fd, addr, len, flags);
+}
+
+int __real_open(const char *path, int flags, ...);
+int __wrap_open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	if (flags & (O_CREAT | __O_TMPFILE)) {
+		va_list ap;
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	return should_fail(FAULT_OPEN, path) ? -1 : __real_open(path, flags, mode);
 }

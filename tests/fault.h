@@ -21,13 +21,17 @@ enum fault_call {
 	FAULT_WRITE,
 	FAULT_CLONE3,            /* syscall(SYS_clone3, ...) */
 	FAULT_INOTIFY_ADD_WATCH,
+	FAULT_FCNTL,
+	FAULT_SOCKET,
+	FAULT_ACCEPT4,
+	FAULT_OPEN,
 	_FAULT_CALL_MAX,
 };
 
 /*
  * From now on, calls of `call` whose path ends with `suffix` (NULL: any
- * call; for write, fdopen and pipe2 the path is not known and suffix must
- * be NULL) fail with -err: the first `skip` matching calls pass, the next
+ * call; for write, fdopen, pipe2, fcntl, socket and accept4 the path is
+ * not known and suffix must be NULL) fail with -err: the first `skip` matching calls pass, the next
  * `count` fail (0 = every one after the skipped).
  */
 void fault_arm(enum fault_call call, const char *suffix, unsigned skip, unsigned count, int err);
