@@ -76,9 +76,94 @@ static int usage_error(const char *fmt, const char *arg)
 	return CLI_EXIT_USAGE;
 }
 
+enum { OPT_SOCKET = 256, OPT_CGROUP_ROOT, OPT_CGROUP_KILL, OPT_PROBE, OPT_STATE_DIR, OPT_BACKEND,
+       OPT_SPAWN, OPT_LOG_FORMAT, OPT_JSON, OPT_DEBUG, OPT_VERSION, OPT_INTERVAL };
+
+/* The options of `run`: 1 when c was one of them, 0 when not, or the
+ * usage error's exit code. */
+static int parse_run_option(int c, struct args *a)
+{
+	switch (c) {
+	case OPT_CGROUP_ROOT:
+		a->cgroup_root = optarg;
+		return 1;
+	case OPT_PROBE:
+		if (strcmp(optarg, "auto") && strcmp(optarg, "bpf") && strcmp(optarg, "procfs"))
+			return usage_error("--probe: expected auto, bpf or procfs, got \"%s\"", optarg);
+		a->probe = optarg;
+		return 1;
+	case OPT_STATE_DIR:
+		if (optarg[0] != '/')
+			return usage_error("--state-dir: expected an absolute path, got \"%s\"", optarg);
+		a->state_dir = optarg;
+		return 1;
+	case OPT_CGROUP_KILL:
+		if (strcmp(optarg, "auto") && strcmp(optarg, "fallback"))
+			return usage_error("--cgroup-kill: expected auto or fallback, got \"%s\"", optarg);
+		a->cgroup_kill_fallback = !strcmp(optarg, "fallback");
+		return 1;
+	case OPT_BACKEND:
+		if (loop_backend_from_string(optarg, &a->backend) < 0)
+			return usage_error("--event-backend: expected uring, epoll or auto, got \"%s\"", optarg);
+		return 1;
+	case OPT_SPAWN:
+		if (spawn_method_from_string(optarg, &a->spawn) < 0)
+			return usage_error("--spawn: expected auto, clone3 or fork, got \"%s\"", optarg);
+		return 1;
+	case OPT_LOG_FORMAT:
+		if (!strcmp(optarg, "text"))
+			a->log_format = LOG_FORMAT_TEXT;
+		else if (!strcmp(optarg, "json"))
+			a->log_format = LOG_FORMAT_JSON;
+		else
+			return usage_error("--log-format: expected text or json, got \"%s\"", optarg);
+		return 1;
+	case OPT_DEBUG:
+		a->log_level = LOG_LVL_DEBUG;
+		return 1;
+	}
+	return 0;
+}
+
+/* The options of the client commands (and -c, --socket, shared by all). */
+static int parse_client_option(int c, struct args *a)
+{
+	switch (c) {
+	case 'c':
+		a->config = optarg;
+		return 0;
+	case OPT_SOCKET:
+		a->socket = optarg;
+		return 0;
+	case OPT_JSON:
+		a->json = true;
+		return 0;
+	case OPT_INTERVAL:
+		a->interval = optarg;
+		return 0;
+	case 'n': {
+		char *end;
+		errno = 0;
+		a->lines = strtol(optarg, &end, 10);
+		if (*end || !*optarg || errno || a->lines < 0 || a->lines > RV_PROTO_MAX_LINES)
+			return usage_error("-n: expected a number of lines from 0 to 100000, got \"%s\"", optarg);
+		return 0;
+	}
+	case 'f':
+		a->follow = true;
+		return 0;
+	case 'h':
+		usage(stdout);
+		exit(0);
+	case OPT_VERSION:
+		printf("ringvisor " VERSION "\n");
+		exit(0);
+	}
+	return CLI_EXIT_USAGE;
+}
+
 static int parse_options(int argc, char **argv, struct args *a)
 {
-	enum { OPT_PROBE = 302, OPT_STATE_DIR = 303, OPT_CGROUP_KILL = 301, OPT_CGROUP_ROOT = 300, OPT_SOCKET = 256, OPT_BACKEND, OPT_SPAWN, OPT_LOG_FORMAT, OPT_JSON, OPT_DEBUG, OPT_VERSION, OPT_INTERVAL };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, OPT_SOCKET },
@@ -100,77 +185,11 @@ static int parse_options(int argc, char **argv, struct args *a)
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "c:hn:f", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			a->config = optarg;
-			break;
-		case OPT_SOCKET:
-			a->socket = optarg;
-			break;
-		case OPT_CGROUP_ROOT:
-			a->cgroup_root = optarg;
-			break;
-		case OPT_PROBE:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "bpf") && strcmp(optarg, "procfs"))
-				return usage_error("--probe: expected auto, bpf or procfs, got \"%s\"", optarg);
-			a->probe = optarg;
-			break;
-		case OPT_STATE_DIR:
-			if (optarg[0] != '/')
-				return usage_error("--state-dir: expected an absolute path, got \"%s\"", optarg);
-			a->state_dir = optarg;
-			break;
-		case OPT_CGROUP_KILL:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "fallback"))
-				return usage_error("--cgroup-kill: expected auto or fallback, got \"%s\"", optarg);
-			a->cgroup_kill_fallback = !strcmp(optarg, "fallback");
-			break;
-		case OPT_BACKEND:
-			if (loop_backend_from_string(optarg, &a->backend) < 0)
-				return usage_error("--event-backend: expected uring, epoll or auto, got \"%s\"", optarg);
-			break;
-		case OPT_SPAWN:
-			if (spawn_method_from_string(optarg, &a->spawn) < 0)
-				return usage_error("--spawn: expected auto, clone3 or fork, got \"%s\"", optarg);
-			break;
-		case OPT_LOG_FORMAT:
-			if (!strcmp(optarg, "text"))
-				a->log_format = LOG_FORMAT_TEXT;
-			else if (!strcmp(optarg, "json"))
-				a->log_format = LOG_FORMAT_JSON;
-			else
-				return usage_error("--log-format: expected text or json, got \"%s\"", optarg);
-			break;
-		case OPT_JSON:
-			a->json = true;
-			break;
-		case OPT_DEBUG:
-			a->log_level = LOG_LVL_DEBUG;
-			break;
-		case OPT_INTERVAL:
-			a->interval = optarg;
-			break;
-		case 'n': {
-			char *end;
-			errno = 0;
-			a->lines = strtol(optarg, &end, 10);
-			if (*end || !*optarg || errno || a->lines < 0 || a->lines > RV_PROTO_MAX_LINES)
-				return usage_error("-n: expected a number of lines from 0 to 100000, got \"%s\"",
-						   optarg);
-			break;
-		}
-		case 'f':
-			a->follow = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case OPT_VERSION:
-			printf("ringvisor " VERSION "\n");
-			exit(0);
-		default:
-			return CLI_EXIT_USAGE;
-		}
+		int r = parse_run_option(c, a);
+		if (r == 0)
+			r = parse_client_option(c, a);
+		if (r > 1)
+			return r;   /* a usage error's exit code */
 	}
 	return 0;
 }

@@ -212,40 +212,42 @@ static void header(struct top *t, const struct snapshot *s, json_object *leak_sv
 	line_end(t);
 }
 
-/* Draws one frame of s (or of the error err when s is NULL) into t->out. */
-void top_render(struct top *t, const struct snapshot *s, const char *err)
-{
-	static const char *const titles[] = { "INSTANCE", "STATE", "PID", "CPU%", "MEM", "FDS",
-					       "THREADS", "VERDICT", "FDS HISTORY", "THREADS HISTORY" };
-	int w[ELEMENTSOF(titles)] = { 8, 9, 7, 6, 6, 6, 7, 8, 11, 0 };
-	json_object *svcs = s ? jarr(s->status, "services") : NULL;
-	json_object *leak_svcs = s ? jarr(s->leaks, "services") : NULL;
-	json_object *by_name = json_object_new_object(), *cpu = json_object_new_object();
-	size_t total = 0, shown = 0;
+#define N_COLS 10
 
+/* The terminal's size, and a clear screen or home position. */
+static void frame_begin(struct top *t)
+{
 	t->out.len = 0;
 	t->lines = 0;
-	if (t->live) {
-		struct winsize ws;
-		if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) {
-			t->width = ws.ws_col;
-			t->height = ws.ws_row;
-		}
-		(void)buf_add(&t->out, t->clear ? "\033[H\033[2J" : "\033[H", t->clear ? 7 : 3);
-		t->clear = false;
+	if (!t->live)
+		return;
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) {
+		t->width = ws.ws_col;
+		t->height = ws.ws_row;
 	}
-	if (!s) {
-		line_begin(t);
-		putf(t, "ringvisor: %s", err);
-		line_end(t);
-		goto out;
-	}
+	(void)buf_add(&t->out, t->clear ? "\033[H\033[2J" : "\033[H", t->clear ? 7 : 3);
+	t->clear = false;
+}
+
+/* The `leaks` reply's services, by name. */
+static json_object *index_leaks(json_object *leak_svcs)
+{
+	json_object *by_name = json_object_new_object();
 	for (size_t i = 0; leak_svcs && i < json_object_array_length(leak_svcs); i++) {
 		json_object *ls = json_object_array_get_idx(leak_svcs, i);
 		if (jstr(ls, "name"))
 			json_object_object_add(by_name, jstr(ls, "name"), json_object_get(ls));
 	}
-	/* Column widths, over every instance (so they do not jump as rows scroll). */
+	return by_name;
+}
+
+/* Column widths, over every instance (so they do not jump as rows
+ * scroll); the number of instances. */
+static size_t measure(json_object *svcs, json_object *by_name, int w[N_COLS])
+{
+	size_t total = 0;
+
 	for (size_t i = 0; svcs && i < json_object_array_length(svcs); i++) {
 		json_object *svc = json_object_array_get_idx(svcs, i), *insts = jarr(svc, "instances");
 		const char *name = jstr(svc, "name") ? jstr(svc, "name") : "?";
@@ -258,61 +260,106 @@ void top_render(struct top *t, const struct snapshot *s, const char *err)
 			total++;
 		}
 	}
-	header(t, s, leak_svcs);
+	return total;
+}
+
+/* CPU% of one instance since the previous frame; its usage is recorded in
+ * cpu for the next. */
+static void cpu_percent(struct top *t, const struct snapshot *s, json_object *in, const char *key,
+			json_object *cpu, char *pct, size_t len)
+{
+	int64_t v, usec;
+
+	if (!jnum(jget(in, "cgroup"), "cpu_usage_usec", &usec))
+		return;
+	json_object_object_add(cpu, key, json_object_new_int64(usec));
+	if (jnum(t->prev_cpu, key, &v) && usec >= v && s->at_ns > t->prev_ns)
+		snprintf(pct, len, "%.1f", (double)(usec - v) * 1e5 / (double)(s->at_ns - t->prev_ns));
+}
+
+static void row(struct top *t, const char *key, const char *pct, json_object *in, json_object *li,
+		const int w[N_COLS])
+{
+	char pid[24] = "-", mem[24] = "-", fds[24] = "-", thr[24] = "-";
+	int64_t v;
+
+	if (jnum(in, "pid", &v) && v > 0)
+		snprintf(pid, sizeof(pid), "%lld", (long long)v);
+	if (jnum(jget(in, "cgroup"), "memory_current", &v) && v >= 0)
+		fmt_bytes((uint64_t)v, mem, sizeof(mem));
+	if (jnum(li, "fds", &v))
+		snprintf(fds, sizeof(fds), "%lld", (long long)v);
+	if (jnum(li, "threads", &v))
+		snprintf(thr, sizeof(thr), "%lld", (long long)v);
+	const char *cells[N_COLS] = { key, jstr(in, "state") ? jstr(in, "state") : "?", pid, pct, mem,
+				      fds, thr, jstr(li, "verdict") ? jstr(li, "verdict") : "-",
+				      sparkline(li, "fds"), sparkline(li, "threads") };
 	line_begin(t);
-	for (size_t c = 0; c < ELEMENTSOF(titles); c++)
-		cell(t, titles[c], w[c], c >= 2 && c <= 6);
+	for (size_t c = 0; c < N_COLS; c++)
+		cell(t, cells[c], w[c], c >= 2 && c <= 6);
 	line_end(t);
-	size_t room = t->live ? (size_t)MAX(0, t->height - t->lines) : SIZE_MAX;
-	size_t rows = total <= room ? total : room > 0 ? room - 1 : 0;
+}
+
+/* Every instance's row, as many as fit; the CPU sample of every one. */
+static size_t rows(struct top *t, const struct snapshot *s, json_object *svcs, json_object *by_name,
+		   json_object *cpu, const int w[N_COLS], size_t max)
+{
+	size_t shown = 0;
+
 	for (size_t i = 0; svcs && i < json_object_array_length(svcs); i++) {
 		json_object *svc = json_object_array_get_idx(svcs, i), *insts = jarr(svc, "instances");
 		const char *name = jstr(svc, "name") ? jstr(svc, "name") : "?";
 		for (size_t j = 0; insts && j < json_object_array_length(insts); j++) {
-			json_object *in = json_object_array_get_idx(insts, j), *li;
-			char key[96], pid[24] = "-", pct[24] = "-", mem[24] = "-", fds[24] = "-", thr[24] = "-";
-			int64_t idx = -1, v, usec;
+			json_object *in = json_object_array_get_idx(insts, j);
+			char key[96], pct[24] = "-";
+			int64_t idx = -1;
 
 			(void)jnum(in, "index", &idx);
 			snprintf(key, sizeof(key), "%s.%lld", name, (long long)idx);
-			if (jnum(jget(in, "cgroup"), "cpu_usage_usec", &usec)) {
-				json_object_object_add(cpu, key, json_object_new_int64(usec));
-				if (jnum(t->prev_cpu, key, &v) && usec >= v && s->at_ns > t->prev_ns)
-					snprintf(pct, sizeof(pct), "%.1f",
-						 (double)(usec - v) * 1e5 / (double)(s->at_ns - t->prev_ns));
-			}
-			if (shown >= rows)
+			cpu_percent(t, s, in, key, cpu, pct, sizeof(pct));
+			if (shown >= max)
 				continue;   /* still recorded the CPU sample above */
 			shown++;
-			li = leaks_instance(by_name, name, j, idx);
-			if (jnum(in, "pid", &v) && v > 0)
-				snprintf(pid, sizeof(pid), "%lld", (long long)v);
-			if (jnum(jget(in, "cgroup"), "memory_current", &v) && v >= 0)
-				fmt_bytes((uint64_t)v, mem, sizeof(mem));
-			if (jnum(li, "fds", &v))
-				snprintf(fds, sizeof(fds), "%lld", (long long)v);
-			if (jnum(li, "threads", &v))
-				snprintf(thr, sizeof(thr), "%lld", (long long)v);
-			const char *cells[] = { key, jstr(in, "state") ? jstr(in, "state") : "?", pid, pct, mem,
-						fds, thr, jstr(li, "verdict") ? jstr(li, "verdict") : "-",
-						sparkline(li, "fds"), sparkline(li, "threads") };
-			line_begin(t);
-			for (size_t c = 0; c < ELEMENTSOF(cells); c++)
-				cell(t, cells[c], w[c], c >= 2 && c <= 6);
-			line_end(t);
+			row(t, key, pct, in, leaks_instance(by_name, name, j, idx), w);
 		}
 	}
-	if (shown < total) {
+	return shown;
+}
+
+/* Draws one frame of s (or of the error err when s is NULL) into t->out. */
+void top_render(struct top *t, const struct snapshot *s, const char *err)
+{
+	static const char *const titles[N_COLS] = { "INSTANCE", "STATE", "PID", "CPU%", "MEM", "FDS",
+						    "THREADS", "VERDICT", "FDS HISTORY", "THREADS HISTORY" };
+	int w[N_COLS] = { 8, 9, 7, 6, 6, 6, 7, 8, 11, 0 };
+
+	frame_begin(t);
+	if (!s) {
 		line_begin(t);
-		putf(t, "... %zu more", total - shown);
+		putf(t, "ringvisor: %s", err);
 		line_end(t);
+	} else {
+		json_object *svcs = jarr(s->status, "services"), *leak_svcs = jarr(s->leaks, "services");
+		json_object *by_name = index_leaks(leak_svcs), *cpu = json_object_new_object();
+		size_t total = measure(svcs, by_name, w);
+
+		header(t, s, leak_svcs);
+		line_begin(t);
+		for (size_t c = 0; c < N_COLS; c++)
+			cell(t, titles[c], w[c], c >= 2 && c <= 6);
+		line_end(t);
+		size_t room = t->live ? (size_t)MAX(0, t->height - t->lines) : SIZE_MAX;
+		size_t shown = rows(t, s, svcs, by_name, cpu, w, total <= room ? total : room > 0 ? room - 1 : 0);
+		if (shown < total) {
+			line_begin(t);
+			putf(t, "... %zu more", total - shown);
+			line_end(t);
+		}
+		json_object_put(t->prev_cpu);
+		t->prev_cpu = cpu;
+		t->prev_ns = s->at_ns;
+		json_object_put(by_name);
 	}
-	json_object_put(t->prev_cpu);
-	t->prev_cpu = TAKE_PTR(cpu);
-	t->prev_ns = s->at_ns;
-out:
 	if (t->live && t->lines < t->height)
 		(void)buf_add(&t->out, "\r\n\033[J", 5);   /* what the previous frame left below */
-	json_object_put(by_name);
-	json_object_put(cpu);
 }

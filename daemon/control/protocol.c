@@ -5,6 +5,7 @@
  * bounded, so a hostile line costs at most RV_PROTO_MAX_REQUEST bytes of work.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,37 +74,49 @@ static bool has_nul(json_object *v)
 	return strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v);
 }
 
-#define FAIL(code, ...)                                                        \
-	do {                                                                   \
-		snprintf(err, errlen, __VA_ARGS__);                            \
-		r = (code);                                                    \
-		goto out;                                                      \
-	} while (0)
-
-int rv_request_parse(const char *line, size_t len, struct rv_request *ret, char *err, size_t errlen)
+/* Writes the message, returns code. */
+static int fail(int code, char *err, size_t errlen, const char *fmt, ...) _printf_(4, 5);
+static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
 {
-	json_tokener *tok = NULL;
-	json_object *o = NULL, *v;
-	struct rv_request req = { .index = -1 };
-	int r = 0;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return code;
+}
 
-	if (len >= RV_PROTO_MAX_REQUEST)
-		FAIL(-E2BIG, "request longer than %d bytes", RV_PROTO_MAX_REQUEST - 1);
-	tok = json_tokener_new_ex(8);   /* depth: a request is flat */
+#define FAIL(code, ...) return fail((code), err, errlen, __VA_ARGS__)
+
+/* One flat JSON object spanning the whole line, strictly. */
+static int parse_object(const char *line, size_t len, json_object **ret, char *err, size_t errlen)
+{
+	json_tokener *tok = json_tokener_new_ex(8);   /* depth: a request is flat */
 	if (!tok)
 		FAIL(-ENOMEM, "out of memory");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);   /* JSON, not JavaScript */
-	o = json_tokener_parse_ex(tok, line, (int)len);
+	json_object *o = json_tokener_parse_ex(tok, line, (int)len);
 	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	size_t end = (size_t)json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	int r = 0;
 	if (jerr == json_tokener_continue)
-		FAIL(-EINVAL, "malformed JSON: incomplete object");
-	if (jerr != json_tokener_success)
-		FAIL(-EINVAL, "malformed JSON: %s", json_tokener_error_desc(jerr));
-	if ((size_t)json_tokener_get_parse_end(tok) != len)
-		FAIL(-EINVAL, "malformed JSON: trailing data");
-	if (!o || !json_object_is_type(o, json_type_object))
-		FAIL(-EINVAL, "request is not a JSON object");
+		r = fail(-EINVAL, err, errlen, "malformed JSON: incomplete object");
+	else if (jerr != json_tokener_success)
+		r = fail(-EINVAL, err, errlen, "malformed JSON: %s", json_tokener_error_desc(jerr));
+	else if (end != len)
+		r = fail(-EINVAL, err, errlen, "malformed JSON: trailing data");
+	else if (!o || !json_object_is_type(o, json_type_object))
+		r = fail(-EINVAL, err, errlen, "request is not a JSON object");
+	if (r < 0) {
+		json_object_put(o);
+		return r;
+	}
+	*ret = o;
+	return 0;
+}
 
+static int check_fields(json_object *o, char *err, size_t errlen)
+{
 	json_object_object_foreach(o, key, val) {
 		if (strcmp(key, "cmd") && strcmp(key, "target") && strcmp(key, "count") &&
 		    strcmp(key, "signal") && strcmp(key, "lines") && strcmp(key, "follow"))
@@ -111,57 +124,87 @@ int rv_request_parse(const char *line, size_t len, struct rv_request *ret, char 
 		if (json_object_is_type(val, json_type_string) && has_nul(val))
 			FAIL(-EINVAL, "\"%s\" contains a NUL character", key);
 	}
+	return 0;
+}
+
+static int parse_cmd_target(json_object *o, struct rv_request *req, char *err, size_t errlen)
+{
+	json_object *v;
+
 	if (!json_object_object_get_ex(o, "cmd", &v) || !json_object_is_type(v, json_type_string))
 		FAIL(-EINVAL, "\"cmd\" (a string) is required");
-	req.cmd = rv_cmd_from_string(json_object_get_string(v));
-	if (req.cmd == _RV_CMD_INVALID)
+	req->cmd = rv_cmd_from_string(json_object_get_string(v));
+	if (req->cmd == _RV_CMD_INVALID)
 		FAIL(-EOPNOTSUPP, "unknown command \"%.64s\"", json_object_get_string(v));
-
-	bool needs_target = req.cmd != RV_CMD_STATUS && req.cmd != RV_CMD_SHUTDOWN &&
-			    req.cmd != RV_CMD_LEAKS && req.cmd != RV_CMD_SNAPSHOTS;
+	bool needs_target = req->cmd != RV_CMD_STATUS && req->cmd != RV_CMD_SHUTDOWN &&
+			    req->cmd != RV_CMD_LEAKS && req->cmd != RV_CMD_SNAPSHOTS;
 	if (json_object_object_get_ex(o, "target", &v)) {
 		if (!json_object_is_type(v, json_type_string) ||
-		    rv_target_parse(json_object_get_string(v), req.service, &req.index) < 0)
+		    rv_target_parse(json_object_get_string(v), req->service, &req->index) < 0)
 			FAIL(-EINVAL, "\"target\" must be SERVICE or SERVICE.INDEX");
-		if (req.cmd == RV_CMD_SHUTDOWN)
+		if (req->cmd == RV_CMD_SHUTDOWN)
 			FAIL(-EINVAL, "shutdown takes no target");
 	} else if (needs_target) {
-		FAIL(-EINVAL, "%s needs a \"target\"", rv_cmd_to_string(req.cmd));
+		FAIL(-EINVAL, "%s needs a \"target\"", rv_cmd_to_string(req->cmd));
 	}
-	if (req.cmd == RV_CMD_SCALE) {
-		if (req.index >= 0)
+	return 0;
+}
+
+/* count (scale), signal (signal), lines and follow (logs). */
+static int parse_args(json_object *o, struct rv_request *req, char *err, size_t errlen)
+{
+	json_object *v;
+
+	if (req->cmd == RV_CMD_SCALE) {
+		if (req->index >= 0)
 			FAIL(-EINVAL, "scale takes a service, not an instance");
 		if (!json_object_object_get_ex(o, "count", &v) || !json_object_is_type(v, json_type_int) ||
 		    json_object_get_int64(v) < 0 || json_object_get_int64(v) > 100000)
 			FAIL(-EINVAL, "scale needs \"count\", an integer 0..100000");
-		req.count = (uint32_t)json_object_get_int64(v);
+		req->count = (uint32_t)json_object_get_int64(v);
 	}
-	if (req.cmd == RV_CMD_SIGNAL) {
-		if (!json_object_object_get_ex(o, "signal", &v) || !json_object_is_type(v, json_type_string) ||
-		    parse_signal(json_object_get_string(v), &req.signal) < 0)
-			FAIL(-EINVAL, "signal needs \"signal\", a signal name such as \"SIGHUP\"");
-	}
-	req.lines = RV_PROTO_DEFAULT_LINES;
+	if (req->cmd == RV_CMD_SIGNAL &&
+	    (!json_object_object_get_ex(o, "signal", &v) || !json_object_is_type(v, json_type_string) ||
+	     parse_signal(json_object_get_string(v), &req->signal) < 0))
+		FAIL(-EINVAL, "signal needs \"signal\", a signal name such as \"SIGHUP\"");
+	req->lines = RV_PROTO_DEFAULT_LINES;
 	if (json_object_object_get_ex(o, "lines", &v)) {
-		if (req.cmd != RV_CMD_LOGS)
+		if (req->cmd != RV_CMD_LOGS)
 			FAIL(-EINVAL, "\"lines\" is only for logs");
 		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
 		    json_object_get_int64(v) > RV_PROTO_MAX_LINES)
 			FAIL(-EINVAL, "\"lines\" must be an integer 0..%d", RV_PROTO_MAX_LINES);
-		req.lines = (uint32_t)json_object_get_int64(v);
+		req->lines = (uint32_t)json_object_get_int64(v);
 	}
 	if (json_object_object_get_ex(o, "follow", &v)) {
-		if (req.cmd != RV_CMD_LOGS)
+		if (req->cmd != RV_CMD_LOGS)
 			FAIL(-EINVAL, "\"follow\" is only for logs");
 		if (!json_object_is_type(v, json_type_boolean))
 			FAIL(-EINVAL, "\"follow\" must be true or false");
-		req.follow = json_object_get_boolean(v);
+		req->follow = json_object_get_boolean(v);
 	}
-	*ret = req;
-out:
+	return 0;
+}
+
+int rv_request_parse(const char *line, size_t len, struct rv_request *ret, char *err, size_t errlen)
+{
+	struct rv_request req = { .index = -1 };
+	json_object *o = NULL;
+	int r;
+
+	if (len >= RV_PROTO_MAX_REQUEST)
+		FAIL(-E2BIG, "request longer than %d bytes", RV_PROTO_MAX_REQUEST - 1);
+	r = parse_object(line, len, &o, err, errlen);
+	if (r < 0)
+		return r;
+	r = check_fields(o, err, errlen);
+	if (r >= 0)
+		r = parse_cmd_target(o, &req, err, errlen);
+	if (r >= 0)
+		r = parse_args(o, &req, err, errlen);
 	json_object_put(o);
-	if (tok)
-		json_tokener_free(tok);
+	if (r >= 0)
+		*ret = req;
 	return r;
 }
 

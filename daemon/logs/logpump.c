@@ -217,41 +217,93 @@ static void put_marker(struct logstream *s, bool to_file, bool to_sink)
 	s->pend_drop_bytes = s->pend_drop_lines = 0;
 }
 
+/* The next piece out of the ring: 1 and its size, or 0 when none is whole
+ * (at EOF the unterminated rest counts, as a split piece). */
+static int next_piece(struct logstream *s, size_t *n, bool *split)
+{
+	int r = linebuf_next_piece(&s->in, n, split);
+	if (r == 0 && s->eof && linebuf_len(&s->in) > 0) {
+		*n = linebuf_len(&s->in);
+		*split = true;   /* no '\n' follows it in the file */
+		r = 1;
+	}
+	return r;
+}
+
+/* Room for a piece of n bytes in every output? If not, the stream holds
+ * back, or (a rate limit, an output that fails) the piece is dropped. */
+enum room { ROOM, HOLD, DROPPED };
+
+static enum room check_room(struct logstream *s, size_t n, bool split)
+{
+	size_t need = n + 1 + (s->cfg->timestamps && !s->mid_line ? LOG_TIMESTAMP_LEN : 0) +
+		      (s->pend_drop_bytes ? MARKER_MAX + 1 : 0);
+	bool file_ok = !file_usable(s) || LOGSTREAM_STAGING - s->out_len >= need;
+	bool sink_ok = !forwards(s) || logsink_has_room(&s->ctx->sink, s->service, n + MARKER_MAX);
+
+	if (file_ok && sink_ok)
+		return ROOM;
+	/* An output that is only busy (a write in flight) holds the stream
+	 * back; one that fails drops, if a rate limit says output may be lost
+	 * rather than the service slowed. */
+	bool failing = (!file_ok && s->c.last_error) || (!sink_ok && s->ctx->sink.error);
+	if (!has_rate(s) || !failing) {
+		if (!sink_ok)
+			logsink_wait(&s->ctx->sink, &s->sink_waiter);
+		return HOLD;
+	}
+	linebuf_take_piece(&s->in, s->ctx->piece, n, split);
+	drop(s, n, split, file_ok ? "stdout full" : "log file full");
+	return DROPPED;
+}
+
+/* The piece goes to the file's staging buffer (or is counted as dropped
+ * from a file refused at start), the tail, the followers and the sink. */
+static void emit(struct logstream *s, size_t n, bool split, uint64_t *rt)
+{
+	char *piece = s->ctx->piece;
+
+	if (s->pend_drop_bytes)
+		put_marker(s, file_usable(s), forwards(s));
+	if (file_usable(s)) {
+		if (s->cfg->timestamps && !s->mid_line) {
+			if (!*rt)
+				*rt = realtime_ns();   /* one clock read per framing pass */
+			s->out_len += format_timestamp(s->out + s->out_len, *rt);
+		}
+		piece = s->out + s->out_len;
+		linebuf_take_piece(&s->in, piece, n, split);
+		s->out_len += n;
+		if (!split)
+			s->out[s->out_len++] = '\n';
+		s->mid_line = split;
+	} else {
+		linebuf_take_piece(&s->in, piece, n, split);
+		/* The file was refused at start (logged then): count, no marker. */
+		s->c.dropped_bytes += s->has_file ? n + !split : 0;
+		s->c.dropped_lines += s->has_file && !split;
+	}
+	s->c.lines_in += !split;
+	logtail_push(&s->tail, piece, n, split);
+	for (struct log_follower *f = s->followers; f; f = f->next)
+		f->push(f, piece, n, split, s->tail.next_seq - 1);
+	if (forwards(s))
+		logsink_put(&s->ctx->sink, s->service, s->index, piece, n, split);
+}
+
 /* Returns true when a piece could not leave the ring for want of room. */
 static bool frame(struct logstream *s)
 {
-	size_t n;
-	bool split, ts = s->cfg->timestamps, stamp_taken = false;
 	uint64_t rt = 0;
+	size_t n;
+	bool split;
 
-	for (;;) {
-		int r = linebuf_next_piece(&s->in, &n, &split);
-		if (r == 0 && s->eof && linebuf_len(&s->in) > 0) {
-			n = linebuf_len(&s->in);   /* the unterminated rest, at the end */
-			split = true;              /* no '\n' follows it in the file */
-			r = 1;
-		}
-		if (r == 0)
-			return false;
-		size_t need = n + 1 + (ts && !s->mid_line ? LOG_TIMESTAMP_LEN : 0) +
-			      (s->pend_drop_bytes ? MARKER_MAX + 1 : 0);
-		bool file_ok = !file_usable(s) || LOGSTREAM_STAGING - s->out_len >= need;
-		bool sink_ok = !forwards(s) || logsink_has_room(&s->ctx->sink, s->service, n + MARKER_MAX);
-		if (!file_ok || !sink_ok) {
-			/* An output that is only busy (a write in flight) holds the
-			 * stream back; one that fails drops, if a rate limit says
-			 * output may be lost rather than the service slowed. */
-			bool failing = (!file_ok && s->c.last_error) || (!sink_ok && s->ctx->sink.error);
-			if (!has_rate(s) || !failing) {
-				if (!sink_ok)
-					logsink_wait(&s->ctx->sink, &s->sink_waiter);
-				return true;
-			}
-			/* With a rate limit the policy is to drop, not to hold back. */
-			linebuf_take_piece(&s->in, s->ctx->piece, n, split);
-			drop(s, n, split, file_ok ? "stdout full" : "log file full");
+	while (next_piece(s, &n, &split)) {
+		enum room room = check_room(s, n, split);
+		if (room == HOLD)
+			return true;
+		if (room == DROPPED)
 			continue;
-		}
 		/* Charged only once the piece can go: a piece held back is
 		 * looked at again, and must not pay twice. */
 		size_t cost = n + !split;
@@ -261,36 +313,9 @@ static bool frame(struct logstream *s)
 			drop(s, n, split, "rate limit");
 			continue;
 		}
-		if (s->pend_drop_bytes)
-			put_marker(s, file_usable(s), forwards(s));
-		char *piece = s->ctx->piece;
-		if (file_usable(s)) {
-			if (ts && !s->mid_line) {
-				if (!stamp_taken) {
-					rt = realtime_ns();
-					stamp_taken = true;
-				}
-				s->out_len += format_timestamp(s->out + s->out_len, rt);
-			}
-			piece = s->out + s->out_len;
-			linebuf_take_piece(&s->in, piece, n, split);
-			s->out_len += n;
-			if (!split)
-				s->out[s->out_len++] = '\n';
-			s->mid_line = split;
-		} else {
-			linebuf_take_piece(&s->in, piece, n, split);
-			/* The file was refused at start (logged then): count, no marker. */
-			s->c.dropped_bytes += s->has_file ? n + !split : 0;
-			s->c.dropped_lines += s->has_file && !split;
-		}
-		s->c.lines_in += !split;
-		logtail_push(&s->tail, piece, n, split);
-		for (struct log_follower *f = s->followers; f; f = f->next)
-			f->push(f, piece, n, split, s->tail.next_seq - 1);
-		if (forwards(s))
-			logsink_put(&s->ctx->sink, s->service, s->index, piece, n, split);
+		emit(s, n, split, &rt);
 	}
+	return false;
 }
 
 /* ---- reading ---- */
