@@ -273,6 +273,10 @@ static int cmd_run(const struct args *a)
 		.backend = a->backend, .spawn = a->spawn, .front_sources = CONTROL_MAX_CLIENTS,
 	};
 	prepare_fds();
+	/* The loop must never wait for whoever reads our stderr. */
+	int r = log_open_nonblocking();
+	if (r < 0)
+		log_warn_errno(r, "cannot make our own log non-blocking, writing it blocking");
 	if (supervisor_new(&o, c, &s) < 0)
 		return 1;   /* supervisor_new freed the config and said why */
 	if (control_new(s, o.socket_path, &ctl) < 0) {

@@ -3,12 +3,22 @@
  * log.c: diagnostics and event lines on stderr. Each line is formatted in
  * full and written with one write(2), so lines from this process never
  * interleave mid-line with each other.
+ *
+ * The daemon must never wait for whoever reads its stderr: after
+ * log_open_nonblocking(), a line that finds a pipe or socket full is
+ * dropped and counted (log_dropped()), never waited for. A regular file,
+ * a terminal or /dev/null is written as before: they do not wait on a
+ * reader.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +30,10 @@
 
 static enum log_format log_format = LOG_FORMAT_TEXT;
 static enum log_level log_max_level = LOG_LVL_INFO;
+/* Where lines go: stderr, or a non-blocking open of the same pipe. */
+static int log_fd = STDERR_FILENO;
+static bool log_is_socket;
+static uint64_t log_dropped_lines;
 
 static const char *const level_names[] = {
 	[LOG_LVL_ERROR] = "error",
@@ -48,17 +62,47 @@ static void timestamp(char *buf, size_t len)
 	snprintf(buf + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
+int log_open_nonblocking(void)
+{
+	struct stat st;
+
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return -errno;
+	if (S_ISSOCK(st.st_mode)) {
+		log_is_socket = true;   /* send(MSG_DONTWAIT), fd 2 untouched */
+		return 0;
+	}
+	if (!S_ISFIFO(st.st_mode))
+		return 0;
+	/* A new open file description of the same pipe: O_NONBLOCK on it does
+	 * not change fd 2's, which may be shared with stdout or other
+	 * processes that expect blocking writes. */
+	int fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	log_fd = fd;
+	return 0;
+}
+
+uint64_t log_dropped(void)
+{
+	return log_dropped_lines;
+}
+
 static void write_line(const char *s, size_t n)
 {
-	/* stderr may be a pipe that is gone; there is nothing better to do. */
-	while (n > 0) {
-		ssize_t w = write(STDERR_FILENO, s, n);
+	/* At most PIPE_BUF bytes: a pipe takes them whole or not at all. */
+	n = MIN(n, (size_t)PIPE_BUF);
+	for (;;) {
+		ssize_t w = log_is_socket ? send(log_fd, s, n, MSG_DONTWAIT | MSG_NOSIGNAL) :
+					    write(log_fd, s, n);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			return;
-		s += w;
-		n -= (size_t)w;
+		/* Full (EAGAIN), or a reader that is gone: nothing better to do
+		 * than count it. */
+		if (w < (ssize_t)n)
+			log_dropped_lines++;
+		return;
 	}
 }
 

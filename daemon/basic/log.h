@@ -18,6 +18,11 @@ enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
 
 void log_setup(enum log_format format, enum log_level max_level);
+/* From now on a line that finds stderr (a pipe or socket) full is dropped
+ * and counted instead of blocking the caller. For the daemon. */
+int log_open_nonblocking(void);
+/* Lines dropped so far (stderr full or gone). */
+uint64_t log_dropped(void);
 enum log_format log_get_format(void);
 void log_set_max_level(enum log_level max_level);
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/units.h"
 #include "control/status.h"
@@ -84,6 +85,11 @@ static json_object *status_supervisor(struct supervisor *s, size_t control_clien
 	json_object_object_add(o, "shutting_down", json_object_new_boolean(s->rt.shutting_down));
 	json_object_object_add(o, "config", json_object_new_string(s->config->path ? s->config->path : ""));
 	json_object_object_add(o, "cgroups", status_cgroups(&s->cg));
+	json_object *lg = json_object_new_object();
+	json_object_object_add(lg, "own_dropped_lines", json_object_new_int64((int64_t)log_dropped()));
+	json_object_object_add(lg, "forward_dropped_lines",
+			       json_object_new_int64((int64_t)s->logs.ctx.sink.dropped_lines));
+	json_object_object_add(o, "log", lg);
 	return o;
 }
 
