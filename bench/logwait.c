@@ -90,70 +90,85 @@ static int64_t dir_bytes(const char *dir)
 	return sum;
 }
 
-int main(int argc, char **argv)
-{
-	long long t0[MAX_PIDS], last[MAX_PIDS];
-	uint64_t start, now, moved_at, over_at = 0, polls = 0;
+// One wait: what for (want bytes in dir, within timeout_s, moving at least
+// every stall_s), the pids watched with their first and last ticks, and
+// what was seen (the last sum, the number of polls).
+struct wait {
+	int64_t want, got;
+	const char *dir;
 	double timeout_s, stall_s;
-	int64_t want, got, prev = -1;
-	const char *result;
-	int npid, i;
+	char **pids;
+	int npid;
+	long long t0[MAX_PIDS], last[MAX_PIDS];
+	uint64_t polls;
+};
 
-	if (argc < 5 || argc - 5 > MAX_PIDS) {
-		fprintf(stderr, "usage: logwait BYTES DIR TIMEOUT_S STALL_S [PID...] (at most %d)\n", MAX_PIDS);
-		return 2;
-	}
-	want = strtoll(argv[1], NULL, 10);
-	timeout_s = strtod(argv[3], NULL);
-	stall_s = strtod(argv[4], NULL);
-	npid = argc - 5;
-	for (i = 0; i < npid; i++)
-		last[i] = t0[i] = ticks_of(argv[5 + i]);
+// Polls every 10 ms until the sum is w->want or the wait fails: the
+// result's name (done, over, timeout, stall).
+static const char *wait_bytes(struct wait *w)
+{
+	uint64_t start, now, moved_at, over_at = 0;
+	int64_t prev = -1;
+	int i;
 
 	start = moved_at = clock_ns(CLOCK_MONOTONIC);
 	for (;;) {
 		struct timespec nap = {0, POLL_NS};
 
-		got = dir_bytes(argv[2]);
+		w->got = dir_bytes(w->dir);
 		now = clock_ns(CLOCK_MONOTONIC);
-		polls++;
-		for (i = 0; i < npid; i++) {
-			long long t = ticks_of(argv[5 + i]);
+		w->polls++;
+		for (i = 0; i < w->npid; i++) {
+			long long t = ticks_of(w->pids[i]);
 
 			if (t >= 0)
-				last[i] = t;
+				w->last[i] = t;
 		}
-		if (got == want) {
-			result = "done";
-			break;
-		}
-		if (got != prev) {
-			prev = got;
+		if (w->got == w->want)
+			return "done";
+		if (w->got != prev) {
+			prev = w->got;
 			moved_at = now;
 		}
-		if (got > want) {
+		if (w->got > w->want) {
 			if (!over_at)
 				over_at = now;
-			if (now - over_at > 1000000000ull) {
-				result = "over";
-				break;
-			}
+			if (now - over_at > 1000000000ull)
+				return "over";
 		} else {
 			over_at = 0;
 		}
-		if (now - start > (uint64_t)(timeout_s * 1e9)) {
-			result = "timeout";
-			break;
-		}
-		if (now - moved_at > (uint64_t)(stall_s * 1e9)) {
-			result = "stall";
-			break;
-		}
+		if (now - start > (uint64_t)(w->timeout_s * 1e9))
+			return "timeout";
+		if (now - moved_at > (uint64_t)(w->stall_s * 1e9))
+			return "stall";
 		nanosleep(&nap, NULL);
 	}
-	printf("result=%s bytes=%" PRId64 " t_ns=%" PRIu64 " ticks=", result, got, clock_ns(CLOCK_REALTIME));
-	for (i = 0; i < npid; i++)
-		printf("%s%lld", i ? "," : "", t0[i] < 0 ? -1 : last[i] - t0[i]);
-	printf(" polls=%" PRIu64 "\n", polls);
+}
+
+int main(int argc, char **argv)
+{
+	struct wait w = { 0 };
+	const char *result;
+	int i;
+
+	if (argc < 5 || argc - 5 > MAX_PIDS) {
+		fprintf(stderr, "usage: logwait BYTES DIR TIMEOUT_S STALL_S [PID...] (at most %d)\n", MAX_PIDS);
+		return 2;
+	}
+	w.want = strtoll(argv[1], NULL, 10);
+	w.dir = argv[2];
+	w.timeout_s = strtod(argv[3], NULL);
+	w.stall_s = strtod(argv[4], NULL);
+	w.pids = argv + 5;
+	w.npid = argc - 5;
+	for (i = 0; i < w.npid; i++)
+		w.last[i] = w.t0[i] = ticks_of(w.pids[i]);
+
+	result = wait_bytes(&w);
+	printf("result=%s bytes=%" PRId64 " t_ns=%" PRIu64 " ticks=", result, w.got, clock_ns(CLOCK_REALTIME));
+	for (i = 0; i < w.npid; i++)
+		printf("%s%lld", i ? "," : "", w.t0[i] < 0 ? -1 : w.last[i] - w.t0[i]);
+	printf(" polls=%" PRIu64 "\n", w.polls);
 	return strcmp(result, "done") == 0 ? 0 : 1;
 }

@@ -108,57 +108,56 @@ static void fill_line(char *dst, const char *tmpl, size_t len)
 	counter_next();
 }
 
-int main(int argc, char **argv)
+struct spew_opts {
+	const char *stamp, *gate;
+	int pause_after;
+	uint64_t bytes, line_len;
+};
+
+// The options and arguments into o (usage() on a bad one).
+static void parse_args(int argc, char **argv, struct spew_opts *o)
 {
-	const char *stamp = NULL, *gate = NULL;
-	int pause_after = 0, opt;
-	uint64_t bytes, line_len = 100, left;
-	uint64_t t0, t1;
-	size_t per_buf, buf_len, i;
-	char *tmpl, *buf;
+	int opt;
 
 	while ((opt = getopt(argc, argv, "g:t:ph")) != -1) {
 		switch (opt) {
-		case 'g': gate = optarg; break;
-		case 't': stamp = optarg; break;
-		case 'p': pause_after = 1; break;
+		case 'g': o->gate = optarg; break;
+		case 't': o->stamp = optarg; break;
+		case 'p': o->pause_after = 1; break;
 		default: usage();
 		}
 	}
-	if (argc - optind < 1 || argc - optind > 2 || parse_u64(argv[optind], &bytes) < 0)
+	if (argc - optind < 1 || argc - optind > 2 || parse_u64(argv[optind], &o->bytes) < 0)
 		usage();
-	if (argc - optind == 2 && (parse_u64(argv[optind + 1], &line_len) < 0 ||
-				   line_len < 2 || line_len > LINE_MAX_LEN))
+	if (argc - optind == 2 && (parse_u64(argv[optind + 1], &o->line_len) < 0 ||
+				   o->line_len < 2 || o->line_len > LINE_MAX_LEN))
 		usage();
+}
 
-	// The template: DIGITS places for the number, a space, the pattern.
-	tmpl = malloc(line_len);
-	per_buf = BUF_TARGET / line_len ? BUF_TARGET / line_len : 1;
-	buf = malloc(per_buf * line_len);
-	if (!tmpl || !buf) {
-		perror("spew: malloc");
-		return 1;
+// Waits for a line on the FIFO gate: 0, or -1 (said) when it cannot be opened.
+static int wait_gate(const char *gate)
+{
+	char c;
+	int fd = open(gate, O_RDONLY | O_CLOEXEC); // blocks until a writer opens it
+	ssize_t n;
+
+	if (fd < 0) {
+		fprintf(stderr, "spew: %s: %s\n", gate, strerror(errno));
+		return -1;
 	}
-	for (i = 0; i < line_len; i++)
-		tmpl[i] = i == DIGITS ? ' ' : pattern[i % (sizeof(pattern) - 1)];
-	memset(counter, '0', sizeof(counter));
+	while ((n = read(fd, &c, 1)) < 0 && errno == EINTR)
+		;
+	close(fd);
+	return 0;
+}
 
-	if (gate) {
-		char c;
-		int fd = open(gate, O_RDONLY | O_CLOEXEC); // blocks until a writer opens it
-		ssize_t n;
+// Writes the bytes to stdout: lines of line_len made from tmpl, per_buf of
+// them to a write(2) through buf. 0, or -1 (said) on a write error.
+static int write_lines(const char *tmpl, char *buf, size_t per_buf, uint64_t bytes, uint64_t line_len)
+{
+	uint64_t left = bytes;
+	size_t buf_len, i;
 
-		if (fd < 0) {
-			fprintf(stderr, "spew: %s: %s\n", gate, strerror(errno));
-			return 1;
-		}
-		while ((n = read(fd, &c, 1)) < 0 && errno == EINTR)
-			;
-		close(fd);
-	}
-
-	t0 = now_ns();
-	left = bytes;
 	while (left > 0) {
 		buf_len = 0;
 		for (i = 0; i < per_buf && left > 0; i++) {
@@ -171,30 +170,66 @@ int main(int argc, char **argv)
 		if (write_all(STDOUT_FILENO, buf, buf_len) < 0) {
 			fprintf(stderr, "spew: write after %" PRIu64 " bytes: %s\n",
 				bytes - left - buf_len, strerror(errno));
-			return 1;
+			return -1;
 		}
 	}
+	return 0;
+}
+
+// "START_NS END_NS\n" to stamp, written aside and renamed, so a reader
+// never sees half of it. 0, or -1 (said).
+static int write_stamp(const char *stamp, uint64_t t0, uint64_t t1)
+{
+	char line[64], tmp[4096];
+	int fd, n = snprintf(line, sizeof(line), "%" PRIu64 " %" PRIu64 "\n", t0, t1);
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", stamp) >= (int)sizeof(tmp)) {
+		fprintf(stderr, "spew: %s: name too long\n", stamp);
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write_all(fd, line, (size_t)n) < 0 || close(fd) < 0 ||
+	    rename(tmp, stamp) < 0) {
+		fprintf(stderr, "spew: %s: %s\n", stamp, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct spew_opts o = { .line_len = 100 };
+	uint64_t t0, t1;
+	size_t per_buf, i;
+	char *tmpl, *buf;
+
+	parse_args(argc, argv, &o);
+
+	// The template: DIGITS places for the number, a space, the pattern.
+	tmpl = malloc(o.line_len);
+	per_buf = BUF_TARGET / o.line_len ? BUF_TARGET / o.line_len : 1;
+	buf = malloc(per_buf * o.line_len);
+	if (!tmpl || !buf) {
+		perror("spew: malloc");
+		return 1;
+	}
+	for (i = 0; i < o.line_len; i++)
+		tmpl[i] = i == DIGITS ? ' ' : pattern[i % (sizeof(pattern) - 1)];
+	memset(counter, '0', sizeof(counter));
+
+	if (o.gate && wait_gate(o.gate) < 0)
+		return 1;
+
+	t0 = now_ns();
+	if (write_lines(tmpl, buf, per_buf, o.bytes, o.line_len) < 0)
+		return 1;
 	t1 = now_ns();
 
-	if (stamp) {
-		// Written aside and renamed, so a reader never sees half of it.
-		char line[64], tmp[4096];
-		int fd, n = snprintf(line, sizeof(line), "%" PRIu64 " %" PRIu64 "\n", t0, t1);
-
-		if (snprintf(tmp, sizeof(tmp), "%s.tmp", stamp) >= (int)sizeof(tmp)) {
-			fprintf(stderr, "spew: %s: name too long\n", stamp);
-			return 1;
-		}
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0 || write_all(fd, line, (size_t)n) < 0 || close(fd) < 0 ||
-		    rename(tmp, stamp) < 0) {
-			fprintf(stderr, "spew: %s: %s\n", stamp, strerror(errno));
-			return 1;
-		}
-	}
+	if (o.stamp && write_stamp(o.stamp, t0, t1) < 0)
+		return 1;
 	free(buf);
 	free(tmpl);
-	if (pause_after) {
+	if (o.pause_after) {
 		close(STDOUT_FILENO);
 		for (;;)
 			pause();

@@ -127,7 +127,7 @@ static inline void expect_errors(struct loaded *l, const char *name, const char 
 	assert_int_equal(l->errs.n, n);
 }
 
-static struct config *expect_valid(struct loaded *l, const char *name, const char *text)
+static inline struct config *expect_valid(struct loaded *l, const char *name, const char *text)
 {
 	load_text(l, name, text);
 	if (l->r != 0) {

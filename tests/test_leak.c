@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_leak.c: the sample ring and the leak verdict as pure functions, fed
- * with synthetic series: steady, noisy, sawtooth, linear growth with and
- * without outliers, the issue's "pipe every 100 ms" and "thread every
- * 200 ms" children, absolute maxima, stale samples, and windows with more
- * samples than the 200 the slope looks at. The Theil-Sen slope is checked
- * against a brute-force reference (every pair, qsort) written here.
+ * test_leak.c: the sample ring and the mechanics of the leak verdict as pure
+ * functions: the ring's order, wrap and bounds, the verdict's names, too
+ * few samples or too short a span, absolute maxima, stale samples outside
+ * the window, windows with more samples than the 200 the slope looks at,
+ * and the sparkline. The Theil-Sen slope is checked against a brute-force
+ * reference (every pair, qsort) written here. The verdicts on synthetic
+ * series (steady, noisy, sawtooth, growth, the issue's children) are in
+ * test_leak_series.c; the shared series helpers in leak_test_util.h.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,82 +20,7 @@
 #include <cmocka.h>
 
 #include "policy/leak.h"
-
-#define SEC 1000ULL
-#define MIN_MS (60 * SEC)
-
-static const struct leak_config default_cfg = {
-	.window_ms = 10 * MIN_MS,
-	.min_growth_per_hour = 60,
-};
-
-static uint64_t xorshift64(uint64_t *s)
-{
-	uint64_t x = *s;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
-typedef void (*gen_fn)(uint64_t t_ms, size_t i, uint32_t *fds, uint32_t *threads, void *u);
-
-/* Samples at t = t0, t0 + step, ..., t_end into a fresh ring of `cap`. */
-static void fill(struct leak_history *h, uint32_t cap, uint64_t t0, uint64_t step, uint64_t t_end,
-		 gen_fn gen, void *u)
-{
-	assert_int_equal(leak_history_init(h, cap), 0);
-	size_t i = 0;
-	for (uint64_t t = t0; t <= t_end; t += step, i++) {
-		struct leak_sample s = { .t_ms = t };
-		gen(t, i, &s.fds, &s.threads, u);
-		leak_history_add(h, &s);
-	}
-}
-
-static struct leak_trend eval_series(uint32_t cap, uint64_t step, uint64_t t_end,
-				     const struct leak_config *c, gen_fn gen, void *u)
-{
-	struct leak_history h = { 0 };
-	struct leak_trend t;
-	fill(&h, cap, 0, step, t_end, gen, u);
-	leak_evaluate(&h, c, t_end, &t);
-	leak_history_done(&h);
-	return t;
-}
-
-static void assert_near(double v, double want, double rel)
-{
-	double d = v - want;
-	if (d < 0)
-		d = -d;
-	if (d > rel * (want < 0 ? -want : want)) {
-		print_error("%f is not within %.1f%% of %f\n", v, rel * 100, want);
-		fail();
-	}
-}
-
-static void gen_steady(uint64_t t, size_t i, uint32_t *fds, uint32_t *threads, void *u)
-{
-	(void)t, (void)i, (void)u;
-	*fds = 500;
-	*threads = 8;
-}
-
-static void gen_noise(uint64_t t, size_t i, uint32_t *fds, uint32_t *threads, void *u)
-{
-	(void)t, (void)i;
-	*fds = 480 + (uint32_t)(xorshift64(u) % 41);
-	*threads = 6 + (uint32_t)(xorshift64(u) % 5);
-}
-
-/* 10 fds per minute: 600 per hour. */
-static void gen_growth(uint64_t t, size_t i, uint32_t *fds, uint32_t *threads, void *u)
-{
-	(void)i, (void)u;
-	*fds = 100 + (uint32_t)(t / (6 * SEC));
-	*threads = 4;
-}
+#include "leak_test_util.h"
 
 static void test_ring_wrap_order(void **state)
 {
@@ -203,189 +130,6 @@ static void test_unknown_short_span(void **state)
 	assert_int_equal(t.verdict, LEAK_LEAKING);
 }
 
-static void test_steady_500(void **state)
-{
-	(void)state;
-	/* Every 5 s over 10 minutes: 121 samples. */
-	struct leak_trend t = eval_series(121, 5 * SEC, 10 * MIN_MS, &default_cfg, gen_steady, NULL);
-	assert_int_equal(t.verdict, LEAK_OK);
-	assert_int_equal(t.fds_verdict, LEAK_OK);
-	assert_int_equal(t.threads_verdict, LEAK_OK);
-	assert_true(t.fds_per_hour == 0);
-	assert_true(t.threads_per_hour == 0);
-	assert_string_equal(t.reason, "steady");
-}
-
-static void test_noise(void **state)
-{
-	(void)state;
-	for (uint64_t seed = 1; seed <= 20; seed++) {
-		uint64_t s = seed * 0x9e3779b97f4a7c15ULL;
-		struct leak_trend t = eval_series(121, 5 * SEC, 10 * MIN_MS, &default_cfg, gen_noise, &s);
-		assert_int_equal(t.verdict, LEAK_OK);
-		/* +-20 over 10 minutes: nowhere near 60/h. */
-		assert_true(t.fds_per_hour < 60 && t.fds_per_hour > -60);
-	}
-}
-
-/* 100 -> 400 -> 100 with period `u` samples (5 s apart), starting at a phase. */
-struct saw {
-	size_t period, phase;
-};
-
-static void gen_saw(uint64_t t, size_t i, uint32_t *fds, uint32_t *threads, void *u)
-{
-	const struct saw *w = u;
-	size_t half = w->period / 2, p = (i + w->phase) % w->period;
-	(void)t;
-	*fds = 100 + (uint32_t)(300 * (p <= half ? p : w->period - p) / half);
-	*threads = 4 + (uint32_t)(p <= half ? p : w->period - p);
-}
-
-static void test_sawtooth(void **state)
-{
-	(void)state;
-	/* Periods of 2, 3, 5 and 8 minutes inside a 10-minute window, every phase:
-	 * whatever part of a swing the window catches, it is not a leak. */
-	static const size_t periods[] = { 24, 36, 60, 96 };
-	for (size_t k = 0; k < sizeof(periods) / sizeof(periods[0]); k++)
-		for (size_t phase = 0; phase < periods[k]; phase++) {
-			struct saw w = { periods[k], phase };
-			struct leak_trend t =
-				eval_series(121, 5 * SEC, 10 * MIN_MS, &default_cfg, gen_saw, &w);
-			if (t.verdict != LEAK_OK)
-				print_error("period %zu phase %zu: %s %f/h\n", periods[k], phase,
-					    t.reason, t.fds_per_hour);
-			assert_int_equal(t.verdict, LEAK_OK);
-		}
-}
-
-/* Rises slowly for 95 samples (100 -> 400 over ~8 minutes), then drops back
- * in one: most pairs rise and the median slope is positive, but the series
- * ends about where it started, so it is not a leak. */
-static void gen_slow_rise_fast_drop(uint64_t t, size_t i, uint32_t *fds, uint32_t *threads, void *u)
-{
-	size_t p = (i + *(const size_t *)u) % 96;
-	(void)t;
-	*fds = 100 + (uint32_t)(300 * p / 95);
-	*threads = 3;
-}
-
-static void test_slow_rise_fast_drop(void **state)
-{
-	(void)state;
-	for (size_t phase = 0; phase < 96; phase++) {
-		struct leak_trend t = eval_series(121, 5 * SEC, 10 * MIN_MS, &default_cfg,
-						  gen_slow_rise_fast_drop, &phase);
-		assert_int_equal(t.verdict, LEAK_OK);
-		assert_true(t.fds_per_hour > 60); /* the slope alone would say leaking */
-	}
-}
-
-/* A trend of 600/h under noise of +-200, from a low first sample to a high
- * last one: the slope and the rise both say "growing", but only about half
- * the pairs rise. It does not "keep rising", so it is not a leak. */
-static void gen_buried_trend(uint64_t t, size_t i, uint32_t *fds, uint32_t *threads, void *u)
-{
-	*fds = 500 + (uint32_t)(t / (6 * SEC)) + (uint32_t)(xorshift64(u) % 401) - 200;
-	if (i == 0)
-		*fds = 300;
-	if (t == 10 * MIN_MS)
-		*fds = 800;
-	*threads = 3;
-}
-
-static void test_buried_trend(void **state)
-{
-	(void)state;
-	for (uint64_t seed = 1; seed <= 10; seed++) {
-		uint64_t s = seed * 0x9e3779b97f4a7c15ULL;
-		struct leak_trend t =
-			eval_series(121, 5 * SEC, 10 * MIN_MS, &default_cfg, gen_buried_trend, &s);
-		assert_int_equal(t.verdict, LEAK_OK);
-		assert_true(t.fds_per_hour > 60);
-	}
-}
-
-static void test_growth_600_per_hour(void **state)
-{
-	(void)state;
-	struct leak_trend t = eval_series(121, 5 * SEC, 10 * MIN_MS, &default_cfg, gen_growth, NULL);
-	assert_int_equal(t.verdict, LEAK_LEAKING);
-	assert_int_equal(t.fds_verdict, LEAK_LEAKING);
-	assert_int_equal(t.threads_verdict, LEAK_OK);
-	assert_string_equal(t.reason, "fds growing");
-	assert_near(t.fds_per_hour, 600, 0.05);
-	assert_true(t.threads_per_hour == 0);
-	/* Under min_growth it is not a leak, however steady. */
-	struct leak_config c = default_cfg;
-	c.min_growth_per_hour = 1000;
-	t = eval_series(121, 5 * SEC, 10 * MIN_MS, &c, gen_growth, NULL);
-	assert_int_equal(t.verdict, LEAK_OK);
-	assert_near(t.fds_per_hour, 600, 0.05);
-}
-
-static void gen_growth_outliers(uint64_t t, size_t i, uint32_t *fds, uint32_t *threads, void *u)
-{
-	gen_growth(t, i, fds, threads, u);
-	if (i == 10 || i == 40 || i == 77)
-		*fds = 50000;
-	if (i == 25 || i == 90)
-		*fds = 0;
-}
-
-static void test_growth_outliers(void **state)
-{
-	(void)state;
-	struct leak_trend t =
-		eval_series(121, 5 * SEC, 10 * MIN_MS, &default_cfg, gen_growth_outliers, NULL);
-	assert_int_equal(t.verdict, LEAK_LEAKING);
-	assert_string_equal(t.reason, "fds growing");
-	assert_near(t.fds_per_hour, 600, 0.05);
-}
-
-/* The issue's child: a pipe (2 fds) every 100 ms, sampled every second. */
-static void gen_pipes(uint64_t t, size_t i, uint32_t *fds, uint32_t *threads, void *u)
-{
-	(void)i, (void)u;
-	*fds = 3 + 2 * (uint32_t)(t / 100);
-	*threads = 1;
-}
-
-static void test_pipe_every_100ms(void **state)
-{
-	(void)state;
-	struct leak_config c = { .window_ms = 60 * SEC, .min_growth_per_hour = 60 };
-	struct leak_trend t = eval_series(61, SEC, 60 * SEC, &c, gen_pipes, NULL);
-	assert_int_equal(t.verdict, LEAK_LEAKING);
-	assert_int_equal(t.fds_verdict, LEAK_LEAKING);
-	assert_int_equal(t.threads_verdict, LEAK_OK);
-	assert_near(t.fds_per_hour, 72000, 0.01);
-	/* Within the window: half of it is enough to decide. */
-	t = eval_series(61, SEC, 30 * SEC, &c, gen_pipes, NULL);
-	assert_int_equal(t.verdict, LEAK_LEAKING);
-}
-
-static void gen_threads(uint64_t t, size_t i, uint32_t *fds, uint32_t *threads, void *u)
-{
-	(void)i, (void)u;
-	*fds = 12;
-	*threads = 1 + (uint32_t)(t / 200);
-}
-
-static void test_thread_every_200ms(void **state)
-{
-	(void)state;
-	struct leak_config c = { .window_ms = 60 * SEC, .min_growth_per_hour = 60 };
-	struct leak_trend t = eval_series(61, SEC, 60 * SEC, &c, gen_threads, NULL);
-	assert_int_equal(t.verdict, LEAK_LEAKING);
-	assert_int_equal(t.threads_verdict, LEAK_LEAKING);
-	assert_int_equal(t.fds_verdict, LEAK_OK);
-	assert_string_equal(t.reason, "threads growing");
-	assert_near(t.threads_per_hour, 18000, 0.01);
-	assert_true(t.fds_per_hour == 0);
-}
-
 static void test_absolute_max(void **state)
 {
 	(void)state;
@@ -424,25 +168,6 @@ static void test_absolute_max(void **state)
 	t = eval_series(121, 5 * SEC, 10 * MIN_MS, &c, gen_steady, NULL);
 	assert_int_equal(t.verdict, LEAK_LEAKING);
 	assert_string_equal(t.reason, "fds over fds_max");
-}
-
-/* Grows for the first 30 minutes, flat for the next 30. */
-static void gen_grew_then_stopped(uint64_t t, size_t i, uint32_t *fds, uint32_t *threads, void *u)
-{
-	(void)i, (void)u;
-	*fds = 100 + (uint32_t)((t < 30 * MIN_MS ? t : 30 * MIN_MS) / SEC);
-	*threads = 2 + (uint32_t)((t < 30 * MIN_MS ? t : 30 * MIN_MS) / (10 * SEC));
-}
-
-static void test_grew_then_stopped(void **state)
-{
-	(void)state;
-	/* The ring holds the whole hour; only the last 10 minutes count. */
-	struct leak_trend t =
-		eval_series(721, 5 * SEC, 60 * MIN_MS, &default_cfg, gen_grew_then_stopped, NULL);
-	assert_int_equal(t.verdict, LEAK_OK);
-	assert_true(t.fds_per_hour == 0);
-	assert_true(t.threads_per_hour == 0);
 }
 
 static void test_old_samples_ignored(void **state)
@@ -644,17 +369,7 @@ int main(void)
 		cmocka_unit_test(test_verdict_names),
 		cmocka_unit_test(test_unknown_few_samples),
 		cmocka_unit_test(test_unknown_short_span),
-		cmocka_unit_test(test_steady_500),
-		cmocka_unit_test(test_noise),
-		cmocka_unit_test(test_sawtooth),
-		cmocka_unit_test(test_slow_rise_fast_drop),
-		cmocka_unit_test(test_buried_trend),
-		cmocka_unit_test(test_growth_600_per_hour),
-		cmocka_unit_test(test_growth_outliers),
-		cmocka_unit_test(test_pipe_every_100ms),
-		cmocka_unit_test(test_thread_every_200ms),
 		cmocka_unit_test(test_absolute_max),
-		cmocka_unit_test(test_grew_then_stopped),
 		cmocka_unit_test(test_old_samples_ignored),
 		cmocka_unit_test(test_many_samples),
 		cmocka_unit_test(test_theil_sen_reference),

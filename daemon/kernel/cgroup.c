@@ -15,7 +15,9 @@
 #include "basic/macro.h"
 #include "basic/time_util.h"
 
-#define CGROUP_KILL_ROUNDS 100   /* freeze/kill/thaw rounds before giving up */
+#define CGROUP_KILL_ROUNDS 8      /* freeze/kill/thaw rounds that find new tasks, at most */
+#define CGROUP_KILL_SEEN 4096     /* pids remembered as killed; beyond, they are signalled again */
+#define CGROUP_KILL_DEPTH 32      /* nested cgroups below an instance's */
 
 static const struct { unsigned bit; const char *name; } controllers[] = {
 	{ CGROUP_CTRL_CPU, "cpu" },
@@ -48,8 +50,7 @@ int cgroup2_mount_point(char *buf, size_t len)
 			continue;
 		if (sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1)
 			continue;
-		if ((size_t)snprintf(buf, len, "%s", mnt) < len)
-			r = 0;
+		r = (size_t)snprintf(buf, len, "%s", mnt) < len ? 0 : -ENAMETOOLONG;
 		break;
 	}
 	fclose(f);
@@ -187,9 +188,8 @@ int cgroup_freeze(int fd, bool frozen)
 	return cgroup_write(fd, "cgroup.freeze", frozen ? "1" : "0");
 }
 
-/* Signals every pid in cgroup.procs (sig 0: only counts them); returns how
- * many there were. */
-static int kill_procs(int fd, int sig)
+/* Calls fn on every pid in fd's cgroup.procs; how many there were. */
+static int for_each_proc(int fd, void (*fn)(pid_t pid, void *ud), void *ud)
 {
 	_cleanup_close_ int f = openat(fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
 	if (f < 0)
@@ -199,30 +199,88 @@ static int kill_procs(int fd, int sig)
 		return -errno;
 	int n = 0;
 	for (long pid; fscanf(s, "%ld", &pid) == 1; n++)
-		if (sig)
-			(void)kill((pid_t)pid, sig);
+		if (fn)
+			fn((pid_t)pid, ud);
 	return n;
 }
 
 int cgroup_count_procs(int fd)
 {
-	return kill_procs(fd, 0);
+	return for_each_proc(fd, NULL, NULL);
+}
+
+/* The pids the fallback kill has signalled: a killed task stays listed in
+ * cgroup.procs until it has finished exiting, and must not count as new. */
+struct kill_round {
+	pid_t seen[CGROUP_KILL_SEEN];
+	size_t n_seen;
+	size_t n_new;
+};
+
+static void kill_one(pid_t pid, void *ud)
+{
+	struct kill_round *k = ud;
+	for (size_t i = 0; i < k->n_seen; i++)
+		if (k->seen[i] == pid)
+			return;
+	(void)kill(pid, SIGKILL);
+	k->n_new++;
+	if (k->n_seen < CGROUP_KILL_SEEN)
+		k->seen[k->n_seen++] = pid;
+}
+
+/* SIGKILL to every process of fd's cgroup and of every cgroup below it. */
+static int kill_subtree(int fd, unsigned depth, struct kill_round *k)
+{
+	int r = for_each_proc(fd, kill_one, k);
+	if (r < 0)
+		return r;
+	if (depth >= CGROUP_KILL_DEPTH)
+		return -ELOOP;
+	_cleanup_close_ int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	_cleanup_closedir_ DIR *d = take_fdopendir(&dfd);
+	if (!d)
+		return -errno;
+	for (struct dirent *e; (e = readdir(d));) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		_cleanup_close_ int child = openat(fd, e->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (child < 0)
+			continue;   /* removed meanwhile */
+		r = kill_subtree(child, depth + 1, k);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 int cgroup_kill(int fd, bool has_kill)
 {
 	if (has_kill)
 		return cgroup_write(fd, "cgroup.kill", "1");
-	/* Before 5.14: a frozen cgroup cannot fork, so each round shrinks it;
-	 * SIGKILL still reaches frozen tasks. */
+	/* Before 5.14: freeze the subtree (a frozen task cannot fork), SIGKILL
+	 * every process in it (SIGKILL reaches frozen tasks), thaw. A task
+	 * forked just before the freeze took is caught by the next round; a
+	 * round that finds nothing new ends it. Nothing here waits for the
+	 * tasks to be gone: the caller waits for populated 0. */
+	struct kill_round *k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	int r = -EBUSY;
 	for (int round = 0; round < CGROUP_KILL_ROUNDS; round++) {
+		k->n_new = 0;
 		(void)cgroup_freeze(fd, true);
-		int n = kill_procs(fd, SIGKILL);
+		int kr = kill_subtree(fd, 0, k);
 		(void)cgroup_freeze(fd, false);
-		if (n <= 0)
-			return n;
+		if (kr < 0 || k->n_new == 0) {
+			r = kr < 0 ? kr : 0;
+			break;
+		}
 	}
-	return -EBUSY;
+	free(k);
+	return r;
 }
 
 int cgroup_wait_empty(int fd, int timeout_ms)

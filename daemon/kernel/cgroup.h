@@ -40,8 +40,11 @@ int cgroup_parse_key(const char *buf, const char *key, uint64_t *ret);
 int cgroup_read_key(int fd, const char *file, const char *key, uint64_t *ret);
 int cgroup_read_u64(int fd, const char *file, uint64_t *ret);       /* "max" -> UINT64_MAX */
 
-/* SIGKILL every process below fd: cgroup.kill, or on kernels without it,
- * freeze + kill each pid in cgroup.procs + thaw until empty. */
+/* SIGKILL to every process in fd's cgroup and below: cgroup.kill, or on
+ * kernels without it, rounds of freeze, kill every listed pid (of every
+ * cgroup below too), thaw, until a round finds no new pid (-EBUSY after
+ * CGROUP_KILL_ROUNDS). Returns once signalled, not once gone: wait for
+ * populated 0 (cgroup.events) for that. */
 int cgroup_kill(int fd, bool has_kill);
 int cgroup_freeze(int fd, bool frozen);
 /* From cgroup.events: 1/0, or -errno. */

@@ -17,6 +17,18 @@
 
 #define CGROUP_DEFAULT_NAME "ringvisor"
 
+/* Is this process in <root>/supervisor already (restarted in place)? */
+static bool in_supervisor_of(const char *root)
+{
+	char mnt[512], me[1024], mine[2048];
+	size_t n = strlen(root);
+
+	if (cgroup2_mount_point(mnt, sizeof(mnt)) < 0 || cgroup_self_path(me, sizeof(me)) < 0)
+		return false;
+	snprintf(mine, sizeof(mine), "%s%s", mnt, me);
+	return !strncmp(mine, root, n) && !strcmp(mine + n, "/supervisor");
+}
+
 int cgroup_root_open(const char *path, struct cgroup_root *ret)
 {
 	char mnt[512], self[1024], full[2048];
@@ -37,10 +49,10 @@ int cgroup_root_open(const char *path, struct cgroup_root *ret)
 			snprintf(full, sizeof(full), "%s/" CGROUP_DEFAULT_NAME, mnt);
 			create = true;
 		} else {
-			size_t n = strlen(self);
+			size_t n = strlen(self), k = strlen("/supervisor");
 			/* Restarted inside the root we made last time. */
-			if (n > 11 && !strcmp(self + n - 11, "/supervisor"))
-				self[n - 11] = '\0';
+			if (n > k && !strcmp(self + n - k, "/supervisor"))
+				self[n - k] = '\0';
 			snprintf(full, sizeof(full), "%s%s", mnt, self);
 		}
 	}
@@ -56,13 +68,9 @@ int cgroup_root_open(const char *path, struct cgroup_root *ret)
 		return -errno;
 	/* A live daemon in <root>/supervisor (not us) owns this root. */
 	_cleanup_close_ int sup = openat(root.fd, "supervisor", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (sup >= 0 && cgroup_count_procs(sup) > 0) {
-		char me[1024];
-		if (cgroup_self_path(me, sizeof(me)) < 0 || !strstr(full, me) ||
-		    strcmp(me + strlen(me) - 11, "/supervisor")) {
-			safe_close(root.fd);
-			return -EBUSY;
-		}
+	if (sup >= 0 && cgroup_count_procs(sup) > 0 && !in_supervisor_of(full)) {
+		safe_close(root.fd);
+		return -EBUSY;
 	}
 	struct stat st;
 	root.has_kill = fstatat(root.fd, "cgroup.kill", &st, 0) == 0;
@@ -117,44 +125,58 @@ int cgroup_root_enter(struct cgroup_root *root, unsigned wanted)
  * moment to tear them down, and rmdir answers EBUSY until it has. */
 #define SWEEP_WAIT_MS 2000
 
+/* Kills what a leftover instance cgroup holds and removes it: 0, or what
+ * failed. *ret_npids: how many processes it held. */
 static int remove_instance(int svc_fd, const char *name, bool has_kill, unsigned *ret_npids)
 {
 	_cleanup_close_ int inst = openat(svc_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int n = inst >= 0 ? cgroup_count_procs(inst) : 0;
+	int n = inst >= 0 ? cgroup_count_procs(inst) : 0, r;
 
 	*ret_npids = n > 0 ? (unsigned)n : 0;
 	if (n > 0) {
-		(void)cgroup_kill(inst, has_kill);
-		(void)cgroup_wait_empty(inst, SWEEP_WAIT_MS);
+		if ((r = cgroup_kill(inst, has_kill)) < 0)
+			return r;
+		if ((r = cgroup_wait_empty(inst, SWEEP_WAIT_MS)) < 0)
+			return r;
 	}
-	int r = cgroup_rmdir(svc_fd, name);
+	r = cgroup_rmdir(svc_fd, name);
 	return r == -ENOENT ? 0 : r;
 }
 
-static void sweep_service(struct cgroup_root *root, const char *svc,
-			  void (*report)(const char *svc, const char *idx, unsigned npids, void *ud),
-			  void *ud, int *found)
+/* The first error seen, kept. */
+static void keep_first(int *err, int r)
+{
+	if (r < 0 && *err == 0)
+		*err = r;
+}
+
+static int sweep_service(struct cgroup_root *root, const char *svc, cgroup_sweep_report_fn report,
+			 void *ud, int *found)
 {
 	_cleanup_close_ int fd = openat(root->services_fd, svc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_closedir_ DIR *d = fd >= 0 ? opendir_dup(fd) : NULL;
+	if (fd < 0)
+		return -errno;
+	_cleanup_closedir_ DIR *d = opendir_dup(fd);
 	if (!d)
-		return;
+		return -errno;
+	int err = 0;
 	for (struct dirent *e; (e = readdir(d));) {
 		unsigned npids;
 		if (e->d_type != DT_DIR || e->d_name[0] == '.')
 			continue;
-		(void)remove_instance(fd, e->d_name, root->has_kill, &npids);
-		if (npids > 0) {
+		int r = remove_instance(fd, e->d_name, root->has_kill, &npids);
+		if (npids > 0 || r < 0) {
 			++*found;
-			report(svc, e->d_name, npids, ud);
+			report(svc, e->d_name, npids, r, ud);
 		}
+		keep_first(&err, r);
 	}
+	return err;
 }
 
-int cgroup_root_sweep(struct cgroup_root *root,
-		      void (*report)(const char *svc, const char *idx, unsigned npids, void *ud), void *ud)
+int cgroup_root_sweep(struct cgroup_root *root, cgroup_sweep_report_fn report, void *ud)
 {
-	int found = 0;
+	int found = 0, err = 0;
 	/* services_fd is O_PATH, which cannot be read: open it for reading. */
 	_cleanup_close_ int fd = openat(root->services_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -165,10 +187,12 @@ int cgroup_root_sweep(struct cgroup_root *root,
 	for (struct dirent *e; (e = readdir(d));) {
 		if (e->d_type != DT_DIR || e->d_name[0] == '.')
 			continue;
-		sweep_service(root, e->d_name, report, ud, &found);
-		(void)cgroup_rmdir(root->services_fd, e->d_name);
+		int r = sweep_service(root, e->d_name, report, ud, &found);
+		keep_first(&err, r);
+		if (r >= 0)
+			keep_first(&err, cgroup_rmdir(root->services_fd, e->d_name));
 	}
-	return found;
+	return err < 0 ? err : found;
 }
 
 void cgroup_root_done(struct cgroup_root *root)

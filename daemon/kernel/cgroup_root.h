@@ -36,10 +36,14 @@ int cgroup_root_open(const char *path, struct cgroup_root *ret);
 /* Moves this process into <root>/supervisor, enables every available
  * controller of `wanted` for the services, creates <root>/services. */
 int cgroup_root_enter(struct cgroup_root *root, unsigned wanted);
+/* One leftover instance cgroup: the processes it held, and 0 when they were
+ * killed and it was removed, else what failed (they may live on). */
+typedef void (*cgroup_sweep_report_fn)(const char *svc, const char *idx, unsigned npids, int error,
+				       void *ud);
 /* Kills and removes whatever a previous daemon left below <root>/services;
- * returns how many cgroups held processes (each reported to `report`). */
-int cgroup_root_sweep(struct cgroup_root *root,
-		      void (*report)(const char *svc, const char *idx, unsigned npids, void *ud), void *ud);
+ * returns how many cgroups held processes or failed (each reported), or
+ * the first error after doing what it could. */
+int cgroup_root_sweep(struct cgroup_root *root, cgroup_sweep_report_fn report, void *ud);
 /* Removes services/, then moves this process back to the cgroup it started
  * in and removes supervisor/ and (if we made it) the root. Where moving back
  * is refused (a delegated root), supervisor/ stays for the next run. */

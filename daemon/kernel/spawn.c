@@ -36,6 +36,7 @@ static const char *const step_names[] = {
 	[SPAWN_STEP_UID] = "uid",
 	[SPAWN_STEP_NO_NEW_PRIVS] = "no_new_privs",
 	[SPAWN_STEP_EXEC] = "exec",
+	[SPAWN_STEP_CGROUP] = "cgroup",
 };
 
 const char *spawn_step_name(enum spawn_step step)
@@ -152,10 +153,26 @@ static int child_caps_after_uid(const struct spawn_params *p)
 	return 0;
 }
 
-static _Noreturn void child_run(const struct spawn_params *p, int errfd)
+/* The fork path has no CLONE_INTO_CGROUP: the child joins its cgroup
+ * itself, first of all, so nothing it does runs outside it, then closes
+ * syncfd, which the parent waits for: when spawn_process() returns the
+ * child is in its cgroup (or failed to join, and says so on the error pipe). */
+static int child_join_cgroup(int cgroup_fd, int syncfd)
+{
+	int fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	int r = fd < 0 ? -errno : write(fd, "0", 1) == 1 ? 0 : -errno;
+	if (fd >= 0)
+		(void)close(fd);
+	(void)close(syncfd);
+	return r;
+}
+
+static _Noreturn void child_run(const struct spawn_params *p, int syncfd, int errfd)
 {
 	int r;
 
+	if (syncfd >= 0 && (r = child_join_cgroup(p->cgroup_fd, syncfd)) < 0)
+		child_fail(errfd, SPAWN_STEP_CGROUP, -r);
 	if ((r = child_reset_signals()) < 0)
 		child_fail(errfd, SPAWN_STEP_SIGNALS, -r);
 	if (setsid() < 0)
@@ -187,6 +204,10 @@ static _Noreturn void child_run(const struct spawn_params *p, int errfd)
 	/* Every inherited fd above stderr closes at exec, the error pipe too:
 	 * its EOF is how the parent learns that exec succeeded. */
 	(void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+	/* execvpe searches the PATH of `environ`, which is the daemon's: a
+	 * bare command name must be found in the service's own PATH. This is
+	 * the child's copy of memory, so the daemon's environ is untouched. */
+	environ = (char **)p->envp;
 	execvpe(p->argv[0], p->argv, p->envp);
 	child_fail(errfd, SPAWN_STEP_EXEC, errno);
 }
@@ -205,10 +226,21 @@ static pid_t do_clone3(const struct spawn_params *p, int *ret_pidfd)
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
+/* Until the child has closed its end: it joined its cgroup, or failed. */
+static void wait_joined(int sync_rd)
+{
+	char c;
+	ssize_t n;
+	do
+		n = read(sync_rd, &c, 1);
+	while (n < 0 && errno == EINTR);
+}
+
 int spawn_process(enum spawn_method method, const struct spawn_params *p,
 		  struct pidref *ret, int *ret_errpipe)
 {
-	_cleanup_close_ int rd = -EBADF, wr = -EBADF;
+	_cleanup_close_ int rd = -EBADF, wr = -EBADF, sync_rd = -EBADF, sync_wr = -EBADF;
+	bool join = method == SPAWN_FORK && p->cgroup_fd >= 0;
 	int fds[2], pidfd = -EBADF;
 	pid_t pid;
 
@@ -216,6 +248,12 @@ int spawn_process(enum spawn_method method, const struct spawn_params *p,
 		return -errno;
 	rd = fds[0];
 	wr = fds[1];
+	if (join) {
+		if (pipe2(fds, O_CLOEXEC) < 0)
+			return -errno;
+		sync_rd = fds[0];
+		sync_wr = fds[1];
+	}
 
 	if (method == SPAWN_FORK) {
 		pid = fork();
@@ -226,7 +264,12 @@ int spawn_process(enum spawn_method method, const struct spawn_params *p,
 		return -errno;
 	if (pid == 0) {
 		rd = safe_close(rd);
-		child_run(p, wr);
+		sync_rd = safe_close(sync_rd);
+		child_run(p, sync_wr, wr);
+	}
+	if (join) {
+		sync_wr = safe_close(sync_wr);
+		wait_joined(sync_rd);
 	}
 
 	if (method == SPAWN_FORK) {

@@ -8,11 +8,16 @@
 #include "policy/limits.h"
 #include "policy/supervisor_cgroup.h"
 
-static void report_leftover(const char *svc, const char *idx, unsigned npids, void *ud)
+static void report_leftover(const char *svc, const char *idx, unsigned npids, int error, void *ud)
 {
 	char n[16];
 	(void)ud;
 	snprintf(n, sizeof(n), "%u", npids);
+	if (error < 0) {
+		log_error_errno(error, "leftover cgroup services/%s/%s from a previous run (%u processes) "
+				"could not be killed and removed", svc, idx, npids);
+		return;
+	}
 	log_warn("leftover cgroup services/%s/%s from a previous run held %u processes: killed",
 		 svc, idx, npids);
 	log_event("leftover-killed", svc, atoi(idx), "processes", n, NULL);
