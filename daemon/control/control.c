@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "control/commands.h"
+#include "control/control_socket.h"
 #include "control/control.h"
 #include "basic/log.h"
 #include "control/logs_reply.h"
@@ -47,7 +48,10 @@ struct client {
 struct control {
 	struct supervisor *sup;
 	int fd;
-	loop_id source;
+	loop_id source;                /* LOOP_ID_NONE while accepting is paused */
+	struct loop_timer accept_retry;
+	uint64_t accept_retry_ms;
+	int accept_error;              /* logged once per change */
 	char *path;
 	bool bound;                /* we created the socket file: unlink it at exit */
 	struct client *clients[CONTROL_MAX_CLIENTS];
@@ -321,131 +325,111 @@ static void on_client_idle(struct loop *l, void *userdata)
 	client_free(userdata);
 }
 
-static bool peer_is_admin(struct control *ctl, int fd)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	const struct supervisor_config *sc = &ctl->sup->config->supervisor;
+static void on_listen(struct loop *l, int fd, uint32_t revents, void *userdata);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-		return false;
-	if (cred.uid == 0)
-		return true;
-	if (!sc->has_admin_gid)
-		return false;
-	if (cred.gid == sc->admin_gid)
-		return true;
-	/* The kernel answers ERANGE with the size it needs (up to 65536 groups). */
-	len = 0;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, NULL, &len) < 0 && errno != ERANGE)
-		return false;
-	_cleanup_free_ gid_t *groups = malloc(len ? len : 1);
-	if (!groups || getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
-		return false;
-	for (size_t i = 0; i < len / sizeof(gid_t); i++)
-		if (groups[i] == sc->admin_gid)
-			return true;
-	return false;
+/*
+ * accept4 failed with the connection still queued (EMFILE, ENFILE,
+ * ENOBUFS, ENOMEM): the kernel will not say so again (io_uring's poll fires
+ * on new connections only) and epoll would say so at every turn, spinning.
+ * Stop watching the socket and try again from a timer, 100 ms doubling to
+ * 1 s, until an accept works.
+ */
+static void pause_accepting(struct control *ctl, int err)
+{
+	struct loop *l = ctl->sup->loop;
+
+	if (err != ctl->accept_error)
+		log_warn_errno(err, "control: cannot accept connections, retrying");
+	ctl->accept_error = err;
+	loop_remove(l, ctl->source);
+	ctl->source = LOOP_ID_NONE;
+	ctl->accept_retry_ms = ctl->accept_retry_ms ? MIN(ctl->accept_retry_ms * 2, 1000u) : 100;
+	(void)loop_timer_start(l, &ctl->accept_retry, now_ns() + ctl->accept_retry_ms * NSEC_PER_MSEC);
+}
+
+static void on_accept_retry(struct loop *l, void *userdata)
+{
+	struct control *ctl = userdata;
+
+	if (ctl->source == LOOP_ID_NONE &&
+	    loop_add(l, ctl->fd, POLLIN, on_listen, ctl, &ctl->source) < 0) {
+		ctl->source = LOOP_ID_NONE;
+		pause_accepting(ctl, -ENOSPC);
+		return;
+	}
+	on_listen(l, ctl->fd, POLLIN, ctl);
+}
+
+/* A new client, or NULL when every slot is taken. */
+static struct client *client_new(struct control *ctl, int cfd)
+{
+	size_t slot = 0;
+	while (slot < CONTROL_MAX_CLIENTS && ctl->clients[slot])
+		slot++;
+	struct client *cl = slot < CONTROL_MAX_CLIENTS ? calloc(1, sizeof(*cl)) : NULL;
+	if (!cl)
+		return NULL;
+	cl->ctl = ctl;
+	cl->fd = cfd;
+	cl->admin = control_peer_is_admin(cfd, &ctl->sup->config->supervisor);
+	loop_timer_init(&cl->idle, on_client_idle, cl);
+	if (loop_add(ctl->sup->loop, cfd, POLLIN, on_client, cl, &cl->source) < 0) {
+		free(cl);
+		return NULL;
+	}
+	ctl->clients[slot] = cl;
+	ctl->n_clients++;
+	client_touch(cl);
+	return cl;
 }
 
 static void on_listen(struct loop *l, int fd, uint32_t revents, void *userdata)
 {
 	struct control *ctl = userdata;
-	(void)revents;
+	(void)l, (void)revents;
 
 	for (;;) {
 		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (cfd < 0)
-			return;   /* EAGAIN, or a transient error: the next wakeup retries */
-		size_t slot = 0;
-		while (slot < CONTROL_MAX_CLIENTS && ctl->clients[slot])
-			slot++;
-		struct client *cl = slot < CONTROL_MAX_CLIENTS ? calloc(1, sizeof(*cl)) : NULL;
-		if (!cl) {
+		if (cfd < 0 && (errno == EINTR || errno == ECONNABORTED))
+			continue;
+		if (cfd < 0 && errno == EAGAIN)
+			break;
+		if (cfd < 0) {
+			pause_accepting(ctl, -errno);
+			return;
+		}
+		if (!client_new(ctl, cfd)) {
 			static const char busy[] = "{\"ok\":false,\"error\":\"too many clients\"}\n";
 			(void)!send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 			safe_close(cfd);
 			ctl->rejected++;
-			continue;
 		}
-		cl->ctl = ctl;
-		cl->fd = cfd;
-		cl->admin = peer_is_admin(ctl, cfd);
-		loop_timer_init(&cl->idle, on_client_idle, cl);
-		if (loop_add(l, cfd, POLLIN, on_client, cl, &cl->source) < 0) {
-			safe_close(cfd);
-			free(cl);
-			continue;
-		}
-		ctl->clients[slot] = cl;
-		ctl->n_clients++;
-		client_touch(cl);
 	}
-}
-
-static int make_parent_dir(const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/* A socket file whose daemon is gone answers ECONNREFUSED: safe to replace. */
-static int check_stale(const struct sockaddr_un *sa)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	int r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
-	int e = errno;
-	safe_close(fd);
-	if (r == 0)
-		return -EADDRINUSE;
-	if (e == ECONNREFUSED)
-		return unlink(sa->sun_path) < 0 && errno != ENOENT ? -errno : 0;
-	return e == ENOENT ? 0 : -e;
+	/* Accepting works (again). */
+	if (ctl->accept_error)
+		log_info("control: accepting connections again");
+	ctl->accept_error = 0;
+	ctl->accept_retry_ms = 0;
 }
 
 int control_new(struct supervisor *sup, const char *path, struct control **ret)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int r;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return log_error_errno(-ENAMETOOLONG, "control socket path %s", path);
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if ((r = make_parent_dir(path)) < 0)
-		return log_error_errno(r, "Failed to create the directory of %s", path);
-	if ((r = check_stale(&sa)) < 0)
-		return log_error_errno(r, "control socket %s", path);
-
 	struct control *c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	c->sup = sup;
 	c->fd = -EBADF;
+	loop_timer_init(&c->accept_retry, on_accept_retry, c);
 	c->path = strdup(path);
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (!c->path || c->fd < 0) {
-		r = c->path ? -errno : -ENOMEM;
+	if (!c->path) {
+		r = -ENOMEM;
 		goto fail;
 	}
-	/* Mode 0666: anyone may connect and read; who may change things is
-	 * decided per request from SO_PEERCRED (docs/protocol.md). */
-	mode_t old = umask(0111);
-	r = bind(c->fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	c->bound = r == 0;
-	if (r < 0 || listen(c->fd, 128) < 0) {
-		r = log_error_errno(-errno, "Failed to listen on %s", path);
+	r = control_socket_listen(path, &c->fd);
+	if (r < 0)
 		goto fail;
-	}
+	c->bound = true;
 	r = loop_add(sup->loop, c->fd, POLLIN, on_listen, c, &c->source);
 	if (r < 0)
 		goto fail;
@@ -464,6 +448,7 @@ struct control *control_free(struct control *c)
 		if (c->clients[i])
 			client_free(c->clients[i]);
 	loop_remove(c->sup->loop, c->source);
+	loop_timer_stop(c->sup->loop, &c->accept_retry);
 	safe_close(c->fd);
 	if (c->bound)
 		(void)unlink(c->path);

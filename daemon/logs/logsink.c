@@ -79,6 +79,17 @@ static void sink_account(struct logsink *k, int64_t res)
 	k->len -= (size_t)res;
 }
 
+bool logsink_idle(const struct logsink *k)
+{
+	return k->len == 0 && !k->in_flight;
+}
+
+static void notify_drained(struct logsink *k)
+{
+	if (k->drained && logsink_idle(k))
+		k->drained(k, k->drained_userdata);
+}
+
 static void on_sink_written(struct loop *l, int64_t res, void *userdata)
 {
 	struct logsink *k = userdata;
@@ -87,6 +98,7 @@ static void on_sink_written(struct loop *l, int64_t res, void *userdata)
 	k->in_flight = false;
 	sink_account(k, res);
 	logsink_flush(k);
+	notify_drained(k);
 }
 
 static void on_sink_writable(struct loop *l, int fd, uint32_t revents, void *userdata)
@@ -102,6 +114,7 @@ static void on_sink_writable(struct loop *l, int fd, uint32_t revents, void *use
 		loop_remove(k->loop, k->source);
 		k->source = LOOP_ID_NONE;
 	}
+	notify_drained(k);
 }
 
 void logsink_flush(struct logsink *k)

@@ -34,6 +34,10 @@ struct logsink {
 	uint64_t dropped_lines;
 	struct logsink_waiter *waiting;
 	struct loop_timer wake;        /* wakes the waiters, from the loop, once it drained */
+	/* Called (if set) each time the sink becomes empty with no write in
+	 * flight: how a shutdown learns that the last forwarded lines are out. */
+	void (*drained)(struct logsink *k, void *userdata);
+	void *drained_userdata;
 };
 
 /* async: the loop can write asynchronously (io_uring). */
@@ -46,6 +50,8 @@ bool logsink_has_room(const struct logsink *k, const char *service, size_t n);
 void logsink_put(struct logsink *k, const char *service, unsigned index, const char *line,
 		 size_t n, bool split);
 void logsink_flush(struct logsink *k);
+/* Nothing queued and nothing in flight. */
+bool logsink_idle(const struct logsink *k);
 /* Wake w once there is room again (once: it must wait again if need be). */
 void logsink_wait(struct logsink *k, struct logsink_waiter *w);
 void logsink_unwait(struct logsink *k, struct logsink_waiter *w);

@@ -81,7 +81,9 @@ static void on_idle(struct logstream *s)
 
 	if (s->busy) {
 		s->busy = false;
-		if (--sys->n_busy == 0 && sys->finishing)
+		/* The last busy stream at shutdown: done, unless forwarded
+		 * lines are still on their way (the sink then says when). */
+		if (--sys->n_busy == 0 && sys->finishing && logsink_idle(&sys->ctx.sink))
 			loop_quit(sys->ctx.loop);
 	}
 	if (s->released)

@@ -31,13 +31,27 @@ void logsys_done(struct logsys *sys)
 	sys->ctx.piece = NULL;
 }
 
+/* The sink drained during the shutdown: done once no stream is busy
+ * either (the last busy stream checks the sink the same way). */
+static void on_sink_drained(struct logsink *k, void *userdata)
+{
+	struct logsys *sys = userdata;
+	(void)k;
+	if (sys->finishing && sys->n_busy == 0)
+		loop_quit(sys->ctx.loop);
+}
+
 bool logsys_finish(struct logsys *sys)
 {
+	sys->finishing = true;
+	sys->ctx.sink.drained = on_sink_drained;
+	sys->ctx.sink.drained_userdata = sys;
 	for (struct logstream *s = sys->streams; s; s = s->next)
 		logstream_finish(s);
 	logsink_flush(&sys->ctx.sink);
-	sys->finishing = true;
-	return sys->n_busy > 0 || sys->ctx.sink.in_flight;
+	/* Streams and the sink each quit the loop when the last of them is
+	 * done; something still on its way means the loop must run. */
+	return sys->n_busy > 0 || !logsink_idle(&sys->ctx.sink);
 }
 
 void logsys_stop(struct logsys *sys)
