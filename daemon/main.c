@@ -103,11 +103,11 @@ static int parse_run_option(int c, struct args *a)
 		a->cgroup_kill_fallback = !strcmp(optarg, "fallback");
 		return 1;
 	case OPT_BACKEND:
-		if (loop_backend_from_string(optarg, &a->backend) < 0)
+		if ((a->backend = loop_backend_from_string(optarg)) < 0)
 			return usage_error("--event-backend: expected uring, epoll or auto, got \"%s\"", optarg);
 		return 1;
 	case OPT_SPAWN:
-		if (spawn_method_from_string(optarg, &a->spawn) < 0)
+		if ((a->spawn = spawn_method_from_string(optarg)) < 0)
 			return usage_error("--spawn: expected auto, clone3 or fork, got \"%s\"", optarg);
 		return 1;
 	case OPT_LOG_FORMAT:

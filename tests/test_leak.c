@@ -81,10 +81,10 @@ static void test_init_bounds(void **state)
 static void test_verdict_names(void **state)
 {
 	(void)state;
-	assert_string_equal(leak_verdict_name(LEAK_UNKNOWN), "unknown");
-	assert_string_equal(leak_verdict_name(LEAK_OK), "ok");
-	assert_string_equal(leak_verdict_name(LEAK_LEAKING), "leaking");
-	assert_string_equal(leak_verdict_name((enum leak_verdict)7), "unknown");
+	assert_string_equal(leak_verdict_to_string(LEAK_UNKNOWN), "unknown");
+	assert_string_equal(leak_verdict_to_string(LEAK_OK), "ok");
+	assert_string_equal(leak_verdict_to_string(LEAK_LEAKING), "leaking");
+	assert_null(leak_verdict_to_string((enum leak_verdict)7));
 }
 
 static void test_unknown_few_samples(void **state)

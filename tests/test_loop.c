@@ -348,17 +348,12 @@ static void test_uring_rearm_after_cancel(void **state)
 
 static void test_backend_from_string(void **state _unused_)
 {
-	enum loop_backend b;
-
-	assert_int_equal(loop_backend_from_string("uring", &b), 0);
-	assert_int_equal(b, LOOP_BACKEND_URING);
-	assert_int_equal(loop_backend_from_string("epoll", &b), 0);
-	assert_int_equal(b, LOOP_BACKEND_EPOLL);
-	assert_int_equal(loop_backend_from_string("auto", &b), 0);
-	assert_int_equal(b, LOOP_BACKEND_AUTO);
-	assert_int_equal(loop_backend_from_string("kqueue", &b), -EINVAL);
-	assert_int_equal(loop_backend_from_string("", &b), -EINVAL);
-	assert_int_equal(loop_backend_from_string(NULL, &b), -EINVAL);
+	assert_int_equal(loop_backend_from_string("uring"), LOOP_BACKEND_URING);
+	assert_int_equal(loop_backend_from_string("epoll"), LOOP_BACKEND_EPOLL);
+	assert_int_equal(loop_backend_from_string("auto"), LOOP_BACKEND_AUTO);
+	assert_int_equal(loop_backend_from_string("kqueue"), _LOOP_BACKEND_INVALID);
+	assert_int_equal(loop_backend_from_string(""), _LOOP_BACKEND_INVALID);
+	assert_int_equal(loop_backend_from_string(NULL), _LOOP_BACKEND_INVALID);
 }
 
 static void test_auto_backend(void **state)

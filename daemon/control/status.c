@@ -72,7 +72,7 @@ static json_object *status_supervisor(struct supervisor *s, size_t control_clien
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "pid", json_object_new_int(getpid()));
 	json_object_object_add(o, "event_backend", json_object_new_string(loop_backend_name(s->loop)));
-	json_object_object_add(o, "spawn", json_object_new_string(spawn_method_name(s->rt.spawn_method)));
+	json_object_object_add(o, "spawn", json_object_new_string(spawn_method_to_string(s->rt.spawn_method)));
 	json_object_object_add(o, "fds", json_object_new_int64(count_fds()));
 	json_object_object_add(o, "rss_kib", json_object_new_int64(rss_kib()));
 	json_object_object_add(o, "uptime_ms", json_object_new_int64((int64_t)((now_ns() - s->started_ns) / NSEC_PER_MSEC)));

@@ -43,7 +43,7 @@ static json_object *instance_json(const struct instance *inst)
 	json_object_object_add(o, "threads", seen ? json_object_new_int64(ls->threads) : NULL);
 	json_object_object_add(o, "fds_per_hour", json_object_new_double(ls->trend.fds_per_hour));
 	json_object_object_add(o, "threads_per_hour", json_object_new_double(ls->trend.threads_per_hour));
-	json_object_object_add(o, "verdict", json_object_new_string(leak_verdict_name(ls->trend.verdict)));
+	json_object_object_add(o, "verdict", json_object_new_string(leak_verdict_to_string(ls->trend.verdict)));
 	json_object_object_add(o, "reason", json_object_new_string(ls->trend.reason ? ls->trend.reason : "not sampled yet"));
 	json_object_object_add(o, "samples", json_object_new_int64((int64_t)leak_history_len(&ls->hist)));
 	json_object_object_add(o, "leak_violations", json_object_new_int64(inst->violations[VIOLATION_LEAK]));

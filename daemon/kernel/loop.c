@@ -31,27 +31,15 @@
 #include "kernel/loop_source.h"
 #include "kernel/loop_uring.h"
 #include "basic/macro.h"
+#include "basic/string_table.h"
 
-int loop_backend_from_string(const char *s, enum loop_backend *ret)
-{
-	static const struct {
-		const char *name;
-		enum loop_backend backend;
-	} table[] = {
-		{ "uring", LOOP_BACKEND_URING },
-		{ "epoll", LOOP_BACKEND_EPOLL },
-		{ "auto", LOOP_BACKEND_AUTO },
-	};
+static const char *const loop_backend_table[_LOOP_BACKEND_MAX] = {
+	[LOOP_BACKEND_AUTO] = "auto",
+	[LOOP_BACKEND_URING] = "uring",
+	[LOOP_BACKEND_EPOLL] = "epoll",
+};
 
-	if (!s)
-		return -EINVAL;
-	for (size_t i = 0; i < ELEMENTSOF(table); i++)
-		if (strcmp(s, table[i].name) == 0) {
-			*ret = table[i].backend;
-			return 0;
-		}
-	return -EINVAL;
-}
+DEFINE_STRING_TABLE_LOOKUP(loop_backend, enum loop_backend)
 
 const char *loop_backend_name(const struct loop *l)
 {

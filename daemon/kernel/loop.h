@@ -17,6 +17,7 @@
  */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,7 +26,10 @@
 
 struct loop;
 
-enum loop_backend { LOOP_BACKEND_AUTO, LOOP_BACKEND_URING, LOOP_BACKEND_EPOLL };
+enum loop_backend {
+	LOOP_BACKEND_AUTO, LOOP_BACKEND_URING, LOOP_BACKEND_EPOLL,
+	_LOOP_BACKEND_MAX, _LOOP_BACKEND_INVALID = -EINVAL,
+};
 
 typedef uint64_t loop_id;        /* 0 = none */
 #define LOOP_ID_NONE ((loop_id)0)
@@ -49,7 +53,8 @@ struct loop_timer {
 int loop_new(enum loop_backend backend, size_t max_sources, size_t max_timers, struct loop **ret);
 struct loop *loop_free(struct loop *l);
 const char *loop_backend_name(const struct loop *l);   /* "uring" or "epoll" */
-int loop_backend_from_string(const char *s, enum loop_backend *ret);
+const char *loop_backend_to_string(enum loop_backend b);   /* auto uring epoll */
+enum loop_backend loop_backend_from_string(const char *s);
 
 int loop_add(struct loop *l, int fd, uint32_t events, loop_io_fn fn, void *userdata, loop_id *ret);
 /* Change the watched events (e.g. add POLLOUT while a reply is pending). */

@@ -22,9 +22,10 @@
 #include <unistd.h>
 
 #include "basic/macro.h"
+#include "basic/string_table.h"
 #include "kernel/spawn.h"
 
-static const char *const step_names[] = {
+static const char *const spawn_step_table[] = {
 	[SPAWN_STEP_NONE] = "none",
 	[SPAWN_STEP_SIGNALS] = "signals",
 	[SPAWN_STEP_SETSID] = "setsid",
@@ -39,28 +40,15 @@ static const char *const step_names[] = {
 	[SPAWN_STEP_CGROUP] = "cgroup",
 };
 
-const char *spawn_step_name(enum spawn_step step)
-{
-	return (unsigned)step < ELEMENTSOF(step_names) ? step_names[step] : "?";
-}
+DEFINE_STRING_TABLE_LOOKUP(spawn_step, enum spawn_step)
 
-int spawn_method_from_string(const char *s, enum spawn_method *ret)
-{
-	if (!strcmp(s, "auto"))
-		*ret = SPAWN_AUTO;
-	else if (!strcmp(s, "clone3"))
-		*ret = SPAWN_CLONE3;
-	else if (!strcmp(s, "fork"))
-		*ret = SPAWN_FORK;
-	else
-		return -EINVAL;
-	return 0;
-}
+static const char *const spawn_method_table[] = {
+	[SPAWN_AUTO] = "auto",
+	[SPAWN_CLONE3] = "clone3",
+	[SPAWN_FORK] = "fork",
+};
 
-const char *spawn_method_name(enum spawn_method m)
-{
-	return m == SPAWN_CLONE3 ? "clone3" : m == SPAWN_FORK ? "fork" : "auto";
-}
+DEFINE_STRING_TABLE_LOOKUP(spawn_method, enum spawn_method)
 
 enum spawn_method spawn_probe(enum spawn_method wanted)
 {

@@ -15,17 +15,20 @@
  */
 #pragma once
 
+#include <errno.h>
+
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "kernel/pidref.h"
 
-enum spawn_method { SPAWN_AUTO, SPAWN_CLONE3, SPAWN_FORK };
+enum spawn_method { SPAWN_AUTO, SPAWN_CLONE3, SPAWN_FORK, _SPAWN_METHOD_MAX, _SPAWN_METHOD_INVALID = -EINVAL };
 
 enum spawn_step {
 	SPAWN_STEP_NONE, SPAWN_STEP_SIGNALS, SPAWN_STEP_SETSID, SPAWN_STEP_STDIO,
 	SPAWN_STEP_CWD, SPAWN_STEP_RLIMIT, SPAWN_STEP_CAPS, SPAWN_STEP_GROUPS,
 	SPAWN_STEP_UID, SPAWN_STEP_NO_NEW_PRIVS, SPAWN_STEP_EXEC, SPAWN_STEP_CGROUP,
+	_SPAWN_STEP_MAX, _SPAWN_STEP_INVALID = -EINVAL,
 };
 
 /* What the child writes to the error pipe before _exit(127). */
@@ -51,8 +54,8 @@ struct spawn_params {
 	int cgroup_fd;            /* -1 = none (CLONE_INTO_CGROUP when set) */
 };
 
-int spawn_method_from_string(const char *s, enum spawn_method *ret);
-const char *spawn_method_name(enum spawn_method m);
+const char *spawn_method_to_string(enum spawn_method m);   /* auto clone3 fork */
+enum spawn_method spawn_method_from_string(const char *s);
 /* Resolves AUTO once (probing clone3) and returns the method used. */
 enum spawn_method spawn_probe(enum spawn_method wanted);
 
@@ -63,4 +66,5 @@ int spawn_process(enum spawn_method method, const struct spawn_params *p,
 /* Reads a struct spawn_error from the pipe: 1 = got one, 0 = EOF (exec
  * happened), -EAGAIN = nothing yet. */
 int spawn_read_error(int errpipe, struct spawn_error *ret);
-const char *spawn_step_name(enum spawn_step step);
+const char *spawn_step_to_string(enum spawn_step step);
+enum spawn_step spawn_step_from_string(const char *s);

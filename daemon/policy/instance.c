@@ -139,6 +139,14 @@ static void start_or_fail(struct instance *inst)
 
 /* ---- exits ---- */
 
+/* An OOM kill the policy let be (log, ignore) explains an end only when
+ * the process died of SIGKILL within a second of it. */
+static bool oom_killed(const struct instance *inst, const struct exit_info *x)
+{
+	return !x->has_code && x->signal == SIGKILL && inst->last_violation == VIOLATION_OOM_KILL &&
+	       x->at_ns - inst->last_violation_ns < NSEC_PER_SEC;
+}
+
 static void record_exit(struct instance *inst, const siginfo_t *si, bool reaped)
 {
 	struct exit_info *x = &inst->last_exit;
@@ -153,10 +161,12 @@ static void record_exit(struct instance *inst, const siginfo_t *si, bool reaped)
 	}
 	if (inst->exec_error.step != SPAWN_STEP_NONE)
 		snprintf(x->cause, sizeof(x->cause), "%s: %s",
-			 spawn_step_name((enum spawn_step)inst->exec_error.step),
+			 spawn_step_to_string((enum spawn_step)inst->exec_error.step),
 			 strerror(inst->exec_error.err));
 	else if (inst->pending_violation >= 0)
 		snprintf(x->cause, sizeof(x->cause), "%s", violation_kind_to_string(inst->pending_violation));
+	else if (oom_killed(inst, x))
+		snprintf(x->cause, sizeof(x->cause), "%s", violation_kind_to_string(VIOLATION_OOM_KILL));
 	else if (inst->state == STATE_STOPPING)
 		snprintf(x->cause, sizeof(x->cause), "stopped");
 	else if (reaped)
@@ -315,10 +325,12 @@ static void enter(struct instance *inst, enum instance_state next, enum instance
 	inst->state_since_ns = now_ns();
 	log_debug("%s.%u: %s -> %s (%s: %s)", inst->cfg->name, inst->index, instance_state_to_string(prev),
 		  instance_state_to_string(next), instance_event_to_string(e), why);
-	if (!state_has_process(next)) {
-		/* Settled: what explained this end has been used. */
+	if (!state_has_process(next) || next == STATE_STARTING) {
+		/* Settled, or a new process: what explained or decided the last
+		 * end has been used and says nothing of the next one. */
 		inst->pending_violation = _VIOLATION_KIND_INVALID;
 		inst->pending_action = VIOLATION_LOG;
+		inst->end_asked = false;
 	}
 	switch (next) {
 	case STATE_STARTING:
@@ -354,10 +366,16 @@ static void enter(struct instance *inst, enum instance_state next, enum instance
 
 static void transition(struct instance *inst, enum instance_event e, const char *why)
 {
+	/* A stop a violation policy sent is not an operator's: its end is
+	 * judged (restart through the backoff and the breaker, or stopped). */
+	bool by_violation = inst->pending_action == VIOLATION_RESTART || inst->pending_action == VIOLATION_STOP;
 	struct state_input in = {
 		.verdict = VERDICT_STAY,
 		.restart_pending = inst->restart_pending,
-		.stop_requested = inst->exit_was_stop,
+		/* An operator's stop (or start during a stop) wins over what
+		 * happens meanwhile: a crash whose leftovers are being killed,
+		 * a violation. */
+		.stop_requested = (inst->exit_was_stop && !by_violation) || inst->end_asked,
 		.tree_left = inst->awaiting_empty,
 		.shutting_down = inst->rt->shutting_down,
 	};
@@ -375,6 +393,10 @@ void instance_event(struct instance *inst, enum instance_event e, const char *wh
 {
 	if (e == EV_STOP)
 		inst->start_pending = false;
+	/* A stop, or any wish during a stop (the table remembers whether to
+	 * start again), decides how this process's end is taken. */
+	if ((e == EV_STOP && state_has_process(inst->state)) || inst->state == STATE_STOPPING)
+		inst->end_asked = true;
 	/* An operator's start closes the breaker and forgets the backoff. */
 	if (e == EV_START && (inst->state == STATE_FAILED || inst->state == STATE_EXITED)) {
 		breaker_reset(&inst->breaker);
@@ -440,10 +462,10 @@ void instance_violation(struct instance *inst, enum violation_kind kind)
 	}
 	inst->last_violation = kind;
 	inst->last_violation_ns = now;
-	/* An OOM kill may be what ends the process, whatever the policy. */
-	if (kind == VIOLATION_OOM_KILL)
-		inst->pending_violation = kind;
 	if (action == VIOLATION_LOG || action == VIOLATION_IGNORE)
+		return;
+	/* Stopping already on someone's wish: that wish stands. */
+	if (inst->end_asked)
 		return;
 	if (action != VIOLATION_FREEZE) {
 		/* The exit that follows is this violation's doing. */
@@ -454,14 +476,12 @@ void instance_violation(struct instance *inst, enum violation_kind kind)
 		return;
 	switch (action) {
 	case VIOLATION_RESTART:
-		if (pidref_is_set(&inst->pid)) {
-			inst->restarts++;   /* automatic, unlike an operator's restart */
-			instance_event(inst, EV_RESTART, name);
-		}
-		break;
 	case VIOLATION_STOP:
+		/* Stopped as an operator's stop would, and then judged: a
+		 * restart waits its backoff and counts in the breaker (and in
+		 * `restarts` when it happens), a stop stays stopped. */
 		if (pidref_is_set(&inst->pid))
-			instance_event(inst, EV_STOP, name);
+			transition(inst, EV_STOP, name);
 		break;
 	case VIOLATION_FREEZE:
 		(void)instance_freeze(inst, true);

@@ -62,6 +62,8 @@ struct instance {
 	struct spawn_error exec_error;  /* step == 0: none seen */
 	struct loop_timer timer;        /* backoff, grace, or half-open */
 	bool restart_pending;           /* start again once the stop completes */
+	bool end_asked;                 /* an operator, scale or shutdown decides how this process
+	                                 * ends: stopped, or started again if restart_pending */
 	bool kill_sent;
 	bool retiring;                  /* scaled down: freed once stopped */
 	bool start_pending;             /* queued for the batched start (boot, scale) */

@@ -20,6 +20,7 @@
 
 #include "policy/leak.h"
 #include "basic/macro.h"
+#include "basic/string_table.h"
 
 #define MS_PER_HOUR 3600000.0
 #define LEAK_SUBSAMPLE_MAX 200
@@ -78,18 +79,13 @@ void leak_history_reset(struct leak_history *h)
 	h->n = 0;
 }
 
-const char *leak_verdict_name(enum leak_verdict v)
-{
-	switch (v) {
-	case LEAK_OK:
-		return "ok";
-	case LEAK_LEAKING:
-		return "leaking";
-	case LEAK_UNKNOWN:
-	default:
-		return "unknown";
-	}
-}
+static const char *const leak_verdict_table[_LEAK_VERDICT_MAX] = {
+	[LEAK_UNKNOWN] = "unknown",
+	[LEAK_OK] = "ok",
+	[LEAK_LEAKING] = "leaking",
+};
+
+DEFINE_STRING_TABLE_LOOKUP(leak_verdict, enum leak_verdict)
 
 /* The samples inside the window, thinned to at most LEAK_SUBSAMPLE_MAX. */
 struct leak_window {

@@ -17,6 +17,8 @@
  */
 #pragma once
 
+#include <errno.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,7 +44,7 @@ struct leak_config {
 	uint32_t threads_max;
 };
 
-enum leak_verdict { LEAK_UNKNOWN, LEAK_OK, LEAK_LEAKING };
+enum leak_verdict { LEAK_UNKNOWN, LEAK_OK, LEAK_LEAKING, _LEAK_VERDICT_MAX, _LEAK_VERDICT_INVALID = -EINVAL };
 
 struct leak_trend {
 	enum leak_verdict verdict;      /* the worse of fds and threads */
@@ -63,7 +65,8 @@ void leak_history_reset(struct leak_history *h);
 
 void leak_evaluate(const struct leak_history *h, const struct leak_config *c, uint64_t now_ms,
 		   struct leak_trend *ret);
-const char *leak_verdict_name(enum leak_verdict v);     /* unknown ok leaking */
+const char *leak_verdict_to_string(enum leak_verdict v);   /* unknown ok leaking */
+enum leak_verdict leak_verdict_from_string(const char *s);
 
 /* A sparkline of the last `width` samples of fds (or threads) using the
  * eight block characters U+2581..U+2588, scaled between min and max of those

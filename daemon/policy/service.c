@@ -69,8 +69,11 @@ int service_scale(struct service *svc, uint32_t n)
 		struct instance *inst = svc->instances[i];
 		if (!inst) {
 			r = instance_new(rt, svc, svc->cfg, svc->cg_fd, i, &inst);
-			if (r < 0)
+			if (r < 0) {
+				/* Those made so far start; the rest is the error. */
+				(void)loop_timer_start(rt->loop, &rt->start_timer, now_ns());
 				return r;
+			}
 			svc->instances[i] = inst;
 			svc->n_instances = MAX(svc->n_instances, i + 1);
 			rt->total_instances++;

@@ -227,7 +227,7 @@ int snapshot_take(struct snapshots *sn, const struct instance *inst, const char 
 	json_object_object_add(o, "state", json_object_new_string(instance_state_to_string(inst->state)));
 	json_object_object_add(o, "main_pid", json_object_new_int(inst->pid.pid));
 	json_object_object_add(o, "source", json_object_new_string(source));
-	json_object_object_add(o, "verdict", json_object_new_string(leak_verdict_name(inst->leak.trend.verdict)));
+	json_object_object_add(o, "verdict", json_object_new_string(leak_verdict_to_string(inst->leak.trend.verdict)));
 	json_object_object_add(o, "reason", json_object_new_string(inst->leak.trend.reason ? inst->leak.trend.reason : ""));
 	json_object_object_add(o, "fds_per_hour", json_object_new_double(inst->leak.trend.fds_per_hour));
 	json_object_object_add(o, "threads_per_hour", json_object_new_double(inst->leak.trend.threads_per_hour));

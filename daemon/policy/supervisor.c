@@ -321,7 +321,7 @@ int supervisor_run(struct supervisor *s)
 	char n[32];
 	snprintf(n, sizeof(n), "%zu", s->n_services);
 	log_event("ready", NULL, -1, "backend", loop_backend_name(s->loop),
-		  "spawn", spawn_method_name(s->rt.spawn_method), "services", n,
+		  "spawn", spawn_method_to_string(s->rt.spawn_method), "services", n,
 		  "socket", s->socket_path, NULL);
 	for (size_t i = 0; i < s->n_services; i++) {
 		int r = service_scale(&s->services[i], s->services[i].cfg->instances);

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_leakwatch.c: the leak watch (policy/leakwatch.c) on the loop, with
+ * the /proc probe and real processes in a cgroup root of the test's own.
+ * Without cgroups it is off and says "none". With them, a process holding
+ * a known number of fds is counted after one sample (fds, by kind, the
+ * process list); over leak.fds_max the verdict turns leaking at once, a
+ * snapshot goes to <state_dir>/snapshots, the leak violation is counted
+ * once, and on_violation.leak acts (freeze, restart). sample_every cannot
+ * go below 1 s, so each test waits about one or two samples.
+ */
+#include <json-c/json.h>
+
+#include "policy_test_util.h"
+
+/* dash keeps fds 3..9 open across the exec of sleep: 10 fds in all (stdin
+ * /dev/null, stdout and stderr the log pipe). */
+#define HOLDER_FDS 10
+#define HOLDER(leak, on_violation)                                                                    \
+	"  holder:\n    command: [/bin/sh, -c, \"exec 3</dev/null 4</dev/null 5</dev/null 6</dev/null " \
+	"7</dev/null 8</dev/null 9</dev/null; exec sleep 30\"]\n"                                     \
+	"    leak: {sample_every: 1s, window: 6s" leak "}\n    on_violation: {leak: " on_violation "}\n"
+
+static int count_fds(pid_t pid)
+{
+	char path[64];
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* The holder service running, its fds open, and the watch started. */
+static struct instance *watched(struct fixture *fx, const char *yaml)
+{
+	struct service *svc = fx_service(fx, fx_load(fx, yaml));
+
+	assert_int_equal(service_scale(svc, 1), 0);
+	struct instance *inst = svc->instances[0];
+	assert_state_within(fx, inst, STATE_RUNNING, 5000);
+	if (!RUN_UNTIL(fx->loop, count_fds(inst->pid.pid) == HOLDER_FDS, 5000))
+		fail_msg("the holder has %d fds, not %d", count_fds(inst->pid.pid), HOLDER_FDS);
+	assert_int_equal(leakwatch_start(&fx->lw, fx->loop, svc, 1, &fx->sn, true, NULL, PROBE_PROCFS), 0);
+	fx->lw_started = true;
+	assert_string_equal(leakwatch_source(&fx->lw), "procfs");
+	assert_true(loop_timer_armed(&fx->lw.timer));
+	return inst;
+}
+
+/* Waits for the next probe pass to have counted inst. */
+static void next_sample(struct fixture *fx, struct instance *inst)
+{
+	uint64_t passes = fx->lw.passes, was = inst->leak.sampled_ns;
+
+	if (!RUN_UNTIL(fx->loop, fx->lw.passes > passes && inst->leak.sampled_ns != was, 4000))
+		fail_msg("no sample within 4 s (passes %llu)", (unsigned long long)fx->lw.passes);
+}
+
+/* The files in <tmpdir>/snapshots, the name of the last in name. */
+static int snapshot_files(const struct fixture *fx, char *name, size_t len)
+{
+	char path[128];
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/snapshots", fx->tmpdir);
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	for (struct dirent *e; (e = readdir(d));)
+		if (e->d_name[0] != '.') {
+			snprintf(name, len, "%s", e->d_name);
+			n++;
+		}
+	closedir(d);
+	return n;
+}
+
+static void test_off_without_cgroups(void **state)
+{
+	struct fixture *fx = fx_get(state);
+	struct service *svc = fx_service(fx, fx_load(fx, HOLDER("", "log")));
+
+	assert_int_equal(leakwatch_start(&fx->lw, fx->loop, svc, 1, &fx->sn, false, "cgroup_root is none",
+					 PROBE_PROCFS), 0);
+	fx->lw_started = true;
+	assert_null(fx->lw.probe);
+	assert_string_equal(leakwatch_source(&fx->lw), "none");
+	assert_false(loop_timer_armed(&fx->lw.timer));   /* an idle daemon never wakes for it */
+}
+
+static void test_counts_fds(void **state)
+{
+	struct fixture *fx = fx_get(state);
+	struct instance *inst = watched(fx, HOLDER("", "log"));
+	char name[256];
+
+	assert_int_equal(inst->leak.sampled_ns, 0);
+	next_sample(fx, inst);
+	assert_int_equal(inst->leak.fds, HOLDER_FDS);
+	assert_int_equal(inst->leak.threads, 1);
+	assert_int_equal(inst->leak.fds_by_kind[FD_PIPE], 2);
+	uint32_t sum = 0;
+	for (int k = 0; k < _FD_KIND_MAX; k++)
+		sum += inst->leak.fds_by_kind[k];
+	assert_int_equal(sum, HOLDER_FDS);
+	assert_int_equal(inst->leak.n_procs, 1);
+	assert_int_equal(inst->leak.procs[0].tgid, inst->pid.pid);
+	assert_int_equal(inst->leak.procs[0].nr_fds, HOLDER_FDS);
+	assert_string_equal(inst->leak.procs[0].comm, "sleep");
+	assert_int_equal(leak_history_len(&inst->leak.hist), 1);
+	/* One sample says nothing of a trend. */
+	assert_int_equal(inst->leak.trend.verdict, LEAK_UNKNOWN);
+	assert_int_equal(inst->violations[VIOLATION_LEAK], 0);
+	assert_int_equal(snapshot_files(fx, name, sizeof(name)), 0);
+}
+
+static void test_fds_max_leaking(void **state)
+{
+	struct fixture *fx = fx_get(state);
+	struct instance *inst = watched(fx, HOLDER(", fds_max: 5", "log"));
+	pid_t pid = inst->pid.pid;
+	char name[256], path[512];
+
+	next_sample(fx, inst);
+	assert_int_equal(inst->leak.trend.verdict, LEAK_LEAKING);
+	assert_string_equal(inst->leak.trend.reason, "fds over fds_max");
+	assert_int_equal(inst->violations[VIOLATION_LEAK], 1);
+	assert_int_equal(inst->last_violation, VIOLATION_LEAK);
+
+	/* The evidence: one snapshot of this instance, thawed afterwards. */
+	assert_int_equal(snapshot_files(fx, name, sizeof(name)), 1);
+	assert_true(!strncmp(name, "holder.0-", 9));
+	snprintf(path, sizeof(path), "%s/snapshots/%s", fx->tmpdir, name);
+	json_object *o = json_object_from_file(path), *v, *procs, *fds;
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "main_pid", &v));
+	assert_int_equal(json_object_get_int(v), pid);
+	assert_true(json_object_object_get_ex(o, "verdict", &v));
+	assert_string_equal(json_object_get_string(v), "leaking");
+	assert_true(json_object_object_get_ex(o, "processes", &procs));
+	assert_int_equal(json_object_array_length(procs), 1);
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(procs, 0), "fds", &fds));
+	assert_int_equal(json_object_array_length(fds), HOLDER_FDS);
+	json_object_put(o);
+	assert_int_equal(instance_cgroup_frozen(&inst->cg), 0);
+
+	/* Policy log: it runs on; still leaking next time, but that is no new
+	 * violation and no new snapshot. */
+	next_sample(fx, inst);
+	assert_int_equal(inst->leak.trend.verdict, LEAK_LEAKING);
+	assert_int_equal(inst->violations[VIOLATION_LEAK], 1);
+	assert_int_equal(snapshot_files(fx, name, sizeof(name)), 1);
+	assert_int_equal(inst->state, STATE_RUNNING);
+	assert_int_equal(inst->pid.pid, pid);
+}
+
+static void test_leak_freeze(void **state)
+{
+	struct fixture *fx = fx_get(state);
+	struct instance *inst = watched(fx, HOLDER(", fds_max: 5", "freeze"));
+	char name[256];
+
+	next_sample(fx, inst);
+	assert_int_equal(inst->violations[VIOLATION_LEAK], 1);
+	assert_state_within(fx, inst, STATE_FROZEN, 5000);
+	assert_int_equal(instance_cgroup_frozen(&inst->cg), 1);
+	assert_int_equal(snapshot_files(fx, name, sizeof(name)), 1);
+}
+
+static void test_leak_restart(void **state)
+{
+	struct fixture *fx = fx_get(state);
+	struct instance *inst = watched(fx, HOLDER(", fds_max: 5", "restart"));
+	pid_t pid = inst->pid.pid;
+
+	next_sample(fx, inst);
+	assert_int_equal(inst->violations[VIOLATION_LEAK], 1);
+	if (!RUN_UNTIL(fx->loop, inst->state == STATE_RUNNING && inst->pid.pid != pid, 5000))
+		fail_msg("not restarted: %s", STATE(inst));
+	assert_string_equal(inst->last_exit.cause, "leak");
+	assert_int_equal(inst->restarts, 1);
+	assert_true(reaped(pid));
+	/* A new process: its history starts afresh. */
+	assert_int_equal(leak_history_len(&inst->leak.hist), 0);
+}
+
+#define T(f, e) cmocka_unit_test_prestate_setup_teardown(f, fx_setup, fx_teardown, &(e))
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_off_without_cgroups, env_epoll),
+		T(test_counts_fds, env_uring_cg),
+		T(test_fds_max_leaking, env_epoll_cg),
+		T(test_leak_freeze, env_uring_cg),
+		T(test_leak_restart, env_uring_cg),
+	};
+
+	return cmocka_run_group_tests_name("leakwatch", tests, NULL, NULL);
+}
