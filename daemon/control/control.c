@@ -1,49 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * control.c: the listening socket and its clients. Each client has a fixed
- * input buffer (one request line), a reply queue capped at CONTROL_MAX_REPLY,
- * and an idle timer: a client that does not finish its request, or does not
- * read its reply, within CONTROL_IDLE_TIMEOUT_MS is disconnected. Requests are
- * handled one at a time per client, in order.
+ * control.c: the listening socket and its slots. CONTROL_MAX_CLIENTS
+ * connections at once; the last CONTROL_ADMIN_SLOTS of them only for root
+ * and the admin group, and at most CONTROL_MAX_PER_UID for any other user,
+ * so no local user can take every slot and shut root out. A connection
+ * past those gets one error line and is closed. What a connection may do,
+ * and how it is kept fair, is client.c.
  */
 #include <errno.h>
-#include <grp.h>
-#include <malloc.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include "control/commands.h"
-#include "control/control_socket.h"
-#include "control/control.h"
 #include "basic/log.h"
-#include "control/logs_reply.h"
-#include "control/protocol.h"
+#include "basic/macro.h"
+#include "control/client.h"
+#include "control/control.h"
+#include "control/control_socket.h"
 #include "policy/supervisor.h"
-
-#define CONTROL_TRIM_AFTER (64U << 10)
-
-struct client {
-	struct control *ctl;
-	int fd;
-	loop_id source;
-	struct loop_timer idle;
-	bool admin;
-	bool closing;              /* close once the reply queue is flushed */
-	char in[RV_PROTO_MAX_REQUEST];
-	size_t in_len;
-	char *out;
-	size_t out_len, out_off, out_cap;
-	/* `logs -f`: one follower per stream followed; new lines are queued up
-	 * to CONTROL_FOLLOW_MAX, the rest counted and reported as skipped. */
-	struct log_follower *followers;
-	size_t n_followers;
-	uint64_t skipped;
-};
 
 struct control {
 	struct supervisor *sup;
@@ -53,276 +30,21 @@ struct control {
 	uint64_t accept_retry_ms;
 	int accept_error;              /* logged once per change */
 	char *path;
-	bool bound;                /* we created the socket file: unlink it at exit */
+	bool bound;                    /* we created the socket file: unlink it at exit */
 	struct client *clients[CONTROL_MAX_CLIENTS];
 	size_t n_clients;
+	size_t queued;                 /* reply bytes queued over all clients */
 	uint64_t rejected;
 };
 
-static void client_free(struct client *cl)
+static void on_client_gone(struct client *cl, void *userdata)
 {
-	struct control *ctl = cl->ctl;
-	struct loop *l = ctl->sup->loop;
-
-	loop_remove(l, cl->source);
-	loop_timer_stop(l, &cl->idle);
-	for (size_t i = 0; i < cl->n_followers; i++)
-		logstream_unfollow(&cl->followers[i]);
-	free(cl->followers);
-	safe_close(cl->fd);
+	struct control *ctl = userdata;
 	for (size_t i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (ctl->clients[i] == cl) {
 			ctl->clients[i] = NULL;
 			ctl->n_clients--;
 		}
-	free(cl->out);
-	free(cl);
-}
-
-static void client_touch(struct client *cl)
-{
-	(void)loop_timer_start(cl->ctl->sup->loop, &cl->idle,
-			       now_ns() + CONTROL_IDLE_TIMEOUT_MS * NSEC_PER_MSEC);
-}
-
-/* Returns false when the client was freed. */
-static bool client_flush(struct client *cl)
-{
-	while (cl->out_off < cl->out_len) {
-		ssize_t n = send(cl->fd, cl->out + cl->out_off, cl->out_len - cl->out_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			(void)loop_modify(cl->ctl->sup->loop, cl->source, POLLIN | POLLOUT);
-			return true;
-		}
-		if (n <= 0) {
-			client_free(cl);
-			return false;
-		}
-		cl->out_off += (size_t)n;
-	}
-	/* A big reply (status of 1000 instances is ~500 KiB, built from many
-	 * small json-c objects) leaves the heap high: give it back, so the
-	 * daemon's footprint does not keep the high-water mark of the largest
-	 * request ever served. */
-	if (cl->out_len > CONTROL_TRIM_AFTER && !cl->followers) {
-		free(cl->out);
-		cl->out = NULL;
-		cl->out_cap = 0;
-		(void)malloc_trim(0);
-	}
-	cl->out_len = cl->out_off = 0;
-	if (cl->closing) {
-		client_free(cl);
-		return false;
-	}
-	(void)loop_modify(cl->ctl->sup->loop, cl->source, POLLIN);
-	return true;
-}
-
-static int client_queue(struct client *cl, const char *s, size_t n)
-{
-	size_t max = cl->followers ? CONTROL_FOLLOW_MAX : CONTROL_MAX_REPLY;
-
-	if (cl->out_len + n + 1 > max)
-		return -ENOBUFS;
-	if (cl->out_len + n + 1 > cl->out_cap) {
-		size_t cap = MIN(MAX(cl->out_len + n + 1, 2 * cl->out_cap), (size_t)CONTROL_MAX_REPLY);
-		char *o = realloc(cl->out, cap);
-		if (!o)
-			return -ENOMEM;
-		cl->out = o;
-		cl->out_cap = cap;
-	}
-	memcpy(cl->out + cl->out_len, s, n);
-	cl->out[cl->out_len + n] = '\n';
-	cl->out_len += n + 1;
-	return 0;
-}
-
-static void client_reply_error(struct client *cl, const char *msg)
-{
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "ok", json_object_new_boolean(0));
-	json_object_object_add(o, "error", json_object_new_string(msg));
-	size_t n;
-	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
-	(void)client_queue(cl, s, n);
-	json_object_put(o);
-}
-
-static void client_queue_json(struct client *cl, json_object *o, bool *ret_full)
-{
-	size_t n;
-	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
-
-	*ret_full = client_queue(cl, s, n) < 0;
-	json_object_put(o);
-}
-
-/*
- * A new line for a follower: queued, never sent from here (this runs inside
- * the stream's framing loop, where freeing the client would pull the
- * follower list from under it); POLLOUT sends it. A client that does not
- * read loses lines, never slows the service.
- */
-static void on_follow_line(struct log_follower *f, const char *line, size_t n, bool split,
-			   uint64_t seq)
-{
-	struct client *cl = f->userdata;
-	bool full = false;
-
-	if (cl->closing)
-		return;
-	if (cl->skipped) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "skipped", json_object_new_int64((int64_t)cl->skipped));
-		client_queue_json(cl, o, &full);
-		if (full) {
-			cl->skipped++;
-			return;
-		}
-		cl->skipped = 0;
-	}
-	client_queue_json(cl, logs_line_json(f->stream, line, n, split, false, seq), &full);
-	cl->skipped += full;
-	(void)loop_modify(cl->ctl->sup->loop, cl->source, POLLIN | POLLOUT);
-}
-
-static int count_stream(struct logstream *s, void *userdata)
-{
-	(void)s;
-	++*(size_t *)userdata;
-	return 0;
-}
-
-static int follow_stream(struct logstream *s, void *userdata)
-{
-	struct client *cl = userdata;
-	struct log_follower *f = &cl->followers[cl->n_followers++];
-
-	*f = (struct log_follower){ .push = on_follow_line, .userdata = cl };
-	logstream_follow(s, f);
-	return 0;
-}
-
-/* The tail first; with follow, the client then stays to get new lines and
- * is no longer subject to the idle timeout. */
-static void client_logs(struct client *cl, const struct rv_request *req)
-{
-	struct supervisor *sup = cl->ctl->sup;
-	json_object *reply = logs_reply(sup, req);
-	json_object *ok;
-	bool full;
-	size_t n = 0;
-
-	bool good = json_object_object_get_ex(reply, "ok", &ok) && json_object_get_boolean(ok);
-	client_queue_json(cl, reply, &full);
-	if (full) {
-		client_reply_error(cl, "reply too large: ask for fewer lines");
-		return;
-	}
-	if (!good || !req->follow || cl->followers)
-		return;
-	(void)logs_for_each_stream(sup, req, count_stream, &n);
-	cl->followers = calloc(n, sizeof(*cl->followers));
-	if (!cl->followers) {
-		client_reply_error(cl, "out of memory");
-		cl->closing = true;
-		return;
-	}
-	(void)logs_for_each_stream(sup, req, follow_stream, cl);
-	loop_timer_stop(sup->loop, &cl->idle);
-}
-
-static void client_handle_line(struct client *cl, const char *line, size_t len)
-{
-	struct control *ctl = cl->ctl;
-	struct rv_request req;
-	char err[256];
-
-	if (rv_request_parse(line, len, &req, err, sizeof(err)) < 0) {
-		client_reply_error(cl, err);
-		return;
-	}
-	if (rv_cmd_is_mutating(req.cmd) && !cl->admin) {
-		snprintf(err, sizeof(err), "permission denied: \"%s\" needs root or the admin group",
-			 rv_cmd_to_string(req.cmd));
-		client_reply_error(cl, err);
-		return;
-	}
-	if (req.cmd == RV_CMD_LOGS) {
-		client_logs(cl, &req);
-		return;
-	}
-	json_object *reply = command_run(ctl->sup, &req, ctl->n_clients);
-	size_t n;
-	const char *s = json_object_to_json_string_length(reply, JSON_C_TO_STRING_PLAIN, &n);
-	if (client_queue(cl, s, n) < 0)
-		client_reply_error(cl, "reply too large");
-	json_object_put(reply);
-	if (req.cmd == RV_CMD_SHUTDOWN)
-		supervisor_shutdown(ctl->sup, "control");
-}
-
-/*
- * Reads and answers requests until the socket is drained or a reply is still
- * queued. The io_uring backend's poll is edge-triggered, so returning with
- * data left in the socket would strand it: we only ever stop on EAGAIN, or
- * with a reply pending, in which case POLLOUT brings us back here.
- */
-static void client_read(struct client *cl)
-{
-	while (!cl->closing && cl->out_len == 0) {
-		ssize_t n = recv(cl->fd, cl->in + cl->in_len, sizeof(cl->in) - cl->in_len, MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n <= 0) {
-			client_free(cl);
-			return;
-		}
-		if (cl->followers) {
-			/* Following: the client only reads; what it sends is ignored. */
-			cl->in_len = 0;
-			continue;
-		}
-		cl->in_len += (size_t)n;
-		client_touch(cl);
-		size_t start = 0;
-		for (char *nl; (nl = memchr(cl->in + start, '\n', cl->in_len - start));) {
-			client_handle_line(cl, cl->in + start, (size_t)(nl - (cl->in + start)));
-			start = (size_t)(nl - cl->in) + 1;
-		}
-		memmove(cl->in, cl->in + start, cl->in_len - start);
-		cl->in_len -= start;
-		if (cl->in_len == sizeof(cl->in)) {
-			client_reply_error(cl, "request too large");
-			cl->closing = true;
-		}
-		if (cl->out_len > 0 && !client_flush(cl))
-			return;
-	}
-}
-
-static void on_client(struct loop *l, int fd, uint32_t revents, void *userdata)
-{
-	struct client *cl = userdata;
-	(void)l, (void)fd;
-
-	if ((revents & POLLOUT) && !client_flush(cl))
-		return;
-	client_read(cl);
-}
-
-static void on_client_idle(struct loop *l, void *userdata)
-{
-	(void)l;
-	log_debug("control: closing idle client");
-	client_free(userdata);
 }
 
 static void on_listen(struct loop *l, int fd, uint32_t revents, void *userdata);
@@ -360,27 +82,55 @@ static void on_accept_retry(struct loop *l, void *userdata)
 	on_listen(l, ctl->fd, POLLIN, ctl);
 }
 
-/* A new client, or NULL when every slot is taken. */
-static struct client *client_new(struct control *ctl, int cfd)
+/* NULL when this peer may take a slot, else why not. */
+static const char *refusal(const struct control *ctl, bool admin, uid_t uid)
 {
+	size_t mine = 0;
+
+	if (ctl->n_clients >= CONTROL_MAX_CLIENTS)
+		return "too many clients";
+	if (admin)
+		return NULL;
+	if (ctl->n_clients >= CONTROL_MAX_CLIENTS - CONTROL_ADMIN_SLOTS)
+		return "too many clients (the rest are kept for root and the admin group)";
+	for (size_t i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		mine += ctl->clients[i] && ctl->clients[i]->uid == uid;
+	return mine >= CONTROL_MAX_PER_UID ? "too many clients of this user" : NULL;
+}
+
+static void reject(struct control *ctl, int cfd, const char *why)
+{
+	char line[160];
+	int n = snprintf(line, sizeof(line), "{\"ok\":false,\"error\":\"%s\"}\n", why);
+	(void)!send(cfd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	safe_close(cfd);
+	ctl->rejected++;
+}
+
+/* A slot for a new connection, or a refusal. */
+static void admit(struct control *ctl, int cfd)
+{
+	uid_t uid;
+	bool admin = control_peer_is_admin(cfd, &ctl->sup->config->supervisor, &uid);
+	const char *why = refusal(ctl, admin, uid);
 	size_t slot = 0;
-	while (slot < CONTROL_MAX_CLIENTS && ctl->clients[slot])
-		slot++;
-	struct client *cl = slot < CONTROL_MAX_CLIENTS ? calloc(1, sizeof(*cl)) : NULL;
-	if (!cl)
-		return NULL;
-	cl->ctl = ctl;
-	cl->fd = cfd;
-	cl->admin = control_peer_is_admin(cfd, &ctl->sup->config->supervisor);
-	loop_timer_init(&cl->idle, on_client_idle, cl);
-	if (loop_add(ctl->sup->loop, cfd, POLLIN, on_client, cl, &cl->source) < 0) {
-		free(cl);
-		return NULL;
+
+	if (why) {
+		reject(ctl, cfd, why);
+		return;
 	}
-	ctl->clients[slot] = cl;
+	while (ctl->clients[slot])
+		slot++;
+	struct client_params p = {
+		.loop = ctl->sup->loop, .sup = ctl->sup, .admin = admin, .uid = uid,
+		.queued_total = &ctl->queued, .n_clients = &ctl->n_clients,
+		.gone = on_client_gone, .userdata = ctl,
+	};
+	if (client_new(&p, cfd, &ctl->clients[slot]) < 0) {
+		reject(ctl, cfd, "out of memory");
+		return;
+	}
 	ctl->n_clients++;
-	client_touch(cl);
-	return cl;
 }
 
 static void on_listen(struct loop *l, int fd, uint32_t revents, void *userdata)
@@ -398,12 +148,7 @@ static void on_listen(struct loop *l, int fd, uint32_t revents, void *userdata)
 			pause_accepting(ctl, -errno);
 			return;
 		}
-		if (!client_new(ctl, cfd)) {
-			static const char busy[] = "{\"ok\":false,\"error\":\"too many clients\"}\n";
-			(void)!send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-			safe_close(cfd);
-			ctl->rejected++;
-		}
+		admit(ctl, cfd);
 	}
 	/* Accepting works (again). */
 	if (ctl->accept_error)

@@ -12,8 +12,11 @@ struct supervisor;
 struct control;
 
 #define CONTROL_MAX_CLIENTS 64
+#define CONTROL_ADMIN_SLOTS 8             /* of them, kept for root and the admin group */
+#define CONTROL_MAX_PER_UID 8             /* connections of one other user */
 #define CONTROL_IDLE_TIMEOUT_MS 10000     /* a client must finish a request (or read its reply) within this */
 #define CONTROL_MAX_REPLY (16U << 20)     /* bytes queued for one client */
+#define CONTROL_MAX_QUEUED (64U << 20)    /* bytes queued for every client together */
 #define CONTROL_FOLLOW_MAX (256U << 10)   /* bytes queued for a `logs -f` client */
 
 /* Binds and listens on `path` (creating its directory, 0755). Refuses with

@@ -77,13 +77,15 @@ int control_socket_listen(const char *path, int *ret_fd)
 	return 0;
 }
 
-bool control_peer_is_admin(int fd, const struct supervisor_config *sc)
+bool control_peer_is_admin(int fd, const struct supervisor_config *sc, uid_t *ret_uid)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
+	*ret_uid = (uid_t)-1;   /* unknown: counted together */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return false;
+	*ret_uid = cred.uid;
 	if (cred.uid == 0)
 		return true;
 	if (!sc->has_admin_gid)

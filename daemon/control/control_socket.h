@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "config/config.h"
 
@@ -13,5 +14,5 @@
  * socket file left by a dead daemon is replaced. Says why on failure. */
 int control_socket_listen(const char *path, int *ret_fd);
 /* Root, or a member of the configured admin group (primary or
- * supplementary): may change things. */
-bool control_peer_is_admin(int fd, const struct supervisor_config *sc);
+ * supplementary): may change things. The peer's uid in *ret_uid. */
+bool control_peer_is_admin(int fd, const struct supervisor_config *sc, uid_t *ret_uid);

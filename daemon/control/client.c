@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * client.c: one control connection. Fair by construction: a client gets at
+ * most one request served per loop turn, and its reply must have been read
+ * before its next request is taken, so pipelining requests, or sending them
+ * and never reading, stalls no one but that client. Its input is one
+ * request line at most (RV_PROTO_MAX_REQUEST); its reply queue is bounded
+ * per client (CONTROL_MAX_REPLY) and across all (CONTROL_MAX_QUEUED). A
+ * client that does not finish its request, or read its reply, within
+ * CONTROL_IDLE_TIMEOUT_MS of connecting or of its last reply is dropped; a
+ * byte now and then does not keep it.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "basic/log.h"
+#include "basic/macro.h"
+#include "control/client.h"
+#include "control/commands.h"
+#include "control/logs_reply.h"
+
+#define CONTROL_TRIM_AFTER (64U << 10)
+
+static void on_client(struct loop *l, int fd, uint32_t revents, void *userdata);
+static void on_idle(struct loop *l, void *userdata);
+static void on_kick(struct loop *l, void *userdata);
+
+int client_new(const struct client_params *p, int fd, struct client **ret)
+{
+	struct client *cl = calloc(1, sizeof(*cl));
+	if (!cl)
+		return -ENOMEM;
+	*cl = (struct client){ .loop = p->loop, .sup = p->sup, .fd = fd, .admin = p->admin, .uid = p->uid,
+			       .queued_total = p->queued_total, .n_clients = p->n_clients,
+			       .gone = p->gone, .userdata = p->userdata };
+	loop_timer_init(&cl->idle, on_idle, cl);
+	loop_timer_init(&cl->kick, on_kick, cl);
+	int r = loop_add(cl->loop, fd, POLLIN, on_client, cl, &cl->source);
+	if (r < 0) {
+		free(cl);
+		return r;
+	}
+	(void)loop_timer_start(cl->loop, &cl->idle, now_ns() + CONTROL_IDLE_TIMEOUT_MS * NSEC_PER_MSEC);
+	*ret = cl;
+	return 0;
+}
+
+void client_free(struct client *cl)
+{
+	loop_remove(cl->loop, cl->source);
+	loop_timer_stop(cl->loop, &cl->idle);
+	loop_timer_stop(cl->loop, &cl->kick);
+	for (size_t i = 0; i < cl->n_followers; i++)
+		logstream_unfollow(&cl->followers[i]);
+	free(cl->followers);
+	safe_close(cl->fd);
+	*cl->queued_total -= cl->out_len;
+	if (cl->gone)
+		cl->gone(cl, cl->userdata);
+	free(cl->out);
+	free(cl);
+}
+
+/* Returns false when the client was freed. */
+static bool client_flush(struct client *cl)
+{
+	while (cl->out_off < cl->out_len) {
+		ssize_t n = send(cl->fd, cl->out + cl->out_off, cl->out_len - cl->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			(void)loop_modify(cl->loop, cl->source, POLLIN | POLLOUT);
+			return true;
+		}
+		if (n <= 0) {
+			client_free(cl);
+			return false;
+		}
+		cl->out_off += (size_t)n;
+	}
+	*cl->queued_total -= cl->out_len;
+	/* A big reply (status of 1000 instances is ~500 KiB, built from many
+	 * small json-c objects) leaves the heap high: give it back, so the
+	 * daemon's footprint does not keep the high-water mark of the largest
+	 * request ever served. */
+	if (cl->out_len > CONTROL_TRIM_AFTER && !cl->followers) {
+		free(cl->out);
+		cl->out = NULL;
+		cl->out_cap = 0;
+		(void)malloc_trim(0);
+	}
+	cl->out_len = cl->out_off = 0;
+	if (cl->closing) {
+		client_free(cl);
+		return false;
+	}
+	/* The reply is read: the next request has its own time. */
+	if (!cl->followers)
+		(void)loop_timer_start(cl->loop, &cl->idle, now_ns() + CONTROL_IDLE_TIMEOUT_MS * NSEC_PER_MSEC);
+	(void)loop_modify(cl->loop, cl->source, POLLIN);
+	return true;
+}
+
+static int client_queue(struct client *cl, const char *s, size_t n)
+{
+	size_t max = cl->followers ? CONTROL_FOLLOW_MAX : CONTROL_MAX_REPLY;
+
+	if (cl->out_len + n + 1 > max)
+		return -ENOBUFS;
+	/* Every client's replies together are bounded too: one reply each
+	 * (see client_serve), and this much at most. */
+	if (*cl->queued_total + n + 1 > CONTROL_MAX_QUEUED)
+		return -EBUSY;
+	if (cl->out_len + n + 1 > cl->out_cap) {
+		size_t cap = MIN(MAX(cl->out_len + n + 1, 2 * cl->out_cap), (size_t)CONTROL_MAX_REPLY);
+		char *o = realloc(cl->out, cap);
+		if (!o)
+			return -ENOMEM;
+		cl->out = o;
+		cl->out_cap = cap;
+	}
+	memcpy(cl->out + cl->out_len, s, n);
+	cl->out[cl->out_len + n] = '\n';
+	cl->out_len += n + 1;
+	*cl->queued_total += n + 1;
+	return 0;
+}
+
+static void client_reply_error(struct client *cl, const char *msg)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	size_t n;
+	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
+	(void)client_queue(cl, s, n);
+	json_object_put(o);
+}
+
+static void client_queue_json(struct client *cl, json_object *o, bool *ret_full)
+{
+	size_t n;
+	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
+
+	*ret_full = client_queue(cl, s, n) < 0;
+	json_object_put(o);
+}
+
+/*
+ * A new line for a follower: queued, never sent from here (this runs inside
+ * the stream's framing loop, where freeing the client would pull the
+ * follower list from under it); POLLOUT sends it. A client that does not
+ * read loses lines, never slows the service.
+ */
+static void on_follow_line(struct log_follower *f, const char *line, size_t n, bool split,
+			   uint64_t seq)
+{
+	struct client *cl = f->userdata;
+	bool full = false;
+
+	if (cl->closing)
+		return;
+	if (cl->skipped) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "skipped", json_object_new_int64((int64_t)cl->skipped));
+		client_queue_json(cl, o, &full);
+		if (full) {
+			cl->skipped++;
+			return;
+		}
+		cl->skipped = 0;
+	}
+	client_queue_json(cl, logs_line_json(f->stream, line, n, split, false, seq), &full);
+	cl->skipped += full;
+	(void)loop_modify(cl->loop, cl->source, POLLIN | POLLOUT);
+}
+
+static int count_stream(struct logstream *s, void *userdata)
+{
+	(void)s;
+	++*(size_t *)userdata;
+	return 0;
+}
+
+static int follow_stream(struct logstream *s, void *userdata)
+{
+	struct client *cl = userdata;
+	struct log_follower *f = &cl->followers[cl->n_followers++];
+
+	*f = (struct log_follower){ .push = on_follow_line, .userdata = cl };
+	logstream_follow(s, f);
+	return 0;
+}
+
+/* The tail first; with follow, the client then stays to get new lines and
+ * is no longer subject to the idle timeout. */
+static void client_logs(struct client *cl, const struct rv_request *req)
+{
+	struct supervisor *sup = cl->sup;
+	json_object *reply = logs_reply(sup, req);
+	json_object *ok;
+	bool full;
+	size_t n = 0;
+
+	bool good = json_object_object_get_ex(reply, "ok", &ok) && json_object_get_boolean(ok);
+	client_queue_json(cl, reply, &full);
+	if (full) {
+		client_reply_error(cl, "reply too large (or the daemon's reply queue is full): ask for fewer lines");
+		return;
+	}
+	if (!good || !req->follow || cl->followers)
+		return;
+	(void)logs_for_each_stream(sup, req, count_stream, &n);
+	cl->followers = calloc(n, sizeof(*cl->followers));
+	if (!cl->followers) {
+		client_reply_error(cl, "out of memory");
+		cl->closing = true;
+		return;
+	}
+	(void)logs_for_each_stream(sup, req, follow_stream, cl);
+	loop_timer_stop(cl->loop, &cl->idle);
+}
+
+static void client_handle_line(struct client *cl, const char *line, size_t len)
+{
+	struct rv_request req;
+	char err[256];
+
+	if (rv_request_parse(line, len, &req, err, sizeof(err)) < 0) {
+		client_reply_error(cl, err);
+		return;
+	}
+	if (rv_cmd_is_mutating(req.cmd) && !cl->admin) {
+		snprintf(err, sizeof(err), "permission denied: \"%s\" needs root or the admin group",
+			 rv_cmd_to_string(req.cmd));
+		client_reply_error(cl, err);
+		return;
+	}
+	if (req.cmd == RV_CMD_LOGS) {
+		client_logs(cl, &req);
+		return;
+	}
+	json_object *reply = command_run(cl->sup, &req, *cl->n_clients);
+	size_t n;
+	const char *s = json_object_to_json_string_length(reply, JSON_C_TO_STRING_PLAIN, &n);
+	int r = client_queue(cl, s, n);
+	json_object_put(reply);
+	if (r == -EBUSY)
+		client_reply_error(cl, "busy: the daemon's reply queue is full, retry");
+	else if (r < 0)
+		client_reply_error(cl, "reply too large");
+	if (req.cmd == RV_CMD_SHUTDOWN)
+		supervisor_shutdown(cl->sup, "control");
+}
+
+/* Serves the first whole request buffered, if any: true when one was. */
+static bool serve_one(struct client *cl)
+{
+	char *nl = cl->followers ? NULL : memchr(cl->in, '\n', cl->in_len);
+	if (!nl)
+		return false;
+	size_t len = (size_t)(nl - cl->in);
+	client_handle_line(cl, cl->in, len);
+	memmove(cl->in, nl + 1, cl->in_len - len - 1);
+	cl->in_len -= len + 1;
+	return true;
+}
+
+/*
+ * One step: a reply still queued must be read first; else one whole
+ * request is served (the rest wait for the next loop turn); else the
+ * socket is read until EAGAIN or a request is whole. io_uring's poll is
+ * edge-triggered: whatever is left in the socket when this returns is
+ * taken up by the kick (next turn) or by POLLOUT (reply read).
+ */
+static void client_serve(struct client *cl)
+{
+	while (!cl->closing && cl->out_len == 0) {
+		if (serve_one(cl)) {
+			if (cl->out_len > 0 && !client_flush(cl))
+				return;
+			if (cl->out_len == 0 && !cl->closing)
+				(void)loop_timer_start(cl->loop, &cl->kick, 0);
+			return;
+		}
+		ssize_t n = recv(cl->fd, cl->in + cl->in_len, sizeof(cl->in) - cl->in_len, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			client_free(cl);
+			return;
+		}
+		if (cl->followers) {
+			/* Following: the client only reads; what it sends is ignored. */
+			continue;
+		}
+		cl->in_len += (size_t)n;
+		if (cl->in_len == sizeof(cl->in) && !memchr(cl->in, '\n', cl->in_len)) {
+			client_reply_error(cl, "request too large");
+			cl->closing = true;
+			(void)client_flush(cl);
+			return;
+		}
+	}
+}
+
+static void on_client(struct loop *l, int fd, uint32_t revents, void *userdata)
+{
+	struct client *cl = userdata;
+	(void)l, (void)fd;
+
+	/* A peer that hung up with a reply unread is seen by the send. */
+	if ((revents & (POLLOUT | POLLHUP | POLLERR)) && cl->out_len > 0 && !client_flush(cl))
+		return;
+	client_serve(cl);
+}
+
+static void on_kick(struct loop *l, void *userdata)
+{
+	(void)l;
+	client_serve(userdata);
+}
+
+static void on_idle(struct loop *l, void *userdata)
+{
+	(void)l;
+	log_debug("control: closing idle client");
+	client_free(userdata);
+}
