@@ -107,7 +107,7 @@ TEST_LDFLAGS := $(addprefix -Wl$(comma)--wrap=,$(FAULT_WRAP))
 TEST_NAMES := $(patsubst tests/test_%.c,%,$(wildcard tests/test_*.c))
 TEST_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(TEST_NAMES))
 
-.PHONY: all deps demo test unit integration asan bench check check-layers clean test-vm
+.PHONY: all deps demo test unit integration asan bench check check-layers check-sizes clean test-vm
 .DELETE_ON_ERROR:
 .SECONDARY:
 .SECONDEXPANSION:
@@ -206,7 +206,7 @@ integration: $(BUILD)/ringvisor $(BUILD)/tests/test_probe
 asan: | $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit integration
 
-test: all check-layers unit integration asan test-vm
+test: all check-layers check-sizes unit fuzz-replay integration asan test-vm
 
 # The VM suite (integration/vm/): a Debian cloud kernel under qemu software
 # emulation, where cgroup2 owns every controller. Installs its packages and
@@ -227,11 +227,14 @@ bench: all $(BUILD)/bench/probe_bench $(BUILD)/bench/spew $(BUILD)/bench/logwait
 check-layers: all
 	$(Q)python3 scripts/check-layers.py $(BUILD) $(foreach l,$(LAYERS),$(l)=$(subst $(space),$(comma),$(strip $(LAYER_DEPS_$(l)))))
 
-check: all check-layers
+check-sizes:
 	$(Q)bash scripts/check-sizes.sh
+
+check: all check-layers check-sizes
 	$(Q)bash -n integration/*.sh integration/vm/*.sh scripts/*.sh
 
 clean:
 	rm -rf build
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/*/*.d $(BUILD)/tests/obj/*.d $(BUILD)/bench/obj/*.d)
+include tests/fuzz/fuzz.mk

@@ -4,10 +4,12 @@
 # `apt-get update` runs first, because a fresh machine has no package lists.
 set -euo pipefail
 pkgs=(gcc make pkg-config liburing-dev libcap-dev libbpf-dev libelf-dev zlib1g-dev
-      clang llvm bpftool libcap2-bin
+      clang llvm bpftool libcap2-bin libclang-rt-dev
       libcmocka-dev libcyaml-dev libyaml-dev libjson-c-dev
       python3 jq procps util-linux mount tmux supervisor s6)
-# clang, llvm (llvm-strip) and bpftool build the BPF probe (bpf/); capsh
+# clang, llvm (llvm-strip) and bpftool build the BPF probe (bpf/), and
+# clang with libclang-rt-dev (libFuzzer, only a Recommends of clang) the
+# fuzz targets of tests/fuzz/ (make fuzz, make fuzz-replay); capsh
 # (libcap2-bin) drops its capabilities in integration/t_probe.sh; tmux
 # drives `ringvisor top` in integration/t_top.sh; mount makes the small
 # tmpfs of integration/t_logs_fulldisk.sh; supervisor and s6 are

@@ -57,9 +57,21 @@ static void test_unknown_field(void **state)
 	bad("{\"cmd\":\"status\",\"\":1}", -EINVAL, "\"\"");
 	/* Unknown fields are reported even next to an unknown command. */
 	bad("{\"cmd\":\"reboot\",\"force\":1}", -EINVAL, "force");
+	char line[1024];
+
+	/* The explanation is one printable line whatever the client sent:
+	 * a key or command holding a newline or other control characters
+	 * is echoed with '?' for them (found by tests/fuzz/fuzz_request.c). */
+	bad("{\"cmd\":\"status\",\"a\\nb\":1}", -EINVAL, "unknown field \"a?b\"");
+	bad("{\"cmd\":\"a\\nb\\u001bc\"}", -EOPNOTSUPP, "unknown command \"a?b?c\"");
+	/* Cut at 64 bytes on a character boundary: no half of a UTF-8 "é". */
+	snprintf(line, sizeof(line), "{\"cmd\":\"status\",\"%063d\u00e9\":1}", 0);
+	struct rv_request rq;
+	char e[256];
+	assert_int_equal(parse_len(line, strlen(line), &rq, e, sizeof(e)), -EINVAL);
+	assert_null(strstr(e, "\xc3\""));
 
 	/* A long field name is cut in err, not overflowing it. */
-	char line[1024];
 	snprintf(line, sizeof(line), "{\"cmd\":\"status\",\"%0500d\":1}", 0);
 	bad(line, -EINVAL, "unknown field");
 

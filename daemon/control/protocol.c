@@ -74,6 +74,24 @@ static bool has_nul(json_object *v)
 	return strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v);
 }
 
+/* A client's text quoted in an error: at most 64 bytes, cut on a UTF-8
+ * character boundary, control characters as '?', so the explanation stays
+ * one printable line whatever the client sent. */
+static const char *quoted(const char *s, char buf[72])
+{
+	size_t n = strnlen(s, 64), i;
+
+	if (s[n] != '\0')
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		buf[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
 /* Writes the message, returns code. */
 static int fail(int code, char *err, size_t errlen, const char *fmt, ...) _printf_(4, 5);
 static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
@@ -117,10 +135,12 @@ static int parse_object(const char *line, size_t len, json_object **ret, char *e
 
 static int check_fields(json_object *o, char *err, size_t errlen)
 {
+	char q[72];
+
 	json_object_object_foreach(o, key, val) {
 		if (strcmp(key, "cmd") && strcmp(key, "target") && strcmp(key, "count") &&
 		    strcmp(key, "signal") && strcmp(key, "lines") && strcmp(key, "follow"))
-			FAIL(-EINVAL, "unknown field \"%.64s\"", key);
+			FAIL(-EINVAL, "unknown field \"%s\"", quoted(key, q));
 		if (json_object_is_type(val, json_type_string) && has_nul(val))
 			FAIL(-EINVAL, "\"%s\" contains a NUL character", key);
 	}
@@ -130,12 +150,13 @@ static int check_fields(json_object *o, char *err, size_t errlen)
 static int parse_cmd_target(json_object *o, struct rv_request *req, char *err, size_t errlen)
 {
 	json_object *v;
+	char q[72];
 
 	if (!json_object_object_get_ex(o, "cmd", &v) || !json_object_is_type(v, json_type_string))
 		FAIL(-EINVAL, "\"cmd\" (a string) is required");
 	req->cmd = rv_cmd_from_string(json_object_get_string(v));
 	if (req->cmd == _RV_CMD_INVALID)
-		FAIL(-EOPNOTSUPP, "unknown command \"%.64s\"", json_object_get_string(v));
+		FAIL(-EOPNOTSUPP, "unknown command \"%s\"", quoted(json_object_get_string(v), q));
 	bool needs_target = req->cmd != RV_CMD_STATUS && req->cmd != RV_CMD_SHUTDOWN &&
 			    req->cmd != RV_CMD_LEAKS && req->cmd != RV_CMD_SNAPSHOTS;
 	if (json_object_object_get_ex(o, "target", &v)) {
