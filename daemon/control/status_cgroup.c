@@ -74,7 +74,10 @@ static void add_unplaced(json_object *o, const struct instance *inst)
 	json_object *u = json_object_new_array();
 	char err[256];
 
-	snprintf(err, sizeof(err), "%s: %s", inst->cg.error_what, strerror(-inst->cg.error));
+	char what[128];
+	snprintf(err, sizeof(err), "%s: %s",
+		 instance_cgroup_error_what(&inst->cg, inst->cfg->name, inst->index, what, sizeof(what)),
+		 strerror(-inst->cg.error));
 	json_object_object_add(o, "placed", json_object_new_boolean(0));
 	json_object_object_add(o, "error", json_object_new_string(err));
 	for (enum limit_kind k = 0; k < _LIMIT_MAX; k++)

@@ -128,8 +128,10 @@ static void start_or_fail(struct instance *inst)
 	 * exec error: the restart policy and the breaker apply. */
 	log_warn_errno(r, "%s.%u: failed to spawn", inst->cfg->name, inst->index);
 	*x = (struct exit_info){ .valid = true, .at_ns = now_ns() };
+	char what[128];
 	if (inst->cg.error && inst->rt->strict_limits)
-		snprintf(x->cause, sizeof(x->cause), "cgroup: %s: %s", inst->cg.error_what,
+		snprintf(x->cause, sizeof(x->cause), "cgroup: %s: %s",
+			 instance_cgroup_error_what(&inst->cg, inst->cfg->name, inst->index, what, sizeof(what)),
 			 strerror(-inst->cg.error));
 	else
 		snprintf(x->cause, sizeof(x->cause), "spawn: %s", strerror(-r));

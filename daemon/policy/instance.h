@@ -25,7 +25,7 @@
 
 struct service;
 
-#define EXIT_CAUSE_MAX 160
+#define EXIT_CAUSE_MAX 128
 
 struct exit_info {
 	bool valid;

@@ -22,12 +22,23 @@ static void read_seen(const struct instance_cgroup *cg, struct cg_seen *ret)
 }
 
 static int fail(struct instance_cgroup *cg, const struct instance_cgroup_place *p, int r,
-		const char *what)
+		enum instance_cgroup_step step, enum limit_kind limit)
 {
 	cg->error = r;
-	snprintf(cg->error_what, sizeof(cg->error_what), "%s", what);
+	cg->error_step = step;
+	cg->error_limit = limit;
 	instance_cgroup_release(cg, p);
 	return r;
+}
+
+const char *instance_cgroup_error_what(const struct instance_cgroup *cg, const char *service,
+				       unsigned index, char *buf, size_t len)
+{
+	if (cg->error_step == INSTANCE_CGROUP_STEP_LIMIT)
+		snprintf(buf, len, "%s", limit_desc(cg->error_limit)->file);
+	else
+		snprintf(buf, len, "mkdir services/%s/%u", service, index);
+	return buf;
 }
 
 static int watch(struct instance_cgroup *cg, const struct instance_cgroup_place *p,
@@ -39,7 +50,7 @@ static int watch(struct instance_cgroup *cg, const struct instance_cgroup_place 
 int instance_cgroup_prepare(struct instance_cgroup *cg, const struct instance_cgroup_place *p,
 			    const struct limits_config *limits)
 {
-	char name[16], what[96];
+	char name[16];
 	enum limit_kind failed;
 	int r;
 
@@ -53,14 +64,12 @@ int instance_cgroup_prepare(struct instance_cgroup *cg, const struct instance_cg
 	*cg = INSTANCE_CGROUP_NULL;
 	snprintf(name, sizeof(name), "%u", p->index);
 	r = cgroup_mkdir_open(p->parent_fd, name, &cg->fd);
-	if (r < 0) {
-		snprintf(what, sizeof(what), "mkdir services/%s/%u", p->service, p->index);
-		return fail(cg, p, r, what);
-	}
+	if (r < 0)
+		return fail(cg, p, r, INSTANCE_CGROUP_STEP_MKDIR, 0);
 	cg->id = cgroup_id_of_fd(cg->fd);
 	r = limits_apply(cg->fd, limits, p->controllers, &failed);
 	if (r < 0)
-		return fail(cg, p, r, limit_desc(failed)->file);
+		return fail(cg, p, r, INSTANCE_CGROUP_STEP_LIMIT, failed);
 	/* The limits hold without the watches; what is lost is news (the end
 	 * of a tree, a violation), and the caller says so. */
 	r = watch(cg, p, "cgroup.events", &cg->wd_events);

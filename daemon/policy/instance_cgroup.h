@@ -17,6 +17,8 @@
 #include "policy/limits.h"
 #include "policy/violation.h"
 
+enum instance_cgroup_step { INSTANCE_CGROUP_STEP_MKDIR, INSTANCE_CGROUP_STEP_LIMIT };
+
 /* Counters read from memory.events / pids.events, to see what changed. */
 struct cg_seen {
 	uint64_t oom_kill, high, pids_max;
@@ -30,7 +32,8 @@ struct instance_cgroup {
 	uint64_t last_oom_ns;         /* when an OOM kill was last counted */
 	bool killed;                  /* cgroup.kill hit it: make a new one before reuse */
 	int error;                    /* why the last prepare failed (-errno), 0 if it did not */
-	char error_what[96];          /* and at which step: "mkdir services/web/0", "memory.max" */
+	enum instance_cgroup_step error_step;   /* and at which step */
+	enum limit_kind error_limit;  /* the limit, at INSTANCE_CGROUP_STEP_LIMIT */
 	int watch_error;              /* a watch could not be set (-errno): news is missed */
 };
 
@@ -51,10 +54,14 @@ struct instance_cgroup_place {
 
 /* Makes (or keeps) the cgroup, writes every limit whose controller is
  * enabled, watches its event files. 0 with cg->fd open, or -errno with
- * cg->error and cg->error_what saying where it failed (and no cgroup).
+ * cg->error and the step saying where it failed (and no cgroup).
  * A watch that cannot be set is not a failure: cg->watch_error says so. */
 int instance_cgroup_prepare(struct instance_cgroup *cg, const struct instance_cgroup_place *p,
 			    const struct limits_config *limits);
+/* Where the last prepare failed, for people: "mkdir services/web/0" or the
+ * limit's file ("memory.max"). Returns buf. */
+const char *instance_cgroup_error_what(const struct instance_cgroup *cg, const char *service,
+				       unsigned index, char *buf, size_t len);
 /* Unwatches, closes and removes the directory. */
 void instance_cgroup_release(struct instance_cgroup *cg, const struct instance_cgroup_place *p);
 /* SIGKILL to every process in it (cgroup.kill, or freeze+kill). */

@@ -103,11 +103,13 @@ static int place(struct instance *inst, const struct instance_hooks *h, int *ret
 		*ret_cg_fd = inst->cg.fd;
 		return 0;
 	}
+	char what[128];
+	instance_cgroup_error_what(&inst->cg, inst->cfg->name, inst->index, what, sizeof(what));
 	if (inst->rt->strict_limits)
 		return log_error_errno(r, "%s.%u: cannot set up its cgroup (%s), strict_limits: not starting it",
-				       inst->cfg->name, inst->index, inst->cg.error_what);
+				       inst->cfg->name, inst->index, what);
 	log_warn_errno(r, "%s.%u: cannot set up its cgroup (%s): running it outside, its limits not "
-		       "enforced", inst->cfg->name, inst->index, inst->cg.error_what);
+		       "enforced", inst->cfg->name, inst->index, what);
 	return 0;
 }
 
