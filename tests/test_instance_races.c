@@ -7,7 +7,9 @@
  *    not in a restart;
  *  - a violation whose policy is restart, arriving during a stop, does not
  *    turn the stop into a restart;
- *  - a start during that stop still starts it again once stopped.
+ *  - a start during that stop still starts it again once stopped;
+ *  - without a watch on cgroup.events (inotify exhausted) the end of the
+ *    leftovers is still seen (finding 8).
  * Real processes on a real loop, in a cgroup root of the test's own.
  */
 #include "policy_test_util.h"
@@ -103,6 +105,24 @@ static void test_violation_during_stop(void **state)
 	assert_true(reaped(pid));
 }
 
+/* inotify refused the watch on cgroup.events (its limit reached): a crash
+ * whose leftovers are killed must still be seen to end, not wait in
+ * stopping for an event that cannot come. */
+static void test_drain_without_watch(void **state)
+{
+	struct fixture *fx = fx_get(state);
+	struct instance *inst = fx_instance(fx, fx_load(fx, LEAVER), 0);
+
+	fault_arm(FAULT_INOTIFY_ADD_WATCH, "cgroup.events", 0, 0, ENOSPC);
+	fault_arm(FAULT_OPENAT, "cgroup.kill", 0, 0, EACCES);
+	instance_event(inst, EV_START, "test");
+	assert_true(RUN_UNTIL(fx->loop, inst->awaiting_empty, 5000));
+	assert_int_equal(inst->cg.wd_events, -1);
+	let_tree_go(inst);
+	assert_true(RUN_UNTIL(fx->loop, inst->state == STATE_BACKOFF || inst->restarts > 0, 5000));
+	assert_false(inst->awaiting_empty);
+}
+
 #define T(f, e) cmocka_unit_test_prestate_setup_teardown(f, fx_setup, fx_teardown, &(e))
 
 int main(void)
@@ -111,6 +131,7 @@ int main(void)
 		T(test_stop_while_leftovers_die, env_uring_cg), T(test_stop_while_leftovers_die, env_epoll_cg),
 		T(test_crash_with_leftovers_restarts, env_epoll_cg),
 		T(test_start_while_leftovers_die, env_epoll_cg),
+		T(test_drain_without_watch, env_uring_cg),
 		T(test_violation_during_stop, env_uring_cg), T(test_violation_during_stop, env_epoll),
 	};
 	return cmocka_run_group_tests_name("instance races", tests, NULL, NULL);

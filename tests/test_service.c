@@ -11,6 +11,9 @@
  * with a cgroup root (uring) and without (epoll); the last group documents
  * a defect (see its comment).
  */
+#include <sys/resource.h>
+
+#include "basic/fd_util.h"
 #include "policy_test_util.h"
 
 #define SVC "  pool:\n    command: [/bin/sleep, \"30\"]\n"
@@ -212,10 +215,10 @@ static void test_scale_bounds(void **state)
 }
 
 /*
- * Documents a defect: a scale-up that fails half-way (here the output pipe
- * of the second new instance: EMFILE) returns the error, but the instance
- * made before it stays, counted, queued (start_pending) and never started:
- * service_scale() returns before arming rt.start_timer.
+ * Was a defect: a scale-up that fails half-way (here the output pipe of
+ * the second new instance: EMFILE) returned the error, but the instance
+ * made before it stayed, counted, queued (start_pending) and never
+ * started: service_scale() returned before arming rt.start_timer.
  */
 static void test_scale_up_fails_half_way(void **state)
 {
@@ -262,11 +265,36 @@ static void test_settle_frees_only_retired_stopped(void **state)
 	assert_int_equal(fx->rt.total_instances, 0);
 }
 
+/* Past RLIMIT_NOFILE less the reserve, a scale-up is refused whole, with
+ * the figures, before any instance is made (issue 12, finding 8). */
+static void test_scale_over_fd_budget(void **state)
+{
+	struct fixture *fx = fx_get(state);
+	struct service *svc = pool(fx);
+	struct rlimit was, low;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
+	low = was;
+	low.rlim_cur = (rlim_t)fd_count() + FD_BUDGET_RESERVE + 20;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	int r = service_scale(svc, 50);   /* 4 to 6 fds each: far more than 20 */
+	struct fd_budget b = svc->last_budget;
+	int ok = service_scale(svc, 2);    /* 12 at most: fits */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
+	assert_int_equal(r, -EMFILE);
+	assert_int_equal(b.limit, low.rlim_cur);
+	assert_true(b.need >= 50 * 4 && b.left <= 20);
+	assert_int_equal(ok, 0);
+	assert_int_equal(svc->n_instances, 2);
+	assert_true(RUN_UNTIL(fx->loop, fx->rt.total_instances == 2 && svc->instances[1] &&
+					svc->instances[1]->state == STATE_RUNNING, 5000));
+}
+
 #define T(f, e) cmocka_unit_test_prestate_setup_teardown(f, fx_setup, fx_teardown, &(e))
 #define ALL(e)                                                                             \
 	T(test_scale_up, e), T(test_scale_down, e), T(test_scale_down_before_start, e),    \
 	T(test_scale_back_up_while_retiring, e), T(test_scale_bounds, e),                  \
-	T(test_settle_frees_only_retired_stopped, e)
+	T(test_settle_frees_only_retired_stopped, e), T(test_scale_over_fd_budget, e)
 
 int main(void)
 {
@@ -277,6 +305,6 @@ int main(void)
 
 	failed += cmocka_run_group_tests_name("service, uring+cgroups", uring_cg, NULL, NULL);
 	failed += cmocka_run_group_tests_name("service, epoll", epoll, NULL, NULL);
-	failed += cmocka_run_group_tests_name("service, documented defects", defects, NULL, NULL);
+	failed += cmocka_run_group_tests_name("service, fixed defects", defects, NULL, NULL);
 	return failed ? 1 : 0;
 }

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include "basic/fd_util.h"
 
@@ -17,6 +19,23 @@ DIR *take_fdopendir(int *fd)
 	if (d)
 		*fd = -EBADF;
 	return d;
+}
+
+long fd_count(void)
+{
+	/* Linux >= 6.2 gives the count as the directory's size; listing 3000
+	 * entries for every status call was 1 ms here. */
+	struct stat st;
+	if (stat("/proc/self/fd", &st) == 0 && st.st_size > 0)
+		return (long)st.st_size;
+	DIR *d = opendir("/proc/self/fd");
+	long n = 0;
+	if (!d)
+		return -errno;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 3;   /* ".", ".." and the directory's own fd */
 }
 
 DIR *opendir_dup(int dirfd)

@@ -14,6 +14,8 @@
 
 FILE *take_fdopen(int *fd, const char *mode);
 DIR *take_fdopendir(int *fd);
+/* Open fds of this process, or -errno. */
+long fd_count(void);
 /* A DIR stream over a close-on-exec copy of dirfd; the caller keeps dirfd. */
 DIR *opendir_dup(int dirfd);
 

@@ -83,6 +83,14 @@ static json_object *run_scale(struct command_ctx *c)
 	if (r == -ENOSPC)
 		return reply_error("scale: over the instance capacity fixed at start (%s)",
 				   "twice the configured total, +1024 at least");
+	if (r == -EMFILE) {
+		const struct fd_budget *b = &c->svc->last_budget;
+		char why[200];
+		snprintf(why, sizeof(why), "%llu needed, %llu left (RLIMIT_NOFILE %llu, %llu open, %u kept in reserve)",
+			 (unsigned long long)b->need, (unsigned long long)b->left, (unsigned long long)b->limit,
+			 (unsigned long long)b->in_use, FD_BUDGET_RESERVE);
+		return reply_error("scale: not enough file descriptors: %s", why);
+	}
 	if (r < 0)
 		return reply_error("scale: %s", strerror(-r));
 	return reply_ok();

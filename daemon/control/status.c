@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "basic/fd_util.h"
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/units.h"
@@ -16,23 +17,6 @@
 #include "control/status_cgroup.h"
 #include "control/status_log.h"
 #include "config/config_names.h"
-
-static long count_fds(void)
-{
-	/* Linux >= 6.2 gives the count as the directory's size; listing 3000
-	 * entries for every status call was 1 ms here. */
-	struct stat st;
-	if (stat("/proc/self/fd", &st) == 0 && st.st_size > 0)
-		return (long)st.st_size;
-	DIR *d = opendir("/proc/self/fd");
-	long n = 0;
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n - 3;   /* ".", ".." and the directory's own fd */
-}
 
 static long rss_kib(void)
 {
@@ -73,7 +57,7 @@ static json_object *status_supervisor(struct supervisor *s, size_t control_clien
 	json_object_object_add(o, "pid", json_object_new_int(getpid()));
 	json_object_object_add(o, "event_backend", json_object_new_string(loop_backend_name(s->loop)));
 	json_object_object_add(o, "spawn", json_object_new_string(spawn_method_to_string(s->rt.spawn_method)));
-	json_object_object_add(o, "fds", json_object_new_int64(count_fds()));
+	json_object_object_add(o, "fds", json_object_new_int64(fd_count()));
 	json_object_object_add(o, "rss_kib", json_object_new_int64(rss_kib()));
 	json_object_object_add(o, "uptime_ms", json_object_new_int64((int64_t)((now_ns() - s->started_ns) / NSEC_PER_MSEC)));
 	json_object_object_add(o, "services", json_object_new_int64((int64_t)s->n_services));

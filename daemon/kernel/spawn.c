@@ -175,6 +175,15 @@ static _Noreturn void child_run(const struct spawn_params *p, int syncfd, int er
 		struct rlimit rl = { .rlim_cur = p->nofile, .rlim_max = p->nofile };
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			child_fail(errfd, SPAWN_STEP_RLIMIT, errno);
+	} else if (p->nofile_soft > 0) {
+		/* The daemon raised its own soft limit; the service gets back
+		 * the one it would have had (select() needs <= 1024). */
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && p->nofile_soft < rl.rlim_cur) {
+			rl.rlim_cur = p->nofile_soft;
+			if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+				child_fail(errfd, SPAWN_STEP_RLIMIT, errno);
+		}
 	}
 	if ((r = child_caps_before_uid(p)) < 0)
 		child_fail(errfd, SPAWN_STEP_CAPS, -r);

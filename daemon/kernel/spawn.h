@@ -42,7 +42,8 @@ struct spawn_params {
 	char *const *envp;
 	const char *cwd;          /* NULL = "/" */
 	int umask;                /* -1 = inherit */
-	uint64_t nofile;          /* 0 = inherit */
+	uint64_t nofile;          /* soft = hard = this; 0 = inherit */
+	uint64_t nofile_soft;     /* without nofile: the soft limit only; 0 = inherit */
 	int has_uid, has_gid;
 	uid_t uid;
 	gid_t gid;

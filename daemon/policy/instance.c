@@ -23,6 +23,9 @@
 /* memory.high throttling can be reported up to 100 times a second: count
  * every one, log one line per this long. */
 #define VIOLATION_LOG_EVERY_NS (10 * NSEC_PER_SEC)
+/* How often a tree being killed is looked at when cgroup.events cannot be
+ * watched (inotify exhausted). */
+#define DRAIN_POLL_MS 100
 
 static void on_timer(struct loop *l, void *userdata);
 static void on_cgroup_change(void *userdata, int wd);
@@ -224,6 +227,11 @@ void instance_handle_exit(struct instance *inst)
 		inst->rt->live_processes++;
 	}
 	transition(inst, EV_EXIT, "exit");
+	/* No watch on cgroup.events (inotify refused it): nothing would say
+	 * the tree is gone, so look, every DRAIN_POLL_MS, in this degraded
+	 * case only. */
+	if (inst->awaiting_empty && inst->cg.wd_events < 0)
+		(void)loop_timer_start(inst->rt->loop, &inst->timer, now_ns() + DRAIN_POLL_MS * NSEC_PER_MSEC);
 }
 
 static void tree_gone(struct instance *inst)
@@ -411,6 +419,13 @@ static void on_timer(struct loop *l, void *userdata)
 {
 	struct instance *inst = userdata;
 	(void)l;
+	if (inst->awaiting_empty && inst->cg.wd_events < 0) {
+		if (instance_cgroup_populated(&inst->cg) == 1)
+			(void)loop_timer_start(l, &inst->timer, now_ns() + DRAIN_POLL_MS * NSEC_PER_MSEC);
+		else
+			tree_gone(inst);
+		return;
+	}
 	if (inst->state == STATE_BACKOFF || inst->state == STATE_FAILED)
 		inst->restarts++;
 	transition(inst, EV_TIMER, "timer");

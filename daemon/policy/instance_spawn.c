@@ -55,6 +55,7 @@ static void spawn_params(const struct instance *inst, struct spawn_params *p, st
 	*p = (struct spawn_params){
 		.argv = c->argv, .envp = b->envp, .cwd = c->cwd,
 		.umask = c->has_umask ? (int)c->umask : -1, .nofile = c->nofile,
+		.nofile_soft = inst->rt->child_nofile_soft,
 		.has_uid = c->has_uid, .has_gid = c->has_gid, .uid = c->uid, .gid = c->gid,
 		.groups = c->groups, .n_groups = c->n_groups,
 		.keep_caps = c->caps, .n_keep_caps = c->n_caps,

@@ -31,6 +31,8 @@ struct runtime {
 	uint64_t total_instances;       /* current, <= instance_capacity */
 	uint64_t instance_capacity;     /* fixed at start: room for scale-up */
 	bool shutting_down;
+	uint64_t child_nofile_soft;     /* RLIMIT_NOFILE soft as we found it: what a service
+	                                 * without limits.nofile gets (0: leave it) */
 	/* Runs the queued starts (the supervisor's callback): a service that
 	 * queues one arms it. */
 	struct loop_timer start_timer;

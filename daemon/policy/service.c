@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "basic/macro.h"
+#include "policy/fd_budget.h"
 #include "policy/service.h"
 
 void service_init(struct service *svc, struct runtime *rt, const struct service_config *cfg)
@@ -63,6 +64,14 @@ int service_scale(struct service *svc, uint32_t n)
 		live += svc->instances[i] && !svc->instances[i]->retiring;
 	if (n > live && rt->total_instances + (n - live) > rt->instance_capacity)
 		return -ENOSPC;
+	if (n > live) {
+		struct fd_budget b;
+		r = fd_budget_check((uint64_t)(n - live) * fd_budget_per_instance(svc->cfg, runtime_has_cgroups(rt)), &b);
+		if (r < 0) {
+			svc->last_budget = b;
+			return r;
+		}
+	}
 	if ((r = grow(svc, n)) < 0)
 		return r;
 	for (uint32_t i = 0; i < n; i++) {

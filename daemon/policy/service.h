@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "policy/fd_budget.h"
 #include "policy/instance.h"
 #include "policy/runtime.h"
 
@@ -21,6 +22,7 @@ struct service {
 	uint64_t next_sample_ns;        /* leak probe schedule (leakwatch.c) */
 	struct instance **instances;    /* n_instances used, cap allocated, <= CONFIG_MAX_INSTANCES */
 	uint32_t n_instances, cap;
+	struct fd_budget last_budget;   /* the figures of the last scale refused with -EMFILE */
 };
 
 void service_init(struct service *svc, struct runtime *rt, const struct service_config *cfg);
@@ -28,7 +30,8 @@ void service_init(struct service *svc, struct runtime *rt, const struct service_
 void service_done(struct service *svc);
 /* n instances from now on: new ones are queued for the batched start
  * (rt->start_timer), those above n are stopped and freed once stopped.
- * -ERANGE beyond CONFIG_MAX_INSTANCES, -ENOSPC beyond the capacity. */
+ * -ERANGE beyond CONFIG_MAX_INSTANCES, -ENOSPC beyond the capacity, -EMFILE
+ * beyond the fd budget (svc->last_budget has the figures). */
 int service_scale(struct service *svc, uint32_t n);
 /* An instance settled (no process): a retired one is freed. True if it was. */
 bool service_settle(struct service *svc, struct instance *inst);

@@ -15,6 +15,7 @@
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "kernel/sigfd.h"
+#include "policy/fd_budget.h"
 #include "policy/supervisor.h"
 
 /* Spawns per loop turn when many instances start at once (boot, scale):
@@ -199,6 +200,29 @@ static enum probe_mode probe_mode_of(const struct supervisor_options *o, const s
 	return PROBE_AUTO;
 }
 
+/* Every configured instance running must fit under RLIMIT_NOFILE with the
+ * reserve kept: said at start, not found out one failed spawn at a time. */
+static int check_fd_budget(struct supervisor *s)
+{
+	struct fd_budget b;
+	uint64_t need = 0;
+
+	int r = fd_budget_raise(&s->rt.child_nofile_soft);
+	if (r < 0)
+		log_warn_errno(r, "cannot raise RLIMIT_NOFILE to its hard limit");
+	for (size_t i = 0; i < s->n_services; i++)
+		need += (uint64_t)s->services[i].cfg->instances *
+			fd_budget_per_instance(s->services[i].cfg, s->cg.root.fd >= 0);
+	if (fd_budget_check(need, &b) >= 0)
+		return 0;
+	return log_error_errno(-EMFILE, "%llu instances need about %llu file descriptors and %llu are left "
+			       "(RLIMIT_NOFILE %llu, %llu open, %u kept in reserve): raise the limit "
+			       "(ulimit -n, LimitNOFILE=) or run fewer instances",
+			       (unsigned long long)s->config->total_instances, (unsigned long long)need,
+			       (unsigned long long)b.left, (unsigned long long)b.limit,
+			       (unsigned long long)b.in_use, FD_BUDGET_RESERVE);
+}
+
 static void runtime_init(struct supervisor *s, const struct config *c)
 {
 	s->rt = (struct runtime){
@@ -278,6 +302,9 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 		goto fail;
 	s->rt.watch = s->cg.watch;
 	r = supervisor_cgroup_check_limits(&s->cg, c);
+	if (r < 0)
+		goto fail;
+	r = check_fd_budget(s);
 	if (r < 0)
 		goto fail;
 	r = leakwatch_start(&s->leaks, s->loop, s->services, s->n_services, &s->snapshots,
