@@ -10,10 +10,9 @@
  * made (mkdirat EPERM, through the fault seam) or a limit that cannot be
  * written (pids.max under a faked controllers mask: a real failure here)
  * once let the child run outside its cgroup silently. Now it runs outside
- * only without strict_limits, saying so in cg.error and its step;
- * with strict_limits the start fails through the restart policy, cause
- * "cgroup: ...". The last group pins three violation defects this suite
- * found and issue 12 fixed (see their comments).
+ * only without strict_limits, saying so in cg.error and its step; with
+ * strict_limits the start fails through the restart policy, cause
+ * "cgroup: ...". The last group pins three violation defects it found.
  */
 #include "policy_test_util.h"
 
@@ -22,8 +21,8 @@
 #define STUBBORN "  stubborn:\n    command: [/bin/sh, -c, \"trap '' TERM; while :; do sleep 1; done\"]\n" \
 		 "    stop: {timeout: 300ms}\n"
 
-#define WHAT(inst) instance_cgroup_error_what(&(inst)->cg, (inst)->cfg->name, (inst)->index, what_buf, sizeof(what_buf))
 static char what_buf[128];
+#define WHAT(i) instance_cgroup_error_what(&(i)->cg, (i)->cfg->name, (i)->index, what_buf, sizeof(what_buf))
 #define starts_with(s, prefix) (!strncmp((s), (prefix), strlen(prefix)))
 
 static void test_start_stop(void **state)
