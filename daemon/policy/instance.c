@@ -16,6 +16,7 @@
 #include "basic/units.h"
 #include "logs/logsys.h"
 #include "policy/instance.h"
+#include "policy/instance_exit.h"
 #include "policy/instance_spawn.h"
 #include "config/config_names.h"
 
@@ -144,48 +145,6 @@ static void start_or_fail(struct instance *inst)
 
 /* ---- exits ---- */
 
-/* An OOM kill the policy let be (log, ignore) explains an end only when
- * the process died of SIGKILL within a second of it. */
-static bool oom_killed(const struct instance *inst, const struct exit_info *x)
-{
-	return !x->has_code && x->signal == SIGKILL && inst->last_violation == VIOLATION_OOM_KILL &&
-	       x->at_ns - inst->last_violation_ns < NSEC_PER_SEC;
-}
-
-static void record_exit(struct instance *inst, const siginfo_t *si, bool reaped)
-{
-	struct exit_info *x = &inst->last_exit;
-	*x = (struct exit_info){ .valid = true, .at_ns = now_ns() };
-	if (!reaped) {
-		snprintf(x->cause, sizeof(x->cause), "lost");
-	} else if (si->si_code == CLD_EXITED) {
-		x->has_code = true;
-		x->code = si->si_status;
-	} else {
-		x->signal = si->si_status;
-	}
-	if (inst->exec_error.step != SPAWN_STEP_NONE)
-		snprintf(x->cause, sizeof(x->cause), "%s: %s",
-			 spawn_step_to_string((enum spawn_step)inst->exec_error.step),
-			 strerror(inst->exec_error.err));
-	else if (inst->pending_violation >= 0)
-		snprintf(x->cause, sizeof(x->cause), "%s", violation_kind_to_string(inst->pending_violation));
-	else if (oom_killed(inst, x))
-		snprintf(x->cause, sizeof(x->cause), "%s", violation_kind_to_string(VIOLATION_OOM_KILL));
-	else if (inst->state == STATE_STOPPING)
-		snprintf(x->cause, sizeof(x->cause), "stopped");
-	else if (reaped)
-		snprintf(x->cause, sizeof(x->cause), x->has_code ? "exited" : "killed");
-
-	char v[16];
-	if (x->has_code) {
-		snprintf(v, sizeof(v), "%d", x->code);
-		LOG_INST(inst, "exit", "code", v, "cause", x->cause, NULL);
-	} else {
-		LOG_INST(inst, "exit", "signal", signal_name(x->signal), "cause", x->cause, NULL);
-	}
-}
-
 /* Counts the limits hit since the last look and applies their policies. */
 static void check_violations(struct instance *inst)
 {
@@ -217,7 +176,7 @@ void instance_handle_exit(struct instance *inst)
 	instance_drop_process(inst);
 	/* A limit hit may be what ended it: count it first, name the cause. */
 	check_violations(inst);
-	record_exit(inst, &si, r > 0);
+	instance_exit_record(inst, &si, r > 0);
 	inst->exit_was_stop = inst->state == STATE_STOPPING;
 	/* The rest of the tree is killed; the instance has ended only once
 	 * cgroup.events says populated 0, so a restart never overlaps the old
@@ -259,31 +218,6 @@ static void on_cgroup_change(void *userdata, int wd)
 		transition(inst, EV_FROZEN, "cgroup.events");
 	else if (frozen == 0 && !inst->freeze_wanted)
 		transition(inst, EV_THAWED, "cgroup.events");
-}
-
-/* ---- the restart decision ---- */
-
-static enum exit_verdict decide(struct instance *inst)
-{
-	const struct restart_config *rc = &inst->cfg->restart;
-	const struct exit_info *x = &inst->last_exit;
-	uint64_t now = now_ns();
-	bool clean = x->has_code && x->code == 0 && inst->exec_error.step == SPAWN_STEP_NONE;
-
-	if (inst->pending_action == VIOLATION_STOP)
-		return VERDICT_STOP;
-	/* A violation policy said restart: whatever the restart policy,
-	 * through the backoff and the breaker. */
-	if (inst->pending_action != VIOLATION_RESTART) {
-		/* Up for reset_after: the next crash starts the backoff afresh. */
-		if (inst->started_ns && now - inst->started_ns >= rc->reset_after_ms * NSEC_PER_MSEC)
-			inst->backoff_n = 0;
-		enum exit_verdict v = exit_verdict(rc->policy, clean, false);
-		if (v != VERDICT_RESTART)
-			return v;
-	}
-	int r = breaker_record(&inst->breaker, rc->max_restarts, rc->window_ms, now / NSEC_PER_MSEC);
-	return r > 0 ? VERDICT_BREAKER_OPEN : VERDICT_RESTART;
 }
 
 /* ---- transitions ---- */
@@ -392,7 +326,7 @@ static void transition(struct instance *inst, enum instance_event e, const char 
 	/* Only an end that was not asked for is judged (judging records a
 	 * restart in the breaker). */
 	if (state_needs_verdict(inst->state, e, &in))
-		in.verdict = decide(inst);
+		in.verdict = instance_exit_verdict(inst);
 	struct state_change ch = state_next(inst->state, e, &in);
 	inst->restart_pending = ch.restart_pending;
 	if (ch.next != _STATE_INVALID)

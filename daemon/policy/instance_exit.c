@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * instance_exit.c: how an instance's end is recorded (code or signal, and
+ * its cause: an exec error, a violation, a stop, or its own doing) and
+ * judged (the restart policy, a violation policy, the backoff counter and
+ * the breaker). instance.c asks; the transition table decides the state.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "basic/log.h"
+#include "basic/units.h"
+#include "policy/instance_exit.h"
+
+#define LOG_INST(inst, event, ...) log_event(event, (inst)->cfg->name, (int)(inst)->index, __VA_ARGS__)
+
+/* An OOM kill the policy let be (log, ignore) explains an end only when
+ * the process died of SIGKILL within a second of it. */
+static bool oom_killed(const struct instance *inst, const struct exit_info *x)
+{
+	return !x->has_code && x->signal == SIGKILL && inst->last_violation == VIOLATION_OOM_KILL &&
+	       x->at_ns - inst->last_violation_ns < NSEC_PER_SEC;
+}
+
+void instance_exit_record(struct instance *inst, const siginfo_t *si, bool reaped)
+{
+	struct exit_info *x = &inst->last_exit;
+	*x = (struct exit_info){ .valid = true, .at_ns = now_ns() };
+	if (!reaped) {
+		snprintf(x->cause, sizeof(x->cause), "lost");
+	} else if (si->si_code == CLD_EXITED) {
+		x->has_code = true;
+		x->code = si->si_status;
+	} else {
+		x->signal = si->si_status;
+	}
+	if (inst->exec_error.step != SPAWN_STEP_NONE)
+		snprintf(x->cause, sizeof(x->cause), "%s: %s",
+			 spawn_step_to_string((enum spawn_step)inst->exec_error.step),
+			 strerror(inst->exec_error.err));
+	else if (inst->pending_violation >= 0)
+		snprintf(x->cause, sizeof(x->cause), "%s", violation_kind_to_string(inst->pending_violation));
+	else if (oom_killed(inst, x))
+		snprintf(x->cause, sizeof(x->cause), "%s", violation_kind_to_string(VIOLATION_OOM_KILL));
+	else if (inst->state == STATE_STOPPING)
+		snprintf(x->cause, sizeof(x->cause), "stopped");
+	else if (reaped)
+		snprintf(x->cause, sizeof(x->cause), x->has_code ? "exited" : "killed");
+
+	char v[16];
+	if (x->has_code) {
+		snprintf(v, sizeof(v), "%d", x->code);
+		LOG_INST(inst, "exit", "code", v, "cause", x->cause, NULL);
+	} else {
+		LOG_INST(inst, "exit", "signal", signal_name(x->signal), "cause", x->cause, NULL);
+	}
+}
+
+enum exit_verdict instance_exit_verdict(struct instance *inst)
+{
+	const struct restart_config *rc = &inst->cfg->restart;
+	const struct exit_info *x = &inst->last_exit;
+	uint64_t now = now_ns();
+	bool clean = x->has_code && x->code == 0 && inst->exec_error.step == SPAWN_STEP_NONE;
+
+	if (inst->pending_action == VIOLATION_STOP)
+		return VERDICT_STOP;
+	/* A violation policy said restart: whatever the restart policy,
+	 * through the backoff and the breaker. */
+	if (inst->pending_action != VIOLATION_RESTART) {
+		/* Up for reset_after: the next crash starts the backoff afresh. */
+		if (inst->started_ns && now - inst->started_ns >= rc->reset_after_ms * NSEC_PER_MSEC)
+			inst->backoff_n = 0;
+		enum exit_verdict v = exit_verdict(rc->policy, clean, false);
+		if (v != VERDICT_RESTART)
+			return v;
+	}
+	int r = breaker_record(&inst->breaker, rc->max_restarts, rc->window_ms, now / NSEC_PER_MSEC);
+	return r > 0 ? VERDICT_BREAKER_OPEN : VERDICT_RESTART;
+}
