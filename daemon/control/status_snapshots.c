@@ -26,7 +26,9 @@ json_object *status_snapshots(struct snapshots *sn, const char *service)
 		for (struct dirent *e; (e = readdir(d));) {
 			struct stat st;
 			size_t sl = service ? strlen(service) : 0;
-			if (e->d_type != DT_REG || fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			/* ".NAME.tmp": being written. */
+			if (e->d_type != DT_REG || e->d_name[0] == '.' ||
+			    fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 				continue;
 			if (sl && (strncmp(e->d_name, service, sl) || e->d_name[sl] != '.'))
 				continue;

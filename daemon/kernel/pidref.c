@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <linux/sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "basic/macro.h"
 #include "kernel/pidref.h"
@@ -51,5 +55,34 @@ int pidref_reap(const struct pidref *p, siginfo_t *ret)
 	if (si.si_pid == 0)
 		return 0;
 	*ret = si;
+	return 1;
+}
+
+int pidref_fork(struct pidref *ret)
+{
+	struct clone_args args = { .flags = CLONE_PIDFD, .exit_signal = SIGCHLD };
+	int pidfd = -EBADF;
+
+	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	/* clone3 without CLONE_VM or a stack is fork with a pidfd made at
+	 * once; where seccomp refuses it, fork + pidfd_open (safe: the loop
+	 * alone reaps, and only once this returned). */
+	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0 && (errno == ENOSYS || errno == EPERM)) {
+		pid = fork();
+		if (pid > 0) {
+			pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+			if (pidfd < 0) {
+				int r = -errno;
+				(void)kill(pid, SIGKILL);
+				return r;
+			}
+		}
+	}
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		return 0;
+	*ret = (struct pidref){ .pid = pid, .fd = pidfd };
 	return 1;
 }

@@ -28,3 +28,7 @@ int pidref_kill_group(const struct pidref *p, int sig);
 /* Reaps without blocking: 1 and *ret filled when it exited, 0 when still
  * running, -ECHILD when already reaped by someone else. */
 int pidref_reap(const struct pidref *p, siginfo_t *ret);
+/* fork(), with the child's pidfd: 0 in the child, 1 in the parent (*ret
+ * set), -errno. The child is a copy that must not touch the loop and must
+ * end with _exit(). */
+int pidref_fork(struct pidref *ret);

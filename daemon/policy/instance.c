@@ -67,7 +67,8 @@ int instance_new(struct runtime *rt, struct service *svc, const struct service_c
 	if (!inst)
 		return -ENOMEM;
 	*inst = (struct instance){
-		.rt = rt, .svc = svc, .cfg = cfg, .parent_cg_fd = parent_cg_fd, .index = index,
+		.rt = rt, .serial = ++rt->next_serial, .svc = svc, .cfg = cfg,
+		.parent_cg_fd = parent_cg_fd, .index = index,
 		.state = STATE_STOPPED, .state_since_ns = now_ns(), .pid = PIDREF_NULL,
 		.errpipe = -EBADF, .cg = INSTANCE_CGROUP_NULL,
 		.pending_violation = _VIOLATION_KIND_INVALID, .pending_action = VIOLATION_LOG,

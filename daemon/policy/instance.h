@@ -49,6 +49,7 @@ struct leak_state {
 
 struct instance {
 	struct runtime *rt;
+	uint64_t serial;                /* unique over the daemon's life: this instance, not its slot */
 	struct service *svc;            /* the owner's; never looked into here */
 	const struct service_config *cfg;
 	int parent_cg_fd;               /* services/<svc>, -EBADF without cgroups */

@@ -52,20 +52,55 @@ static size_t find_range(const struct probe_result *r, uint64_t id, size_t *firs
 	return hi;
 }
 
-static void on_leak_verdict(struct leakwatch *lw, struct instance *inst)
+static void log_leak(const struct instance *inst, const char *snapshot)
 {
-	bool freeze = inst->cfg->on_violation.leak == VIOLATION_FREEZE;
-	char path[512] = "", rate[64];
+	char rate[64];
 
 	snprintf(rate, sizeof(rate), "%.0f fds/h, %.0f threads/h", inst->leak.trend.fds_per_hour,
 		 inst->leak.trend.threads_per_hour);
-	/* The evidence first, while the tree is as it was: with the freeze
-	 * policy it stays frozen after the snapshot, and the violation below
-	 * records the wish so cgroup.events moves the state to frozen. */
-	int r = snapshot_take(lw->snapshots, inst, leakwatch_source(lw), freeze, path, sizeof(path));
 	log_event("leak", inst->cfg->name, (int)inst->index, "reason", inst->leak.trend.reason,
-		  "rate", rate, "snapshot", r < 0 ? strerror(-r) : path, NULL);
+		  "rate", rate, "snapshot", snapshot, NULL);
+}
+
+/* The snapshot is written (or not): now the policy acts. */
+static void on_snapshot(struct snapshot_job *j, struct instance *inst, int result, const char *path,
+			void *userdata)
+{
+	(void)j, (void)userdata;
+	if (!inst)
+		return;   /* gone meanwhile: nothing left to act on */
+	log_leak(inst, result < 0 ? strerror(-result) : path);
 	instance_violation(inst, VIOLATION_LEAK);
+}
+
+static void on_leak_verdict(struct leakwatch *lw, struct instance *inst)
+{
+	enum violation_action action = inst->cfg->on_violation.leak;
+
+	if (action == VIOLATION_LOG || action == VIOLATION_IGNORE) {
+		log_leak(inst, "none (policy log)");
+		instance_violation(inst, VIOLATION_LEAK);
+		return;
+	}
+	/* The evidence first, while the tree is as it was (frozen meanwhile;
+	 * with the freeze policy it stays frozen, and the violation records
+	 * the wish so cgroup.events moves the state to frozen). */
+	for (size_t i = 0; i < LEAKWATCH_SNAPSHOT_JOBS; i++)
+		if (!snapshot_job_busy(&lw->jobs[i]) &&
+		    snapshot_job_start(&lw->jobs[i], inst->svc, inst, leakwatch_source(lw),
+				       action == VIOLATION_FREEZE, on_snapshot, lw) >= 0)
+			return;
+	lw->snapshots_skipped++;
+	log_leak(inst, "skipped (snapshots already being written)");
+	instance_violation(inst, VIOLATION_LEAK);
+}
+
+bool leakwatch_owns_pid(const struct leakwatch *lw, pid_t pid)
+{
+	for (size_t i = 0; i < LEAKWATCH_SNAPSHOT_JOBS; i++)
+		if (snapshot_job_owns(&lw->jobs[i], pid))
+			return true;
+	return false;
 }
 
 /* Sums the instance's processes of this pass and judges the trend. */
@@ -179,6 +214,8 @@ int leakwatch_start(struct leakwatch *lw, struct loop *l, struct service *servic
 {
 	*lw = (struct leakwatch){ .loop = l, .services = services, .n_services = n, .snapshots = sn };
 	loop_timer_init(&lw->timer, on_sample, lw);
+	for (size_t i = 0; i < LEAKWATCH_SNAPSHOT_JOBS; i++)
+		snapshot_job_init(&lw->jobs[i], l, sn);
 	if (!have_cgroups) {
 		log_warn("leak probe off: it tells instances apart by cgroup, and %s", no_cgroups_reason);
 		return 0;
@@ -198,8 +235,11 @@ int leakwatch_start(struct leakwatch *lw, struct loop *l, struct service *servic
 
 void leakwatch_stop(struct leakwatch *lw)
 {
-	if (lw->loop)
+	if (lw->loop) {
 		loop_timer_stop(lw->loop, &lw->timer);
+		for (size_t i = 0; i < LEAKWATCH_SNAPSHOT_JOBS; i++)
+			snapshot_job_cancel(&lw->jobs[i]);
+	}
 	probe_result_done(&lw->res);
 	lw->probe = probe_free(lw->probe);
 	free(lw->targets);

@@ -4,8 +4,9 @@
  * all services: when it fires, every service whose sample is due is counted
  * in ONE probe pass (BPF iterators, or /proc as a fallback), each
  * instance's sums go into its history ring, the trend is judged (leak.c),
- * and an instance that turns `leaking` gets a snapshot and its service's
- * on_violation.leak.
+ * and an instance that turns `leaking` gets its service's on_violation.leak:
+ * with freeze, restart or stop, after a snapshot (the evidence before it
+ * changes, written off the loop: snapshot_job.h); with log, none.
  */
 #pragma once
 
@@ -15,6 +16,9 @@
 #include "kernel/loop.h"
 #include "policy/service.h"
 #include "policy/snapshot.h"
+#include "policy/snapshot_job.h"
+
+#define LEAKWATCH_SNAPSHOT_JOBS 2   /* snapshots written at once, at most */
 #include "probe/probe.h"
 
 struct leakwatch {
@@ -31,6 +35,10 @@ struct leakwatch {
 	struct probe_result res;
 	uint64_t passes;
 	uint64_t cpu_ns_last;
+	/* Snapshots being written, each by a child process; a verdict that
+	 * finds none free goes without (counted). */
+	struct snapshot_job jobs[LEAKWATCH_SNAPSHOT_JOBS];
+	uint64_t snapshots_skipped;
 };
 
 /* Off (and says why) without cgroups: the probe tells instances apart by
@@ -40,5 +48,8 @@ int leakwatch_start(struct leakwatch *lw, struct loop *l, struct service *servic
 		    struct snapshots *sn, bool have_cgroups, const char *no_cgroups_reason,
 		    enum probe_mode mode);
 void leakwatch_stop(struct leakwatch *lw);
+/* A snapshot child of the leak watch (the reaper does not count it as an
+ * orphan). */
+bool leakwatch_owns_pid(const struct leakwatch *lw, pid_t pid);
 /* "bpf", "procfs", or "none" when off. */
 const char *leakwatch_source(const struct leakwatch *lw);

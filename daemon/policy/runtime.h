@@ -29,6 +29,7 @@ struct runtime {
 	uint32_t rnd_state;             /* xorshift32, never 0 */
 	uint64_t live_processes;        /* instances whose main process or tree is not gone */
 	uint64_t total_instances;       /* current, <= instance_capacity */
+	uint64_t next_serial;           /* the next instance's serial */
 	uint64_t instance_capacity;     /* fixed at start: room for scale-up */
 	bool shutting_down;
 	uint64_t child_nofile_soft;     /* RLIMIT_NOFILE soft as we found it: what a service

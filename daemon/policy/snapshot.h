@@ -22,6 +22,11 @@ void snapshots_init(struct snapshots *sn, const char *state_dir);   /* NULL: the
 void snapshots_done(struct snapshots *sn);
 /* The directory's fd, made and opened on first use (O_NOFOLLOW), or -errno. */
 int snapshots_dir(struct snapshots *sn);
+/* "<service>.<index>-<time>.json", for now. */
+void snapshot_name(const struct instance *inst, char *name, size_t len);
+/* Writes the snapshot `name` of the (frozen, by the caller) instance,
+ * bounded (snapshot.c); whole or not at all. 0 or -errno. */
+int snapshot_write(struct snapshots *sn, const struct instance *inst, const char *source, const char *name);
 /* Freezes the instance's cgroup, writes <service>.<index>-<time>.json with
  * its processes, fds, threads and counts history, thaws it unless
  * keep_frozen. `source` is the probe's name. The file's path in path. */

@@ -106,6 +106,8 @@ static void reap_children(struct supervisor *s)
 		siginfo_t gone;
 		if (waitid(P_PID, (id_t)si.si_pid, &gone, WEXITED | WNOHANG) < 0)
 			return;
+		if (leakwatch_owns_pid(&s->leaks, si.si_pid))
+			continue;   /* a snapshot writer of ours, not an orphan */
 		s->orphans_reaped++;
 		log_debug("reaped orphan %d", (int)si.si_pid);
 	}
