@@ -201,6 +201,32 @@ static void test_leak_restart(void **state)
 	assert_int_equal(leak_history_len(&inst->leak.hist), 0);
 }
 
+/* With the procfs probe a pass is cut into slices of LEAKWATCH_SLICE
+ * cgroups, one per loop turn (issue 12, finding 7): 40 instances take two
+ * turns, and every one of them is counted once. */
+static void test_pass_in_slices(void **state)
+{
+	struct fixture *fx = fx_get(state);
+	struct service *svc = fx_service(fx, fx_load(fx, HOLDER("", "log")));
+
+	assert_int_equal(service_scale(svc, 40), 0);
+	assert_true(RUN_UNTIL(fx->loop, fx->rt.live_processes == 40 && svc->instances[39] &&
+					svc->instances[39]->state == STATE_RUNNING, 10000));
+	assert_int_equal(leakwatch_start(&fx->lw, fx->loop, svc, 1, &fx->sn, true, NULL, PROBE_PROCFS), 0);
+	fx->lw_started = true;
+	/* Make the pass due now and run it by hand, as its timer would. */
+	svc->next_sample_ns = 0;
+	loop_timer_stop(fx->loop, &fx->lw.timer);
+	fx->lw.timer.fn(fx->loop, fx->lw.timer.userdata);
+	assert_int_equal(fx->lw.n_due, 40);
+	assert_int_equal(fx->lw.next_due, LEAKWATCH_SLICE);   /* one slice so far */
+	assert_true(loop_timer_armed(&fx->lw.slice_timer));
+	assert_int_equal(fx->lw.passes, 0);
+	assert_true(RUN_UNTIL(fx->loop, fx->lw.passes == 1, 5000));
+	for (uint32_t i = 0; i < 40; i++)
+		assert_int_equal(leak_history_len(&svc->instances[i]->leak.hist), 1);
+}
+
 #define T(f, e) cmocka_unit_test_prestate_setup_teardown(f, fx_setup, fx_teardown, &(e))
 
 int main(void)
@@ -211,6 +237,7 @@ int main(void)
 		T(test_fds_max_leaking, env_epoll_cg),
 		T(test_leak_freeze, env_uring_cg),
 		T(test_leak_restart, env_uring_cg),
+		T(test_pass_in_slices, env_epoll_cg),
 	};
 
 	return cmocka_run_group_tests_name("leakwatch", tests, NULL, NULL);

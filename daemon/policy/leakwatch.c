@@ -145,25 +145,20 @@ static void account(struct leakwatch *lw, struct instance *inst, uint64_t now)
 		on_leak_verdict(lw, inst);
 }
 
-/* targets[] and target_insts[] grow together, doubling: bounded by the
- * instance capacity, since each instance is a target at most once. */
-static int grow_targets(struct leakwatch *lw)
+static int grow_due(struct leakwatch *lw)
 {
-	size_t cap = lw->cap_targets ? lw->cap_targets * 2 : 64;
-	struct probe_target *t = reallocarray(lw->targets, cap, sizeof(*t));
-	if (!t)
+	size_t cap = lw->cap_due ? lw->cap_due * 2 : 64;
+	struct leak_due *d = reallocarray(lw->due, cap, sizeof(*d));
+	if (!d)
 		return -ENOMEM;
-	lw->targets = t;
-	struct instance **ti = reallocarray(lw->target_insts, cap, sizeof(*ti));
-	if (!ti)
-		return -ENOMEM;
-	lw->target_insts = ti;
-	lw->cap_targets = cap;
+	lw->due = d;
+	lw->cap_due = cap;
 	return 0;
 }
 
 /* The instances of every service whose sample is due (a little early is
- * fine: batch rather than wake twice). */
+ * fine: batch rather than wake twice). Bounded by the instance capacity:
+ * each instance is due at most once. */
 static size_t collect_due(struct leakwatch *lw, uint64_t now)
 {
 	size_t n = 0;
@@ -177,35 +172,70 @@ static size_t collect_due(struct leakwatch *lw, uint64_t now)
 			struct instance *inst = svc->instances[j];
 			if (!inst || inst->cg.fd < 0 || !state_has_process(inst->state))
 				continue;
-			if (n == lw->cap_targets && grow_targets(lw) < 0)
+			if (n == lw->cap_due && grow_due(lw) < 0)
 				return n;
-			lw->target_insts[n] = inst;
-			lw->targets[n++] = (struct probe_target){ .cgroup_id = inst->cg.id,
-								  .cgroup_fd = inst->cg.fd };
+			lw->due[n++] = (struct leak_due){ svc, inst->index, inst->serial };
 		}
 	}
 	return n;
 }
 
-static void on_sample(struct loop *l, void *userdata)
+/* The due instance, if it is still the one (and still has a cgroup). */
+static struct instance *resolve(const struct leak_due *d)
 {
-	struct leakwatch *lw = userdata;
-	uint64_t now = now_ns();
-	(void)l;
+	struct instance *inst = d->index < d->svc->n_instances ? d->svc->instances[d->index] : NULL;
+	return inst && inst->serial == d->serial && inst->cg.fd >= 0 ? inst : NULL;
+}
 
-	size_t n = collect_due(lw, now);
+/* One slice of the pass: the next due instances, counted in one probe run. */
+static void run_slice(struct leakwatch *lw)
+{
+	size_t max = probe_source(lw->probe) == PROBE_SOURCE_PROCFS ? LEAKWATCH_SLICE : LEAKWATCH_SLICE_MAX;
+	size_t n = 0;
+
+	while (lw->next_due < lw->n_due && n < max) {
+		struct instance *inst = resolve(&lw->due[lw->next_due++]);
+		if (!inst)
+			continue;
+		lw->target_insts[n] = inst;
+		lw->targets[n++] = (struct probe_target){ .cgroup_id = inst->cg.id, .cgroup_fd = inst->cg.fd };
+	}
 	if (n > 0) {
 		int r = probe_run(lw->probe, lw->targets, n, &lw->res);
 		if (r < 0) {
 			log_warn_errno(r, "leak probe pass failed");
 		} else {
-			lw->passes++;
-			lw->cpu_ns_last = lw->res.cpu_ns;
+			lw->cpu_ns_last += lw->res.cpu_ns;
 			for (size_t i = 0; i < n; i++)
-				account(lw, lw->target_insts[i], now);
+				account(lw, lw->target_insts[i], lw->due_ns);
 		}
 	}
+	if (lw->next_due < lw->n_due) {
+		(void)loop_timer_start(lw->loop, &lw->slice_timer, 0);
+		return;
+	}
+	lw->passes++;
 	arm(lw);
+}
+
+static void on_slice(struct loop *l, void *userdata)
+{
+	(void)l;
+	run_slice(userdata);
+}
+
+static void on_sample(struct loop *l, void *userdata)
+{
+	struct leakwatch *lw = userdata;
+	(void)l;
+
+	if (lw->next_due < lw->n_due)
+		return;   /* the last pass is still being sliced */
+	lw->due_ns = now_ns();
+	lw->n_due = collect_due(lw, lw->due_ns);
+	lw->next_due = 0;
+	lw->cpu_ns_last = 0;
+	run_slice(lw);
 }
 
 int leakwatch_start(struct leakwatch *lw, struct loop *l, struct service *services, size_t n,
@@ -214,6 +244,7 @@ int leakwatch_start(struct leakwatch *lw, struct loop *l, struct service *servic
 {
 	*lw = (struct leakwatch){ .loop = l, .services = services, .n_services = n, .snapshots = sn };
 	loop_timer_init(&lw->timer, on_sample, lw);
+	loop_timer_init(&lw->slice_timer, on_slice, lw);
 	for (size_t i = 0; i < LEAKWATCH_SNAPSHOT_JOBS; i++)
 		snapshot_job_init(&lw->jobs[i], l, sn);
 	if (!have_cgroups) {
@@ -237,13 +268,13 @@ void leakwatch_stop(struct leakwatch *lw)
 {
 	if (lw->loop) {
 		loop_timer_stop(lw->loop, &lw->timer);
+		loop_timer_stop(lw->loop, &lw->slice_timer);
 		for (size_t i = 0; i < LEAKWATCH_SNAPSHOT_JOBS; i++)
 			snapshot_job_cancel(&lw->jobs[i]);
 	}
 	probe_result_done(&lw->res);
 	lw->probe = probe_free(lw->probe);
-	free(lw->targets);
-	free(lw->target_insts);
-	lw->targets = NULL;
-	lw->target_insts = NULL;
+	free(lw->due);
+	lw->due = NULL;
+	lw->n_due = lw->next_due = lw->cap_due = 0;
 }

@@ -19,6 +19,8 @@
 #include "policy/snapshot_job.h"
 
 #define LEAKWATCH_SNAPSHOT_JOBS 2   /* snapshots written at once, at most */
+#define LEAKWATCH_SLICE 32          /* cgroups counted per loop turn with the procfs probe */
+#define LEAKWATCH_SLICE_MAX 1024    /* with BPF, whose pass walks every task anyway */
 #include "probe/probe.h"
 
 struct leakwatch {
@@ -29,9 +31,15 @@ struct leakwatch {
 	struct probe *probe;            /* NULL: off (no cgroups) */
 	char probe_why[160];            /* why BPF is not used, when it is not */
 	struct loop_timer timer;
-	struct probe_target *targets;   /* scratch for one pass, cap_targets */
-	struct instance **target_insts; /* the instance of each target */
-	size_t cap_targets;
+	/* The instances due in this pass, by service, index and serial (one
+	 * may be freed between two slices); counted LEAKWATCH_SLICE at a time
+	 * with the procfs probe, all at once with BPF. */
+	struct leak_due { struct service *svc; unsigned index; uint64_t serial; } *due;
+	size_t n_due, next_due, cap_due;
+	uint64_t due_ns;                /* when the pass began */
+	struct loop_timer slice_timer;  /* the next slice, next loop turn */
+	struct probe_target targets[LEAKWATCH_SLICE_MAX];
+	struct instance *target_insts[LEAKWATCH_SLICE_MAX];
 	struct probe_result res;
 	uint64_t passes;
 	uint64_t cpu_ns_last;
