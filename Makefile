@@ -97,7 +97,9 @@ TEST_LAYER_state := policy
 TEST_LAYER_leak := policy
 TEST_LAYER_leak_series := policy
 TEST_LAYER_instance_races := policy
+TEST_LAYER_spawn_cwd := kernel
 TEST_LAYER_logfile := logs
+TEST_LAYER_logdir := logs
 TEST_LAYER_linebuf := logs
 FAULT_WRAP := pipe2 fdopen fdopendir mkdirat openat write syscall inotify_add_watch fcntl socket \
 	accept4 open

@@ -6,137 +6,7 @@
  * (symlinks as file and dir, FIFO, device, hard link, directory). A full disk
  * uses a 64 KiB tmpfs, skipped (saying why) where mount is refused.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <limits.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <unistd.h>
-
-#include <cmocka.h>
-
-#include "logs/logfile.h"
-#include "basic/macro.h"
-
-struct fx {
-	char tmp[64];
-	char path[128];   /* tmp/logs */
-	char mnt[128];    /* tmp/mnt when a tmpfs is mounted there */
-	bool mounted;
-	int dirfd;
-};
-
-static int rm_one(const char *p, _unused_ const struct stat *st, _unused_ int flag,
-		  _unused_ struct FTW *ftw)
-{
-	return remove(p);
-}
-
-static int setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	assert_non_null(fx);
-	strcpy(fx->tmp, "/tmp/rv-logfile-XXXXXX");
-	assert_non_null(mkdtemp(fx->tmp));
-	snprintf(fx->path, sizeof(fx->path), "%s/logs", fx->tmp);
-	assert_int_equal(logdir_open(fx->path, &fx->dirfd), 0);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	safe_close(fx->dirfd);
-	if (fx->mounted)
-		(void)umount2(fx->mnt, MNT_DETACH);
-	(void)nftw(fx->tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(fx);
-	return 0;
-}
-
-/* Contents of dirfd/name as a string ("" up to 4095 bytes), NULL if absent. */
-static char *slurp(int dirfd, const char *name)
-{
-	static char buf[4096];
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	return buf;
-}
-
-static bool exists(int dirfd, const char *name)
-{
-	struct stat st;
-	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
-static void put_file(int dirfd, const char *name, const char *text)
-{
-	_cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-}
-
-static void write_str(struct logfile *lf, const char *s)
-{
-	assert_int_equal(logfile_write(lf, s, strlen(s)), (ssize_t)strlen(s));
-}
-
-static void test_logdir(void **state)
-{
-	struct fx *fx = *state;
-	char link[200], p[256];
-	struct stat st;
-	int fd;
-
-	/* mkdir -p, 0750, trailing and doubled slashes. */
-	snprintf(p, sizeof(p), "%s/a//b/c/", fx->tmp);
-	assert_int_equal(logdir_open(p, &fd), 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	assert_true(S_ISDIR(st.st_mode));
-	assert_int_equal(st.st_mode & 07777, 0750);
-	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
-	safe_close(fd);
-	/* Existing directory: opened as it is. */
-	assert_int_equal(logdir_open(p, &fd), 0);
-	safe_close(fd);
-
-	fd = -1;
-	assert_int_equal(logdir_open("", &fd), -EINVAL);
-	snprintf(p, sizeof(p), "%s/file", fx->tmp);
-	put_file(AT_FDCWD, p, "x");
-	assert_int_equal(logdir_open(p, &fd), -ENOTDIR);
-	assert_int_equal(fd, -1);   /* ret_ set only on success */
-
-	/* A symlink as the last component, also spelled "link/", dangling. */
-	snprintf(link, sizeof(link), "%s/link", fx->tmp);
-	assert_int_equal(symlink(fx->path, link), 0);
-	assert_int_equal(logdir_open(link, &fd), -ELOOP);
-	snprintf(p, sizeof(p), "%s/", link);
-	assert_int_equal(logdir_open(p, &fd), -ELOOP);
-	snprintf(p, sizeof(p), "%s/dangling", fx->tmp);
-	assert_int_equal(symlink("/nonexistent-rv", p), 0);
-	assert_int_equal(logdir_open(p, &fd), -ELOOP);
-	assert_false(exists(AT_FDCWD, "/nonexistent-rv"));
-	assert_int_equal(fd, -1);
-}
+#include "logfile_test_util.h"
 
 static void test_open_write(void **state)
 {
@@ -485,7 +355,7 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_logdir), T(test_open_write),
+		T(test_open_write),
 		T(test_names), T(test_rotation),
 		T(test_big_write), T(test_leftovers_and_gaps),
 		T(test_symlink_file), T(test_planted_types),

@@ -30,9 +30,17 @@ static int make_parent_dir(const char *path)
 	return 0;
 }
 
-/* A socket file whose daemon is gone answers ECONNREFUSED: safe to replace. */
+/* A socket file whose daemon is gone answers ECONNREFUSED: safe to
+ * replace. Anything else at the path (a file, a directory, a symlink) is
+ * not ours to remove. */
 static int check_stale(const struct sockaddr_un *sa)
 {
+	struct stat st;
+
+	if (lstat(sa->sun_path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -56,7 +64,10 @@ int control_socket_listen(const char *path, int *ret_fd)
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	if ((r = make_parent_dir(path)) < 0)
 		return log_error_errno(r, "Failed to create the directory of %s", path);
-	if ((r = check_stale(&sa)) < 0)
+	if ((r = check_stale(&sa)) == -EEXIST)
+		return log_error_errno(r, "control socket %s: something else than a socket is there; "
+				       "not removing it", path);
+	if (r < 0)
 		return log_error_errno(r, "control socket %s", path);
 	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)

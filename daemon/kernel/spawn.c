@@ -167,8 +167,6 @@ static _Noreturn void child_run(const struct spawn_params *p, int syncfd, int er
 		child_fail(errfd, SPAWN_STEP_SETSID, errno);
 	if ((r = child_stdio(p)) < 0)
 		child_fail(errfd, SPAWN_STEP_STDIO, -r);
-	if (chdir(p->cwd ? p->cwd : "/") < 0)
-		child_fail(errfd, SPAWN_STEP_CWD, errno);
 	if (p->umask >= 0)
 		umask((mode_t)p->umask);
 	if (p->nofile > 0) {
@@ -193,6 +191,10 @@ static _Noreturn void child_run(const struct spawn_params *p, int syncfd, int er
 		child_fail(errfd, SPAWN_STEP_UID, errno);
 	if ((r = child_caps_after_uid(p)) < 0)
 		child_fail(errfd, SPAWN_STEP_CAPS, -r);
+	/* With the service's own identity: a directory it may not enter is
+	 * an error, not something root does for it. */
+	if (chdir(p->cwd ? p->cwd : "/") < 0)
+		child_fail(errfd, SPAWN_STEP_CWD, errno);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(errfd, SPAWN_STEP_NO_NEW_PRIVS, errno);
 	/* Die with the daemon rather than outlive it unsupervised. Set after the

@@ -32,39 +32,54 @@ static int refine_error(int dirfd, const char *name, int r)
 	return r;
 }
 
+/* The directory `name` in dirfd, made when missing, never through a
+ * symlink: -ELOOP for one. */
+static int open_component(int dirfd, const char *name, int flags, int *ret)
+{
+	if (mkdirat(dirfd, name, 0750) < 0 && errno != EEXIST)
+		return -errno;
+	int fd = openat(dirfd, name, flags | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		/* With O_DIRECTORY the kernel reports a symlink as ENOTDIR. */
+		return refine_error(dirfd, name, -errno);
+	*ret = fd;
+	return 0;
+}
+
 int logdir_open(const char *path, int *ret_dirfd)
 {
 	char buf[PATH_MAX];
 	size_t len = strnlen(path, PATH_MAX);
 
-	if (len == 0)
+	if (len == 0 || path[0] != '/')
 		return -EINVAL;
 	if (len >= PATH_MAX)
 		return -ENAMETOOLONG;
 	memcpy(buf, path, len + 1);
-	/* "link/" would resolve the symlink before O_NOFOLLOW could see it. */
-	while (len > 1 && buf[len - 1] == '/')
-		buf[--len] = '\0';
 
-	/* mkdir -p: every prefix that ends a component, then the whole path. */
-	for (char *p = buf + 1; (p = strchr(p, '/')); p++) {
-		if (p[-1] == '/')
-			continue;
-		*p = '\0';
-		int r = mkdir(buf, 0750);
-		*p = '/';
-		if (r < 0 && errno != EEXIST)
-			return -errno;
-	}
-	if (mkdir(buf, 0750) < 0 && errno != EEXIST)
+	/* mkdir -p, one component at a time from "/", each opened with
+	 * O_NOFOLLOW: a symlink anywhere in the path (not only the last
+	 * component) is refused, so a writable directory on the way cannot
+	 * point the logs elsewhere. */
+	_cleanup_close_ int dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
 		return -errno;
-
-	int fd = open(buf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		/* With O_DIRECTORY the kernel reports a symlink as ENOTDIR. */
-		return refine_error(AT_FDCWD, buf, -errno);
-	*ret_dirfd = fd;
-	return 0;
+	char *save = NULL;
+	const char *last = NULL;
+	for (char *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (last) {
+			int next = -EBADF;
+			int r = open_component(dir, last, O_PATH, &next);
+			if (r < 0)
+				return r;
+			safe_close(dir);
+			dir = next;
+		}
+		last = c;
+	}
+	if (!last)
+		return -EINVAL;   /* "/" itself */
+	return open_component(dir, last, O_RDONLY, ret_dirfd);
 }
 
 static int name_check(const char *name)
