@@ -76,6 +76,7 @@ BPF_USERS := $(BUILD)/obj/probe/probe_bpf.o
 # fault-injection seam: the libc calls listed in FAULT_WRAP go through it
 # (-Wl,--wrap), and a test can make one of them fail (tests/fault.h).
 TEST_LAYER_units := basic
+TEST_LAYER_utf8 := cli
 TEST_LAYER_heap := kernel
 TEST_LAYER_loop := kernel
 TEST_LAYER_loop_timer := kernel

@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_logs.h"
+#include "cli/text_escape.h"
 #include "basic/macro.h"
 
 static const char *get_str(json_object *o, const char *k, size_t *len)
@@ -56,7 +57,12 @@ static void print_line(json_object *l, bool prefix, bool json)
 		return;
 	if (prefix && json_object_object_get_ex(l, "index", &v))
 		printf("%s.%d| ", get_str(l, "service", NULL), json_object_get_int(v));
-	fwrite(line, 1, n, stdout);
+	/* On a terminal, a service's escape sequences are shown, not obeyed;
+	 * into a pipe or file the bytes go as they are. */
+	if (isatty(STDOUT_FILENO))
+		text_escape_write(stdout, line, n);
+	else
+		fwrite(line, 1, n, stdout);
 	if (!get_bool(l, "split"))
 		putchar('\n');
 }

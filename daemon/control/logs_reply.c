@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "basic/utf8.h"
 #include "control/logs_reply.h"
 #include "policy/supervisor.h"
 
@@ -18,7 +19,7 @@ json_object *logs_line_json(const struct logstream *s, const char *line, size_t 
 	json_object_object_add(o, "index", json_object_new_int((int)s->index));
 	json_object_object_add(o, "stream", json_object_new_string(s->is_stderr ? "stderr" : "stdout"));
 	json_object_object_add(o, "seq", json_object_new_int64((int64_t)seq));
-	json_object_object_add(o, "line", json_object_new_string_len(line, (int)n));
+	json_object_object_add(o, "line", json_string_utf8(line, n));
 	if (split)
 		json_object_object_add(o, "split", json_object_new_boolean(1));
 	if (truncated)

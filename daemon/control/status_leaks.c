@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "basic/utf8.h"
 #include "control/status_leaks.h"
 
 #define SPARK_WIDTH 24
@@ -22,7 +23,7 @@ static json_object *proc_json(const struct proc_counts *p)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "pid", json_object_new_int(p->tgid));
-	json_object_object_add(o, "comm", json_object_new_string_len(p->comm, (int)strnlen(p->comm, sizeof(p->comm))));
+	json_object_object_add(o, "comm", json_string_utf8(p->comm, strnlen(p->comm, sizeof(p->comm))));
 	json_object_object_add(o, "fds", json_object_new_int64(p->nr_fds));
 	json_object_object_add(o, "fds_by_kind", by_kind(p->fds));
 	json_object_object_add(o, "threads", json_object_new_int64(p->threads));

@@ -30,6 +30,7 @@
 #include "basic/fd_util.h"
 #include "basic/macro.h"
 #include "basic/time_util.h"
+#include "basic/utf8.h"
 #include "kernel/cgroup.h"
 #include "policy/snapshot.h"
 
@@ -100,7 +101,7 @@ static json_object *read_text(const char *path)
 	char *buf = malloc(SNAP_TEXT_MAX);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 || !buf ? -1 : read(fd, buf, SNAP_TEXT_MAX - 1);
-	json_object *o = n < 0 ? NULL : json_object_new_string_len(buf, (int)n);
+	json_object *o = n < 0 ? NULL : json_string_utf8(buf, (size_t)n);
 	safe_close(fd);
 	free(buf);
 	return o;
@@ -144,7 +145,7 @@ static json_object *fd_table(pid_t pid, struct budget *b)
 		json_object *f = json_object_new_object();
 		json_object_object_add(f, "fd", json_object_new_int(atoi(e->d_name)));
 		json_object_object_add(f, "kind", json_object_new_string(fd_kind_to_string(kind_of(link, target))));
-		json_object_object_add(f, "target", json_object_new_string(target));
+		json_object_object_add(f, "target", json_string_utf8(target, strlen(target)));
 		json_object_array_add(a, f);
 	}
 	return a;
@@ -171,7 +172,7 @@ static json_object *thread_list(pid_t pid)
 		}
 		json_object *t = json_object_new_object();
 		json_object_object_add(t, "tid", json_object_new_int(atoi(e->d_name)));
-		json_object_object_add(t, "comm", json_object_new_string(comm));
+		json_object_object_add(t, "comm", json_string_utf8(comm, strlen(comm)));
 		json_object_array_add(a, t);
 	}
 	closedir(d);
