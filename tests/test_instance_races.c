@@ -123,6 +123,38 @@ static void test_drain_without_watch(void **state)
 	assert_false(inst->awaiting_empty);
 }
 
+static void nothing(struct loop *l, void *userdata)
+{
+	(void)l, (void)userdata;
+}
+
+/* The timer table is full (issue 12, finding 10): a crash cannot be given
+ * its restart delay. It fails (until `start`) instead of waiting in backoff
+ * for a timer that was never armed, or restarting at full speed. */
+static void test_no_timer_for_backoff(void **state)
+{
+	struct fixture *fx = fx_get(state);
+	struct instance *inst = fx_instance(fx, fx_load(fx, "  web:\n    command: [/bin/sleep, \"30\"]\n"), 0);
+	static struct loop_timer fill[1024];
+	size_t n = 0;
+
+	fx_start_running(fx, inst);
+	for (; n < ELEMENTSOF(fill); n++) {
+		loop_timer_init(&fill[n], nothing, NULL);
+		if (loop_timer_start(fx->loop, &fill[n], now_ns() + 3600 * NSEC_PER_SEC) < 0)
+			break;
+	}
+	assert_true(n > 0 && n < ELEMENTSOF(fill));   /* the table is full */
+	loop_timer_stop(fx->loop, &fill[--n]);        /* but for RUN_UNTIL's own timer */
+	assert_int_equal(instance_signal(inst, SIGKILL), 0);
+	assert_true(RUN_UNTIL(fx->loop, inst->state != STATE_RUNNING && inst->state != STATE_STOPPING, 5000));
+	assert_string_equal(STATE(inst), "failed");
+	for (size_t i = 0; i < n; i++)
+		loop_timer_stop(fx->loop, &fill[i]);
+	instance_event(inst, EV_START, "operator");   /* and `start` brings it back */
+	assert_state_within(fx, inst, STATE_RUNNING, 5000);
+}
+
 #define T(f, e) cmocka_unit_test_prestate_setup_teardown(f, fx_setup, fx_teardown, &(e))
 
 int main(void)
@@ -132,6 +164,7 @@ int main(void)
 		T(test_crash_with_leftovers_restarts, env_epoll_cg),
 		T(test_start_while_leftovers_die, env_epoll_cg),
 		T(test_drain_without_watch, env_uring_cg),
+		T(test_no_timer_for_backoff, env_epoll),
 		T(test_violation_during_stop, env_uring_cg), T(test_violation_during_stop, env_epoll),
 	};
 	return cmocka_run_group_tests_name("instance races", tests, NULL, NULL);

@@ -35,54 +35,55 @@ static const int expected[_STATE_MAX][_EV_MAX] = {
 	[STATE_STOPPED] = {
 		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED, [EV_RESTART] = STATE_STARTING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = X, [EV_TREE_GONE] = X,
-		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X,
+		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X,
 	},
 	/* Spawned: exec confirms it, a spawn that made nothing is judged; a
 	 * stop or restart must first stop it. */
 	[STATE_STARTING] = {
 		[EV_START] = X, [EV_STOP] = STATE_STOPPING, [EV_RESTART] = STATE_STOPPING,
 		[EV_EXEC_OK] = STATE_RUNNING, [EV_SPAWN_FAILED] = BY_VERDICT, [EV_EXIT] = BY_EXIT,
-		[EV_TREE_GONE] = X, [EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X,
+		[EV_TREE_GONE] = X, [EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X,
 	},
 	[STATE_RUNNING] = {
 		[EV_START] = X, [EV_STOP] = STATE_STOPPING, [EV_RESTART] = STATE_STOPPING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = BY_EXIT, [EV_TREE_GONE] = X,
-		[EV_TIMER] = X, [EV_FROZEN] = STATE_FROZEN, [EV_THAWED] = X,
+		[EV_TIMER] = X, [EV_FROZEN] = STATE_FROZEN, [EV_THAWED] = X, [EV_NO_TIMER] = X,
 	},
 	[STATE_READY] = {
 		[EV_START] = X, [EV_STOP] = STATE_STOPPING, [EV_RESTART] = STATE_STOPPING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = BY_EXIT, [EV_TREE_GONE] = X,
-		[EV_TIMER] = X, [EV_FROZEN] = STATE_FROZEN, [EV_THAWED] = X,
+		[EV_TIMER] = X, [EV_FROZEN] = STATE_FROZEN, [EV_THAWED] = X, [EV_NO_TIMER] = X,
 	},
 	/* Waiting for the end; the grace timer escalates but stays here; a
 	 * start, restart or stop only changes what follows. */
 	[STATE_STOPPING] = {
 		[EV_START] = KEEP, [EV_STOP] = KEEP_FORGET, [EV_RESTART] = KEEP,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = BY_EXIT, [EV_TREE_GONE] = SETTLED,
-		[EV_TIMER] = STATE_STOPPING, [EV_FROZEN] = X, [EV_THAWED] = X,
+		[EV_TIMER] = STATE_STOPPING, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X,
 	},
 	[STATE_EXITED] = {
 		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED, [EV_RESTART] = STATE_STARTING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = X, [EV_TREE_GONE] = X,
-		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X,
+		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X,
 	},
-	/* The restart delay: the timer (or the operator) starts it again. */
+	/* The restart delay: the timer (or the operator) starts it again; a
+	 * delay that cannot be timed fails it (never a restart at once). */
 	[STATE_BACKOFF] = {
 		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED, [EV_RESTART] = STATE_STARTING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = X, [EV_TREE_GONE] = X,
-		[EV_TIMER] = STATE_STARTING, [EV_FROZEN] = X, [EV_THAWED] = X,
+		[EV_TIMER] = STATE_STARTING, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = STATE_FAILED,
 	},
 	/* Breaker open: `start` closes it, the timer is the half-open retry. */
 	[STATE_FAILED] = {
 		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED, [EV_RESTART] = STATE_STARTING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = X, [EV_TREE_GONE] = X,
-		[EV_TIMER] = STATE_STARTING, [EV_FROZEN] = X, [EV_THAWED] = X,
+		[EV_TIMER] = STATE_STARTING, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X,
 	},
 	/* Frozen still has a process: it can exit and can be stopped. */
 	[STATE_FROZEN] = {
 		[EV_START] = X, [EV_STOP] = STATE_STOPPING, [EV_RESTART] = STATE_STOPPING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = BY_EXIT, [EV_TREE_GONE] = X,
-		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = STATE_RUNNING,
+		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = STATE_RUNNING, [EV_NO_TIMER] = X,
 	},
 };
 
@@ -353,7 +354,7 @@ static void test_event_to_string(void **state)
 		[EV_START] = "start", [EV_STOP] = "stop", [EV_RESTART] = "restart",
 		[EV_EXEC_OK] = "exec-ok", [EV_SPAWN_FAILED] = "spawn-failed", [EV_EXIT] = "exit",
 		[EV_TREE_GONE] = "tree-gone", [EV_TIMER] = "timer",
-		[EV_FROZEN] = "frozen", [EV_THAWED] = "thawed",
+		[EV_FROZEN] = "frozen", [EV_THAWED] = "thawed", [EV_NO_TIMER] = "no-timer",
 	};
 
 	for (int e = 0; e < _EV_MAX; e++) {

@@ -204,7 +204,7 @@ static int follow_stream(struct logstream *s, void *userdata)
 static void client_logs(struct client *cl, const struct rv_request *req)
 {
 	struct supervisor *sup = cl->sup;
-	json_object *reply = logs_reply(sup, req);
+	json_object *reply = logs_reply(sup, req, CONTROL_MAX_REPLY);
 	json_object *ok;
 	bool full;
 	size_t n = 0;

@@ -52,49 +52,61 @@ int logs_for_each_stream(struct supervisor *sup, const struct rv_request *req,
 	return n;
 }
 
-struct tail_ctx {
-	const struct logstream *s;
-	json_object *lines;
-};
-
-static int add_tail_line(const char *line, size_t n, unsigned flags, uint64_t seq, void *userdata)
-{
-	struct tail_ctx *c = userdata;
-
-	json_object_array_add(c->lines, logs_line_json(c->s, line, n, flags & LOGTAIL_SPLIT,
-						       flags & LOGTAIL_TRUNCATED, seq));
-	return 0;
-}
+/* Bytes a line costs in the reply, near enough: its text and what wraps
+ * it ({"service":...,"seq":...,"line":""}) with escapes at worst 6x. */
+#define LINE_OVERHEAD 160
 
 struct reply_ctx {
 	uint32_t want;
 	json_object *lines;
+	const struct logstream *s;
+	size_t bytes, max_bytes;
 };
+
+static int add_tail_line(const char *line, size_t n, unsigned flags, uint64_t seq, void *userdata)
+{
+	struct reply_ctx *rc = userdata;
+
+	/* Counted before it is built: a reply past the bound is never made. */
+	rc->bytes += n + LINE_OVERHEAD;
+	if (rc->bytes > rc->max_bytes)
+		return -E2BIG;
+	json_object_array_add(rc->lines, logs_line_json(rc->s, line, n, flags & LOGTAIL_SPLIT,
+							flags & LOGTAIL_TRUNCATED, seq));
+	return 0;
+}
 
 static int add_tail(struct logstream *s, void *userdata)
 {
 	struct reply_ctx *rc = userdata;
-	struct tail_ctx c = { s, rc->lines };
 
 	/* No tail yet: the stream has not had a byte. */
-	if (s->tail.buf)
-		(void)logtail_foreach_last(&s->tail, rc->want, add_tail_line, &c);
-	return 0;
+	rc->s = s;
+	if (!s->tail.buf)
+		return 0;
+	return logtail_foreach_last(&s->tail, rc->want, add_tail_line, rc) < 0 ? -E2BIG : 0;
 }
 
-json_object *logs_reply(struct supervisor *sup, const struct rv_request *req)
+static json_object *error_reply(const char *msg)
 {
-	struct reply_ctx rc = { req->lines, json_object_new_array() };
-	int r = logs_for_each_stream(sup, req, add_tail, &rc);
 	json_object *o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	return o;
+}
+
+json_object *logs_reply(struct supervisor *sup, const struct rv_request *req, size_t max_bytes)
+{
+	struct reply_ctx rc = { .want = req->lines, .lines = json_object_new_array(), .max_bytes = max_bytes };
+	int r = logs_for_each_stream(sup, req, add_tail, &rc);
+	json_object *o;
 
 	if (r <= 0) {
 		json_object_put(rc.lines);
-		json_object_object_add(o, "ok", json_object_new_boolean(0));
-		json_object_object_add(o, "error", json_object_new_string(
-			r == -ENOENT ? "no such service" : "no such instance"));
-		return o;
+		return error_reply(r == -E2BIG ? "reply too large: ask for fewer lines, or one instance" :
+				   r == -ENOENT ? "no such service" : "no such instance");
 	}
+	o = json_object_new_object();
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	json_object_object_add(o, "lines", rc.lines);
 	return o;

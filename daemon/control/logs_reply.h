@@ -16,8 +16,10 @@ struct supervisor;
 struct logstream;
 
 /* {"ok":true,"lines":[...]}: the last req->lines of each stream of the
- * target, stdout then stderr per instance; or {"ok":false,"error"}. */
-json_object *logs_reply(struct supervisor *sup, const struct rv_request *req);
+ * target, stdout then stderr per instance; or {"ok":false,"error"}, also
+ * when the reply would pass max_bytes (checked line by line, before it is
+ * built). */
+json_object *logs_reply(struct supervisor *sup, const struct rv_request *req, size_t max_bytes);
 /* Calls fn on every stream of the target; the number of streams, -ENOENT
  * for no such service, or fn's first negative return. */
 int logs_for_each_stream(struct supervisor *sup, const struct rv_request *req,

@@ -58,6 +58,8 @@
 #define URING_BATCH 64u
 /* Submits tried to make room in a full SQ before giving up. */
 #define URING_SUBMIT_TRIES 8
+/* Seconds loop_free() waits for writes in flight to end. */
+#define URING_DRAIN_S 2
 
 #define TAG_SEQ_SHIFT 24
 #define TAG_SEQ_MASK 0x7fu
@@ -325,10 +327,53 @@ static int uring_init(struct loop *l)
 	return 0;
 }
 
+/* Writes still in flight (loop_write), by their slots. */
+static size_t writes_in_flight(const struct loop *l)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < l->n_slots; i++)
+		n += l->sources[i].live && l->sources[i].is_write;
+	return n;
+}
+
+/*
+ * Closing the ring returns before the kernel is done with what was in
+ * flight: an io-wq worker may go on reading a write's buffer, which the
+ * caller frees right after loop_free(). So writes are cancelled where they
+ * can be, and their completions waited for (bounded), without calling
+ * anyone back: nobody is left to hear it.
+ */
+static void drain_writes(struct loop *l, struct uring_state *u)
+{
+	size_t left = writes_in_flight(l);
+	struct __kernel_timespec ts = { .tv_sec = URING_DRAIN_S };
+	struct io_uring_cqe *cqe;
+
+	if (left == 0)
+		return;
+	for (size_t i = 0; i < l->n_slots; i++)
+		if (l->sources[i].live && l->sources[i].is_write && uring_reserve(u, 1) >= 0)
+			uring_prep_cancel(u, u->armed[i]);
+	(void)io_uring_submit(&u->ring);
+	while (left > 0 && io_uring_wait_cqe_timeout(&u->ring, &cqe, &ts) == 0) {
+		uint64_t tag = cqe->user_data;
+		size_t slot = (tag & LOOP_ID_SLOT_MASK) - 1;
+		if (!(tag & TAG_CANCEL) && slot < l->n_slots && l->sources[slot].is_write &&
+		    u->armed[slot] == tag) {
+			u->armed[slot] = 0;
+			left--;
+		}
+		io_uring_cqe_seen(&u->ring, cqe);
+	}
+	if (left > 0)
+		log_debug("io_uring: %zu writes still in flight at exit", left);
+}
+
 static void uring_done(struct loop *l)
 {
 	struct uring_state *u = l->backend;
 
+	drain_writes(l, u);
 	/* Exiting the ring cancels every poll still in flight. */
 	io_uring_queue_exit(&u->ring);
 	uring_free(u);

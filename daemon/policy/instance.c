@@ -223,7 +223,8 @@ static void on_cgroup_change(void *userdata, int wd)
 
 /* ---- transitions ---- */
 
-static void arm_backoff(struct instance *inst)
+/* False when the timer table is full: the restart cannot be timed. */
+static bool arm_backoff(struct instance *inst)
 {
 	const struct restart_config *rc = &inst->cfg->restart;
 	uint64_t ms = backoff_delay_ms(rc->backoff_initial_ms, rc->backoff_max_ms, inst->backoff_n,
@@ -233,7 +234,11 @@ static void arm_backoff(struct instance *inst)
 		inst->backoff_n++;
 	char d[32];
 	LOG_INST(inst, "restart", "delay", format_duration_ms(ms, d, sizeof(d)), NULL);
-	(void)loop_timer_start(inst->rt->loop, &inst->timer, now_ns() + ms * NSEC_PER_MSEC);
+	int r = loop_timer_start(inst->rt->loop, &inst->timer, now_ns() + ms * NSEC_PER_MSEC);
+	if (r < 0)
+		log_error_errno(r, "%s.%u: cannot time its restart, it stays failed until started",
+				inst->cfg->name, inst->index);
+	return r >= 0;
 }
 
 static void begin_stop(struct instance *inst)
@@ -255,7 +260,13 @@ static void begin_stop(struct instance *inst)
 		return;
 	}
 	LOG_INST(inst, "stop", "signal", signal_name(sig), NULL);
-	(void)loop_timer_start(inst->rt->loop, &inst->timer, now_ns() + sc->timeout_ms * NSEC_PER_MSEC);
+	int r = loop_timer_start(inst->rt->loop, &inst->timer, now_ns() + sc->timeout_ms * NSEC_PER_MSEC);
+	if (r < 0) {
+		/* A grace time that cannot be timed would never end: kill now. */
+		log_error_errno(r, "%s.%u: cannot time its stop, killing it", inst->cfg->name, inst->index);
+		inst->kill_sent = true;
+		begin_stop(inst);
+	}
 }
 
 /* The only function that assigns inst->state. e is the event that led here. */
@@ -289,13 +300,17 @@ static void enter(struct instance *inst, enum instance_state next, enum instance
 		begin_stop(inst);
 		break;
 	case STATE_BACKOFF:
-		arm_backoff(inst);
+		if (!arm_backoff(inst)) {
+			transition(inst, EV_NO_TIMER, "no timer");
+			return;
+		}
 		break;
 	case STATE_FAILED: {
 		uint64_t half = inst->cfg->restart.half_open_after_ms;
 		LOG_INST(inst, "breaker-open", "restarts", "exceeded", NULL);
-		if (half > 0)
-			(void)loop_timer_start(rt->loop, &inst->timer, now_ns() + half * NSEC_PER_MSEC);
+		if (half > 0 && loop_timer_start(rt->loop, &inst->timer, now_ns() + half * NSEC_PER_MSEC) < 0)
+			log_error("%s.%u: cannot time its half-open retry: failed until started",
+				  inst->cfg->name, inst->index);
 		break;
 	}
 	case STATE_STOPPED:

@@ -40,7 +40,10 @@ static const struct cell table[_STATE_MAX][_EV_MAX] = {
 			   [EV_STOP] = GO(STATE_STOPPED), [EV_TIMER] = GO(STATE_STARTING) },
 	/* The timer is the end of the restart delay. */
 	[STATE_BACKOFF] = { [EV_START] = GO(STATE_STARTING), [EV_RESTART] = GO(STATE_STARTING),
-			    [EV_STOP] = GO(STATE_STOPPED), [EV_TIMER] = GO(STATE_STARTING) },
+			    [EV_STOP] = GO(STATE_STOPPED), [EV_TIMER] = GO(STATE_STARTING),
+			    /* Not restarted at once (a loop at full speed): failed,
+			     * until `start`. */
+			    [EV_NO_TIMER] = GO(STATE_FAILED) },
 	[STATE_STARTING] = { WITH_PROCESS, [EV_EXEC_OK] = GO(STATE_RUNNING),
 			     [EV_SPAWN_FAILED] = R(VERDICT) },
 	[STATE_RUNNING] = { WITH_PROCESS, [EV_FROZEN] = GO(STATE_FROZEN) },
@@ -68,7 +71,7 @@ static const char *const instance_event_table[_EV_MAX] = {
 	[EV_SPAWN_FAILED] = "spawn-failed",
 	[EV_EXIT] = "exit",           [EV_TREE_GONE] = "tree-gone",
 	[EV_TIMER] = "timer",         [EV_FROZEN] = "frozen",
-	[EV_THAWED] = "thawed",
+	[EV_THAWED] = "thawed",       [EV_NO_TIMER] = "no-timer",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(instance_event, enum instance_event)

@@ -39,6 +39,7 @@ enum instance_event {
 	EV_TIMER,         /* backoff elapsed, grace elapsed, or half-open */
 	EV_FROZEN,        /* cgroup.events confirmed frozen 1 */
 	EV_THAWED,        /* cgroup.events confirmed frozen 0 */
+	EV_NO_TIMER,      /* the restart delay could not be timed (the timer table is full) */
 	_EV_MAX,
 	_EV_INVALID = -EINVAL,
 };
