@@ -69,6 +69,7 @@ json_object *status_leaks(struct supervisor *s, const char *service, int index)
 		json_object_object_add(o, "source_reason", json_object_new_string(s->leaks.probe_why));
 	json_object_object_add(o, "passes", json_object_new_int64((int64_t)s->leaks.passes));
 	json_object_object_add(o, "last_pass_cpu_us", json_object_new_int64((int64_t)(s->leaks.cpu_ns_last / 1000)));
+	json_object_object_add(o, "snapshots_skipped", json_object_new_int64((int64_t)s->leaks.snapshots_skipped));
 	for (size_t i = 0; i < s->n_services; i++) {
 		const struct service *svc = &s->services[i];
 		if (service && service[0] && strcmp(service, svc->cfg->name))
