@@ -227,6 +227,34 @@ static void test_pass_in_slices(void **state)
 		assert_int_equal(leak_history_len(&svc->instances[i]->leak.hist), 1);
 }
 
+/* Three instances turn leaking in one pass, with the freeze policy: two
+ * snapshots are written at once (LEAKWATCH_SNAPSHOT_JOBS), the third is
+ * skipped and counted, and the policy still acts on all three (issue 12,
+ * finding 3: snapshots are bounded, the policy is not). */
+static void test_snapshots_bounded(void **state)
+{
+	struct fixture *fx = fx_get(state);
+	struct service *svc = fx_service(fx, fx_load(fx, HOLDER(", fds_max: 5", "freeze")));
+	char name[256];
+
+	assert_int_equal(service_scale(svc, 3), 0);
+	for (uint32_t i = 0; i < 3; i++) {
+		assert_state_within(fx, svc->instances[i], STATE_RUNNING, 5000);
+		if (!RUN_UNTIL(fx->loop, count_fds(svc->instances[i]->pid.pid) == HOLDER_FDS, 5000))
+			fail_msg("holder %u has %d fds", i, count_fds(svc->instances[i]->pid.pid));
+	}
+	assert_int_equal(leakwatch_start(&fx->lw, fx->loop, svc, 1, &fx->sn, true, NULL, PROBE_PROCFS), 0);
+	fx->lw_started = true;
+	assert_true(RUN_UNTIL(fx->loop, fx->lw.passes >= 1, 4000));
+	assert_int_equal(fx->lw.snapshots_skipped, 1);
+	for (uint32_t i = 0; i < 3; i++) {
+		struct instance *inst = svc->instances[i];
+		assert_true(RUN_UNTIL(fx->loop, inst->violations[VIOLATION_LEAK] == 1, 5000));
+		assert_state_within(fx, inst, STATE_FROZEN, 5000);
+	}
+	assert_int_equal(snapshot_files(fx, name, sizeof(name)), LEAKWATCH_SNAPSHOT_JOBS);
+}
+
 #define T(f, e) cmocka_unit_test_prestate_setup_teardown(f, fx_setup, fx_teardown, &(e))
 
 int main(void)
@@ -238,6 +266,7 @@ int main(void)
 		T(test_leak_freeze, env_uring_cg),
 		T(test_leak_restart, env_uring_cg),
 		T(test_pass_in_slices, env_epoll_cg),
+		T(test_snapshots_bounded, env_uring_cg),
 	};
 
 	return cmocka_run_group_tests_name("leakwatch", tests, NULL, NULL);
