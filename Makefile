@@ -98,6 +98,7 @@ TEST_LAYER_state := policy
 TEST_LAYER_leak := policy
 TEST_LAYER_leak_series := policy
 TEST_LAYER_instance_races := policy
+TEST_LAYER_instance_faults := policy
 TEST_LAYER_spawn_context := kernel
 TEST_LAYER_logfile := logs
 TEST_LAYER_logdir := logs
