@@ -10,7 +10,9 @@
 . "$(dirname "$0")/lib.sh"
 command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
 PY=/usr/bin/python3; [ -x $PY ] || PY=$(command -v python3)
-FLOOD="$PY $(cd "$(dirname "$0")" && pwd)/tools/ctlflood.py"
+# A copy nobody can read: the checkout may sit under a 0700 home (/root).
+cp "$(dirname "$0")/tools/ctlflood.py" "$T/ctlflood.py" && chmod 0644 "$T/ctlflood.py"
+FLOOD="$PY $T/ctlflood.py"
 {
 	echo "services:"
 	for i in $(seq 1 300); do printf '  s%d: {command: [/bin/sleep, "1000"]}\n' "$i"; done
