@@ -228,8 +228,10 @@ bench: all $(BUILD)/bench/probe_bench $(BUILD)/bench/spew $(BUILD)/bench/logwait
 
 # The layering rules on the sources and the objects (scripts/check-layers.py);
 # `make test` runs it first.
+LAYER_ARGS = $(foreach l,$(LAYERS),$(l)=$(subst $(space),$(comma),$(strip $(LAYER_DEPS_$(l)))))
 check-layers: all
-	$(Q)python3 scripts/check-layers.py $(BUILD) $(foreach l,$(LAYERS),$(l)=$(subst $(space),$(comma),$(strip $(LAYER_DEPS_$(l)))))
+	$(Q)python3 scripts/check-layers.py $(BUILD) $(LAYER_ARGS)
+	$(Q)bash scripts/check-layers-selftest.sh $(BUILD) $(LAYER_ARGS)
 
 check-sizes:
 	$(Q)bash scripts/check-sizes.sh
