@@ -4,7 +4,8 @@
 #   so) and runs a service; --event-backend=uring refuses to start (exit
 #   != 0, no socket) and says why.
 # - clone3=ENOSYS: --spawn=auto spawns with fork + pidfd_open (status says
-#   "fork") and a service runs, exits, restarts; an orphan is reaped.
+#   "fork") and a service runs in its instance's cgroup, exits, restarts;
+#   an orphan is reaped.
 # Forces the event backend where it must, whatever RV_BACKEND says.
 . "$(dirname "$0")/lib.sh"
 if [ -z "${SECCOMP_DENY:-}" ]; then
@@ -67,6 +68,14 @@ RV_WRAP="$SECCOMP_DENY clone3=ENOSYS --" RV_SPAWN=auto rv_start "$cfg"
 grep -q 'clone3 is refused' "$T/daemon.log" || fail "the fallback was not logged"
 wait_for 5 state_is sleeper.0 running || fail "fork: sleeper not running"
 proc_alive "$(inst sleeper.0 .pid)" || fail "fork: sleeper's pid is not alive"
+# Issue 12, finding 9: a forked child joins its instance's cgroup before
+# exec (it once stayed in the daemon's own, supervisor/).
+if [ "$CGROOT" != none ]; then
+	want="${CGROOT#"$CG_MOUNT"}/services/sleeper/0"
+	got=$(awk -F: '$1 == 0 {print $3}' "/proc/$(inst sleeper.0 .pid)/cgroup")
+	[ "$got" = "$want" ] || fail "fork: sleeper runs in $got, not $want"
+	[ "$(inst sleeper.0 .cgroup.placed)" != false ] || fail "fork: status says unplaced"
+fi
 restarted() { [ "$(inst crasher.0 .restarts)" -ge 3 ]; }
 wait_for 10 restarted || fail "fork: crasher restarts $(inst crasher.0 .restarts)"
 [ "$(inst crasher.0 .last_exit.code)" = 3 ] || fail "fork: crasher last_exit $(inst crasher.0 '.last_exit|tostring')"
