@@ -186,11 +186,14 @@ void instance_handle_exit(struct instance *inst)
 		inst->awaiting_empty = true;
 		inst->rt->live_processes++;
 	}
-	transition(inst, EV_EXIT, "exit");
 	/* No watch on cgroup.events (inotify refused it): nothing would say
 	 * the tree is gone, so look, every DRAIN_POLL_MS, in this degraded
-	 * case only. */
-	if (inst->awaiting_empty && inst->cg.wd_events < 0)
+	 * case only. Decided before the transition: an instance with no tree
+	 * left may settle in it, and a retired one is freed there. One that
+	 * waits for its tree stays in stopping, alive. */
+	bool poll_drain = inst->awaiting_empty && inst->cg.wd_events < 0;
+	transition(inst, EV_EXIT, "exit");   /* may free inst */
+	if (poll_drain)
 		(void)loop_timer_start(inst->rt->loop, &inst->timer, now_ns() + DRAIN_POLL_MS * NSEC_PER_MSEC);
 }
 
