@@ -103,6 +103,8 @@ TEST_LAYER_spawn_context := kernel
 TEST_LAYER_logfile := logs
 TEST_LAYER_logdir := logs
 TEST_LAYER_linebuf := logs
+# Libraries one test needs beyond the daemon's (TEST_LIBS_<name>), e.g. a
+# real sd_notify client from libsystemd.
 FAULT_WRAP := pipe2 fdopen fdopendir mkdirat openat write syscall inotify_add_watch fcntl socket \
 	accept4 open
 comma := ,
@@ -181,7 +183,7 @@ test_layer = $(or $(TEST_LAYER_$(1)),$(patsubst daemon/%/,%,$(dir $(firstword $(
 $(BUILD)/tests/test_%: $(BUILD)/tests/obj/test_%.o $(BUILD)/tests/obj/fault.o $$(call libs_for,$$(call test_layer,$$*))
 	$(if $(filter 1,$(V)),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $(filter %.o,$^) $(call libs_for,$(call test_layer,$*)) \
-		$(shell pkg-config --libs $(PKGS) cmocka)
+		$(shell pkg-config --libs $(PKGS) cmocka) $(TEST_LIBS_$*)
 
 # bench/probe_bench.c: one bpf pass vs one /proc pass (run by `make bench`).
 $(BUILD)/bench/obj/%.o: bench/%.c | $(DEPS_STAMP)

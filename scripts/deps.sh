@@ -5,8 +5,10 @@
 set -euo pipefail
 pkgs=(gcc make pkg-config liburing-dev libcap-dev libbpf-dev libelf-dev zlib1g-dev
       clang llvm bpftool libcap2-bin libclang-rt-dev
-      libcmocka-dev libcyaml-dev libyaml-dev libjson-c-dev
+      libcmocka-dev libcyaml-dev libyaml-dev libjson-c-dev libsystemd-dev
       python3 jq procps util-linux mount tmux supervisor s6)
+# libsystemd-dev gives the tests a real sd_notify client (readiness,
+# docs/readiness.md); the daemon itself does not link it.
 # clang, llvm (llvm-strip) and bpftool build the BPF probe (bpf/), and
 # clang with libclang-rt-dev (libFuzzer, only a Recommends of clang) the
 # fuzz targets of tests/fuzz/ (make fuzz, make fuzz-replay); capsh
