@@ -105,6 +105,7 @@ TEST_LAYER_logdir := logs
 TEST_LAYER_linebuf := logs
 # Libraries one test needs beyond the daemon's (TEST_LIBS_<name>), e.g. a
 # real sd_notify client from libsystemd.
+TEST_LIBS_notify_socket := -lsystemd
 FAULT_WRAP := pipe2 fdopen fdopendir mkdirat openat write syscall inotify_add_watch fcntl socket \
 	accept4 open
 comma := ,
