@@ -61,6 +61,8 @@ fuzz_layer_src = $(foreach l,$(1) $(LAYER_DEPS_$(1)),$(LAYER_SRC_$(l)))
 $(call fuzz_target,config,$(call fuzz_layer_src,config))
 $(call fuzz_target,request,$(call fuzz_layer_src,protocol))
 $(call fuzz_target,linebuf,daemon/logs/linebuf.c $(LAYER_SRC_basic))
+$(call fuzz_target,http,daemon/basic/netaddr.c daemon/basic/http_status.c)
+$(call fuzz_target,notify,daemon/basic/notify_msg.c daemon/basic/utf8.c)
 
 FUZZ_TARGETS ?= $(FUZZ_TARGETS_ALL)
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS_ALL))
