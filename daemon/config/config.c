@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "config/config_errors.h"
 #include "config/config_raw.h"
+#include "config/config_ready.h"
 #include "config/config_rewrite.h"
 #include "config/config_schema.h"
 #include "config/config_validate.h"
@@ -175,6 +176,7 @@ struct config *config_free(struct config *c)
 		free(s->caps);
 		strv_free(s->limits.io_max);
 		free(s->log.dir); /* a copy, also when inherited from supervisor.log */
+		config_ready_free(s);
 	}
 	free(c->services);
 	free(c->supervisor.control_socket);

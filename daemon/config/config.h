@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 /* Bounds: every number in the config is checked against one of these. */
@@ -120,6 +121,7 @@ struct violation_config {
 	enum violation_action pids;        /* log (default), restart, stop, freeze */
 	enum violation_action memory_high; /* log (default), freeze, restart */
 	enum violation_action leak;        /* log (default), freeze, restart, stop */
+	enum violation_action health;      /* restart (default), log, stop, freeze */
 };
 
 struct restart_config {
@@ -135,6 +137,64 @@ struct restart_config {
 struct stop_config {
 	int signal;                      /* default SIGTERM */
 	uint64_t timeout_ms;             /* default 10s */
+};
+
+/* type: simple (the default: up while its process runs) or oneshot (runs
+ * to completion: `completed` after exit 0; docs/readiness.md). */
+enum service_type { SERVICE_SIMPLE, SERVICE_ONESHOT, _SERVICE_TYPE_MAX, _SERVICE_TYPE_INVALID = -EINVAL };
+
+/* readiness: and health: name one check each (docs/readiness.md). */
+enum check_kind {
+	CHECK_NONE,    /* not configured */
+	CHECK_NOTIFY,  /* sd_notify READY=1 on NOTIFY_SOCKET (readiness only) */
+	CHECK_FD,      /* a newline written on fd N, the s6 convention (readiness only) */
+	CHECK_TCP,     /* a connect to host:port succeeds */
+	CHECK_HTTP,    /* GET answers 2xx */
+	CHECK_EXEC,    /* a command exits 0 */
+	_CHECK_KIND_MAX,
+	_CHECK_KIND_INVALID = -EINVAL,
+};
+
+#define CONFIG_MIN_CHECK_MS 10ULL            /* interval and timeout of a check: 10ms..1h */
+#define CONFIG_MIN_READY_FD 3                /* readiness.fd: 3..255 (0-2 are the stdio) */
+#define CONFIG_MAX_READY_FD 255
+#define CONFIG_MAX_CHECK_COUNT 100           /* health.failures, health.successes */
+#define CONFIG_MIN_WATCHDOG_MS 100ULL        /* watchdog: 100ms..1h */
+#define CONFIG_MAX_DEPENDS 64                /* depends_on entries per service */
+#define CONFIG_MAX_URL_PATH 1024
+
+struct check_config {
+	enum check_kind kind;
+	int fd;                          /* CHECK_FD */
+	char *target;                    /* CHECK_TCP "host:port", CHECK_HTTP the URL, as written */
+	struct sockaddr_storage addr;    /* CHECK_TCP, CHECK_HTTP: parsed (addresses only, no DNS) */
+	uint32_t addr_len;
+	char *path;                      /* CHECK_HTTP: "/health" */
+	char **argv;                     /* CHECK_EXEC: NULL-terminated, argc >= 1 */
+	size_t argc;
+	uint64_t interval_ms;            /* between the end of one check and the next */
+	uint64_t timeout_ms;             /* one check */
+};
+
+struct readiness_config {
+	struct check_config check;       /* kind CHECK_NONE: ready as soon as it runs */
+	uint64_t start_timeout_ms;       /* default 60s: not ready by then is a failed start */
+};
+
+struct health_config {
+	struct check_config check;       /* tcp, http or exec; CHECK_NONE: no health check */
+	uint32_t failures;               /* default 3 in a row: unhealthy */
+	uint32_t successes;              /* default 1 in a row: healthy again */
+};
+
+/* depends_on: {db: ready}: what another service must have reached. */
+enum dep_condition { DEP_STARTED, DEP_READY, DEP_HEALTHY, DEP_COMPLETED,
+		     _DEP_CONDITION_MAX, _DEP_CONDITION_INVALID = -EINVAL };
+
+struct dependency {
+	char *name;                      /* the service depended on */
+	size_t service;                  /* its index in config.services */
+	enum dep_condition condition;
 };
 
 struct service_config {
@@ -163,6 +223,12 @@ struct service_config {
 	struct violation_config on_violation;
 	struct service_leak_config leak;
 	struct log_config log;           /* supervisor.log merged with the service's log */
+	enum service_type type;          /* default simple */
+	struct readiness_config readiness;
+	uint64_t watchdog_ms;            /* 0 = none; needs readiness.notify */
+	struct health_config health;
+	struct dependency *deps;         /* n_deps, in file order */
+	size_t n_deps;
 };
 
 struct supervisor_config {

@@ -47,7 +47,15 @@ struct raw_limits {
 };
 
 struct raw_violation {
-	char *oom, *pids, *memory_high, *leak;
+	char *oom, *pids, *memory_high, *leak, *health;
+};
+
+/* readiness: and health: share one shape; each schema allows its keys. */
+struct raw_check {
+	char *notify, *fd, *tcp, *http;
+	char **exec;
+	unsigned n_exec;
+	char *interval, *timeout, *start_timeout, *failures, *successes;
 };
 
 struct raw_leak {
@@ -82,6 +90,12 @@ struct raw_service {
 	struct raw_violation *on_violation;
 	struct raw_leak *leak;
 	struct raw_log *log;
+	char *type;
+	struct raw_check *readiness;
+	char *watchdog;
+	struct raw_check *health;
+	struct raw_env *depends_on;      /* {key: service, value: condition} */
+	unsigned n_depends_on;
 };
 
 struct raw_supervisor {

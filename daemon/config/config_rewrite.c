@@ -2,16 +2,18 @@
 /*
  * config_rewrite.c: the source YAML rewritten for libcyaml's schema.
  *
- * libcyaml's schemas describe mappings with fixed keys only, but `services:`
- * and `env:` are mappings whose keys are data. config_rewrite_yaml() streams
- * the source through libyaml's parser into its emitter and turns exactly
- * those two mappings into sequences the schema can describe:
+ * libcyaml's schemas describe mappings with fixed keys only, but `services:`,
+ * `env:` and `depends_on:` are mappings whose keys are data.
+ * config_rewrite_yaml() streams the source through libyaml's parser into its
+ * emitter and turns exactly those mappings into sequences the schema can
+ * describe:
  *
  *   services: {web: {command: [x]}}  ->  services: [{name: web, command: [x]}]
  *   env: {HOME: /root}               ->  env: [{key: HOME, value: /root}]
+ *   depends_on: {db: ready}          ->  depends_on: [{key: db, value: ready}]
  *
  * Everything else passes through event for event, so libcyaml still checks
- * every other key. What the schema cannot express about those two mappings
+ * every other key. What the schema cannot express about those mappings
  * (their shape, string keys) and what libcyaml would get wrong (aliases, a
  * NUL inside a value, a quoted "~" taken for null) is rejected here, with
  * the key path and line.
@@ -133,7 +135,14 @@ static const char *const expected_mapping[] = {
 	[CONFIG_ROLE_SERVICES] = "expected a mapping of service names to services",
 	[CONFIG_ROLE_SERVICE] = "expected a mapping of settings (a service needs at least `command`)",
 	[CONFIG_ROLE_ENV] = "expected a mapping of variable names to values",
+	[CONFIG_ROLE_DEPENDS] = "expected a mapping of service names to conditions, e.g. {db: ready}",
 };
+
+/* env: and depends_on: are both mappings of data keys to strings. */
+static bool is_keyed(enum config_role role)
+{
+	return role == CONFIG_ROLE_ENV || role == CONFIG_ROLE_DEPENDS;
+}
 
 /* What the node about to start must be, from where it is. */
 static enum config_role child_role(struct config_walk *w)
@@ -150,7 +159,9 @@ static enum config_role child_role(struct config_walk *w)
 	case CONFIG_ROLE_SERVICES:
 		return CONFIG_ROLE_SERVICE;
 	case CONFIG_ROLE_SERVICE:
-		return strcmp(f->key, "env") == 0 ? CONFIG_ROLE_ENV : CONFIG_ROLE_OTHER;
+		if (strcmp(f->key, "env") == 0)
+			return CONFIG_ROLE_ENV;
+		return strcmp(f->key, "depends_on") == 0 ? CONFIG_ROLE_DEPENDS : CONFIG_ROLE_OTHER;
 	default:
 		return CONFIG_ROLE_OTHER;
 	}
@@ -231,9 +242,9 @@ static int rw_scalar(struct rewriter *rw, yaml_event_t *ev)
 		return 0;
 	}
 	role = child_role(&rw->w);
-	if (role != CONFIG_ROLE_OTHER && !(role == CONFIG_ROLE_ENV && drop_null_value(rw, ev)))
+	if (role != CONFIG_ROLE_OTHER && !(is_keyed(role) && drop_null_value(rw, ev)))
 		return rw_fail(rw, &ev->start_mark, "%s", expected_mapping[role]);
-	if (f->role == CONFIG_ROLE_ENV)
+	if (is_keyed(f->role))
 		r = rw_env_entry(rw, ev);
 	else if (rw->have_held && drop_null_value(rw, ev)) {
 		yaml_event_delete(&rw->held);
@@ -259,7 +270,7 @@ static int rw_start(struct rewriter *rw, yaml_event_t *ev)
 
 	if (config_walk_at_key(&rw->w))
 		return rw_fail(rw, &ev->start_mark, "a key must be a string, not a %s", what);
-	if (f && f->role == CONFIG_ROLE_ENV)
+	if (f && is_keyed(f->role))
 		return rw_fail(rw, &ev->start_mark, "expected a string, not a %s", what);
 	role = child_role(&rw->w);
 	if (role != CONFIG_ROLE_OTHER && !is_map)
@@ -275,7 +286,7 @@ static int rw_start(struct rewriter *rw, yaml_event_t *ev)
 	}
 	if (rw->have_held)
 		r = rw_emit_held(rw);
-	if (r < 0 || (role != CONFIG_ROLE_SERVICES && role != CONFIG_ROLE_ENV))
+	if (r < 0 || (role != CONFIG_ROLE_SERVICES && !is_keyed(role)))
 		return r < 0 ? r : rw_emit(rw, ev);
 	if (!yaml_sequence_start_event_initialize(&seq, NULL, NULL, 1,
 						  ev->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
@@ -291,7 +302,7 @@ static int rw_end(struct rewriter *rw, yaml_event_t *ev)
 	yaml_event_t seq;
 
 	config_walk_pop(&rw->w);
-	if (role != CONFIG_ROLE_SERVICES && role != CONFIG_ROLE_ENV)
+	if (role != CONFIG_ROLE_SERVICES && !is_keyed(role))
 		return rw_emit(rw, ev);
 	if (!yaml_sequence_end_event_initialize(&seq))
 		return -ENOMEM;

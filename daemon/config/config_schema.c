@@ -92,6 +92,30 @@ static const cyaml_schema_field_t violation_fields[] = {
 	STR("pids", OPT, struct raw_violation, pids, NUMBER_LEN_MAX),
 	STR("memory_high", OPT, struct raw_violation, memory_high, NUMBER_LEN_MAX),
 	STR("leak", OPT, struct raw_violation, leak, NUMBER_LEN_MAX),
+	STR("health", OPT, struct raw_violation, health, NUMBER_LEN_MAX),
+	CYAML_FIELD_END,
+};
+
+#define CHECK_FIELDS                                                                           \
+	STR("tcp", OPT, struct raw_check, tcp, NAME_LEN_MAX),                                  \
+	STR("http", OPT, struct raw_check, http, CONFIG_MAX_URL_PATH + NAME_LEN_MAX),          \
+	CYAML_FIELD_SEQUENCE_COUNT("exec", CYAML_FLAG_POINTER | OPT, struct raw_check, exec, n_exec, \
+				   &arg_schema, 1, CONFIG_MAX_ARGV),                           \
+	STR("interval", OPT, struct raw_check, interval, NUMBER_LEN_MAX),                      \
+	STR("timeout", OPT, struct raw_check, timeout, NUMBER_LEN_MAX)
+
+static const cyaml_schema_field_t readiness_fields[] = {
+	STR("notify", OPT, struct raw_check, notify, NUMBER_LEN_MAX),
+	STR("fd", OPT, struct raw_check, fd, NUMBER_LEN_MAX),
+	CHECK_FIELDS,
+	STR("start_timeout", OPT, struct raw_check, start_timeout, NUMBER_LEN_MAX),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t health_fields[] = {
+	CHECK_FIELDS,
+	STR("failures", OPT, struct raw_check, failures, NUMBER_LEN_MAX),
+	STR("successes", OPT, struct raw_check, successes, NUMBER_LEN_MAX),
 	CYAML_FIELD_END,
 };
 
@@ -144,6 +168,13 @@ static const cyaml_schema_field_t service_fields[] = {
 				violation_fields),
 	CYAML_FIELD_MAPPING_PTR("leak", OPT, struct raw_service, leak, leak_fields),
 	CYAML_FIELD_MAPPING_PTR("log", OPT, struct raw_service, log, log_fields),
+	STR("type", OPT, struct raw_service, type, NUMBER_LEN_MAX),
+	CYAML_FIELD_MAPPING_PTR("readiness", OPT, struct raw_service, readiness, readiness_fields),
+	STR("watchdog", OPT, struct raw_service, watchdog, NUMBER_LEN_MAX),
+	CYAML_FIELD_MAPPING_PTR("health", OPT, struct raw_service, health, health_fields),
+	/* Rewritten from a mapping like env: {key: service, value: condition}. */
+	CYAML_FIELD_SEQUENCE_COUNT("depends_on", CYAML_FLAG_POINTER | OPT, struct raw_service,
+				   depends_on, n_depends_on, &env_schema, 0, CONFIG_MAX_DEPENDS),
 	CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t service_schema = {
@@ -266,6 +297,12 @@ static size_t innermost_frame(const struct capture *c)
 	return 0;
 }
 
+/* env: and depends_on: are mappings in the source, lists after the rewrite. */
+static bool is_keyed_list(const char *key)
+{
+	return strcmp(key, "env") == 0 || strcmp(key, "depends_on") == 0;
+}
+
 /* The backtrace, outermost first, as steps through the source document. */
 static size_t capture_steps(const struct capture *c, struct yaml_step *steps)
 {
@@ -275,15 +312,14 @@ static size_t capture_steps(const struct capture *c, struct yaml_step *steps)
 		const char *parent =
 		    n > 0 && steps[n - 1].kind == YAML_STEP_KEY ? steps[n - 1].key : NULL;
 		bool in_env_entry = n >= 2 && steps[n - 1].kind == YAML_STEP_NTH_KEY &&
-				    steps[n - 2].kind == YAML_STEP_KEY &&
-				    strcmp(steps[n - 2].key, "env") == 0;
+				    steps[n - 2].kind == YAML_STEP_KEY && is_keyed_list(steps[n - 2].key);
 
 		if (c->bt[i].kind == BT_FIELD && !in_env_entry) {
 			/* "key" and "value" of an env entry are the entry itself. */
 			steps[n++] = (struct yaml_step){ YAML_STEP_KEY, c->bt[i].field, 0 };
 		} else if (c->bt[i].kind == BT_ENTRY && c->bt[i].entry > 0) {
 			bool keyed = parent && ((n == 1 && strcmp(parent, "services") == 0) ||
-						strcmp(parent, "env") == 0);
+						is_keyed_list(parent));
 
 			steps[n++] =
 			    (struct yaml_step){ keyed ? YAML_STEP_NTH_KEY : YAML_STEP_INDEX, NULL,

@@ -6,7 +6,8 @@
  * names of users, groups and capabilities are resolved by config_resolve.c,
  * the resource keys (limits:, on_violation, cgroup_root, ...) are checked by
  * config_limits.c, the leak keys by config_leak.c, the log keys (merged
- * over the supervisor's) by config_log.c.
+ * over the supervisor's) by config_log.c, type, readiness, watchdog and health
+ * by config_ready.c, depends_on (across services) by config_deps.c.
  * A bad value is recorded and the walk goes on with the default in its
  * place, so one run reports every problem in the file. Only allocation
  * failure stops it.
@@ -22,9 +23,11 @@
 
 #include "basic/units.h"
 #include "config/config_check.h"
+#include "config/config_deps.h"
 #include "config/config_leak.h"
 #include "config/config_limits.h"
 #include "config/config_log.h"
+#include "config/config_ready.h"
 #include "config/config_resolve.h"
 #include "config/config_validate.h"
 
@@ -210,9 +213,9 @@ static int validate_service(struct config_vctx *v, const struct raw_service *rs,
 	validate_restart(v, rs->restart, &s->restart);
 	validate_stop(v, rs->stop, &s->stop);
 	r = config_validate_service_limits(v, rs, s);
-	if (r < 0)
-		return r;
-	return config_validate_service_leak(v, rs, s);
+	if (r >= 0)
+		r = config_validate_service_leak(v, rs, s);
+	return r < 0 ? r : config_validate_service_ready(v, rs, s);
 }
 
 static int validate_supervisor(struct config_vctx *v, const struct raw_supervisor *rs,
@@ -312,7 +315,7 @@ int config_validate(const char *file, const struct raw_config *raw, struct confi
 			    c->total_instances, CONFIG_MAX_INSTANCES_TOTAL);
 	}
 	r = check_duplicates(&v, c);
-	if (r < 0)
-		return r;
-	return v.n_errors;
+	if (r >= 0)
+		r = config_validate_deps(&v, raw, c);
+	return r < 0 ? r : v.n_errors;
 }

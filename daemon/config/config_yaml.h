@@ -18,6 +18,7 @@ enum config_role { /* what the rewrite makes of a collection */
 	CONFIG_ROLE_SERVICES,
 	CONFIG_ROLE_SERVICE,
 	CONFIG_ROLE_ENV,
+	CONFIG_ROLE_DEPENDS,
 };
 
 struct config_frame {
