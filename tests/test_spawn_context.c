@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -111,11 +112,49 @@ static void test_path_of_the_service(void **state)
 	unlink(prog);
 }
 
+/* readiness.fd: the program gets the pipe's write end as fd `as` (3, the
+ * s6 convention, or another), open across exec, and nothing else of ours;
+ * with both spawn methods. */
+static void pass_fd(enum spawn_method m, int as)
+{
+	char sh[] = "/bin/sh", c[] = "-c", script[160], buf[64] = "";
+	char *const args[] = { sh, c, script, NULL };
+	int pfd[2], errpipe;
+	struct pidref ref = PIDREF_NULL;
+	siginfo_t si;
+
+	snprintf(script, sizeof(script), "echo ready >&%d; exec %d>&-; :", as, as);
+	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+	struct spawn_params p = { .argv = args, .envp = envp, .umask = -1, .stdin_fd = -1,
+				  .stdout_fd = -1, .stderr_fd = -1, .cgroup_fd = -1,
+				  .pass_fd = pfd[1], .pass_fd_as = as };
+	assert_int_equal(spawn_process(m, &p, &ref, &errpipe), 0);
+	close(pfd[1]);
+	assert_int_equal(waitid((idtype_t)P_PIDFD, (id_t)ref.fd, &si, WEXITED), 0);
+	assert_int_equal(si.si_code, CLD_EXITED);
+	assert_int_equal(si.si_status, 0);
+	assert_true(read(pfd[0], buf, sizeof(buf) - 1) > 0);
+	assert_string_equal(buf, "ready\n");
+	close(pfd[0]);
+	close(errpipe);
+	pidref_done(&ref);
+}
+
+static void test_pass_fd(void **state)
+{
+	(void)state;
+	pass_fd(SPAWN_CLONE3, 3);
+	pass_fd(SPAWN_FORK, 3);
+	pass_fd(SPAWN_CLONE3, 9);
+	pass_fd(SPAWN_FORK, 7);   /* dash reads one digit */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_cwd_as_the_service, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_path_of_the_service, setup, teardown),
+		cmocka_unit_test(test_pass_fd),
 	};
 	if (geteuid() != 0) {
 		printf("SKIP: needs root to change uid\n");

@@ -95,6 +95,23 @@ static int child_stdio(const struct spawn_params *p)
 	return 0;
 }
 
+/* The fd the program inherits (readiness.fd), at the number it expects.
+ * The error pipe may sit at that number: it moves out of the way. */
+static int child_pass_fd(const struct spawn_params *p, int *errfd)
+{
+	if (p->pass_fd_as < 3)
+		return 0;
+	if (*errfd == p->pass_fd_as) {
+		int moved = fcntl(*errfd, F_DUPFD_CLOEXEC, p->pass_fd_as + 1);
+		if (moved < 0)
+			return -errno;
+		*errfd = moved;
+	}
+	if (p->pass_fd != p->pass_fd_as && dup2(p->pass_fd, p->pass_fd_as) < 0)
+		return -errno;
+	return 0;
+}
+
 static bool cap_is_kept(const struct spawn_params *p, int cap)
 {
 	for (size_t i = 0; i < p->n_keep_caps; i++)
@@ -165,7 +182,7 @@ static _Noreturn void child_run(const struct spawn_params *p, int syncfd, int er
 		child_fail(errfd, SPAWN_STEP_SIGNALS, -r);
 	if (setsid() < 0)
 		child_fail(errfd, SPAWN_STEP_SETSID, errno);
-	if ((r = child_stdio(p)) < 0)
+	if ((r = child_stdio(p)) < 0 || (r = child_pass_fd(p, &errfd)) < 0)
 		child_fail(errfd, SPAWN_STEP_STDIO, -r);
 	if (p->umask >= 0)
 		umask((mode_t)p->umask);
@@ -203,6 +220,8 @@ static _Noreturn void child_run(const struct spawn_params *p, int syncfd, int er
 	/* Every inherited fd above stderr closes at exec, the error pipe too:
 	 * its EOF is how the parent learns that exec succeeded. */
 	(void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+	if (p->pass_fd_as >= 3 && fcntl(p->pass_fd_as, F_SETFD, 0) < 0)
+		child_fail(errfd, SPAWN_STEP_STDIO, errno);
 	/* execvpe searches the PATH of `environ`, which is the daemon's: a
 	 * bare command name must be found in the service's own PATH. This is
 	 * the child's copy of memory, so the daemon's environ is untouched. */

@@ -53,6 +53,9 @@ struct spawn_params {
 	size_t n_keep_caps;
 	int stdin_fd, stdout_fd, stderr_fd;   /* -1 = /dev/null for stdin, inherit for out/err */
 	int cgroup_fd;            /* -1 = none (CLONE_INTO_CGROUP when set) */
+	int pass_fd;              /* given to the program as fd pass_fd_as ... */
+	int pass_fd_as;           /* ... when >= 3 (0: none): the s6 readiness convention,
+	                           * "write a newline on fd 3" */
 };
 
 const char *spawn_method_to_string(enum spawn_method m);   /* auto clone3 fork */
