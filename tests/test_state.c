@@ -28,6 +28,7 @@ enum {
 	SETTLED,              /* all ended: asked-for stop -> stopped/starting, else BY_VERDICT */
 	KEEP,                 /* no change of state; restart_pending set (REMEMBER) ... */
 	KEEP_FORGET,          /* ... or cleared */
+	BY_THAW,              /* ready if it was ready, else running */
 };
 
 static const int expected[_STATE_MAX][_EV_MAX] = {
@@ -35,60 +36,68 @@ static const int expected[_STATE_MAX][_EV_MAX] = {
 	[STATE_STOPPED] = {
 		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED, [EV_RESTART] = STATE_STARTING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = X, [EV_TREE_GONE] = X,
-		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X,
+		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X,
 	},
 	/* Spawned: exec confirms it, a spawn that made nothing is judged; a
 	 * stop or restart must first stop it. */
 	[STATE_STARTING] = {
 		[EV_START] = X, [EV_STOP] = STATE_STOPPING, [EV_RESTART] = STATE_STOPPING,
 		[EV_EXEC_OK] = STATE_RUNNING, [EV_SPAWN_FAILED] = BY_VERDICT, [EV_EXIT] = BY_EXIT,
-		[EV_TREE_GONE] = X, [EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X,
+		[EV_TREE_GONE] = X, [EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X,
 	},
 	[STATE_RUNNING] = {
 		[EV_START] = X, [EV_STOP] = STATE_STOPPING, [EV_RESTART] = STATE_STOPPING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = BY_EXIT, [EV_TREE_GONE] = X,
 		[EV_TIMER] = X, [EV_FROZEN] = STATE_FROZEN, [EV_THAWED] = X, [EV_NO_TIMER] = X,
+		[EV_READY] = STATE_READY,   /* its readiness check passed */
 	},
 	[STATE_READY] = {
 		[EV_START] = X, [EV_STOP] = STATE_STOPPING, [EV_RESTART] = STATE_STOPPING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = BY_EXIT, [EV_TREE_GONE] = X,
-		[EV_TIMER] = X, [EV_FROZEN] = STATE_FROZEN, [EV_THAWED] = X, [EV_NO_TIMER] = X,
+		[EV_TIMER] = X, [EV_FROZEN] = STATE_FROZEN, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X,
 	},
 	/* Waiting for the end; the grace timer escalates but stays here; a
 	 * start, restart or stop only changes what follows. */
 	[STATE_STOPPING] = {
 		[EV_START] = KEEP, [EV_STOP] = KEEP_FORGET, [EV_RESTART] = KEEP,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = BY_EXIT, [EV_TREE_GONE] = SETTLED,
-		[EV_TIMER] = STATE_STOPPING, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X,
+		[EV_TIMER] = STATE_STOPPING, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X,
 	},
 	[STATE_EXITED] = {
 		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED, [EV_RESTART] = STATE_STARTING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = X, [EV_TREE_GONE] = X,
-		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X,
+		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X,
 	},
 	/* The restart delay: the timer (or the operator) starts it again; a
 	 * delay that cannot be timed fails it (never a restart at once). */
 	[STATE_BACKOFF] = {
 		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED, [EV_RESTART] = STATE_STARTING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = X, [EV_TREE_GONE] = X,
-		[EV_TIMER] = STATE_STARTING, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = STATE_FAILED,
+		[EV_TIMER] = STATE_STARTING, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = STATE_FAILED, [EV_READY] = X,
 	},
 	/* Breaker open: `start` closes it, the timer is the half-open retry. */
 	[STATE_FAILED] = {
 		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED, [EV_RESTART] = STATE_STARTING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = X, [EV_TREE_GONE] = X,
-		[EV_TIMER] = STATE_STARTING, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X,
+		[EV_TIMER] = STATE_STARTING, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X,
 	},
-	/* Frozen still has a process: it can exit and can be stopped. */
+	/* A oneshot's exit 0: done until started again. */
+	[STATE_COMPLETED] = {
+		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED, [EV_RESTART] = STATE_STARTING,
+		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = X, [EV_TREE_GONE] = X,
+		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X,
+	},
+	/* Frozen still has a process: it can exit and can be stopped; thawed,
+	 * it is what it was (ready, if it had been). */
 	[STATE_FROZEN] = {
 		[EV_START] = X, [EV_STOP] = STATE_STOPPING, [EV_RESTART] = STATE_STOPPING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = BY_EXIT, [EV_TREE_GONE] = X,
-		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = STATE_RUNNING, [EV_NO_TIMER] = X,
+		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = BY_THAW, [EV_NO_TIMER] = X, [EV_READY] = X,
 	},
 };
 
 static const enum exit_verdict all_verdicts[] = { VERDICT_RESTART, VERDICT_STAY, VERDICT_BREAKER_OPEN,
-						  VERDICT_STOP };
+						  VERDICT_STOP, VERDICT_COMPLETED, VERDICT_FAILED };
 
 static enum instance_state verdict_state(enum exit_verdict v)
 {
@@ -101,6 +110,10 @@ static enum instance_state verdict_state(enum exit_verdict v)
 		return STATE_FAILED;
 	case VERDICT_STOP:
 		return STATE_STOPPED;
+	case VERDICT_COMPLETED:
+		return STATE_COMPLETED;
+	case VERDICT_FAILED:
+		return STATE_FAILED;
 	}
 	fail();
 	return _STATE_INVALID;
@@ -117,6 +130,8 @@ static struct state_change expect(int s, int e, const struct state_input *in)
 		ch.restart_pending = x == KEEP;
 		return ch;
 	}
+	if (x == BY_THAW)
+		x = in->was_ready ? STATE_READY : STATE_RUNNING;
 	if (x == BY_EXIT)
 		x = in->tree_left ? STATE_STOPPING : SETTLED;
 	if (x == SETTLED)
@@ -138,7 +153,7 @@ static struct state_input input_of(unsigned bits, enum exit_verdict v)
 {
 	return (struct state_input){
 		.verdict = v, .restart_pending = bits & 1, .stop_requested = bits & 2,
-		.tree_left = bits & 4, .shutting_down = bits & 8,
+		.tree_left = bits & 4, .shutting_down = bits & 8, .was_ready = bits & 16,
 	};
 }
 
@@ -151,7 +166,7 @@ static void test_table_exhaustive(void **state)
 	for (int s = 0; s < _STATE_MAX; s++)
 		for (int e = 0; e < _EV_MAX; e++)
 			for (size_t v = 0; v < ELEMENTS(all_verdicts); v++)
-				for (unsigned bits = 0; bits < 16; bits++) {
+				for (unsigned bits = 0; bits < 32; bits++) {
 					struct state_input in = input_of(bits, all_verdicts[v]);
 					struct state_change want = expect(s, e, &in);
 					struct state_change got = state_next(s, e, &in);
@@ -167,7 +182,7 @@ static void test_table_exhaustive(void **state)
 					assert_true(got.next == _STATE_INVALID || ((int)got.next >= 0 && got.next < _STATE_MAX));
 					checked++;
 				}
-	assert_int_equal(checked, _STATE_MAX * _EV_MAX * ELEMENTS(all_verdicts) * 16);
+	assert_int_equal(checked, _STATE_MAX * _EV_MAX * ELEMENTS(all_verdicts) * 32);
 }
 
 /* state_needs_verdict() is true exactly where the answer depends on it. */
@@ -177,7 +192,7 @@ static void test_needs_verdict(void **state)
 
 	for (int s = 0; s < _STATE_MAX; s++)
 		for (int e = 0; e < _EV_MAX; e++)
-			for (unsigned bits = 0; bits < 16; bits++) {
+			for (unsigned bits = 0; bits < 32; bits++) {
 				struct state_input a = input_of(bits, VERDICT_RESTART), b = input_of(bits, VERDICT_STAY);
 				bool depends = state_next(s, e, &a).next != state_next(s, e, &b).next;
 				if (state_needs_verdict(s, e, &a) != depends)
@@ -328,7 +343,7 @@ static void test_state_to_string(void **state)
 		[STATE_RUNNING] = "running",   [STATE_READY] = "ready",
 		[STATE_STOPPING] = "stopping", [STATE_EXITED] = "exited",
 		[STATE_BACKOFF] = "backoff",   [STATE_FAILED] = "failed",
-		[STATE_FROZEN] = "frozen",
+		[STATE_FROZEN] = "frozen",     [STATE_COMPLETED] = "completed",
 	};
 
 	for (int s = 0; s < _STATE_MAX; s++) {
@@ -355,6 +370,7 @@ static void test_event_to_string(void **state)
 		[EV_EXEC_OK] = "exec-ok", [EV_SPAWN_FAILED] = "spawn-failed", [EV_EXIT] = "exit",
 		[EV_TREE_GONE] = "tree-gone", [EV_TIMER] = "timer",
 		[EV_FROZEN] = "frozen", [EV_THAWED] = "thawed", [EV_NO_TIMER] = "no-timer",
+		[EV_READY] = "ready",
 	};
 
 	for (int e = 0; e < _EV_MAX; e++) {
@@ -372,6 +388,7 @@ static void test_has_process(void **state)
 		[STATE_STOPPED] = false, [STATE_STARTING] = true, [STATE_RUNNING] = true,
 		[STATE_READY] = true,    [STATE_STOPPING] = true, [STATE_EXITED] = false,
 		[STATE_BACKOFF] = false, [STATE_FAILED] = false,  [STATE_FROZEN] = true,
+		[STATE_COMPLETED] = false,
 	};
 
 	for (int s = 0; s < _STATE_MAX; s++)

@@ -88,6 +88,20 @@ static int64_t jint(json_object *o, const char *k)
 	return json_object_object_get_ex(o, k, &v) && v ? json_object_get_int64(v) : -1;
 }
 
+/* A stopped instance whose start waits for depends_on says so: its state
+ * is "waiting" (or "blocked"), and what for replaces the last exit. */
+static const char *waiting_state(json_object *svc, json_object *in, char *last, size_t len)
+{
+	json_object *w;
+	const char *state = jstr(in, "state");
+
+	if (!json_object_object_get_ex(svc, "waiting", &w) || !w || strcmp(state, "stopped") != 0)
+		return state;
+	bool blocked = jint(w, "blocked") != 0;
+	snprintf(last, len, "%s (%s)", blocked ? "blocked" : "waiting", jstr(w, "for"));
+	return blocked ? "blocked" : "waiting";
+}
+
 static void print_status(json_object *reply)
 {
 	json_object *sup, *services;
@@ -119,7 +133,8 @@ static void print_status(json_object *reply)
 				else
 					snprintf(last, sizeof(last), "%s", jstr(le, "cause"));
 			}
-			printf("%-24s %-9s %-8s %-9s %-8lld %s\n", name, jstr(in, "state"), pid, up,
+			const char *state = waiting_state(svc, in, last, sizeof(last));
+			printf("%-24s %-9s %-8s %-9s %-8lld %s\n", name, state, pid, up,
 			       (long long)jint(in, "restarts"), last);
 		}
 	}
@@ -244,6 +259,8 @@ int cli_request(const char *socket_path, const struct rv_request *req, bool json
 		print_paths(reply, "paths", NULL);
 	else if (req->cmd == RV_CMD_SNAPSHOTS)
 		print_paths(reply, "snapshots", "path");
+	else if (req->cmd == RV_CMD_START && jstr(reply, "waiting"))
+		printf("%s: queued, waiting for %s\n", req->service, jstr(reply, "waiting"));
 	if (good && req->cmd == RV_CMD_SHUTDOWN) {
 		/* The daemon closes every connection as it exits: wait for that. */
 		_cleanup_free_ char *rest = NULL;

@@ -13,6 +13,8 @@
 #include "control/status.h"
 #include "control/status_leaks.h"
 #include "control/status_snapshots.h"
+#include "policy/instance_spawn.h"
+#include "policy/supervisor_start.h"
 
 enum service_need { SERVICE_NONE, SERVICE_OPTIONAL, SERVICE_REQUIRED };
 
@@ -22,6 +24,7 @@ struct command_ctx {
 	struct service *svc;            /* when the command names one */
 	size_t control_clients;
 	json_object *paths;             /* snapshot: the files written */
+	char waiting[160];              /* start: what depends_on still waits for */
 };
 
 /* One instance: 0 when done, -errno when it could not be (not running). */
@@ -99,8 +102,13 @@ static json_object *run_scale(struct command_ctx *c)
 static int act_event(struct command_ctx *c, struct instance *inst)
 {
 	enum rv_cmd cmd = c->req->cmd;
-	instance_event(inst, cmd == RV_CMD_START ? EV_START : cmd == RV_CMD_STOP ? EV_STOP : EV_RESTART,
-		       "operator");
+
+	/* A start waits for depends_on, and says what for. */
+	if (cmd == RV_CMD_START) {
+		(void)supervisor_start_or_queue(c->sup, inst, c->waiting, sizeof(c->waiting));
+		return 0;
+	}
+	instance_event(inst, cmd == RV_CMD_STOP ? EV_STOP : EV_RESTART, "operator");
 	return 0;   /* inst may be freed from here on */
 }
 
@@ -174,6 +182,8 @@ static json_object *run_each(const struct command *cmd, struct command_ctx *c)
 	json_object *o = reply_ok();
 	if (c->paths)
 		json_object_object_add(o, "paths", json_object_get(c->paths));
+	if (c->waiting[0])
+		json_object_object_add(o, "waiting", json_object_new_string(c->waiting));
 	json_object_object_add(o, "instances", json_object_new_int(done));
 	if (cmd->counts_not_running)
 		json_object_object_add(o, "not_running", json_object_new_int(failed));

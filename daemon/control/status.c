@@ -16,6 +16,7 @@
 #include "control/status.h"
 #include "control/status_cgroup.h"
 #include "control/status_log.h"
+#include "control/status_ready.h"
 #include "config/config_names.h"
 
 static long rss_kib(void)
@@ -74,6 +75,7 @@ static json_object *status_supervisor(struct supervisor *s, size_t control_clien
 	json_object_object_add(lg, "forward_dropped_lines",
 			       json_object_new_int64((int64_t)s->logs.ctx.sink.dropped_lines));
 	json_object_object_add(o, "log", lg);
+	json_object_object_add(o, "notify", status_notify(s));
 	return o;
 }
 
@@ -104,6 +106,7 @@ static json_object *status_instance(const struct instance *inst)
 		json_object_object_add(o, "last_exit", NULL);
 	}
 	json_object_object_add(o, "cgroup", status_instance_cgroup(inst));
+	status_instance_ready(o, inst);
 	json_object *lg = json_object_new_object();
 	json_object_object_add(lg, "stdout", status_log_stream(inst->log_out));
 	if (inst->log_err)
@@ -126,6 +129,7 @@ static json_object *status_service(const struct service *svc, int index)
 		if (inst && (index < 0 || (unsigned)index == inst->index))
 			json_object_array_add(a, status_instance(inst));
 	}
+	status_service_deps(o, svc);
 	json_object_object_add(o, "limits", status_service_limits(svc));
 	json_object_object_add(o, "instances", a);
 	return o;

@@ -17,6 +17,7 @@
 #include "logs/logsys.h"
 #include "policy/instance.h"
 #include "policy/instance_exit.h"
+#include "policy/instance_ready.h"
 #include "policy/instance_spawn.h"
 #include "config/config_names.h"
 
@@ -60,6 +61,28 @@ static const struct instance_hooks hooks = {
 	.on_exit = on_pidfd, .on_errpipe = on_errpipe, .on_cgroup_change = on_cgroup_change,
 };
 
+static void on_ready(struct instance *inst)
+{
+	transition(inst, EV_READY, "readiness");
+}
+
+/* Not ready by readiness.start_timeout: a failed start. It is stopped,
+ * and its end judged by the restart policy (as a failure, cause
+ * "readiness"), not stopped for good as an operator's stop would. */
+static void on_not_ready(struct instance *inst)
+{
+	inst->judge_stop = true;
+	inst->pending_violation = VIOLATION_READINESS;
+	inst->violations[VIOLATION_READINESS]++;
+	inst->last_violation = VIOLATION_READINESS;
+	inst->last_violation_ns = now_ns();
+	transition(inst, EV_STOP, "readiness");
+}
+
+static const struct instance_ready_hooks ready_hooks = {
+	.ready = on_ready, .not_ready = on_not_ready, .violation = instance_violation,
+};
+
 int instance_new(struct runtime *rt, struct service *svc, const struct service_config *cfg,
 		 int parent_cg_fd, unsigned index, struct instance **ret)
 {
@@ -79,9 +102,12 @@ int instance_new(struct runtime *rt, struct service *svc, const struct service_c
 	int r = logstream_new(rt->logs, lc, cfg->name, index, false, &inst->log_out);
 	if (r >= 0 && lc->stderr_mode == LOG_STDERR_SEPARATE)
 		r = logstream_new(rt->logs, lc, cfg->name, index, true, &inst->log_err);
+	if (r >= 0 && instance_ready_wanted(cfg))
+		r = instance_ready_new(inst, &ready_hooks);
 	if (r < 0) {
-		log_error_errno(r, "%s.%u: cannot set up its output pipes", cfg->name, index);
+		log_error_errno(r, "%s.%u: cannot set up its output pipes or checks", cfg->name, index);
 		logstream_close(inst->log_out);
+		logstream_close(inst->log_err);
 		free(inst);
 		return r;
 	}
@@ -116,6 +142,7 @@ void instance_free(struct instance *inst)
 	(void)instance_cgroup_kill(&inst->cg, p.has_kill);
 	instance_cgroup_release(&inst->cg, &p);
 	leak_state_done(&inst->leak);
+	instance_ready_free(inst);
 	breaker_done(&inst->breaker);
 	logstream_close(inst->log_out);
 	logstream_close(inst->log_err);
@@ -272,6 +299,16 @@ static void begin_stop(struct instance *inst)
 	}
 }
 
+/* Settled, or a new process: what explained or decided the last end has
+ * been used and says nothing of the next one. */
+static void forget_last_end(struct instance *inst)
+{
+	inst->pending_violation = _VIOLATION_KIND_INVALID;
+	inst->pending_action = VIOLATION_LOG;
+	inst->end_asked = false;
+	inst->judge_stop = false;
+}
+
 /* The only function that assigns inst->state. e is the event that led here. */
 static void enter(struct instance *inst, enum instance_state next, enum instance_event e,
 		  const char *why)
@@ -284,13 +321,11 @@ static void enter(struct instance *inst, enum instance_state next, enum instance
 	inst->state_since_ns = now_ns();
 	log_debug("%s.%u: %s -> %s (%s: %s)", inst->cfg->name, inst->index, instance_state_to_string(prev),
 		  instance_state_to_string(next), instance_event_to_string(e), why);
-	if (!state_has_process(next) || next == STATE_STARTING) {
-		/* Settled, or a new process: what explained or decided the last
-		 * end has been used and says nothing of the next one. */
-		inst->pending_violation = _VIOLATION_KIND_INVALID;
-		inst->pending_action = VIOLATION_LOG;
-		inst->end_asked = false;
-	}
+	if (!state_has_process(next) || next == STATE_STARTING)
+		forget_last_end(inst);
+	instance_ready_follow(inst, prev, next);
+	if (rt->changed && prev != next)
+		rt->changed(inst, rt->userdata);   /* never frees inst */
 	switch (next) {
 	case STATE_STARTING:
 		start_or_fail(inst);
@@ -310,6 +345,10 @@ static void enter(struct instance *inst, enum instance_state next, enum instance
 		break;
 	case STATE_FAILED: {
 		uint64_t half = inst->cfg->restart.half_open_after_ms;
+		if (inst->last_verdict == VERDICT_FAILED) {   /* a oneshot, not retried */
+			LOG_INST(inst, "failed", "cause", inst->last_exit.cause, NULL);
+			break;
+		}
 		LOG_INST(inst, "breaker-open", "restarts", "exceeded", NULL);
 		if (half > 0 && loop_timer_start(rt->loop, &inst->timer, now_ns() + half * NSEC_PER_MSEC) < 0)
 			log_error("%s.%u: cannot time its half-open retry: failed until started",
@@ -331,7 +370,8 @@ static void transition(struct instance *inst, enum instance_event e, const char 
 {
 	/* A stop a violation policy sent is not an operator's: its end is
 	 * judged (restart through the backoff and the breaker, or stopped). */
-	bool by_violation = inst->pending_action == VIOLATION_RESTART || inst->pending_action == VIOLATION_STOP;
+	bool by_violation = inst->pending_action == VIOLATION_RESTART || inst->pending_action == VIOLATION_STOP ||
+			    inst->judge_stop;
 	struct state_input in = {
 		.verdict = VERDICT_STAY,
 		.restart_pending = inst->restart_pending,
@@ -341,11 +381,12 @@ static void transition(struct instance *inst, enum instance_event e, const char 
 		.stop_requested = (inst->exit_was_stop && !by_violation) || inst->end_asked,
 		.tree_left = inst->awaiting_empty,
 		.shutting_down = inst->rt->shutting_down,
+		.was_ready = inst->rd && inst->rd->ready_ns && inst->cfg->readiness.check.kind != CHECK_NONE,
 	};
 	/* Only an end that was not asked for is judged (judging records a
 	 * restart in the breaker). */
 	if (state_needs_verdict(inst->state, e, &in))
-		in.verdict = instance_exit_verdict(inst);
+		in.verdict = inst->last_verdict = instance_exit_verdict(inst);
 	struct state_change ch = state_next(inst->state, e, &in);
 	inst->restart_pending = ch.restart_pending;
 	if (ch.next != _STATE_INVALID)
@@ -386,11 +427,6 @@ static void on_timer(struct loop *l, void *userdata)
 
 /* ---- operator and policy actions ---- */
 
-int instance_signal(struct instance *inst, int sig)
-{
-	return pidref_kill(&inst->pid, sig);
-}
-
 int instance_freeze(struct instance *inst, bool frozen)
 {
 	if (inst->cg.fd < 0)
@@ -406,17 +442,6 @@ int instance_freeze(struct instance *inst, bool frozen)
 	else if (now == 0 && !frozen)
 		transition(inst, EV_THAWED, "cgroup.freeze");
 	return 0;
-}
-
-void instance_kill(struct instance *inst)
-{
-	if (!pidref_is_set(&inst->pid) && !inst->awaiting_empty)
-		return;
-	inst->kill_sent = true;
-	(void)pidref_kill_group(&inst->pid, SIGKILL);
-	int r = instance_cgroup_kill(&inst->cg, inst->rt->cg && inst->rt->cg->has_kill);
-	if (r < 0)
-		log_warn_errno(r, "%s.%u: cgroup kill", inst->cfg->name, inst->index);
 }
 
 void instance_violation(struct instance *inst, enum violation_kind kind)

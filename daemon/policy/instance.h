@@ -24,6 +24,7 @@
 #include "probe/probe_result.h"
 
 struct service;
+struct instance_ready;
 
 #define EXIT_CAUSE_MAX 128
 
@@ -83,6 +84,10 @@ struct instance {
 	enum violation_kind last_violation;      /* _INVALID: none yet */
 	uint64_t last_violation_ns, last_violation_log_ns;
 	struct leak_state leak;
+	struct instance_ready *rd;      /* readiness, watchdog, health; NULL: none configured */
+	enum exit_verdict last_verdict; /* of the last end that was judged */
+	bool judge_stop;                /* the daemon stopped it for a failed start (readiness):
+	                                 * its end is judged by the restart policy, as a failure */
 	/* stdout (and stderr with it, merged) and stderr when separate: the
 	 * pipes live as long as the instance, across its restarts. */
 	struct logstream *log_out, *log_err;
@@ -96,10 +101,8 @@ void instance_free(struct instance *inst);
 void instance_event(struct instance *inst, enum instance_event e, const char *why);
 /* The main process may have exited: reap it through its pidfd and act. */
 void instance_handle_exit(struct instance *inst);
-int instance_signal(struct instance *inst, int sig);
 /* Freeze or thaw its cgroup; -EOPNOTSUPP without one. */
 int instance_freeze(struct instance *inst, bool frozen);
 /* Counts a violation of `kind` and applies the service's action for it. */
 void instance_violation(struct instance *inst, enum violation_kind kind);
-/* SIGKILL to the main process and its whole cgroup (the shutdown deadline). */
-void instance_kill(struct instance *inst);
+

@@ -62,10 +62,16 @@ enum exit_verdict instance_exit_verdict(struct instance *inst)
 	const struct restart_config *rc = &inst->cfg->restart;
 	const struct exit_info *x = &inst->last_exit;
 	uint64_t now = now_ns();
-	bool clean = x->has_code && x->code == 0 && inst->exec_error.step == SPAWN_STEP_NONE;
+	bool clean = x->has_code && x->code == 0 && inst->exec_error.step == SPAWN_STEP_NONE &&
+		     !inst->judge_stop;
+	bool oneshot = inst->cfg->type == SERVICE_ONESHOT;
 
 	if (inst->pending_action == VIOLATION_STOP)
 		return VERDICT_STOP;
+	/* A oneshot that exited 0 is done, whatever the restart policy; one
+	 * that failed is retried only if the policy says so, else failed. */
+	if (oneshot && clean)
+		return VERDICT_COMPLETED;
 	/* A violation policy said restart: whatever the restart policy,
 	 * through the backoff and the breaker. */
 	if (inst->pending_action != VIOLATION_RESTART) {
@@ -74,7 +80,7 @@ enum exit_verdict instance_exit_verdict(struct instance *inst)
 			inst->backoff_n = 0;
 		enum exit_verdict v = exit_verdict(rc->policy, clean, false);
 		if (v != VERDICT_RESTART)
-			return v;
+			return oneshot ? VERDICT_FAILED : v;
 	}
 	int r = breaker_record(&inst->breaker, rc->max_restarts, rc->window_ms, now / NSEC_PER_MSEC);
 	return r > 0 ? VERDICT_BREAKER_OPEN : VERDICT_RESTART;

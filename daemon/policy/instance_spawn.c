@@ -3,7 +3,7 @@
  * instance_spawn.c: making an instance's process: its cgroup, environment
  * and parameters, the clone, and the loop watches on its pidfd and its
  * exec-error pipe (whose callbacks instance.c gives in struct
- * instance_hooks).
+ * instance_hooks); and signals to that process.
  */
 #include <errno.h>
 #include <poll.h>
@@ -12,10 +12,11 @@
 #include <sys/wait.h>
 
 #include "basic/log.h"
+#include "policy/instance_env.h"
+#include "policy/instance_ready.h"
 #include "policy/instance_spawn.h"
 
 #define LOG_INST(inst, event, ...) log_event(event, (inst)->cfg->name, (int)(inst)->index, __VA_ARGS__)
-#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct instance_cgroup_place instance_place(struct instance *inst, const struct instance_hooks *h)
 {
@@ -24,44 +25,6 @@ struct instance_cgroup_place instance_place(struct instance *inst, const struct 
 		.parent_fd = inst->parent_cg_fd, .service = inst->cfg->name, .index = inst->index,
 		.controllers = rt->cg ? rt->cg->controllers : 0, .has_kill = rt->cg && rt->cg->has_kill,
 		.watch = rt->watch, .on_change = h->on_cgroup_change, .userdata = inst,
-	};
-}
-
-/* The child's environment: the service's `env`, a default PATH unless it
- * sets one, and RINGVISOR_SERVICE / RINGVISOR_INDEX. */
-struct env_buf {
-	char svc_var[32 + CONFIG_MAX_NAME_LEN];
-	char idx_var[40];
-	char *envp[CONFIG_MAX_ENV + 4];
-};
-
-static void spawn_params(const struct instance *inst, struct spawn_params *p, struct env_buf *b)
-{
-	const struct service_config *c = inst->cfg;
-	bool has_path = false;
-	size_t n = 0;
-
-	for (size_t i = 0; i < c->n_env; i++) {
-		has_path |= !strncmp(c->env[i], "PATH=", 5);
-		b->envp[n++] = c->env[i];
-	}
-	if (!has_path)
-		b->envp[n++] = (char *)DEFAULT_PATH;
-	snprintf(b->svc_var, sizeof(b->svc_var), "RINGVISOR_SERVICE=%s", c->name);
-	snprintf(b->idx_var, sizeof(b->idx_var), "RINGVISOR_INDEX=%u", inst->index);
-	b->envp[n++] = b->svc_var;
-	b->envp[n++] = b->idx_var;
-	b->envp[n] = NULL;
-	*p = (struct spawn_params){
-		.argv = c->argv, .envp = b->envp, .cwd = c->cwd,
-		.umask = c->has_umask ? (int)c->umask : -1, .nofile = c->nofile,
-		.nofile_soft = inst->rt->child_nofile_soft,
-		.has_uid = c->has_uid, .has_gid = c->has_gid, .uid = c->uid, .gid = c->gid,
-		.groups = c->groups, .n_groups = c->n_groups,
-		.keep_caps = c->caps, .n_keep_caps = c->n_caps,
-		.stdin_fd = -1, .stdout_fd = inst->log_out->wfd,
-		.stderr_fd = inst->log_err ? inst->log_err->wfd : inst->log_out->wfd,
-		.cgroup_fd = -1,
 	};
 }
 
@@ -121,11 +84,15 @@ int instance_spawn(struct instance *inst, const struct instance_hooks *h)
 	struct spawn_params p;
 	int errpipe, r;
 
-	spawn_params(inst, &p, &buf);
+	instance_env(inst, &p, &buf);
 	r = place(inst, h, &p.cgroup_fd);
+	if (r >= 0 && inst->rd)
+		r = instance_ready_prepare(inst, &p, &buf);
 	if (r < 0)
 		return r;
 	r = spawn_process(rt->spawn_method, &p, &inst->pid, &errpipe);
+	if (inst->rd)
+		instance_ready_spawned(inst);   /* the child has its end of the fd pipe, or failed */
 	if (r < 0)
 		return r;
 	rt->live_processes++;
@@ -154,3 +121,18 @@ int instance_spawn(struct instance *inst, const struct instance_hooks *h)
 	return 0;
 }
 
+int instance_signal(struct instance *inst, int sig)
+{
+	return pidref_kill(&inst->pid, sig);
+}
+
+void instance_kill(struct instance *inst)
+{
+	if (!pidref_is_set(&inst->pid) && !inst->awaiting_empty)
+		return;
+	inst->kill_sent = true;
+	(void)pidref_kill_group(&inst->pid, SIGKILL);
+	int r = instance_cgroup_kill(&inst->cg, inst->rt->cg && inst->rt->cg->has_kill);
+	if (r < 0)
+		log_warn_errno(r, "%s.%u: cgroup kill", inst->cfg->name, inst->index);
+}

@@ -25,3 +25,7 @@ int instance_spawn(struct instance *inst, const struct instance_hooks *h);
 void instance_close_errpipe(struct instance *inst);
 /* Forget the main process (already reaped, or about to be abandoned). */
 void instance_drop_process(struct instance *inst);
+/* A signal to the main process (an operator's `signal`). */
+int instance_signal(struct instance *inst, int sig);
+/* SIGKILL to the main process and its whole cgroup (the shutdown deadline). */
+void instance_kill(struct instance *inst);

@@ -26,6 +26,7 @@ struct runtime {
 	const char *cg_reason;          /* why, when without */
 	struct cgroup_watch *watch;     /* NULL without cgroups */
 	bool strict_limits;             /* a limit not applied is a failed start */
+	const char *notify_path;        /* the sd_notify socket; NULL: none (no service asks) */
 	uint32_t rnd_state;             /* xorshift32, never 0 */
 	uint64_t live_processes;        /* instances whose main process or tree is not gone */
 	uint64_t total_instances;       /* current, <= instance_capacity */
@@ -39,6 +40,8 @@ struct runtime {
 	struct loop_timer start_timer;
 	/* An instance has no process any more (it may be freed inside). */
 	void (*settled)(struct instance *inst, void *userdata);
+	/* Any change of state (dependents may start; the boot may be done). */
+	void (*changed)(struct instance *inst, void *userdata);
 	void *userdata;
 };
 

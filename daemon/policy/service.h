@@ -23,6 +23,11 @@ struct service {
 	struct instance **instances;    /* n_instances used, cap allocated, <= CONFIG_MAX_INSTANCES */
 	uint32_t n_instances, cap;
 	struct fd_budget last_budget;   /* the figures of the last scale refused with -EMFILE */
+	/* depends_on (deps.c): what its queued starts wait for, in words
+	 * ("db: not ready"), and whether that will not come by itself. */
+	bool waiting, blocked;
+	char wait_reason[160];
+	bool stop_sent;                 /* shutdown: its instances were told to stop */
 };
 
 void service_init(struct service *svc, struct runtime *rt, const struct service_config *cfg);

@@ -10,13 +10,14 @@
  *            the verdict says;
  *   VERDICT  where the verdict says (a spawn that made no process);
  *   REMEMBER / FORGET  a start, restart or stop during a stop changes what
- *            follows it, not the state.
+ *            follows it, not the state;
+ *   THAW     back to ready if it had been ready, else running.
  * Whatever the rule, nothing starts while the daemon shuts down.
  */
 #include "basic/string_table.h"
 #include "policy/state.h"
 
-enum rule { IGNORE, TO, EXIT, SETTLE, VERDICT, REMEMBER, FORGET };
+enum rule { IGNORE, TO, EXIT, SETTLE, VERDICT, REMEMBER, FORGET, THAW };
 
 struct cell {
 	enum rule rule;
@@ -44,11 +45,14 @@ static const struct cell table[_STATE_MAX][_EV_MAX] = {
 			    /* Not restarted at once (a loop at full speed): failed,
 			     * until `start`. */
 			    [EV_NO_TIMER] = GO(STATE_FAILED) },
+	/* A oneshot's success: it stays done until started again. */
+	[STATE_COMPLETED] = { [EV_START] = GO(STATE_STARTING), [EV_RESTART] = GO(STATE_STARTING),
+			      [EV_STOP] = GO(STATE_STOPPED) },
 	[STATE_STARTING] = { WITH_PROCESS, [EV_EXEC_OK] = GO(STATE_RUNNING),
 			     [EV_SPAWN_FAILED] = R(VERDICT) },
-	[STATE_RUNNING] = { WITH_PROCESS, [EV_FROZEN] = GO(STATE_FROZEN) },
+	[STATE_RUNNING] = { WITH_PROCESS, [EV_FROZEN] = GO(STATE_FROZEN), [EV_READY] = GO(STATE_READY) },
 	[STATE_READY] = { WITH_PROCESS, [EV_FROZEN] = GO(STATE_FROZEN) },
-	[STATE_FROZEN] = { WITH_PROCESS, [EV_THAWED] = GO(STATE_RUNNING) },
+	[STATE_FROZEN] = { WITH_PROCESS, [EV_THAWED] = R(THAW) },
 	/* The timer is the end of the grace time: stopping goes on, by force. */
 	[STATE_STOPPING] = { [EV_EXIT] = R(EXIT), [EV_TREE_GONE] = R(SETTLE),
 			     [EV_TIMER] = GO(STATE_STOPPING), [EV_START] = R(REMEMBER),
@@ -60,7 +64,7 @@ static const char *const instance_state_table[_STATE_MAX] = {
 	[STATE_RUNNING] = "running",   [STATE_READY] = "ready",
 	[STATE_STOPPING] = "stopping", [STATE_EXITED] = "exited",
 	[STATE_BACKOFF] = "backoff",   [STATE_FAILED] = "failed",
-	[STATE_FROZEN] = "frozen",
+	[STATE_FROZEN] = "frozen",     [STATE_COMPLETED] = "completed",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(instance_state, enum instance_state)
@@ -72,6 +76,7 @@ static const char *const instance_event_table[_EV_MAX] = {
 	[EV_EXIT] = "exit",           [EV_TREE_GONE] = "tree-gone",
 	[EV_TIMER] = "timer",         [EV_FROZEN] = "frozen",
 	[EV_THAWED] = "thawed",       [EV_NO_TIMER] = "no-timer",
+	[EV_READY] = "ready",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(instance_event, enum instance_event)
@@ -99,6 +104,10 @@ static enum instance_state by_verdict(enum exit_verdict v)
 		return STATE_FAILED;
 	case VERDICT_STOP:
 		return STATE_STOPPED;
+	case VERDICT_COMPLETED:
+		return STATE_COMPLETED;
+	case VERDICT_FAILED:
+		return STATE_FAILED;
 	case VERDICT_STAY:
 		break;
 	}
@@ -156,6 +165,9 @@ struct state_change state_next(enum instance_state s, enum instance_event e,
 		break;
 	case VERDICT:
 		ch.next = by_verdict(in->verdict);
+		break;
+	case THAW:
+		ch.next = in->was_ready ? STATE_READY : STATE_RUNNING;
 		break;
 	case EXIT:
 		break;   /* resolved above */

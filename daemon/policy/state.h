@@ -17,13 +17,14 @@ enum instance_state {
 	STATE_STOPPED,    /* not running, and not meant to run until `start` */
 	STATE_STARTING,   /* spawned, exec not yet confirmed */
 	STATE_RUNNING,    /* exec happened */
-	STATE_READY,      /* reported ready (sd_notify; issue 13) */
+	STATE_READY,      /* its readiness check passed (docs/readiness.md) */
 	STATE_STOPPING,   /* stop signal sent, or the main process ended and the rest
 	                   * of its tree is being killed: waiting for it all to end */
 	STATE_EXITED,     /* ended and the policy says not to restart */
 	STATE_BACKOFF,    /* ended; waiting for the restart delay */
 	STATE_FAILED,     /* crash-loop breaker open */
 	STATE_FROZEN,     /* cgroup frozen */
+	STATE_COMPLETED,  /* a oneshot that exited 0: done, until `start` */
 	_STATE_MAX,
 	_STATE_INVALID = -EINVAL,
 };
@@ -40,6 +41,7 @@ enum instance_event {
 	EV_FROZEN,        /* cgroup.events confirmed frozen 1 */
 	EV_THAWED,        /* cgroup.events confirmed frozen 0 */
 	EV_NO_TIMER,      /* the restart delay could not be timed (the timer table is full) */
+	EV_READY,         /* the readiness check passed */
 	_EV_MAX,
 	_EV_INVALID = -EINVAL,
 };
@@ -51,6 +53,8 @@ enum exit_verdict {
 	VERDICT_STAY,          /* -> exited */
 	VERDICT_BREAKER_OPEN,  /* -> failed */
 	VERDICT_STOP,          /* -> stopped: a violation policy said stop */
+	VERDICT_COMPLETED,     /* -> completed: a oneshot exited 0 */
+	VERDICT_FAILED,        /* -> failed: a oneshot failed and is not retried */
 };
 
 /* The restart policy's word on an unasked-for end. */
@@ -63,6 +67,7 @@ struct state_input {
 	bool stop_requested;        /* the process ended because we stopped it */
 	bool tree_left;             /* EV_EXIT: processes remain in the cgroup */
 	bool shutting_down;         /* the daemon stops: nothing starts again */
+	bool was_ready;             /* EV_THAWED: it had passed its readiness check */
 };
 
 struct state_change {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
@@ -15,14 +16,12 @@
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "kernel/sigfd.h"
+#include "kernel/notify_socket.h"
 #include "policy/fd_budget.h"
+#include "policy/instance_ready.h"
+#include "policy/instance_spawn.h"
 #include "policy/supervisor.h"
-
-/* Spawns per loop turn when many instances start at once (boot, scale):
- * between batches the loop answers signals, exits and the control socket,
- * so a SIGTERM or a status during the start of 1000 services is not held
- * up behind all of them. */
-#define START_BATCH 16
+#include "policy/supervisor_start.h"
 
 /* Room for scale-up, fixed at start: twice the configured instances, at
  * least 1024 more, never above CONFIG_MAX_INSTANCES_TOTAL. */
@@ -69,25 +68,35 @@ static void on_settled(struct instance *inst, void *userdata)
 	supervisor_maybe_done(userdata);
 }
 
+/* Spawns per loop turn when many instances start at once (boot, scale):
+ * between batches of START_BATCH the loop answers signals, exits and the
+ * control socket, so a SIGTERM or a status during the start of 1000
+ * services is not held up behind all of them. Starts wait for their
+ * depends_on there too (supervisor_start.c). */
 static void on_start_timer(struct loop *l, void *userdata)
 {
-	struct supervisor *s = userdata;
-	unsigned n = 0;
+	(void)l;
+	supervisor_start_due(userdata);
+}
 
-	if (s->rt.shutting_down)
-		return;
+/* rt.changed: a state changed; dependents, the shutdown order or the
+ * daemon's own readiness may move. */
+static void on_changed(struct instance *inst, void *userdata)
+{
+	(void)inst;
+	supervisor_note_change(userdata);
+}
+
+/* An exec check of some instance (readiness or health probe)? */
+static bool reap_probe(struct supervisor *s, pid_t pid)
+{
 	for (size_t i = 0; i < s->n_services; i++)
 		for (uint32_t j = 0; j < s->services[i].n_instances; j++) {
 			struct instance *inst = s->services[i].instances[j];
-			if (!inst || !inst->start_pending)
-				continue;
-			if (n++ == START_BATCH) {
-				(void)loop_timer_start(l, &s->rt.start_timer, now_ns());
-				return;
-			}
-			inst->start_pending = false;
-			instance_event(inst, EV_START, "scale");
+			if (inst && inst->rd && instance_ready_reap(inst, pid))
+				return true;
 		}
+	return false;
 }
 
 static void reap_children(struct supervisor *s)
@@ -103,6 +112,8 @@ static void reap_children(struct supervisor *s)
 			instance_handle_exit(inst);
 			continue;
 		}
+		if (s->has_checks && reap_probe(s, si.si_pid))
+			continue;
 		siginfo_t gone;
 		if (waitid(P_PID, (id_t)si.si_pid, &gone, WEXITED | WNOHANG) < 0)
 			return;
@@ -173,10 +184,13 @@ void supervisor_shutdown(struct supervisor *s, const char *why)
 	(void)loop_timer_start(s->loop, &s->shutdown_kill_timer, now + t - margin);
 	(void)loop_timer_start(s->loop, &s->shutdown_deadline_timer, now + t);
 
-	for (size_t i = 0; i < s->n_services; i++)
-		for (uint32_t j = 0; j < s->services[i].n_instances; j++)
-			if (s->services[i].instances[j])
-				instance_event(s->services[i].instances[j], EV_STOP, "shutdown");
+	if (s->own_notify) {
+		int r = notify_send(s->own_notify, "STOPPING=1");
+		if (r < 0)
+			log_warn_errno(r, "cannot tell NOTIFY_SOCKET %s that we are stopping", s->own_notify);
+	}
+	/* Dependents first, each level once the one above has stopped. */
+	supervisor_stop_in_order(s);
 	supervisor_maybe_done(s);
 }
 
@@ -230,7 +244,7 @@ static void runtime_init(struct supervisor *s, const struct config *c)
 	s->rt = (struct runtime){
 		.loop = s->loop, .logs = &s->logs, .cg = &s->cg.root, .cg_reason = s->cg.reason,
 		.strict_limits = c->supervisor.strict_limits, .instance_capacity = instance_capacity(c),
-		.settled = on_settled, .userdata = s,
+		.settled = on_settled, .changed = on_changed, .userdata = s,
 	};
 	if (getrandom(&s->rt.rnd_state, sizeof(s->rt.rnd_state), GRND_NONBLOCK) != sizeof(s->rt.rnd_state) ||
 	    s->rt.rnd_state == 0)
@@ -248,9 +262,12 @@ static int setup_loop(struct supervisor *s, const struct supervisor_options *o, 
 	if (s->sigfd < 0)
 		return log_error_errno(s->sigfd, "Failed to set up the signalfd");
 	/* Per instance: pidfd, exec-error pipe, two output pipes and a write
-	 * in flight for each; timers: its own, and two per output stream. */
-	r = loop_new(o->backend, 6 * cap + o->front_sources + 16, 5 * cap + o->front_sources + 16,
-		     &s->loop);
+	 * in flight for each; timers: its own, and two per output stream.
+	 * With checks: the readiness fd and a socket or a probe's pidfd for
+	 * each of two checks; timers: the deadline, and two per check. */
+	size_t checks = s->has_checks ? 3 : 0;
+	r = loop_new(o->backend, (6 + checks) * cap + o->front_sources + 16,
+		     (5 + 2 * checks) * cap + o->front_sources + 16, &s->loop);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create the event loop");
 	r = logsys_init(&s->logs, s->loop);
@@ -258,6 +275,42 @@ static int setup_loop(struct supervisor *s, const struct supervisor_options *o, 
 		return r;
 	s->logs_ready = true;
 	return loop_add(s->loop, s->sigfd, POLLIN, on_signal, s, &s->sig_source);
+}
+
+/* What the config asks of the daemon as a whole. */
+static int scan_config(struct supervisor *s, const struct config *c)
+{
+	for (size_t i = 0; i < c->n_services; i++) {
+		s->has_checks |= instance_ready_wanted(&c->services[i]);
+		s->has_deps |= c->services[i].n_deps > 0;
+	}
+	/* Under systemd (Type=notify): READY=1 once started, STOPPING=1. */
+	const char *own = getenv("NOTIFY_SOCKET");
+	if (own && own[0] && !(s->own_notify = strdup(own)))
+		return -ENOMEM;
+	return 0;
+}
+
+static int open_notify(struct supervisor *s, const struct config *c)
+{
+	if (!supervisor_notify_wanted(c))
+		return 0;
+	int r = supervisor_notify_open(&s->notify, s->loop, s->socket_path, s->cg.root.fd >= 0, s->services,
+				       s->n_services);
+	if (r >= 0)
+		s->rt.notify_path = s->notify.path;
+	return r;
+}
+
+static int make_services(struct supervisor *s, const struct config *c)
+{
+	s->services = calloc(c->n_services, sizeof(*s->services));
+	if (!s->services)
+		return -ENOMEM;
+	s->n_services = c->n_services;
+	for (size_t i = 0; i < c->n_services; i++)
+		service_init(&s->services[i], &s->rt, &c->services[i]);
+	return 0;
 }
 
 int supervisor_new(const struct supervisor_options *o, struct config *c, struct supervisor **ret)
@@ -270,12 +323,15 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 	s->config = c;
 	s->sigfd = -EBADF;
 	s->cg.root = CGROUP_ROOT_NULL;
+	s->notify.fd = -EBADF;
 	s->started_ns = now_ns();
 	s->socket_path = o->socket_path;
 	snapshots_init(&s->snapshots, o->state_dir ? o->state_dir : c->supervisor.state_dir);
 	loop_timer_init(&s->shutdown_kill_timer, on_shutdown_kill, s);
 	loop_timer_init(&s->shutdown_deadline_timer, on_shutdown_deadline, s);
-	r = setup_loop(s, o, instance_capacity(c));
+	r = scan_config(s, c);
+	if (r >= 0)
+		r = setup_loop(s, o, instance_capacity(c));
 	if (r < 0)
 		goto fail;
 	runtime_init(s, c);
@@ -288,15 +344,9 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		log_warn_errno(-errno, "Failed to become a child subreaper, orphans go to init");
 
-	s->services = calloc(c->n_services, sizeof(*s->services));
-	if (!s->services) {
-		r = -ENOMEM;
+	r = make_services(s, c);
+	if (r < 0)
 		goto fail;
-	}
-	s->n_services = c->n_services;
-	for (size_t i = 0; i < c->n_services; i++)
-		service_init(&s->services[i], &s->rt, &c->services[i]);
-
 	r = supervisor_cgroup_setup(&s->cg, s->loop, o->cgroup_root ? o->cgroup_root : c->supervisor.cgroup_root,
 				    o->cgroup_kill_fallback, 3 * s->rt.instance_capacity, s->services,
 				    s->n_services);
@@ -307,6 +357,9 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 	if (r < 0)
 		goto fail;
 	r = check_fd_budget(s);
+	if (r < 0)
+		goto fail;
+	r = open_notify(s, c);
 	if (r < 0)
 		goto fail;
 	r = leakwatch_start(&s->leaks, s->loop, s->services, s->n_services, &s->snapshots,
@@ -327,6 +380,9 @@ struct supervisor *supervisor_free(struct supervisor *s)
 	for (size_t i = 0; s->services && i < s->n_services; i++)
 		service_done(&s->services[i]);
 	leakwatch_stop(&s->leaks);
+	if (s->loop)
+		supervisor_notify_close(&s->notify, s->loop);
+	free(s->own_notify);
 	snapshots_done(&s->snapshots);
 	supervisor_cgroup_done(&s->cg, s->services, s->n_services);
 	free(s->services);

@@ -20,6 +20,7 @@
 #include "policy/service.h"
 #include "policy/snapshot.h"
 #include "policy/supervisor_cgroup.h"
+#include "policy/supervisor_notify.h"
 
 struct supervisor_options {
 	const char *config_path;
@@ -53,6 +54,12 @@ struct supervisor {
 	uint64_t started_ns;
 	uint64_t orphans_reaped;
 	int exit_code;
+	bool has_checks;                /* some service has readiness, a watchdog or health */
+	bool has_deps;                  /* some service has depends_on: starts and stops in order */
+	unsigned n_waiting;             /* services whose queued starts wait for depends_on */
+	struct supervisor_notify notify;
+	char *own_notify;               /* $NOTIFY_SOCKET of the daemon itself; NULL: none */
+	bool ready_sent;
 };
 
 int supervisor_new(const struct supervisor_options *o, struct config *c, struct supervisor **ret);

@@ -7,6 +7,9 @@ static const char *const violation_kind_table[_VIOLATION_KIND_MAX] = {
 	[VIOLATION_PIDS_MAX] = "pids-max",
 	[VIOLATION_MEMORY_HIGH] = "memory-high",
 	[VIOLATION_LEAK] = "leak",
+	[VIOLATION_WATCHDOG] = "watchdog",
+	[VIOLATION_HEALTH] = "health",
+	[VIOLATION_READINESS] = "readiness",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(violation_kind, enum violation_kind)
@@ -22,6 +25,11 @@ enum violation_action violation_action_for(const struct violation_config *c, enu
 		return c->memory_high;
 	case VIOLATION_LEAK:
 		return c->leak;
+	case VIOLATION_WATCHDOG:
+		return VIOLATION_RESTART;
+	case VIOLATION_HEALTH:
+		return c->health;
+	case VIOLATION_READINESS:   /* instance_fail_start(): judged, not a policy */
 	case _VIOLATION_KIND_MAX:
 	case _VIOLATION_KIND_INVALID:
 		break;

@@ -15,6 +15,10 @@ enum violation_kind {
 	VIOLATION_PIDS_MAX,      /* pids.events max grew: a fork was refused */
 	VIOLATION_MEMORY_HIGH,   /* memory.events high grew: throttled */
 	VIOLATION_LEAK,          /* the leak watch's verdict turned leaking */
+	VIOLATION_WATCHDOG,      /* no sd_notify WATCHDOG=1 within `watchdog`: always restart */
+	VIOLATION_HEALTH,        /* health.failures checks in a row failed */
+	VIOLATION_READINESS,     /* not ready within readiness.start_timeout: a failed start,
+	                          * judged by the restart policy (never a policy of its own) */
 	_VIOLATION_KIND_MAX,
 	_VIOLATION_KIND_INVALID = -EINVAL,   /* also: none */
 };

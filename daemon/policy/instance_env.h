@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * instance_env.h: the parameters a service's programs run with: its
+ * identity, cwd, limits and output, and its environment: the service's
+ * `env`, a default PATH unless it sets one, RINGVISOR_SERVICE and
+ * RINGVISOR_INDEX (and, added by instance_ready.c, NOTIFY_SOCKET and
+ * WATCHDOG_USEC).
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "kernel/spawn.h"
+#include "policy/instance.h"
+
+struct env_buf {
+	char svc_var[32 + CONFIG_MAX_NAME_LEN];
+	char idx_var[40];
+	char notify_var[160];           /* NOTIFY_SOCKET=<path> */
+	char watchdog_var[48];          /* WATCHDOG_USEC=<n> */
+	char *envp[CONFIG_MAX_ENV + 6];
+	size_t n;                       /* entries in envp, NULL excluded */
+};
+
+/* p and b filled in; p->argv is the service's command, p->cgroup_fd -1. */
+void instance_env(const struct instance *inst, struct spawn_params *p, struct env_buf *b);
