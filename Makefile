@@ -228,6 +228,7 @@ bench: all $(BUILD)/bench/probe_bench $(BUILD)/bench/spew $(BUILD)/bench/logwait
 	$(Q)bash bench/run.sh $(abspath $(BUILD)/ringvisor)
 	$(Q)$(BUILD)/bench/probe_bench || [ $$? -eq 77 ]
 	$(Q)bash bench/logs.sh $(abspath $(BUILD)/ringvisor) $(abspath $(BUILD)/bench)
+	$(Q)bash bench/ready.sh $(abspath $(BUILD)/ringvisor)
 
 # The layering rules on the sources and the objects (scripts/check-layers.py);
 # `make test` runs it first.

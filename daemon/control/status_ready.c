@@ -22,7 +22,7 @@ static int64_t ms_since(uint64_t then, uint64_t now)
 
 static json_object *last_check(const struct check *c, uint64_t now)
 {
-	if (!c->runs)
+	if (!c || !c->runs)
 		return NULL;
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "ok", json_object_new_boolean(c->last_ok));
@@ -44,7 +44,7 @@ static json_object *readiness(const struct instance *inst, uint64_t now)
 			       json_object_new_int64(ms_since(rd->exec_ns, rd->ready_ns)) : NULL);
 	json_object_object_add(o, "status_text", rd->status_text[0] ?
 			       json_object_new_string(rd->status_text) : NULL);
-	json_object_object_add(o, "last_check", last_check(&rd->ready_check, now));
+	json_object_object_add(o, "last_check", rd->ready_check ? last_check(rd->ready_check, now) : NULL);
 	if (inst->cfg->watchdog_ms) {
 		json_object *w = json_object_new_object();
 		json_object_object_add(w, "usec", json_object_new_int64((int64_t)rd->watchdog_usec));
@@ -65,7 +65,8 @@ static json_object *health(const struct instance *inst, uint64_t now)
 	json_object_object_add(o, "kind", json_object_new_string(kind_names[inst->cfg->health.check.kind]));
 	json_object_object_add(o, "state", json_object_new_string(states[rd->health]));
 	json_object_object_add(o, "failures_in_row", json_object_new_int64(rd->fails_in_row));
-	json_object_object_add(o, "last_check", last_check(&rd->health_check, now));
+	json_object_object_add(o, "checks", json_object_new_int64((int64_t)rd->health_check->runs));
+	json_object_object_add(o, "last_check", last_check(rd->health_check, now));
 	return o;
 }
 

@@ -106,6 +106,7 @@ int instance_new(struct runtime *rt, struct service *svc, const struct service_c
 		r = instance_ready_new(inst, &ready_hooks);
 	if (r < 0) {
 		log_error_errno(r, "%s.%u: cannot set up its output pipes or checks", cfg->name, index);
+		instance_ready_free(inst);
 		logstream_close(inst->log_out);
 		logstream_close(inst->log_err);
 		free(inst);

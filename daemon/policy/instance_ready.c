@@ -20,6 +20,12 @@
 #define LOG_INST(inst, event, ...) log_event(event, (inst)->cfg->name, (int)(inst)->index, __VA_ARGS__)
 
 static void on_deadline(struct loop *l, void *userdata);
+
+static void cancel(struct check *c)
+{
+	if (c)
+		check_cancel(c);
+}
 static void on_check(struct check *c, bool ok, const char *detail, void *userdata);
 static void on_health(struct check *c, bool ok, const char *detail, void *userdata);
 static void probe_params(struct check *c, struct spawn_params *p, void *userdata);
@@ -41,11 +47,21 @@ int instance_ready_new(struct instance *inst, const struct instance_ready_hooks 
 	rd->fd_read = rd->fd_write = -EBADF;
 	rd->hooks = h;
 	loop_timer_init(&rd->deadline, on_deadline, inst);
-	check_init(&rd->ready_check, rt->loop, &inst->cfg->readiness.check, rt->spawn_method,
-		   inst->parent_cg_fd, kill, inst->index, on_check, probe_params, inst);
-	check_init(&rd->health_check, rt->loop, &inst->cfg->health.check, rt->spawn_method,
-		   inst->parent_cg_fd, kill, inst->index, on_health, probe_params, inst);
 	inst->rd = rd;
+	/* The checks (about 3 KiB each) only where the daemon polls. */
+	enum check_kind k = inst->cfg->readiness.check.kind;
+	if (k == CHECK_TCP || k == CHECK_HTTP || k == CHECK_EXEC) {
+		if (!(rd->ready_check = malloc(sizeof(*rd->ready_check))))
+			return -ENOMEM;
+		check_init(rd->ready_check, rt->loop, &inst->cfg->readiness.check, rt->spawn_method,
+			   inst->parent_cg_fd, kill, inst->index, on_check, probe_params, inst);
+	}
+	if (inst->cfg->health.check.kind != CHECK_NONE) {
+		if (!(rd->health_check = malloc(sizeof(*rd->health_check))))
+			return -ENOMEM;
+		check_init(rd->health_check, rt->loop, &inst->cfg->health.check, rt->spawn_method,
+			   inst->parent_cg_fd, kill, inst->index, on_health, probe_params, inst);
+	}
 	return 0;
 }
 
@@ -109,7 +125,7 @@ static void start_health(struct instance *inst)
 	/* Spread over the interval: 1000 instances started together do not
 	 * all probe in the same instant. */
 	uint64_t delay = runtime_random(inst->rt) % hc->check.interval_ms + 1;
-	if (check_schedule(&inst->rd->health_check, delay) < 0)
+	if (check_schedule(inst->rd->health_check, delay) < 0)
 		log_error("%s.%u: cannot time its health check", inst->cfg->name, inst->index);
 }
 
@@ -140,7 +156,9 @@ void instance_ready_exec(struct instance *inst)
 	struct instance_ready *rd = inst->rd;
 	const struct readiness_config *rc = &inst->cfg->readiness;
 
-	rd->exec_ns = now_ns();
+	/* From the spawn: the exec is seen a loop turn (or a start batch) later,
+	 * and READY=1 may even come before it. */
+	rd->exec_ns = inst->started_ns ? inst->started_ns : now_ns();
 	rd->ready_ns = 0;
 	rd->paused = rd->reloading = rd->stopping = false;
 	rd->status_text[0] = '\0';
@@ -160,8 +178,8 @@ void instance_ready_exec(struct instance *inst)
 	if (rc->check.kind == CHECK_FD && rd->fd_read >= 0 &&
 	    loop_add(inst->rt->loop, rd->fd_read, POLLIN, on_ready_fd, inst, &rd->fd_source) < 0)
 		log_error("%s.%u: cannot watch its readiness fd", inst->cfg->name, inst->index);
-	else if (rc->check.kind == CHECK_TCP || rc->check.kind == CHECK_HTTP || rc->check.kind == CHECK_EXEC)
-		(void)check_schedule(&rd->ready_check, 0);
+	else if (rd->ready_check)
+		(void)check_schedule(rd->ready_check, 0);
 }
 
 void instance_ready_became_ready(struct instance *inst)
@@ -169,7 +187,7 @@ void instance_ready_became_ready(struct instance *inst)
 	struct instance_ready *rd = inst->rd;
 	char t[32];
 
-	check_cancel(&rd->ready_check);
+	cancel(rd->ready_check);
 	loop_remove(inst->rt->loop, rd->fd_source);
 	rd->fd_source = LOOP_ID_NONE;
 	rd->fd_read = safe_close(rd->fd_read);
@@ -196,7 +214,7 @@ static void on_deadline(struct loop *l, void *userdata)
 	if (!rd->ready_ns) {
 		LOG_INST(inst, "not-ready", "after",
 			 format_duration_ms(inst->cfg->readiness.start_timeout_ms, t, sizeof(t)), "last-check",
-			 rd->ready_check.runs ? rd->ready_check.last_detail : "none", NULL);
+			 rd->ready_check && rd->ready_check->runs ? rd->ready_check->last_detail : "none", NULL);
 		rd->hooks->not_ready(inst);
 		return;
 	}
@@ -253,15 +271,15 @@ void instance_ready_pause(struct instance *inst, bool paused)
 	rd->paused = paused;
 	if (paused) {
 		/* A frozen process answers nothing: no check, no deadline runs. */
-		check_cancel(&rd->ready_check);
-		check_cancel(&rd->health_check);
+		cancel(rd->ready_check);
+		cancel(rd->health_check);
 		loop_timer_stop(inst->rt->loop, &rd->deadline);
 		return;
 	}
 	if (!rd->ready_ns) {
 		arm_deadline(inst, inst->cfg->readiness.start_timeout_ms);
-		if (rd->fd_source == LOOP_ID_NONE && inst->cfg->readiness.check.kind != CHECK_NOTIFY)
-			(void)check_schedule(&rd->ready_check, 0);
+		if (rd->ready_check)
+			(void)check_schedule(rd->ready_check, 0);
 		return;
 	}
 	if (rd->watchdog_usec)
@@ -293,8 +311,8 @@ void instance_ready_end(struct instance *inst)
 
 	if (!rd)
 		return;
-	check_cancel(&rd->ready_check);
-	check_cancel(&rd->health_check);
+	cancel(rd->ready_check);
+	cancel(rd->health_check);
 	loop_timer_stop(inst->rt->loop, &rd->deadline);
 	loop_remove(inst->rt->loop, rd->fd_source);
 	rd->fd_source = LOOP_ID_NONE;
@@ -308,8 +326,12 @@ void instance_ready_free(struct instance *inst)
 	if (!inst->rd)
 		return;
 	instance_ready_end(inst);
-	check_done(&inst->rd->ready_check);
-	check_done(&inst->rd->health_check);
+	if (inst->rd->ready_check)
+		check_done(inst->rd->ready_check);
+	if (inst->rd->health_check)
+		check_done(inst->rd->health_check);
+	free(inst->rd->ready_check);
+	free(inst->rd->health_check);
 	free(inst->rd);
 	inst->rd = NULL;
 }
@@ -318,10 +340,10 @@ bool instance_ready_reap(struct instance *inst, pid_t pid)
 {
 	if (!inst->rd)
 		return false;
-	struct check *checks[] = { &inst->rd->ready_check, &inst->rd->health_check };
+	struct check *checks[] = { inst->rd->ready_check, inst->rd->health_check };
 
 	for (size_t i = 0; i < ELEMENTSOF(checks); i++)
-		if (check_child_pid(checks[i]) == pid) {
+		if (checks[i] && check_child_pid(checks[i]) == pid) {
 			check_child_exited(checks[i]);
 			return true;
 		}

@@ -40,13 +40,13 @@ struct instance_ready_hooks {
 enum health_state { HEALTH_UNKNOWN, HEALTH_HEALTHY, HEALTH_UNHEALTHY };
 
 struct instance_ready {
-	struct check ready_check;       /* tcp, http, exec */
-	struct check health_check;
+	struct check *ready_check;      /* tcp, http, exec; NULL for the other kinds */
+	struct check *health_check;     /* NULL without health */
 	struct loop_timer deadline;     /* start_timeout until ready, then the watchdog */
 	int fd_read;                    /* readiness.fd: the pipe's read end */
 	int fd_write;                   /* its write end, until the child has it */
 	loop_id fd_source;
-	uint64_t exec_ns;               /* the process exec'd */
+	uint64_t exec_ns;               /* the process was spawned: ready_after_ms counts from here */
 	uint64_t ready_ns;              /* it became ready; 0: not (yet) */
 	uint64_t watchdog_usec;         /* the period now (WATCHDOG_USEC= may change it) */
 	uint64_t last_ping_ns;
