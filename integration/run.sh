@@ -10,7 +10,8 @@ mkdir -p "$out"
 cc -std=gnu17 -O2 -Wall -Wextra -Werror tools/seccomp-deny.c -o "$out/seccomp-deny" || exit 1
 cc -std=gnu17 -O2 -Wall -Wextra -Werror tools/sigign.c -o "$out/sigign" || exit 1
 cc -std=gnu17 -O2 -Wall -Wextra -Werror tools/logspew.c -o "$out/logspew" || exit 1
-export SECCOMP_DENY=$out/seccomp-deny SIGIGN=$out/sigign LOGSPEW=$out/logspew RINGVISOR
+cc -std=gnu17 -O2 -Wall -Wextra -Werror tools/notify-ready.c -o "$out/notify-ready" -lsystemd || exit 1
+export SECCOMP_DENY=$out/seccomp-deny SIGIGN=$out/sigign LOGSPEW=$out/logspew NOTIFY_READY=$out/notify-ready RINGVISOR
 pass=0 fail=0 skipped=0 failed_names=()
 for backend in ${RV_BACKENDS:-uring epoll}; do
 	for t in ${RV_TESTS:-t_*.sh}; do

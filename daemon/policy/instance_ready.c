@@ -79,7 +79,11 @@ int instance_ready_prepare(struct instance *inst, struct spawn_params *p, struct
 	const struct service_config *cfg = inst->cfg;
 	int fds[2];
 
+	/* What the new process says over sd_notify may arrive before the
+	 * daemon sees its exec: reset here, before the spawn, not at the exec. */
 	rd->ready_seen = false;
+	rd->reloading = rd->stopping = false;
+	rd->status_text[0] = '\0';
 	if (cfg->readiness.check.kind == CHECK_NOTIFY && inst->rt->notify_path) {
 		snprintf(b->notify_var, sizeof(b->notify_var), "NOTIFY_SOCKET=%s", inst->rt->notify_path);
 		b->envp[b->n++] = b->notify_var;
@@ -160,8 +164,7 @@ void instance_ready_exec(struct instance *inst)
 	 * and READY=1 may even come before it. */
 	rd->exec_ns = inst->started_ns ? inst->started_ns : now_ns();
 	rd->ready_ns = 0;
-	rd->paused = rd->reloading = rd->stopping = false;
-	rd->status_text[0] = '\0';
+	rd->paused = false;
 	rd->health = HEALTH_UNKNOWN;
 	rd->fails_in_row = rd->oks_in_row = 0;
 	rd->watchdog_usec = inst->cfg->watchdog_ms * 1000;
@@ -170,7 +173,10 @@ void instance_ready_exec(struct instance *inst)
 		instance_ready_became_ready(inst);
 		return;
 	}
-	arm_deadline(inst, rc->start_timeout_ms);
+	/* Armed already only by an EXTEND_TIMEOUT_USEC= that came before the
+	 * exec was seen (the deadline is stopped whenever a process ends). */
+	if (!loop_timer_armed(&rd->deadline))
+		arm_deadline(inst, rc->start_timeout_ms);
 	if (rd->ready_seen) {
 		rd->hooks->ready(inst);   /* READY=1 came before the exec was seen */
 		return;
@@ -246,6 +252,10 @@ static void on_health(struct check *c, bool ok, const char *detail, void *userda
 			if (rd->health == HEALTH_UNHEALTHY)
 				LOG_INST(inst, "healthy", "check", detail, NULL);
 			rd->health = HEALTH_HEALTHY;
+			/* Not a state change, but a dependent may wait for it
+			 * (depends_on: healthy): the waiting starts are judged again. */
+			if (inst->rt->changed)
+				inst->rt->changed(inst, inst->rt->userdata);
 		}
 	} else {
 		rd->oks_in_row = 0;
