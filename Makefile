@@ -85,6 +85,7 @@ TEST_LAYER_loop_remove := kernel
 TEST_LAYER_config := config
 TEST_LAYER_config_limits := config
 TEST_LAYER_config_leak := config
+TEST_LAYER_config_leak_rates := config
 TEST_LAYER_config_log := config
 TEST_LAYER_config_defaults := config
 TEST_LAYER_config_errors := config
@@ -97,6 +98,7 @@ TEST_LAYER_backoff := policy
 TEST_LAYER_state := policy
 TEST_LAYER_leak := policy
 TEST_LAYER_leak_series := policy
+TEST_LAYER_leak_corpus := policy
 TEST_LAYER_instance_races := policy
 TEST_LAYER_instance_faults := policy
 TEST_LAYER_spawn_context := kernel
@@ -114,7 +116,7 @@ TEST_LDFLAGS := $(addprefix -Wl$(comma)--wrap=,$(FAULT_WRAP))
 TEST_NAMES := $(patsubst tests/test_%.c,%,$(wildcard tests/test_*.c))
 TEST_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(TEST_NAMES))
 
-.PHONY: all deps demo test unit integration asan bench check check-layers check-sizes clean test-vm
+.PHONY: all deps demo test unit integration asan bench bench-leaks-soak check check-layers check-sizes clean test-vm
 .DELETE_ON_ERROR:
 .SECONDARY:
 .SECONDEXPANSION:
@@ -148,7 +150,7 @@ $(BUILD)/layers/stub.o: | $(DEPS_STAMP)
 $(BUILD)/layers/%.ok: $(BUILD)/layers/stub.o $(BUILD)/lib/lib%.a $$(call lib_of,$$(LAYER_DEPS_$$*))
 	$(if $(filter 1,$(V)),,@echo "  LAYER   $*")
 	$(Q)$(CC) $(LDFLAGS) -o $(@:.ok=.bin) $< -Wl,--whole-archive $(call lib_of,$*) -Wl,--no-whole-archive \
-		$(call lib_of,$(LAYER_DEPS_$*)) $(shell pkg-config --libs $(PKGS))
+		$(call lib_of,$(LAYER_DEPS_$*)) $(shell pkg-config --libs $(PKGS)) -lm
 	$(Q)rm -f $(@:.ok=.bin) && touch $@
 
 $(BUILD)/bpf/vmlinux.h: $(wildcard $(BTF_VMLINUX)) bpf/vmlinux.h | $(DEPS_STAMP)
@@ -171,7 +173,7 @@ $(BPF_USERS): $(BUILD)/bpf/leak.skel.h
 
 $(BUILD)/ringvisor: $(BUILD)/obj/main.o $(MAIN_LIBS) $(addprefix $(BUILD)/layers/,$(addsuffix .ok,$(LAYERS)))
 	$(if $(filter 1,$(V)),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(MAIN_LIBS) $(shell pkg-config --libs $(PKGS))
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(MAIN_LIBS) $(shell pkg-config --libs $(PKGS)) -lm
 
 $(BUILD)/tests/obj/%.o: tests/%.c | $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
@@ -184,17 +186,27 @@ test_layer = $(or $(TEST_LAYER_$(1)),$(patsubst daemon/%/,%,$(dir $(firstword $(
 $(BUILD)/tests/test_%: $(BUILD)/tests/obj/test_%.o $(BUILD)/tests/obj/fault.o $$(call libs_for,$$(call test_layer,$$*))
 	$(if $(filter 1,$(V)),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $(filter %.o,$^) $(call libs_for,$(call test_layer,$*)) \
-		$(shell pkg-config --libs $(PKGS) cmocka) $(TEST_LIBS_$*)
+		$(shell pkg-config --libs $(PKGS) cmocka) -lm $(TEST_LIBS_$*)
 
 # bench/probe_bench.c: one bpf pass vs one /proc pass (run by `make bench`).
 $(BUILD)/bench/obj/%.o: bench/%.c | $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
 	$(if $(filter 1,$(V)),,@echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -iquote tests -Wno-missing-prototypes -c $< -o $@
+
+# bench/leak_corpus.c: the leak verdict over the corpus of tests/leak_corpus.h.
+$(BUILD)/bench/leak_corpus: $(BUILD)/bench/obj/leak_corpus.o $(call libs_for,policy)
+	$(if $(filter 1,$(V)),,@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,policy) $(shell pkg-config --libs $(PKGS)) -lm
+
+# bench/leak_pattern.c: one corpus pattern as a real process (bench/leaks.sh).
+$(BUILD)/bench/leak_pattern: $(BUILD)/bench/obj/leak_pattern.o $(call libs_for,policy)
+	$(if $(filter 1,$(V)),,@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,policy) $(shell pkg-config --libs $(PKGS)) -lm -lpthread
 
 $(BUILD)/bench/probe_bench: $(BUILD)/bench/obj/probe_bench.o $(call libs_for,probe)
 	$(if $(filter 1,$(V)),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,probe) $(shell pkg-config --libs $(PKGS))
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,probe) $(shell pkg-config --libs $(PKGS)) -lm
 
 # bench/spew.c, bench/logwait.c: the writer and the clock of the
 # log-capture bench (bench/logs.sh).
@@ -224,11 +236,19 @@ test-vm: all
 demo: all
 	$(Q)bash scripts/demo.sh $(BUILD)/ringvisor
 
-bench: all $(BUILD)/bench/probe_bench $(BUILD)/bench/spew $(BUILD)/bench/logwait
+bench: all $(BUILD)/bench/probe_bench $(BUILD)/bench/spew $(BUILD)/bench/logwait $(BUILD)/bench/leak_corpus $(BUILD)/bench/leak_pattern
 	$(Q)bash bench/run.sh $(abspath $(BUILD)/ringvisor)
 	$(Q)$(BUILD)/bench/probe_bench || [ $$? -eq 77 ]
+	$(Q)$(BUILD)/bench/leak_corpus $(or $(LEAK_CORPUS_RUNS),50) 3600 5
+	$(Q)bash bench/leaks.sh $(abspath $(BUILD)/ringvisor) $(abspath $(BUILD)/bench/leak_pattern)
 	$(Q)bash bench/logs.sh $(abspath $(BUILD)/ringvisor) $(abspath $(BUILD)/bench)
 	$(Q)bash bench/ready.sh $(abspath $(BUILD)/ringvisor)
+
+# The leak verdicts' soak: 1000 healthy services of mixed kinds (bench/
+# leaks.sh) for LEAK_SOAK_MIN minutes (60): the false verdicts, if any.
+bench-leaks-soak: all $(BUILD)/bench/leak_pattern
+	$(Q)BENCH_LEAKS_N=1000 BENCH_LEAKS_HEALTHY=1 BENCH_LEAKS_MIN=$(or $(LEAK_SOAK_MIN),60) \
+		bash bench/leaks.sh $(abspath $(BUILD)/ringvisor) $(abspath $(BUILD)/bench/leak_pattern)
 
 # The layering rules on the sources and the objects (scripts/check-layers.py);
 # `make test` runs it first.

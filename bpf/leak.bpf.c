@@ -102,6 +102,23 @@ static __always_inline __u32 ns_tgid(struct task_struct *task, __u32 tgid)
 	return up.nr;
 }
 
+/* Resident pages as VmRSS counts them (file + anon + shmem; not swap
+ * entries, index 2): the mm's counters, whose per-CPU deltas are not
+ * folded in, so it is off by at most a batch per CPU. 0 without an mm. */
+static __always_inline __u64 rss_pages(struct task_struct *task)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	__s64 file, anon, shmem, sum;
+
+	if (!mm)
+		return 0;
+	file = BPF_CORE_READ(mm, rss_stat[0].count);
+	anon = BPF_CORE_READ(mm, rss_stat[1].count);
+	shmem = BPF_CORE_READ(mm, rss_stat[3].count);
+	sum = (file > 0 ? file : 0) + (anon > 0 ? anon : 0) + (shmem > 0 ? shmem : 0);
+	return (__u64)sum;
+}
+
 SEC("iter/task")
 int count_threads(struct bpf_iter__task *ctx)
 {
@@ -129,6 +146,7 @@ int count_threads(struct bpf_iter__task *ctx)
 		struct rv_proc_counts init = { .cgroup_id = cgid };
 
 		BPF_CORE_READ_INTO(&init.comm, task, group_leader, comm);
+		init.rss_pages = rss_pages(task);
 		if (bpf_map_update_elem(&counts, &tgid, &init, BPF_NOEXIST) < 0) {
 			/* Full: count the process once, at its leader. */
 			if (leader)

@@ -30,4 +30,5 @@ struct rv_proc_counts {
 	__u32 fds[RV_FD_KINDS];   /* open fds by kind, from the leader's file table */
 	__u32 threads;            /* tasks of the thread group */
 	char comm[16];            /* the group leader's comm */
+	__u64 rss_pages;          /* resident pages of its mm: file + anon + shmem (as VmRSS) */
 };

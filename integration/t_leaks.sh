@@ -12,19 +12,19 @@ cfg=$(write_config leaks.yaml <<'YAML'
 services:
   pipes:
     command: [/usr/bin/python3, -c, "import os,time\nl=[]\nwhile True:\n  l.append(os.pipe()); time.sleep(0.1)"]
-    leak: {sample_every: 1s, window: 8s, min_growth: 60/h}
+    leak: {sample_every: 1s, window: 8s, grace: 2s, min_growth: 60/h}
     on_violation: {leak: freeze}
   threads:
     command: [/usr/bin/python3, -c, "import threading,time\nwhile True:\n  threading.Thread(target=time.sleep, args=(1000,), daemon=True).start(); time.sleep(0.2)"]
-    leak: {sample_every: 1s, window: 8s, min_growth: 60/h}
+    leak: {sample_every: 1s, window: 8s, grace: 2s, min_growth: 60/h}
   restarter:
     command: [/usr/bin/python3, -c, "import os,time\nl=[]\nwhile True:\n  l.append(os.pipe()); time.sleep(0.1)"]
-    leak: {sample_every: 1s, window: 8s, min_growth: 60/h}
+    leak: {sample_every: 1s, window: 8s, grace: 2s, min_growth: 60/h}
     on_violation: {leak: restart}
     restart: {policy: never}
   steady:
     command: [/usr/bin/python3, -c, "import os,time\nl=[os.pipe() for i in range(250)]\nwhile True: time.sleep(1000)"]
-    leak: {sample_every: 1s, window: 8s, min_growth: 60/h}
+    leak: {sample_every: 1s, window: 8s, grace: 2s, min_growth: 60/h}
 YAML
 )
 rv_start "$cfg" --probe="$PROBE" --state-dir="$T/state"

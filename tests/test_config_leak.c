@@ -57,7 +57,7 @@ static void test_full_valid(void **state)
 	assert_int_equal(web->leak.window_ms, 15 * 60 * 1000);
 	assert_int_equal(web->leak.fds_max, 10000);
 	assert_int_equal(web->leak.threads_max, 500);
-	assert_true(web->leak.min_growth_per_hour == 12.5);
+	assert_true(web->leak.min_growth[0] == 12.5);
 	assert_int_equal(web->on_violation.leak, VIOLATION_FREEZE);
 	assert_int_equal(web->on_violation.oom, VIOLATION_STOP); /* still set beside it */
 
@@ -67,7 +67,7 @@ static void test_full_valid(void **state)
 	assert_int_equal(api->leak.window_ms, 24ULL * 3600 * 1000);
 	assert_int_equal(api->leak.fds_max, 0);
 	assert_int_equal(api->leak.threads_max, CONFIG_MAX_LEAK_THREADS);
-	assert_true(api->leak.min_growth_per_hour == 1e6);
+	assert_true(api->leak.min_growth[0] == 1e6);
 	assert_int_equal(api->on_violation.leak, VIOLATION_STOP);
 	assert_int_equal(api->on_violation.oom, VIOLATION_RESTART);
 	loaded_done(&l);
@@ -79,7 +79,7 @@ static void assert_leak_defaults(const struct service_config *s)
 	assert_int_equal(s->leak.window_ms, 10 * 60 * 1000);
 	assert_int_equal(s->leak.fds_max, 0);
 	assert_int_equal(s->leak.threads_max, 0);
-	assert_true(s->leak.min_growth_per_hour == 60.0);
+	assert_true(s->leak.min_growth[0] == 60.0);
 	assert_int_equal(s->on_violation.leak, VIOLATION_LOG);
 }
 
@@ -108,7 +108,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->services[0].leak.threads_max, 7);
 	assert_int_equal(c->services[0].leak.sample_every_ms, 5000);
 	assert_int_equal(c->services[0].leak.window_ms, 600000);
-	assert_true(c->services[0].leak.min_growth_per_hour == 60.0);
+	assert_true(c->services[0].leak.min_growth[0] == 60.0);
 	loaded_done(&l);
 }
 
@@ -131,7 +131,7 @@ static void test_values_accepted(void **state)
 	for (size_t i = 0; i < ELEMENTSOF(growth); i++) {
 		snprintf(text, sizeof(text), WEB("    leak: {min_growth: %s}\n"), growth[i].text);
 		c = expect_valid(&l, "growth", text);
-		assert_true(c->services[0].leak.min_growth_per_hour == growth[i].want);
+		assert_true(c->services[0].leak.min_growth[0] == growth[i].want);
 		loaded_done(&l);
 	}
 	/* window exactly 6 samples; sample_every at its minimum. */
@@ -390,7 +390,7 @@ static void test_example_config(void **state)
 	assert_int_equal(web->leak.window_ms, 600000);
 	assert_int_equal(web->leak.fds_max, 10000);
 	assert_int_equal(web->leak.threads_max, 500);
-	assert_true(web->leak.min_growth_per_hour == 60.0);
+	assert_true(web->leak.min_growth[0] == 60.0);
 	assert_int_equal(web->on_violation.leak, VIOLATION_FREEZE);
 	assert_leak_defaults(config_find_service(c, "worker"));
 	loaded_done(&l);

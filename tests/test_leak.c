@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_leak.c: the sample ring and the mechanics of the leak verdict as pure
- * functions: the ring's order, wrap and bounds, the verdict's names, too
- * few samples or too short a span, absolute maxima, stale samples outside
- * the window, windows with more samples than the 200 the slope looks at,
- * and the sparkline. The Theil-Sen slope is checked against a brute-force
- * reference (every pair, qsort) written here. The verdicts on synthetic
- * series (steady, noisy, sawtooth, growth, the issue's children) are in
- * test_leak_series.c; the shared series helpers in leak_test_util.h.
+ * functions: the ring's order, wrap, bounds and reset, its 32-bit time
+ * offsets rebased past 2^31 ms, evicted samples folded into evicted_max,
+ * memory kept in KiB and shown back in bytes; the names; no verdict before
+ * the fast horizon or during grace; absolute maxima; a leaking series held
+ * while it makes new highs and cleared after a quarter of the window
+ * without one; the settings from a service's leak: keys; the rate's
+ * wording; the per-series figures (closeness under noise is in
+ * test_leak_series.c); the sparkline. The verdicts on
+ * synthetic series are in test_leak_series.c, the corpus in
+ * test_leak_corpus.c, the shared helpers in leak_test_util.h.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -20,7 +23,14 @@
 #include <cmocka.h>
 
 #include "policy/leak.h"
+#include "policy/leak_json.h"
 #include "leak_test_util.h"
+
+static void add(struct leak_history *h, uint64_t t_ms, uint32_t fds, uint32_t threads, uint64_t memory)
+{
+	struct leak_point p = { .t_ms = t_ms, .fds = fds, .threads = threads, .memory = memory };
+	leak_history_add(h, &p);
+}
 
 static void test_ring_wrap_order(void **state)
 {
@@ -30,28 +40,33 @@ static void test_ring_wrap_order(void **state)
 	assert_int_equal(leak_history_init(&h, 4), 0);
 	assert_int_equal(leak_history_len(&h), 0);
 	assert_null(leak_history_at(&h, 0));
+	assert_int_equal(leak_history_t_ms(&h, 0), 0);
 	for (uint64_t t = 1; t <= 10; t++) {
-		struct leak_sample s = { .t_ms = t, .fds = (uint32_t)t * 10, .threads = (uint32_t)t };
-		leak_history_add(&h, &s);
+		add(&h, T0 + t, (uint32_t)t * 10, (uint32_t)t, t * 1024);
 		assert_int_equal(leak_history_len(&h), t < 4 ? t : 4);
 		/* The newest is always last. */
-		assert_int_equal(leak_history_at(&h, leak_history_len(&h) - 1)->t_ms, t);
+		assert_int_equal(leak_history_t_ms(&h, leak_history_len(&h) - 1), T0 + t);
 	}
 	for (size_t i = 0; i < 4; i++) {
-		assert_int_equal(leak_history_at(&h, i)->t_ms, 7 + i);
-		assert_int_equal(leak_history_at(&h, i)->fds, (7 + i) * 10);
+		assert_int_equal(leak_history_t_ms(&h, i), T0 + 7 + i);
+		assert_int_equal(leak_history_value(&h, i, LEAK_FDS), (7 + i) * 10);
+		assert_int_equal(leak_history_value(&h, i, LEAK_THREADS), 7 + i);
+		assert_int_equal(leak_history_value(&h, i, LEAK_MEMORY), 7 + i);
 	}
 	assert_null(leak_history_at(&h, 4));
+	assert_int_equal(leak_history_value(&h, 0, (enum leak_series)3), 0);
 	leak_history_reset(&h);
 	assert_int_equal(leak_history_len(&h), 0);
-	leak_history_add(&h, &(struct leak_sample){ .t_ms = 42 });
+	assert_false(h.evicted);
+	add(&h, 42, 1, 1, 0);
 	assert_int_equal(leak_history_len(&h), 1);
-	assert_int_equal(leak_history_at(&h, 0)->t_ms, 42);
+	assert_int_equal(leak_history_t_ms(&h, 0), 42);
+	assert_int_equal(h.start_ms, 42);
 	leak_history_done(&h);
 	assert_null(h.s);
 	leak_history_done(&h);
 	/* A ring after done takes no samples. */
-	leak_history_add(&h, &(struct leak_sample){ .t_ms = 1 });
+	add(&h, 1, 1, 1, 0);
 	assert_int_equal(leak_history_len(&h), 0);
 }
 
@@ -64,236 +79,336 @@ static void test_init_bounds(void **state)
 	assert_int_equal(leak_history_init(&h, LEAK_HISTORY_MAX + 1), -EINVAL);
 	assert_int_equal(leak_history_init(&h, UINT32_MAX), -EINVAL);
 	assert_int_equal(leak_history_init(&h, 1), 0);
-	leak_history_add(&h, &(struct leak_sample){ .t_ms = 1 });
-	leak_history_add(&h, &(struct leak_sample){ .t_ms = 2 });
+	add(&h, 1, 0, 0, 0);
+	add(&h, 2, 0, 0, 0);
 	assert_int_equal(leak_history_len(&h), 1);
-	assert_int_equal(leak_history_at(&h, 0)->t_ms, 2);
+	assert_int_equal(leak_history_t_ms(&h, 0), 2);
 	leak_history_done(&h);
 	assert_int_equal(leak_history_init(&h, LEAK_HISTORY_MAX), 0);
 	assert_int_equal(h.cap, LEAK_HISTORY_MAX);
 	for (uint64_t t = 0; t < 2 * LEAK_HISTORY_MAX + 3; t++)
-		leak_history_add(&h, &(struct leak_sample){ .t_ms = t });
+		add(&h, T0 + t, 0, 0, 0);
 	assert_int_equal(leak_history_len(&h), LEAK_HISTORY_MAX);
-	assert_int_equal(leak_history_at(&h, 0)->t_ms, LEAK_HISTORY_MAX + 3);
+	assert_int_equal(leak_history_t_ms(&h, 0), T0 + LEAK_HISTORY_MAX + 3);
+	assert_int_equal(h.start_ms, T0);   /* the first since the reset, evicted or not */
 	leak_history_done(&h);
 }
 
-static void test_verdict_names(void **state)
+/* A sample every 600 000 000 ms (about a week): the offsets would pass
+ * 2^31 at the fourth; the origin moves on and the times stay exact. */
+static void test_offsets_rebased(void **state)
 {
 	(void)state;
-	assert_string_equal(leak_verdict_to_string(LEAK_UNKNOWN), "unknown");
-	assert_string_equal(leak_verdict_to_string(LEAK_OK), "ok");
-	assert_string_equal(leak_verdict_to_string(LEAK_LEAKING), "leaking");
-	assert_null(leak_verdict_to_string((enum leak_verdict)7));
+	const uint64_t step = 600000000ULL;
+	struct leak_history h = { 0 };
+
+	assert_int_equal(leak_history_init(&h, 3), 0);
+	for (uint64_t i = 0; i < 10; i++) {
+		add(&h, T0 + i * step, (uint32_t)i, 1, 0);
+		size_t n = leak_history_len(&h);
+		for (size_t j = 0; j < n; j++) {
+			uint64_t k = i + 1 - n + j;
+			assert_int_equal(leak_history_t_ms(&h, j), T0 + k * step);
+			assert_int_equal(leak_history_value(&h, j, LEAK_FDS), k);
+			assert_true(leak_history_at(&h, j)->t < (1U << 31));
+		}
+	}
+	assert_true(h.origin_ms > T0);
+	assert_int_equal(h.start_ms, T0);
+	leak_history_done(&h);
 }
 
-static void test_unknown_few_samples(void **state)
+static void test_evicted_max(void **state)
 {
 	(void)state;
+	static const uint32_t v[] = { 5, 9, 2, 7, 1, 3, 4 };
+	/* After each add: the max of what fell out, per series (0: none yet). */
+	static const uint32_t want[] = { 0, 0, 0, 5, 9, 9, 9 };
+	struct leak_history h = { 0 };
+
+	assert_int_equal(leak_history_init(&h, 3), 0);
+	for (size_t i = 0; i < ELEMENTSOF(v); i++) {
+		add(&h, T0 + i * SEC, v[i], 20 - v[i], (uint64_t)v[i] * 2048);
+		assert_int_equal(h.evicted, i >= 3);
+		if (!h.evicted)
+			continue;
+		assert_int_equal(h.evicted_max[LEAK_FDS], want[i]);
+		assert_int_equal(h.evicted_max[LEAK_MEMORY], want[i] * 2);
+	}
+	/* threads were 15, 11, 18, 13: the max fell out with the third. */
+	assert_int_equal(h.evicted_max[LEAK_THREADS], 18);
+	leak_history_reset(&h);
+	assert_false(h.evicted);
+	assert_int_equal(h.evicted_max[LEAK_FDS], 0);
+	leak_history_done(&h);
+}
+
+static void test_memory_kib(void **state)
+{
+	(void)state;
+	struct leak_history h = { 0 };
+
+	assert_int_equal(leak_history_init(&h, 4), 0);
+	add(&h, T0, 1, 1, 5 * MIB + 1023);
+	add(&h, T0 + SEC, 1, 1, 1023);
+	add(&h, T0 + 2 * SEC, 1, 1, 8ULL << 40);   /* 8 TiB: over 2^32 KiB */
+	assert_int_equal(leak_history_value(&h, 0, LEAK_MEMORY), 5 * 1024);
+	assert_int_equal(leak_history_value(&h, 1, LEAK_MEMORY), 0);
+	assert_int_equal(leak_history_value(&h, 2, LEAK_MEMORY), UINT32_MAX);
+	json_object *a = leak_history_json(&h);
+	assert_int_equal(json_object_array_length(a), 3);
+	json_object *o = json_object_array_get_idx(a, 0);
+	assert_int_equal(json_object_get_int64(json_object_object_get(o, "memory")), 5 * MIB);
+	assert_int_equal(json_object_get_int64(json_object_object_get(o, "t_ms")), T0);
+	assert_int_equal(json_object_get_int64(json_object_object_get(o, "fds")), 1);
+	assert_int_equal(json_object_get_int64(json_object_object_get(o, "threads")), 1);
+	o = json_object_array_get_idx(a, 2);
+	assert_int_equal(json_object_get_int64(json_object_object_get(o, "memory")), (int64_t)UINT32_MAX * 1024);
+	json_object_put(a);
+	leak_history_done(&h);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	static const char *const verdicts[] = { "unknown", "ok", "leaking" };
+	static const char *const series[] = { "fds", "threads", "memory" };
+
+	for (int i = 0; i < 3; i++) {
+		assert_string_equal(leak_verdict_to_string((enum leak_verdict)i), verdicts[i]);
+		assert_int_equal(leak_verdict_from_string(verdicts[i]), i);
+		assert_string_equal(leak_series_to_string((enum leak_series)i), series[i]);
+		assert_int_equal(leak_series_from_string(series[i]), i);
+	}
+	assert_null(leak_verdict_to_string((enum leak_verdict)7));
+	assert_null(leak_series_to_string(_LEAK_SERIES_MAX));
+	assert_int_equal(leak_verdict_from_string("Leaking"), -EINVAL);
+	assert_int_equal(leak_series_from_string("rss"), -EINVAL);
+	assert_int_equal(leak_series_from_string(NULL), -EINVAL);
+}
+
+static void test_unknown_and_grace(void **state)
+{
+	(void)state;
+	struct leak_config c = cfg_with(5 * SEC, 0);
 	struct leak_history h = { 0 };
 	struct leak_trend t;
 
 	assert_int_equal(leak_history_init(&h, 16), 0);
-	leak_evaluate(&h, &default_cfg, 10 * MIN_MS, &t);
+	leak_evaluate(&h, &c, T0, NULL, &t);
 	assert_int_equal(t.verdict, LEAK_UNKNOWN);
 	assert_string_equal(t.reason, "not enough samples");
-	/* Five samples over the whole window, growing fast: still too few. */
-	for (uint64_t i = 0; i < LEAK_MIN_SAMPLES - 1; i++)
-		leak_history_add(&h, &(struct leak_sample){ .t_ms = i * 120 * SEC,
-							    .fds = 10 + (uint32_t)i * 1000 });
-	leak_evaluate(&h, &default_cfg, 10 * MIN_MS, &t);
+	leak_history_done(&h);
+	/* No grace: nothing to say before one fast horizon of samples... */
+	t = eval_series(5 * SEC, 55 * SEC, &c, gen_steady, NULL);
 	assert_int_equal(t.verdict, LEAK_UNKNOWN);
-	assert_int_equal(t.fds_verdict, LEAK_UNKNOWN);
-	assert_int_equal(t.threads_verdict, LEAK_UNKNOWN);
 	assert_string_equal(t.reason, "not enough samples");
-	/* The slope is still reported. */
-	assert_true(t.fds_per_hour > 1000);
-	/* The sixth makes it. */
-	leak_history_add(&h, &(struct leak_sample){ .t_ms = 10 * MIN_MS, .fds = 5010 });
-	leak_evaluate(&h, &default_cfg, 10 * MIN_MS, &t);
+	t = eval_series(5 * SEC, 60 * SEC, &c, gen_steady, NULL);
+	assert_int_equal(t.verdict, LEAK_OK);
+	assert_string_equal(t.reason, "steady");
+	/* ...with the default grace of 2 minutes, nothing before its end,
+	 * not even for a series that grows at 20 fds/s. */
+	c = default_cfg();
+	for (uint64_t end = 0; end < 2 * MIN_MS; end += 25 * SEC) {
+		t = eval_series(5 * SEC, end, &c, gen_pipes, NULL);
+		assert_int_equal(t.verdict, LEAK_UNKNOWN);
+		assert_string_equal(t.reason, "in grace");
+		for (int k = 0; k < _LEAK_SERIES_MAX; k++)
+			assert_string_equal(t.series[k].why, "in grace");
+	}
+	t = eval_series(5 * SEC, 2 * MIN_MS, &c, gen_pipes, NULL);
 	assert_int_equal(t.verdict, LEAK_LEAKING);
 	assert_string_equal(t.reason, "fds growing");
-	leak_history_done(&h);
-}
-
-static void test_unknown_short_span(void **state)
-{
-	(void)state;
-	/* 60 samples one second apart, then 4m59s of them: under half of 10m. */
-	struct leak_trend t = eval_series(512, SEC, 59 * SEC, &default_cfg, gen_growth, NULL);
-	assert_int_equal(t.verdict, LEAK_UNKNOWN);
-	assert_string_equal(t.reason, "samples span less than half the window");
-	t = eval_series(512, SEC, 299 * SEC, &default_cfg, gen_growth, NULL);
-	assert_int_equal(t.verdict, LEAK_UNKNOWN);
-	/* Exactly half the window is enough. */
-	t = eval_series(512, SEC, 300 * SEC, &default_cfg, gen_growth, NULL);
-	assert_int_equal(t.verdict, LEAK_LEAKING);
+	t = eval_series(5 * SEC, 2 * MIN_MS, &c, gen_steady, NULL);
+	assert_int_equal(t.verdict, LEAK_OK);
 }
 
 static void test_absolute_max(void **state)
 {
 	(void)state;
+	struct leak_config c = default_cfg();
 	struct leak_history h = { 0 };
-	struct leak_config c = default_cfg;
 	struct leak_trend t;
 
 	c.fds_max = 1000;
 	c.threads_max = 50;
 	assert_int_equal(leak_history_init(&h, 8), 0);
-	leak_history_add(&h, &(struct leak_sample){ .t_ms = 100, .fds = 1000, .threads = 50 });
-	leak_evaluate(&h, &c, 100, &t);
-	assert_int_equal(t.verdict, LEAK_UNKNOWN); /* at the limit is not over it */
-	leak_history_add(&h, &(struct leak_sample){ .t_ms = 200, .fds = 1001, .threads = 3 });
-	leak_evaluate(&h, &c, 200, &t);
+	add(&h, T0, 1000, 50, 0);
+	leak_evaluate(&h, &c, T0, NULL, &t);
+	assert_int_equal(t.verdict, LEAK_UNKNOWN);   /* at the limit is not over it */
+	/* Over it: at once, in grace, from one sample. */
+	add(&h, T0 + 1, 1001, 3, 0);
+	leak_evaluate(&h, &c, T0 + 1, NULL, &t);
 	assert_int_equal(t.verdict, LEAK_LEAKING);
-	assert_int_equal(t.fds_verdict, LEAK_LEAKING);
-	assert_int_equal(t.threads_verdict, LEAK_UNKNOWN);
+	assert_int_equal(t.worst, LEAK_FDS);
+	assert_int_equal(t.series[LEAK_THREADS].verdict, LEAK_UNKNOWN);
 	assert_string_equal(t.reason, "fds over fds_max");
 	leak_history_reset(&h);
-	leak_history_add(&h, &(struct leak_sample){ .t_ms = 300, .fds = 10, .threads = 51 });
-	leak_evaluate(&h, &c, 300, &t);
+	add(&h, T0, 10, 51, 0);
+	leak_evaluate(&h, &c, T0, NULL, &t);
 	assert_int_equal(t.verdict, LEAK_LEAKING);
-	assert_int_equal(t.fds_verdict, LEAK_UNKNOWN);
-	assert_int_equal(t.threads_verdict, LEAK_LEAKING);
+	assert_int_equal(t.worst, LEAK_THREADS);
+	assert_int_equal(t.series[LEAK_FDS].verdict, LEAK_UNKNOWN);
 	assert_string_equal(t.reason, "threads over threads_max");
-	/* 0 means no limit. */
-	c.threads_max = 0;
-	leak_evaluate(&h, &c, 300, &t);
+	c.threads_max = 0;   /* no limit */
+	leak_evaluate(&h, &c, T0, NULL, &t);
 	assert_int_equal(t.verdict, LEAK_UNKNOWN);
 	leak_history_done(&h);
-
-	/* A steady, full window over the limit is leaking too. */
-	c = default_cfg;
+	/* A steady series over the limit stays leaking. */
+	c = default_cfg();
 	c.fds_max = 499;
-	t = eval_series(121, 5 * SEC, 10 * MIN_MS, &c, gen_steady, NULL);
+	t = eval_series(5 * SEC, 30 * MIN_MS, &c, gen_steady, NULL);
 	assert_int_equal(t.verdict, LEAK_LEAKING);
 	assert_string_equal(t.reason, "fds over fds_max");
 }
 
-static void test_old_samples_ignored(void **state)
+/* Flat, 1 fd/s from 5m to 6m, then +1 every 2 minutes until the last new
+ * high at 28m, then flat. */
+static void gen_creep(uint64_t t, size_t i, struct leak_point *p, void *u)
+{
+	(void)i, (void)u;
+	uint64_t s = t / SEC;
+	p->fds = s < 300 ? 40 : s < 360 ? 40 + (uint32_t)(s - 300) : 100 + (uint32_t)((MIN(s, 1799) - 360) / 120);
+}
+
+static void test_hysteresis(void **state)
 {
 	(void)state;
-	struct leak_history h = { 0 };
-	struct leak_trend t;
-
-	assert_int_equal(leak_history_init(&h, 1024), 0);
-	/* Wild, fast-growing samples an hour ago... */
-	for (uint64_t i = 0; i < 100; i++)
-		leak_history_add(&h, &(struct leak_sample){ .t_ms = i * SEC, .fds = (uint32_t)i * 1000,
-							    .threads = (uint32_t)i * 100 });
-	/* ...all of them outside the window: nothing to say. */
-	leak_evaluate(&h, &default_cfg, 60 * MIN_MS, &t);
-	assert_int_equal(t.verdict, LEAK_UNKNOWN);
-	/* ...then a steady window. */
-	for (uint64_t s = 50 * MIN_MS; s <= 60 * MIN_MS; s += 5 * SEC)
-		leak_history_add(&h, &(struct leak_sample){ .t_ms = s, .fds = 7, .threads = 3 });
-	leak_evaluate(&h, &default_cfg, 60 * MIN_MS, &t);
+	struct leak_config c = default_cfg();
+	/* At 25m it still makes new highs, too slowly for either rule. */
+	struct replay r = replay_series(5 * SEC, 25 * MIN_MS, &c, gen_creep, NULL);
+	assert_true(r.first_ms > 300 * (int64_t)SEC && r.first_ms <= 360 * (int64_t)SEC);
+	assert_int_equal(r.flags, 1);
+	assert_int_equal(r.cleared_ms, -1);
+	assert_int_equal(r.last.verdict, LEAK_LEAKING);
+	assert_string_equal(r.last.reason, "fds growing");
+	assert_false(r.last.series[LEAK_FDS].fast.holds);
+	assert_false(r.last.series[LEAK_FDS].slow.holds);
+	/* The same history judged afresh: ok. */
+	struct leak_trend t = eval_series(5 * SEC, 25 * MIN_MS, &c, gen_creep, NULL);
 	assert_int_equal(t.verdict, LEAK_OK);
-	assert_true(t.fds_per_hour == 0);
-	/* The same history seen from later is stale: the window is empty. */
-	leak_evaluate(&h, &default_cfg, 100 * MIN_MS, &t);
-	assert_int_equal(t.verdict, LEAK_UNKNOWN);
-	leak_history_done(&h);
-
-	/* And the converse: steady long ago, growing in the window. */
-	assert_int_equal(leak_history_init(&h, 1024), 0);
-	for (uint64_t s = 0; s < 50 * MIN_MS; s += 5 * SEC)
-		leak_history_add(&h, &(struct leak_sample){ .t_ms = s, .fds = 7, .threads = 3 });
-	for (uint64_t s = 50 * MIN_MS; s <= 60 * MIN_MS; s += 5 * SEC)
-		leak_history_add(&h, &(struct leak_sample){
-					     .t_ms = s,
-					     .fds = 7 + (uint32_t)((s - 50 * MIN_MS) / (6 * SEC)),
-					     .threads = 3 });
-	leak_evaluate(&h, &default_cfg, 60 * MIN_MS, &t);
-	assert_int_equal(t.verdict, LEAK_LEAKING);
-	assert_near(t.fds_per_hour, 600, 0.05);
-	leak_history_done(&h);
+	/* The last new high at 28m: ok a quarter of the window later, not before. */
+	uint64_t clear = 1680 * SEC + c.window_ms / 4;
+	r = replay_series(5 * SEC, clear - 5 * SEC, &c, gen_creep, NULL);
+	assert_int_equal(r.last.verdict, LEAK_LEAKING);
+	r = replay_series(5 * SEC, clear, &c, gen_creep, NULL);
+	assert_int_equal(r.cleared_ms, clear);
+	assert_int_equal(r.last.verdict, LEAK_OK);
+	assert_string_equal(r.last.reason, "steady");
+	assert_int_equal(r.last.series[LEAK_FDS].last_high_ms, T0 + 1680 * SEC);
+	r = replay_series(5 * SEC, 40 * MIN_MS, &c, gen_creep, NULL);
+	assert_int_equal(r.flags, 1);
+	assert_int_equal(r.last.verdict, LEAK_OK);
 }
 
-static void test_many_samples(void **state)
+static void test_config_from(void **state)
 {
 	(void)state;
-	/* One sample a second: 601 in the window, thinned to 200. */
-	struct leak_trend t = eval_series(4096, SEC, 10 * MIN_MS, &default_cfg, gen_growth, NULL);
-	assert_int_equal(t.verdict, LEAK_LEAKING);
-	assert_near(t.fds_per_hour, 600, 0.05);
-	t = eval_series(4096, SEC, 10 * MIN_MS, &default_cfg, gen_steady, NULL);
-	assert_int_equal(t.verdict, LEAK_OK);
-	uint64_t s = 7;
-	t = eval_series(4096, SEC, 10 * MIN_MS, &default_cfg, gen_noise, &s);
-	assert_int_equal(t.verdict, LEAK_OK);
-	/* A full ring of 4096 samples 100 ms apart, window 5 minutes: 3001 in it. */
-	struct leak_config c = { .window_ms = 5 * MIN_MS, .min_growth_per_hour = 60 };
-	t = eval_series(4096, 100, 10 * MIN_MS, &c, gen_pipes, NULL);
-	assert_int_equal(t.verdict, LEAK_LEAKING);
-	assert_near(t.fds_per_hour, 72000, 0.01);
+	struct service_leak_config sc = *config_leak_defaults();
+	struct leak_config c = default_cfg();
 
-	/* The newest sample always takes part: only it is over fds_max. */
-	struct leak_history h = { 0 };
-	fill(&h, 4096, 0, SEC, 10 * MIN_MS - SEC, gen_steady, NULL);
-	leak_history_add(&h, &(struct leak_sample){ .t_ms = 10 * MIN_MS, .fds = 501, .threads = 8 });
-	c = default_cfg;
-	c.fds_max = 500;
-	leak_evaluate(&h, &c, 10 * MIN_MS, &t);
-	assert_int_equal(t.verdict, LEAK_LEAKING);
-	assert_string_equal(t.reason, "fds over fds_max");
-	/* The oldest in the window does too: the span still covers the window. */
-	c.fds_max = 0;
-	leak_evaluate(&h, &c, 10 * MIN_MS, &t);
-	assert_int_equal(t.verdict, LEAK_OK);
-	leak_history_done(&h);
+	assert_int_equal(c.window_ms, 10 * MIN_MS);
+	assert_int_equal(c.grace_ms, 2 * MIN_MS);
+	assert_int_equal(c.fast_horizon_ms, 60 * SEC);
+	assert_true(c.min_growth[LEAK_FDS] == 60 && c.min_growth[LEAK_THREADS] == 60);
+	assert_true(c.min_growth[LEAK_MEMORY] == 64.0 * MIB);
+	assert_true(c.fast_growth[LEAK_FDS] == 0.6 * 3600 && c.fast_growth[LEAK_THREADS] == 0.3 * 3600);
+	assert_true(c.fast_growth[LEAK_MEMORY] == 1.2 * MIB * 3600);
+	assert_true(c.fds_max == 0 && c.threads_max == 0);
+	/* At least 6 samples: 6 of 20 s are 2 minutes. */
+	assert_int_equal(cfg_with(20 * SEC, 0).fast_horizon_ms, 120 * SEC);
+	assert_int_equal(cfg_with(10 * SEC, 0).fast_horizon_ms, 60 * SEC);
+	assert_int_equal(cfg_with(SEC, 0).fast_horizon_ms, 60 * SEC);
+	/* ...and never more than the window. */
+	sc.sample_every_ms = SEC;
+	sc.window_ms = 30 * SEC;
+	sc.fds_max = 7;
+	sc.threads_max = 9;
+	sc.min_growth[LEAK_THREADS] = 5;
+	sc.fast_growth[LEAK_MEMORY] = 11;
+	leak_config_from(&c, &sc);
+	assert_int_equal(c.fast_horizon_ms, 30 * SEC);
+	assert_int_equal(c.window_ms, 30 * SEC);
+	assert_true(c.fds_max == 7 && c.threads_max == 9);
+	assert_true(c.min_growth[LEAK_THREADS] == 5 && c.fast_growth[LEAK_MEMORY] == 11);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* Theil-Sen by the book: every pair, sorted. */
-static double ref_slope(const struct leak_history *h)
-{
-	size_t n = leak_history_len(h), np = 0;
-	double *v = malloc(n * n * sizeof(*v));
-	assert_non_null(v);
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = i + 1; j < n; j++) {
-			const struct leak_sample *a = leak_history_at(h, i), *b = leak_history_at(h, j);
-			if (b->t_ms > a->t_ms)
-				v[np++] = ((double)b->fds - a->fds) * 3600000.0 / (double)(b->t_ms - a->t_ms);
-		}
-	qsort(v, np, sizeof(*v), cmp_double);
-	double m = np % 2 ? v[np / 2] : (v[np / 2 - 1] + v[np / 2]) / 2;
-	free(v);
-	return m;
-}
-
-static void test_theil_sen_reference(void **state)
+static void test_format_rate(void **state)
 {
 	(void)state;
-	uint64_t seed = 0xdeadbeefcafe1234ULL;
-	static const size_t sizes[] = { 6, 7, 50, 151, 199, 200 };
+	static const struct {
+		enum leak_series k;
+		double per_hour;
+		const char *want;
+	} cases[] = {
+		{ LEAK_FDS, 3600, "1.0 fds/s" },
+		{ LEAK_FDS, 72000, "20.0 fds/s" },
+		{ LEAK_FDS, 3599, "60.0 fds/min" },
+		{ LEAK_FDS, 60, "1.0 fds/min" },
+		{ LEAK_FDS, 59.9, "59.9 fds/h" },
+		{ LEAK_FDS, 0, "0.0 fds/h" },
+		{ LEAK_FDS, -7200, "-2.0 fds/s" },
+		{ LEAK_THREADS, 1080, "18.0 threads/min" },
+		{ LEAK_MEMORY, 1.2 * MIB * 3600, "1.2 MiB/s" },
+		{ LEAK_MEMORY, 64.0 * MIB, "1.1 MiB/min" },
+		{ LEAK_MEMORY, 30.0 * MIB, "30.0 MiB/h" },
+		{ (enum leak_series)9, 5, "5.0 ?/h" },
+	};
+	char buf[32];
 
-	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
-		for (int round = 0; round < 5; round++) {
-			struct leak_history h = { 0 };
-			struct leak_trend t;
-			uint64_t tm = 0;
-			assert_int_equal(leak_history_init(&h, (uint32_t)sizes[k]), 0);
-			for (size_t i = 0; i < sizes[k]; i++) {
-				/* Irregular steps, some repeated times, trend plus noise. */
-				tm += xorshift64(&seed) % 7 * 1000;
-				uint32_t fds = 1000 + (uint32_t)(tm / 1000) + (uint32_t)(xorshift64(&seed) % 200);
-				leak_history_add(&h, &(struct leak_sample){ .t_ms = tm, .fds = fds });
-			}
-			struct leak_config c = { .window_ms = tm + 1, .min_growth_per_hour = 60 };
-			leak_evaluate(&h, &c, tm, &t);
-			double want = ref_slope(&h);
-			double d = t.fds_per_hour - want;
-			assert_true(d < 1e-3 * (want < 0 ? -want : want) + 1e-3 &&
-				    -d < 1e-3 * (want < 0 ? -want : want) + 1e-3);
-			leak_history_done(&h);
-		}
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		assert_ptr_equal(leak_format_rate(cases[i].k, cases[i].per_hour, buf, sizeof(buf)), buf);
+		assert_string_equal(buf, cases[i].want);
+	}
+	char small[5];
+	leak_format_rate(LEAK_THREADS, 1080, small, sizeof(small));
+	assert_string_equal(small, "18.0");
+}
+
+/* 1 fd per second from 5m. */
+static void gen_fds_1s(uint64_t t, size_t i, struct leak_point *p, void *u)
+{
+	(void)i, (void)u;
+	p->fds = 20 + (t > 300 * SEC ? (uint32_t)((t - 300 * SEC) / SEC) : 0);
+}
+
+static void test_trend_fields(void **state)
+{
+	(void)state;
+	struct leak_config c = default_cfg();
+	struct replay r = replay_series(5 * SEC, 20 * MIN_MS, &c, gen_fds_1s, NULL);
+	const struct leak_trend *t = &r.at_first;
+	const struct leak_series_trend *st = &t->series[LEAK_FDS];
+	uint32_t newest = 20 + (uint32_t)(r.first_ms / (int64_t)SEC - 300);
+
+	assert_int_equal(t->worst, LEAK_FDS);
+	assert_true(st->fast.holds);
+	assert_int_equal(st->fast.new_highs, LEAK_FAST_PARTS);
+	assert_true(st->fast.rise >= st->fast.needed && st->fast.needed > 35.99 && st->fast.needed < 36.01);
+	assert_int_equal(st->horizon_ms, 60 * SEC);
+	assert_true(st->closeness > 0.999 && st->closeness <= 1);
+	/* The rise over the horizon, per hour: at least the rate asked, below
+	 * the true 3600/h (the leak is younger than the horizon). */
+	assert_true(st->per_hour >= c.fast_growth[LEAK_FDS] && st->per_hour < 3600);
+	assert_int_equal(st->n_highs, LEAK_SLOW_PARTS);
+	for (unsigned j = 1; j < LEAK_SLOW_PARTS; j++)
+		assert_true(st->highs[j] >= st->highs[j - 1]);
+	assert_int_equal(st->highs[LEAK_SLOW_PARTS - 1], newest);
+	assert_int_equal(st->last_high_ms, T0 + (uint64_t)r.first_ms);
+	for (int k = 0; k < _LEAK_SERIES_MAX; k++)
+		assert_closeness_bounded(&t->series[k]);
+	/* The flat series: ok, no rise, not close at all. */
+	for (int k = LEAK_THREADS; k <= LEAK_MEMORY; k++) {
+		assert_int_equal(t->series[k].verdict, LEAK_OK);
+		assert_true(t->series[k].per_hour == 0 && t->series[k].closeness == 0);
+		assert_int_equal(t->series[k].last_high_ms, 0);
+	}
+	/* Ten minutes into it the slow rule holds too; the fast one decides. */
+	st = &r.last.series[LEAK_FDS];
+	assert_true(st->slow.holds && st->fast.holds);
+	assert_int_equal(st->horizon_ms, 60 * SEC);
+	/* A whole horizon of it: near 3600/h (the last part's median lags). */
+	assert_true(st->per_hour > 0.75 * 3600 && st->per_hour <= 3600);
 }
 
 /* Bars as levels 0..7, from the 3-byte UTF-8 of U+2581..U+2588. */
@@ -320,43 +435,37 @@ static void test_sparkline(void **state)
 	int lv[40];
 
 	assert_int_equal(leak_history_init(&h, 64), 0);
-	assert_string_equal(leak_sparkline(&h, false, 10, buf, sizeof(buf)), "");
+	assert_string_equal(leak_sparkline(&h, LEAK_FDS, 10, buf, sizeof(buf)), "");
+	/* fds climb as a square, threads stay, memory in eight even steps. */
 	for (uint32_t i = 0; i < 30; i++)
-		leak_history_add(&h, &(struct leak_sample){ .t_ms = i, .fds = i * i, .threads = 5 });
-	assert_ptr_equal(leak_sparkline(&h, false, 20, buf, sizeof(buf)), buf);
+		add(&h, T0 + i, i * i, 5, (1000 + (uint64_t)(i % 8) * 10) * 1024);
+	assert_ptr_equal(leak_sparkline(&h, LEAK_FDS, 20, buf, sizeof(buf)), buf);
 	assert_int_equal(bars(buf, lv, 40), 20);
 	assert_int_equal(lv[0], 0);
 	assert_int_equal(lv[19], 7);
 	for (size_t i = 1; i < 20; i++)
 		assert_true(lv[i] >= lv[i - 1]);
-	/* Eight evenly spaced values get the eight bars in order. */
-	struct leak_history e = { 0 };
-	assert_int_equal(leak_history_init(&e, 8), 0);
-	for (uint32_t i = 0; i < 8; i++)
-		leak_history_add(&e, &(struct leak_sample){ .t_ms = i, .fds = 1000 + i * 10 });
-	assert_string_equal(leak_sparkline(&e, false, 8, buf, sizeof(buf)),
-			    "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588");
-	leak_history_done(&e);
+	/* Samples 22..29 of memory are 1060..1130 KiB then 1000..1050: the
+	 * last eight are i % 8 = 6, 7, 0, ..., 5. */
+	assert_string_equal(leak_sparkline(&h, LEAK_MEMORY, 8, buf, sizeof(buf)),
+			    "\u2587\u2588\u2581\u2582\u2583\u2584\u2585\u2586");
 	/* Wider than the history: one bar per sample. */
-	assert_int_equal(bars(leak_sparkline(&h, false, 40, buf, sizeof(buf)), lv, 40), 30);
-	assert_int_equal(bars(leak_sparkline(&h, false, 0, buf, sizeof(buf)), lv, 40), 0);
+	assert_int_equal(bars(leak_sparkline(&h, LEAK_FDS, 40, buf, sizeof(buf)), lv, 40), 30);
+	assert_int_equal(bars(leak_sparkline(&h, LEAK_FDS, 0, buf, sizeof(buf)), lv, 40), 0);
 	/* All equal: the lowest bar. */
-	assert_int_equal(bars(leak_sparkline(&h, true, 8, buf, sizeof(buf)), lv, 40), 8);
-	for (size_t i = 0; i < 8; i++)
-		assert_int_equal(lv[i], 0);
-	assert_string_equal(buf, "\u2581\u2581\u2581\u2581\u2581\u2581\u2581\u2581");
-
+	assert_string_equal(leak_sparkline(&h, LEAK_THREADS, 8, buf, sizeof(buf)),
+			    "\u2581\u2581\u2581\u2581\u2581\u2581\u2581\u2581");
 	/* Tiny buffers, exactly sized on the heap so ASan sees any overflow. */
 	for (size_t len = 1; len <= 16; len++) {
 		char *b = malloc(len);
 		assert_non_null(b);
-		leak_sparkline(&h, false, 30, b, len);
+		leak_sparkline(&h, LEAK_FDS, 30, b, len);
 		assert_int_equal(strlen(b), (len - 1) / 3 * 3);
 		assert_int_equal(bars(b, lv, 40), (len - 1) / 3);
 		free(b);
 	}
 	char sentinel = 'x';
-	assert_ptr_equal(leak_sparkline(&h, false, 30, &sentinel, 0), &sentinel);
+	assert_ptr_equal(leak_sparkline(&h, LEAK_FDS, 30, &sentinel, 0), &sentinel);
 	assert_int_equal(sentinel, 'x');
 	leak_history_done(&h);
 }
@@ -366,13 +475,16 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ring_wrap_order),
 		cmocka_unit_test(test_init_bounds),
-		cmocka_unit_test(test_verdict_names),
-		cmocka_unit_test(test_unknown_few_samples),
-		cmocka_unit_test(test_unknown_short_span),
+		cmocka_unit_test(test_offsets_rebased),
+		cmocka_unit_test(test_evicted_max),
+		cmocka_unit_test(test_memory_kib),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_unknown_and_grace),
 		cmocka_unit_test(test_absolute_max),
-		cmocka_unit_test(test_old_samples_ignored),
-		cmocka_unit_test(test_many_samples),
-		cmocka_unit_test(test_theil_sen_reference),
+		cmocka_unit_test(test_hysteresis),
+		cmocka_unit_test(test_config_from),
+		cmocka_unit_test(test_format_rate),
+		cmocka_unit_test(test_trend_fields),
 		cmocka_unit_test(test_sparkline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

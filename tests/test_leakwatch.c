@@ -5,8 +5,10 @@
  * Without cgroups it is off and says "none". With them, a process holding
  * a known number of fds is counted after one sample (fds, by kind, the
  * process list); over leak.fds_max the verdict turns leaking at once, a
- * snapshot goes to <state_dir>/snapshots, the leak violation is counted
- * once, and on_violation.leak acts (freeze, restart). sample_every cannot
+ * snapshot goes to <state_dir>/snapshots (with the verdict per series,
+ * the memory and its source, the history with memory in bytes), the leak
+ * violation is counted once, and on_violation.leak acts (freeze, restart).
+ * Memory is sampled too (memory.current, or the processes' RSS). sample_every cannot
  * go below 1 s, so each test waits about one or two samples.
  */
 #include <json-c/json.h>
@@ -114,8 +116,15 @@ static void test_counts_fds(void **state)
 	assert_int_equal(inst->leak.procs[0].nr_fds, HOLDER_FDS);
 	assert_string_equal(inst->leak.procs[0].comm, "sleep");
 	assert_int_equal(leak_history_len(&inst->leak.hist), 1);
-	/* One sample says nothing of a trend. */
+	/* Memory: the cgroup's count, or the processes' resident bytes. */
+	assert_true(inst->leak.memory > 0);
+	assert_non_null(inst->leak.memory_source);
+	assert_true(!strcmp(inst->leak.memory_source, "memory.current") || !strcmp(inst->leak.memory_source, "rss"));
+	assert_int_equal(leak_history_value(&inst->leak.hist, 0, LEAK_MEMORY), inst->leak.memory / 1024);
+	assert_int_equal(leak_history_value(&inst->leak.hist, 0, LEAK_FDS), HOLDER_FDS);
+	/* One sample says nothing of a trend (and the first 2 minutes are grace). */
 	assert_int_equal(inst->leak.trend.verdict, LEAK_UNKNOWN);
+	assert_string_equal(inst->leak.trend.reason, "in grace");
 	assert_int_equal(inst->violations[VIOLATION_LEAK], 0);
 	assert_int_equal(snapshot_files(fx, name, sizeof(name)), 0);
 }
@@ -146,6 +155,39 @@ static void test_fds_max_leaking(void **state)
 	assert_int_equal(inst->pid.pid, pid);
 }
 
+static json_object *get(json_object *o, const char *key)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, key, &v))
+		fail_msg("no \"%s\" in %s", key, json_object_to_json_string(o));
+	return v;
+}
+
+/* The verdict's part of a snapshot: which series, the memory and where it
+ * came from, each series' figures, the history (memory in bytes). */
+static void check_snapshot_leak(json_object *o)
+{
+	assert_string_equal(json_object_get_string(get(o, "growing")), "fds");
+	assert_true(json_object_get_int64(get(o, "memory")) > 0);
+	const char *src = json_object_get_string(get(o, "memory_source"));
+	assert_true(!strcmp(src, "memory.current") || !strcmp(src, "rss"));
+	json_object *series = get(o, "series"), *fds = get(series, "fds");
+	assert_string_equal(json_object_get_string(get(fds, "verdict")), "leaking");
+	assert_string_equal(json_object_get_string(get(fds, "why")), "fds over fds_max");
+	assert_non_null(get(get(series, "threads"), "verdict"));
+	assert_non_null(get(get(series, "memory"), "slow"));
+	json_object *hist = get(o, "history");
+	assert_true(json_object_array_length(hist) >= 1);
+	for (size_t i = 0; i < json_object_array_length(hist); i++) {
+		json_object *e = json_object_array_get_idx(hist, i);
+		assert_true(json_object_get_int64(get(e, "t_ms")) > 0);
+		assert_int_equal(json_object_get_int64(get(e, "fds")), HOLDER_FDS);
+		assert_int_equal(json_object_get_int64(get(e, "threads")), 1);
+		int64_t mem = json_object_get_int64(get(e, "memory"));
+		assert_true(mem > 0 && mem % 1024 == 0);
+	}
+}
+
 /* The evidence, written by a child process off the loop: one snapshot of
  * this instance, whole, with its process and every fd. */
 static void check_snapshot(struct fixture *fx, pid_t pid)
@@ -165,6 +207,7 @@ static void check_snapshot(struct fixture *fx, pid_t pid)
 	assert_int_equal(json_object_array_length(procs), 1);
 	assert_true(json_object_object_get_ex(json_object_array_get_idx(procs, 0), "fds", &fds));
 	assert_int_equal(json_object_array_length(fds), HOLDER_FDS);
+	check_snapshot_leak(o);
 	json_object_put(o);
 }
 

@@ -8,7 +8,9 @@
  *    listed and the rest counted: cgroup.procs is read whole, so a pid is
  *    never cut in two (the old 8 KiB read could turn "12345" into "123");
  *  - the file appears whole (written as .NAME.tmp, then renamed) and the
- *    instance is thawed afterwards.
+ *    instance is thawed afterwards;
+ *  - taken before any leak sample, its verdict part (series, history,
+ *    memory, memory_source) is there and empty.
  */
 #include <json-c/json.h>
 
@@ -57,6 +59,25 @@ static int64_t get_int(json_object *o, const char *a, const char *b)
 	return json_object_get_int64(v);
 }
 
+/* Taken by hand, before any sample: the verdict's part is there, empty. */
+static void check_unsampled(json_object *o)
+{
+	json_object *v, *series;
+	assert_true(json_object_object_get_ex(o, "history", &v));
+	assert_int_equal(json_object_array_length(v), 0);
+	assert_true(json_object_object_get_ex(o, "memory", &v));
+	assert_int_equal(json_object_get_int64(v), 0);
+	assert_true(json_object_object_get_ex(o, "memory_source", &v));
+	assert_null(v);
+	assert_true(json_object_object_get_ex(o, "series", &series));
+	static const char *const names[] = { "fds", "threads", "memory" };
+	for (size_t i = 0; i < 3; i++) {
+		assert_true(json_object_object_get_ex(series, names[i], &v));
+		assert_true(json_object_object_get_ex(v, "verdict", &v));
+		assert_string_equal(json_object_get_string(v), "unknown");
+	}
+}
+
 static void test_many_fds(void **state)
 {
 	struct fixture *fx = fx_get(state);
@@ -73,6 +94,7 @@ static void test_many_fds(void **state)
 	assert_int_equal(get_int(o, "truncated", "fds_not_listed"), (int64_t)(have - 1024));
 	assert_true(json_object_object_get_ex(json_object_object_get(o, "truncated"), "reason", &why));
 	assert_string_equal(json_object_get_string(why), "fds of one process");
+	check_unsampled(o);
 	json_object_put(o);
 }
 

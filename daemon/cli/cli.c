@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "cli/cli.h"
+#include "cli/cli_leaks.h"
 #include "basic/macro.h"
 
 #define CLI_REPLY_MAX (64U << 20)
@@ -140,59 +141,6 @@ static void print_status(json_object *reply)
 	}
 }
 
-static double jdbl(json_object *o, const char *k)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, k, &v) && v ? json_object_get_double(v) : 0;
-}
-
-static void print_kinds(json_object *kinds)
-{
-	bool first = true;
-	json_object_object_foreach(kinds, k, v) {
-		if (json_object_get_int64(v) == 0)
-			continue;
-		printf("%s%s %lld", first ? "" : ", ", k, (long long)json_object_get_int64(v));
-		first = false;
-	}
-}
-
-static void print_leaks(json_object *reply)
-{
-	json_object *services, *sp;
-	printf("source: %s, %lld passes, last pass %lld us CPU%s%s\n", jstr(reply, "source"),
-	       (long long)jint(reply, "passes"), (long long)jint(reply, "last_pass_cpu_us"),
-	       jstr(reply, "source_reason") ? "; bpf not used: " : "",
-	       jstr(reply, "source_reason") ? jstr(reply, "source_reason") : "");
-	printf("%-20s %-9s %7s %7s %9s %9s %-8s %s\n", "INSTANCE", "STATE", "FDS", "THREADS",
-	       "FDS/H", "THREADS/H", "VERDICT", "FDS HISTORY");
-	if (!json_object_object_get_ex(reply, "services", &services))
-		return;
-	for (size_t i = 0; i < json_object_array_length(services); i++) {
-		json_object *svc = json_object_array_get_idx(services, i), *insts;
-		if (!json_object_object_get_ex(svc, "instances", &insts))
-			continue;
-		for (size_t j = 0; j < json_object_array_length(insts); j++) {
-			json_object *in = json_object_array_get_idx(insts, j), *procs;
-			char name[96];
-			snprintf(name, sizeof(name), "%s.%lld", jstr(svc, "name"), (long long)jint(in, "index"));
-			printf("%-20s %-9s %7s %7s %9.0f %9.0f %-8s %s\n", name, jstr(in, "state"),
-			       jstr(in, "fds") ? jstr(in, "fds") : "-", jstr(in, "threads") ? jstr(in, "threads") : "-",
-			       jdbl(in, "fds_per_hour"), jdbl(in, "threads_per_hour"), jstr(in, "verdict"),
-			       json_object_object_get_ex(in, "sparkline", &sp) ? jstr(sp, "fds") : "");
-			if (!json_object_object_get_ex(in, "processes", &procs))
-				continue;
-			for (size_t k = 0; k < json_object_array_length(procs); k++) {
-				json_object *p = json_object_array_get_idx(procs, k), *kinds;
-				printf("    pid %-8s %-16s fds %s (", jstr(p, "pid"), jstr(p, "comm"), jstr(p, "fds"));
-				if (json_object_object_get_ex(p, "fds_by_kind", &kinds))
-					print_kinds(kinds);
-				printf("), threads %s\n", jstr(p, "threads"));
-			}
-		}
-	}
-}
-
 static void print_paths(json_object *reply, const char *key, const char *field)
 {
 	json_object *a;
@@ -254,7 +202,7 @@ int cli_request(const char *socket_path, const struct rv_request *req, bool json
 	else if (req->cmd == RV_CMD_STATUS)
 		print_status(reply);
 	else if (req->cmd == RV_CMD_LEAKS)
-		print_leaks(reply);
+		cli_print_leaks(reply);
 	else if (req->cmd == RV_CMD_SNAPSHOT)
 		print_paths(reply, "paths", NULL);
 	else if (req->cmd == RV_CMD_SNAPSHOTS)

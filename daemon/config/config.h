@@ -67,12 +67,22 @@ enum probe_choice { PROBE_CHOICE_AUTO, PROBE_CHOICE_BPF, PROBE_CHOICE_PROCFS };
 #define CONFIG_MAX_LEAK_THREADS 4194304                 /* leak.threads_max: PID_MAX_LIMIT */
 #define CONFIG_MAX_LEAK_GROWTH 1e6                      /* leak.min_growth, per hour */
 
+/* The leak series, in this order in min_growth and fast_growth (policy/leak.h
+ * names them). */
+#define CONFIG_LEAK_SERIES 3    /* fds, threads, memory */
+#define CONFIG_MAX_LEAK_GRACE_MS (3600ULL * 1000)       /* leak.grace <= 1h */
+
 struct service_leak_config {
 	uint64_t sample_every_ms;        /* default 5s; 1s..1h */
 	uint64_t window_ms;              /* default 10m; >= 6 * sample_every, <= 24h */
+	uint64_t grace_ms;               /* default 2m; no verdict before; <= 1h */
 	uint32_t fds_max;                /* 0 = none; <= CONFIG_MAX_LEAK_FDS */
 	uint32_t threads_max;            /* 0 = none; <= CONFIG_MAX_LEAK_THREADS */
-	double min_growth_per_hour;      /* default 60; "60" or "60/h"; 0 < x <= 1e6 */
+	/* Per hour (memory: bytes per hour), 0 < x <= 1e6 (memory: <= 1T):
+	 * the rise over the window (min_growth: 60/h, 60/h, 64MiB/h) and over
+	 * the fast horizon (fast_growth: 0.6/s, 0.3/s, 1.2MiB/s). */
+	double min_growth[CONFIG_LEAK_SERIES];
+	double fast_growth[CONFIG_LEAK_SERIES];
 };
 
 /* log: where an instance's stdout and stderr go (docs/logs.md). The

@@ -59,7 +59,9 @@ struct raw_check {
 };
 
 struct raw_leak {
-	char *sample_every, *window, *fds_max, *threads_max, *min_growth;
+	char *sample_every, *window, *grace, *fds_max, *threads_max;
+	char *min_growth, *min_growth_threads, *min_growth_memory;
+	char *fast_growth, *fast_growth_threads, *fast_growth_memory;
 };
 
 struct raw_rate_limit {

@@ -124,7 +124,13 @@ static const cyaml_schema_field_t leak_fields[] = {
 	STR("window", OPT, struct raw_leak, window, NUMBER_LEN_MAX),
 	STR("fds_max", OPT, struct raw_leak, fds_max, NUMBER_LEN_MAX),
 	STR("threads_max", OPT, struct raw_leak, threads_max, NUMBER_LEN_MAX),
+	STR("grace", OPT, struct raw_leak, grace, NUMBER_LEN_MAX),
 	STR("min_growth", OPT, struct raw_leak, min_growth, NUMBER_LEN_MAX),
+	STR("min_growth_threads", OPT, struct raw_leak, min_growth_threads, NUMBER_LEN_MAX),
+	STR("min_growth_memory", OPT, struct raw_leak, min_growth_memory, NUMBER_LEN_MAX),
+	STR("fast_growth", OPT, struct raw_leak, fast_growth, NUMBER_LEN_MAX),
+	STR("fast_growth_threads", OPT, struct raw_leak, fast_growth_threads, NUMBER_LEN_MAX),
+	STR("fast_growth_memory", OPT, struct raw_leak, fast_growth_memory, NUMBER_LEN_MAX),
 	CYAML_FIELD_END,
 };
 

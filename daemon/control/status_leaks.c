@@ -8,6 +8,7 @@
 
 #include "basic/utf8.h"
 #include "control/status_leaks.h"
+#include "policy/leak_json.h"
 
 #define SPARK_WIDTH 24
 
@@ -42,15 +43,26 @@ static json_object *instance_json(const struct instance *inst)
 	json_object_object_add(o, "fds", seen ? json_object_new_int64(ls->fds) : NULL);
 	json_object_object_add(o, "fds_by_kind", seen ? by_kind(ls->fds_by_kind) : NULL);
 	json_object_object_add(o, "threads", seen ? json_object_new_int64(ls->threads) : NULL);
-	json_object_object_add(o, "fds_per_hour", json_object_new_double(ls->trend.fds_per_hour));
-	json_object_object_add(o, "threads_per_hour", json_object_new_double(ls->trend.threads_per_hour));
+	json_object_object_add(o, "memory", seen ? json_object_new_int64((int64_t)ls->memory) : NULL);
+	json_object_object_add(o, "memory_source", ls->memory_source ? json_object_new_string(ls->memory_source) : NULL);
+	json_object_object_add(o, "fds_per_hour", json_object_new_double(ls->trend.series[LEAK_FDS].per_hour));
+	json_object_object_add(o, "threads_per_hour", json_object_new_double(ls->trend.series[LEAK_THREADS].per_hour));
+	json_object_object_add(o, "memory_per_hour", json_object_new_double(ls->trend.series[LEAK_MEMORY].per_hour));
 	json_object_object_add(o, "verdict", json_object_new_string(leak_verdict_to_string(ls->trend.verdict)));
 	json_object_object_add(o, "reason", json_object_new_string(ls->trend.reason ? ls->trend.reason : "not sampled yet"));
+	json_object_object_add(o, "growing", ls->trend.verdict == LEAK_LEAKING ?
+			       json_object_new_string(leak_series_to_string(ls->trend.worst)) : NULL);
+	json_object_object_add(o, "series", leak_series_json(&ls->trend, ls->sampled_ns / 1000000));
+	/* Kept across restarts: a leak that comes back after each is recurring. */
+	json_object_object_add(o, "leaks", json_object_new_int64(ls->leaks));
+	json_object_object_add(o, "recurring", json_object_new_boolean(ls->leaks > 1));
 	json_object_object_add(o, "samples", json_object_new_int64((int64_t)leak_history_len(&ls->hist)));
 	json_object_object_add(o, "leak_violations", json_object_new_int64(inst->violations[VIOLATION_LEAK]));
 	json_object *sp = json_object_new_object();
-	json_object_object_add(sp, "fds", json_object_new_string(leak_sparkline(&ls->hist, false, SPARK_WIDTH, spark, sizeof(spark))));
-	json_object_object_add(sp, "threads", json_object_new_string(leak_sparkline(&ls->hist, true, SPARK_WIDTH, spark, sizeof(spark))));
+	for (int k = 0; k < _LEAK_SERIES_MAX; k++)
+		json_object_object_add(sp, leak_series_to_string((enum leak_series)k),
+				       json_object_new_string(leak_sparkline(&ls->hist, (enum leak_series)k, SPARK_WIDTH,
+									     spark, sizeof(spark))));
 	json_object_object_add(o, "sparkline", sp);
 	for (size_t i = 0; i < ls->n_procs; i++)
 		json_object_array_add(procs, proc_json(&ls->procs[i]));

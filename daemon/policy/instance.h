@@ -42,6 +42,10 @@ struct leak_state {
 	struct leak_history hist;       /* cap set from the service's window / sample_every */
 	struct leak_trend trend;
 	uint32_t fds, threads;          /* sums over every process of the cgroup */
+	uint64_t memory;                /* bytes: memory.current, or the processes' RSS */
+	const char *memory_source;      /* "memory.current", "rss" */
+	uint32_t leaks;                 /* times it turned leaking, kept across restarts */
+	uint64_t leaked_ns;             /* when it last turned leaking, 0: never */
 	uint32_t fds_by_kind[_FD_KIND_MAX];
 	struct proc_counts *procs;      /* the processes of the last pass, n_procs */
 	size_t n_procs;

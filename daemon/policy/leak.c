@@ -1,32 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * leak.c: the sample ring and the leak verdict (see leak.h). Pure: no
- * syscalls, no clock, no allocation after leak_history_init().
+ * leak.c: the sample ring and the leak verdict (see leak.h and
+ * docs/leaks.md). Pure: no syscalls, no clock, no allocation after
+ * leak_history_init().
  *
- * Cost bound. The Theil-Sen slope looks at every pair of samples, so the
- * window is first thinned to at most LEAK_SUBSAMPLE_MAX (200) samples, evenly
- * spaced by rank, always keeping the oldest and the newest in the window. One
- * evaluation then looks at no more than 200 * 199 / 2 = 19,900 pairs per
- * series. Their slopes go into one scratch array of that size on the
- * stack (float, 80 KB), and both series reuse it. The median is taken by
- * quickselect in expected O(pairs), not by sorting.
- *
- * Samples are expected in time order (the daemon's monotonic clock). Pairs
- * whose times are not strictly increasing are skipped, so out-of-order or
- * duplicate timestamps cannot divide by zero.
+ * Cost bound. One evaluation reads the ring once per series and horizon
+ * (3 series, 2 horizons, plus one pass for the last new high): O(samples),
+ * at most 7 * LEAK_HISTORY_MAX reads, with one median by quickselect over
+ * the last part's samples in a stack array of LEAK_HISTORY_MAX values.
  */
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "policy/leak.h"
 #include "basic/macro.h"
 #include "basic/string_table.h"
 
 #define MS_PER_HOUR 3600000.0
-#define LEAK_SUBSAMPLE_MAX 200
-#define LEAK_PAIRS_MAX (LEAK_SUBSAMPLE_MAX * (LEAK_SUBSAMPLE_MAX - 1) / 2)
-/* Kendall-style share of rising pairs among pairs whose values differ. */
-#define LEAK_RISING_MIN 0.7
+/* Offsets are rebased before they reach 2^31 ms (24 days). */
+#define LEAK_OFFSET_MAX (1ULL << 31)
+/* How many times a walk's expected drift a rise must exceed (rule 5). */
+#define LEAK_NOISE_Z 2.0
 
 int leak_history_init(struct leak_history *h, uint32_t cap)
 {
@@ -47,20 +44,6 @@ void leak_history_done(struct leak_history *h)
 	*h = (struct leak_history){ 0 };
 }
 
-void leak_history_add(struct leak_history *h, const struct leak_sample *s)
-{
-	if (!h->s || h->cap == 0)
-		return;
-	if (h->n < h->cap) {
-		h->s[(h->head + h->n) % h->cap] = *s;
-		h->n++;
-		return;
-	}
-	/* Full: the oldest slot is overwritten and the next one becomes the oldest. */
-	h->s[h->head] = *s;
-	h->head = (h->head + 1) % h->cap;
-}
-
 size_t leak_history_len(const struct leak_history *h)
 {
 	return h ? h->n : 0;
@@ -73,10 +56,94 @@ const struct leak_sample *leak_history_at(const struct leak_history *h, size_t i
 	return &h->s[(h->head + i) % h->cap];
 }
 
+uint64_t leak_history_t_ms(const struct leak_history *h, size_t i)
+{
+	const struct leak_sample *s = leak_history_at(h, i);
+	return s ? h->origin_ms + s->t : 0;
+}
+
+uint32_t leak_history_value(const struct leak_history *h, size_t i, enum leak_series k)
+{
+	const struct leak_sample *s = leak_history_at(h, i);
+	return s && k >= 0 && k < _LEAK_SERIES_MAX ? s->v[k] : 0;
+}
+
 void leak_history_reset(struct leak_history *h)
 {
-	h->head = 0;
-	h->n = 0;
+	h->head = h->n = 0;
+	h->origin_ms = h->start_ms = 0;
+	h->evicted = false;
+	memset(h->evicted_max, 0, sizeof(h->evicted_max));
+}
+
+/* Moves the origin to the oldest sample, so that offsets stay small. */
+static void rebase(struct leak_history *h)
+{
+	uint32_t d = h->s[h->head].t;
+	for (size_t i = 0; i < h->n; i++)
+		h->s[(h->head + i) % h->cap].t -= d;
+	h->origin_ms += d;
+}
+
+static void fold_evicted(struct leak_history *h, uint32_t v, int k)
+{
+	h->evicted_max[k] = h->evicted ? MAX(h->evicted_max[k], v) : v;
+	if (k == _LEAK_SERIES_MAX - 1)
+		h->evicted = true;
+}
+
+void leak_history_add(struct leak_history *h, const struct leak_point *p)
+{
+	if (!h->s || h->cap == 0)
+		return;
+	if (h->n == 0 && !h->evicted)
+		h->origin_ms = h->start_ms = p->t_ms;
+	uint64_t t = p->t_ms > h->origin_ms ? p->t_ms - h->origin_ms : 0;
+	if (t >= LEAK_OFFSET_MAX && h->n > 0) {
+		rebase(h);
+		t = p->t_ms > h->origin_ms ? p->t_ms - h->origin_ms : 0;
+	}
+	if (t >= LEAK_OFFSET_MAX) {
+		/* A gap of weeks (sampling paused): what the ring holds is only
+		 * levels visited, kept as such; the ring starts again here. */
+		for (size_t i = 0; i < h->n; i++)
+			for (int k = 0; k < _LEAK_SERIES_MAX; k++)
+				fold_evicted(h, h->s[(h->head + i) % h->cap].v[k], k);
+		h->head = h->n = 0;
+		h->origin_ms = p->t_ms;
+		t = 0;
+	}
+	struct leak_sample s = {
+		.t = (uint32_t)MIN(t, LEAK_OFFSET_MAX - 1),
+		.v = { p->fds, p->threads, (uint32_t)MIN(p->memory / 1024, (uint64_t)UINT32_MAX) },
+	};
+	if (h->n < h->cap) {
+		h->s[(h->head + h->n) % h->cap] = s;
+		h->n++;
+		return;
+	}
+	/* Full: the oldest is folded into evicted_max, then overwritten. */
+	for (int k = 0; k < _LEAK_SERIES_MAX; k++)
+		fold_evicted(h, h->s[h->head].v[k], k);
+	h->s[h->head] = s;
+	h->head = (h->head + 1) % h->cap;
+}
+
+_Static_assert(CONFIG_LEAK_SERIES == _LEAK_SERIES_MAX, "config and leak.h count the series alike");
+
+void leak_config_from(struct leak_config *ret, const struct service_leak_config *c)
+{
+	*ret = (struct leak_config){
+		.window_ms = c->window_ms,
+		.fast_horizon_ms = MIN(MAX(LEAK_FAST_HORIZON_MS, 6 * c->sample_every_ms), c->window_ms),
+		.grace_ms = c->grace_ms,
+		.fds_max = c->fds_max,
+		.threads_max = c->threads_max,
+	};
+	for (int k = 0; k < _LEAK_SERIES_MAX; k++) {
+		ret->min_growth[k] = c->min_growth[k];
+		ret->fast_growth[k] = c->fast_growth[k];
+	}
 }
 
 static const char *const leak_verdict_table[_LEAK_VERDICT_MAX] = {
@@ -87,71 +154,36 @@ static const char *const leak_verdict_table[_LEAK_VERDICT_MAX] = {
 
 DEFINE_STRING_TABLE_LOOKUP(leak_verdict, enum leak_verdict)
 
-/* The samples inside the window, thinned to at most LEAK_SUBSAMPLE_MAX. */
-struct leak_window {
-	struct leak_sample s[LEAK_SUBSAMPLE_MAX];
-	size_t n;     /* kept */
-	size_t total; /* in the window, before thinning */
+static const char *const leak_series_table[_LEAK_SERIES_MAX] = {
+	[LEAK_FDS] = "fds",
+	[LEAK_THREADS] = "threads",
+	[LEAK_MEMORY] = "memory",
 };
 
-static void window_select(const struct leak_history *h, uint64_t cutoff, struct leak_window *w)
-{
-	size_t len = leak_history_len(h), m = 0, rank = 0;
+DEFINE_STRING_TABLE_LOOKUP(leak_series, enum leak_series)
 
-	for (size_t i = 0; i < len; i++)
-		m += leak_history_at(h, i)->t_ms >= cutoff;
-	size_t k = MIN(m, (size_t)LEAK_SUBSAMPLE_MAX);
-	w->total = m;
-	w->n = 0;
-	for (size_t i = 0; i < len && w->n < k; i++) {
-		const struct leak_sample *s = leak_history_at(h, i);
-		if (s->t_ms < cutoff)
-			continue;
-		/* The j-th kept sample has rank j*(m-1)/(k-1): 0 and m-1 are always
-		 * kept, and ranks strictly increase since k <= m. */
-		size_t want = k == 1 ? 0 : (size_t)((uint64_t)w->n * (m - 1) / (k - 1));
-		if (rank == want)
-			w->s[w->n++] = *s;
-		rank++;
-	}
-}
-
-static uint32_t sample_value(const struct leak_sample *s, bool threads)
+static void swapd(double *a, double *b)
 {
-	return threads ? s->threads : s->fds;
-}
-
-static void swapf(float *a, float *b)
-{
-	float t = *a;
+	double t = *a;
 	*a = *b;
 	*b = t;
 }
 
-static float median3(float x, float y, float z)
-{
-	if (x > y)
-		swapf(&x, &y);
-	if (y > z)
-		swapf(&y, &z);
-	return x > y ? x : y;
-}
-
-/* The k-th smallest of a[0..n), 0-based. Reorders a so that every element
- * after index k is >= the result. Three-way partitions keep runs of equal
- * slopes (a flat series) linear. */
-static float select_kth(float *a, size_t n, size_t k)
+/* The k-th smallest of a[0..n), 0-based (three-way quickselect: runs of
+ * equal values, a flat series, stay linear). */
+static double select_kth(double *a, size_t n, size_t k)
 {
 	size_t lo = 0, hi = n;
 
 	while (hi - lo > 1) {
-		float p = median3(a[lo], a[lo + (hi - lo) / 2], a[hi - 1]);
+		double x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi - 1];
+		double p = MAX(MIN(x, y), MIN(MAX(x, y), z));   /* median of three */
 		size_t lt = lo, i = lo, gt = hi;
 		while (i < gt) {
 			if (a[i] < p)
-				swapf(&a[lt++], &a[i++]);
+				swapd(&a[lt++], &a[i++]);
 			else if (a[i] > p)
-				swapf(&a[i], &a[--gt]);
+				swapd(&a[i], &a[--gt]);
 			else
 				i++;
 		}
@@ -165,137 +197,250 @@ static float select_kth(float *a, size_t n, size_t k)
 	return a[lo];
 }
 
-static double median(float *a, size_t n)
+/* The lower median: a value the series really took. */
+static double median(double *a, size_t n)
 {
-	size_t k = (n - 1) / 2;
-	float lo = select_kth(a, n, k);
-	if (n % 2)
-		return lo;
-	float hi = a[k + 1];
-	for (size_t i = k + 2; i < n; i++)
-		hi = MIN(hi, a[i]);
-	return ((double)lo + hi) / 2;
+	return select_kth(a, n, (n - 1) / 2);
 }
 
-struct leak_series {
-	double per_hour; /* Theil-Sen slope, 0 without any pair */
-	double rising;   /* rising pairs / pairs with different values, 0 if none */
+/* How much the series moves from one sample to the next beyond its trend:
+ * the median absolute deviation of the steps from their median, scaled to
+ * a standard deviation. Reorders d. */
+static double step_noise(double *d, size_t n)
+{
+	if (n < 2)
+		return 0;
+	double m = median(d, n);
+	for (size_t i = 0; i < n; i++)
+		d[i] = d[i] > m ? d[i] - m : m - d[i];
+	return 1.4826 * median(d, n);
+}
+
+/* The per-hour rate in the series' stored unit (memory: KiB). */
+static double stored_rate(const double *rates, enum leak_series k)
+{
+	return k == LEAK_MEMORY ? rates[k] / 1024 : rates[k];
+}
+
+struct horizon {
+	uint64_t ms;
+	unsigned parts;
+	double per_hour;     /* the rate it needs, stored unit */
+	double noise_z;      /* 0: no noise bound */
 };
 
-static void series_trend(const struct leak_window *w, bool threads, float *scratch,
-			 struct leak_series *ret)
-{
-	size_t np = 0, up = 0, down = 0;
+/* What one pass over the history gathers for one horizon. */
+struct horizon_scan {
+	double last[LEAK_HISTORY_MAX];       /* the values of the last part */
+	double steps[LEAK_HISTORY_MAX];      /* sample-to-sample changes inside the horizon */
+	uint32_t part_max[LEAK_SLOW_PARTS];
+	size_t part_n[LEAK_SLOW_PARTS], n_last, n_steps;
+	uint32_t base;                       /* the peak before the horizon (or its first value) */
+	bool have_base;
+	uint64_t high_t;                     /* when it last set a new high, 0: not in the horizon */
+};
 
-	for (size_t i = 0; i < w->n; i++)
-		for (size_t j = i + 1; j < w->n; j++) {
-			if (w->s[j].t_ms <= w->s[i].t_ms)
+static void scan_horizon(const struct leak_history *h, enum leak_series k, const struct horizon *hz,
+			 uint64_t cut, struct horizon_scan *sc)
+{
+	uint32_t prev = 0, top = 0;
+	bool in = false;
+
+	memset(sc->part_max, 0, sizeof(sc->part_max));
+	memset(sc->part_n, 0, sizeof(sc->part_n));
+	sc->n_last = sc->n_steps = 0;
+	sc->high_t = 0;
+	sc->have_base = h->evicted;
+	sc->base = top = h->evicted ? h->evicted_max[k] : 0;
+	for (size_t i = 0; i < h->n; i++) {
+		uint64_t t = leak_history_t_ms(h, i);
+		uint32_t v = leak_history_value(h, i, k);
+		if (t < cut || !sc->have_base) {   /* before the horizon, or the first value of all */
+			sc->base = top = sc->have_base ? MAX(sc->base, v) : v;
+			sc->have_base = true;
+			if (t < cut) {
+				prev = v;
 				continue;
-			double dv = (double)sample_value(&w->s[j], threads) -
-				    (double)sample_value(&w->s[i], threads);
-			double dt = (double)(w->s[j].t_ms - w->s[i].t_ms);
-			scratch[np++] = (float)(dv * MS_PER_HOUR / dt);
-			up += dv > 0;
-			down += dv < 0;
+			}
 		}
-	*ret = (struct leak_series){
-		.per_hour = np ? median(scratch, np) : 0,
-		.rising = up + down ? (double)up / (double)(up + down) : 0,
-	};
+		if (in || i > 0)
+			sc->steps[sc->n_steps++] = (double)v - (double)prev;
+		in = true;
+		prev = v;
+		if (v > top) {
+			top = v;
+			sc->high_t = t;
+		}
+		size_t j = MIN((size_t)((t - cut) * hz->parts / MAX(hz->ms, 1)), (size_t)hz->parts - 1);
+		sc->part_max[j] = sc->part_n[j] ? MAX(sc->part_max[j], v) : v;
+		sc->part_n[j]++;
+		if (j == hz->parts - 1)
+			sc->last[sc->n_last++] = v;
+	}
 }
 
-/* Growing: a positive slope of at least min_growth, a rise from the first to
- * the last sample of at least half of what that slope predicts over the
- * span, and mostly rising pairs. The last two rule out a series that goes up
- * and down, whose median slope can still come out positive. */
-static bool series_growing(const struct leak_window *w, bool threads, const struct leak_series *t,
-			   double min_growth, double span_h)
+/* One horizon over one series (leak.h, rules 1-5). highs gets each part's
+ * highest value when not NULL. */
+static void judge_horizon(const struct leak_history *h, enum leak_series k, const struct horizon *hz,
+			  uint64_t now_ms, uint32_t *highs, struct leak_rule_result *ret)
 {
-	double first = sample_value(&w->s[0], threads);
-	double last = sample_value(&w->s[w->n - 1], threads);
+	struct horizon_scan sc;
+	uint64_t cut = now_ms > hz->ms ? now_ms - hz->ms : 0;
 
-	return t->per_hour > 0 && t->per_hour >= min_growth &&
-	       last - first >= 0.5 * t->per_hour * span_h && t->rising >= LEAK_RISING_MIN;
+	*ret = (struct leak_rule_result){ .needed = hz->per_hour * (double)hz->ms / MS_PER_HOUR };
+	scan_horizon(h, k, hz, cut, &sc);
+	if (highs)
+		memcpy(highs, sc.part_max, hz->parts * sizeof(*highs));
+	if (sc.n_last == 0 || !sc.have_base)
+		return;
+	/* A walk drifts about noise * sqrt(steps) over the horizon: over the
+	 * slow horizon, where a walk has time to wander, a leak must rise
+	 * clearly beyond that as well as beyond rate * H. (Over the fast one
+	 * the rate asked is far above any walk's, and white noise on a fast
+	 * leak would inflate the steps' spread.) */
+	if (hz->noise_z > 0) {
+		double drift = hz->noise_z * step_noise(sc.steps, sc.n_steps) * sqrt((double)sc.n_steps);
+		ret->needed = MAX(ret->needed, drift);
+	}
+	/* A new high must be a step of the climb, not the noise on a plateau:
+	 * at least a third of its share of what the whole climb needs. */
+	double step_min = MAX(ret->needed / (3.0 * hz->parts), 1.0);
+	uint32_t running = sc.base, ceiling = sc.base;
+	for (unsigned j = 0; j < hz->parts && sc.part_n[j] && (double)sc.part_max[j] >= (double)running + step_min; j++) {
+		running = sc.part_max[j];
+		ret->new_highs++;
+	}
+	for (unsigned j = 0; j + 1 < hz->parts; j++)
+		ceiling = MAX(ceiling, sc.part_max[j]);
+	double level = median(sc.last, sc.n_last);
+	bool covered = h->start_ms <= cut;
+	bool floor_above = level > ceiling;
+	bool recent = sc.high_t && now_ms - sc.high_t <= hz->ms / hz->parts;
+	ret->rise = level - (double)sc.base;
+	double r = ret->needed > 0 ? MIN(MAX(ret->rise, 0) / ret->needed, 1.0) : 0;
+	ret->closeness = ((double)ret->new_highs / hz->parts + r + floor_above + recent) / 4;
+	ret->holds = covered && ret->new_highs == hz->parts && floor_above && recent &&
+		     ret->needed > 0 && ret->rise >= ret->needed;
+	if (!covered)
+		ret->closeness = MIN(ret->closeness, 0.99);
 }
 
-static enum leak_verdict series_verdict(bool over, bool enough, bool growing)
+/* When the series last set a new high over everything before it. */
+static uint64_t last_new_high(const struct leak_history *h, enum leak_series k)
 {
-	if (over)
-		return LEAK_LEAKING;
-	if (!enough)
-		return LEAK_UNKNOWN;
-	return growing ? LEAK_LEAKING : LEAK_OK;
+	uint64_t when = 0;
+	bool have = h->evicted;
+	uint32_t running = h->evicted ? h->evicted_max[k] : 0;
+
+	for (size_t i = 0; i < h->n; i++) {
+		uint32_t v = leak_history_value(h, i, k);
+		if (!have || v > running) {
+			if (have)
+				when = leak_history_t_ms(h, i);
+			running = v;
+			have = true;
+		}
+	}
+	return when;
 }
 
-static const char *trend_reason(bool fds_over, bool threads_over, bool fds_grow,
-				bool threads_grow, bool enough_samples, bool enough_span)
+static const char *const growing_reason[_LEAK_SERIES_MAX] = {
+	"fds growing", "threads growing", "memory growing",
+};
+
+static double to_per_hour(enum leak_series k, double rise, uint64_t ms)
 {
-	if (fds_over)
-		return "fds over fds_max";
-	if (threads_over)
-		return "threads over threads_max";
-	if (!enough_samples)
-		return "not enough samples";
-	if (!enough_span)
-		return "samples span less than half the window";
-	if (fds_grow)
-		return "fds growing";
-	if (threads_grow)
-		return "threads growing";
-	return "steady";
+	return ms ? rise * (k == LEAK_MEMORY ? 1024 : 1) * MS_PER_HOUR / (double)ms : 0;
+}
+
+static void judge_series(const struct leak_history *h, const struct leak_config *c, enum leak_series k,
+			 uint64_t now_ms, const struct leak_series_trend *prev, struct leak_series_trend *st)
+{
+	const struct horizon fast = { MAX(c->fast_horizon_ms, 1), LEAK_FAST_PARTS, stored_rate(c->fast_growth, k), 0 };
+	const struct horizon slow = { MAX(c->window_ms, 1), LEAK_SLOW_PARTS, stored_rate(c->min_growth, k), LEAK_NOISE_Z };
+	uint32_t newest = leak_history_value(h, h->n - 1, k);
+	uint32_t max = k == LEAK_FDS ? c->fds_max : k == LEAK_THREADS ? c->threads_max : 0;
+
+	*st = (struct leak_series_trend){ .verdict = LEAK_UNKNOWN, .n_highs = LEAK_SLOW_PARTS };
+	judge_horizon(h, k, &fast, now_ms, NULL, &st->fast);
+	judge_horizon(h, k, &slow, now_ms, st->highs, &st->slow);
+	st->last_high_ms = last_new_high(h, k);
+	bool fast_closer = st->fast.holds || (!st->slow.holds && st->fast.closeness >= st->slow.closeness);
+	const struct leak_rule_result *d = fast_closer ? &st->fast : &st->slow;
+	st->horizon_ms = fast_closer ? fast.ms : slow.ms;
+	st->per_hour = to_per_hour(k, d->rise, st->horizon_ms);
+	st->closeness = d->closeness;
+
+	uint64_t clear_ms = MAX(c->window_ms / 4, c->fast_horizon_ms);
+	if (max && newest > max) {
+		st->verdict = LEAK_LEAKING;
+		st->why = k == LEAK_FDS ? "fds over fds_max" : "threads over threads_max";
+	} else if (now_ms < h->start_ms + c->grace_ms) {
+		st->why = "in grace";
+	} else if (st->fast.holds || st->slow.holds) {
+		st->verdict = LEAK_LEAKING;
+		st->why = growing_reason[k];
+	} else if (prev && prev->verdict == LEAK_LEAKING && st->last_high_ms + clear_ms > now_ms) {
+		st->verdict = LEAK_LEAKING;   /* stays so while it keeps making new highs */
+		st->why = growing_reason[k];
+	} else if (h->start_ms + fast.ms > now_ms) {
+		st->why = "not enough samples";
+	} else {
+		st->verdict = LEAK_OK;
+		st->why = "steady";
+	}
 }
 
 void leak_evaluate(const struct leak_history *h, const struct leak_config *c, uint64_t now_ms,
-		   struct leak_trend *ret)
+		   const struct leak_trend *prev, struct leak_trend *ret)
 {
-	float scratch[LEAK_PAIRS_MAX];
-	struct leak_window w;
-	struct leak_series fds = { 0 }, threads = { 0 };
-
 	*ret = (struct leak_trend){ .reason = "not enough samples" };
-	window_select(h, now_ms > c->window_ms ? now_ms - c->window_ms : 0, &w);
-	if (w.n == 0)
+	if (!h || h->n == 0)
 		return;
-
-	const struct leak_sample *first = &w.s[0], *newest = &w.s[w.n - 1];
-	uint64_t span_ms = newest->t_ms > first->t_ms ? newest->t_ms - first->t_ms : 0;
-	double span_h = (double)span_ms / MS_PER_HOUR;
-	bool fds_over = c->fds_max && newest->fds > c->fds_max;
-	bool threads_over = c->threads_max && newest->threads > c->threads_max;
-	bool enough_samples = w.total >= LEAK_MIN_SAMPLES;
-	bool enough_span = span_ms * 2 >= c->window_ms;
-
-	series_trend(&w, /* threads= */ false, scratch, &fds);
-	series_trend(&w, /* threads= */ true, scratch, &threads);
-	bool fds_grow = series_growing(&w, false, &fds, c->min_growth_per_hour, span_h);
-	bool threads_grow = series_growing(&w, true, &threads, c->min_growth_per_hour, span_h);
-	bool enough = enough_samples && enough_span;
-
-	ret->fds_per_hour = fds.per_hour;
-	ret->threads_per_hour = threads.per_hour;
-	ret->fds_verdict = series_verdict(fds_over, enough, fds_grow);
-	ret->threads_verdict = series_verdict(threads_over, enough, threads_grow);
-	ret->verdict = MAX(ret->fds_verdict, ret->threads_verdict);
-	ret->reason = trend_reason(fds_over, threads_over, enough && fds_grow,
-				   enough && threads_grow, enough_samples, enough_span);
+	for (int k = 0; k < _LEAK_SERIES_MAX; k++)
+		judge_series(h, c, (enum leak_series)k, now_ms, prev ? &prev->series[k] : NULL, &ret->series[k]);
+	/* The worst series decides; among equals the first (fds, threads, memory). */
+	for (int k = 0; k < _LEAK_SERIES_MAX; k++)
+		if (k == 0 || ret->series[k].verdict > ret->verdict) {
+			ret->verdict = ret->series[k].verdict;
+			ret->worst = (enum leak_series)k;
+			ret->reason = ret->series[k].why;
+		}
 }
 
-char *leak_sparkline(const struct leak_history *h, bool threads, size_t width, char *buf,
+char *leak_format_rate(enum leak_series k, double per_hour, char *buf, size_t len)
+{
+	const char *unit = k == LEAK_MEMORY ? "MiB" : leak_series_to_string(k);
+	double x = k == LEAK_MEMORY ? per_hour / (1024.0 * 1024.0) : per_hour;
+	double ax = x < 0 ? -x : x;
+
+	if (!unit)
+		unit = "?";
+	if (ax >= 3600)
+		snprintf(buf, len, "%.1f %s/s", x / 3600, unit);
+	else if (ax >= 60)
+		snprintf(buf, len, "%.1f %s/min", x / 60, unit);
+	else
+		snprintf(buf, len, "%.1f %s/h", x, unit);
+	return buf;
+}
+
+char *leak_sparkline(const struct leak_history *h, enum leak_series k, size_t width, char *buf,
 		     size_t len)
 {
 	if (!buf || len == 0)
 		return buf;
 
-	size_t n = leak_history_len(h), k = MIN(width, n), o = 0;
+	size_t n = leak_history_len(h), w = MIN(width, n), o = 0;
 	uint32_t lo = UINT32_MAX, hi = 0;
-	for (size_t i = n - k; i < n; i++) {
-		uint32_t v = sample_value(leak_history_at(h, i), threads);
+	for (size_t i = n - w; i < n; i++) {
+		uint32_t v = leak_history_value(h, i, k);
 		lo = MIN(lo, v);
 		hi = MAX(hi, v);
 	}
 	/* Each bar is 3 bytes, U+2581..U+2588 = E2 96 81..88; keep one for NUL. */
-	for (size_t i = n - k; i < n && len - o >= 4; i++) {
-		uint64_t v = sample_value(leak_history_at(h, i), threads) - lo, range = hi - lo;
+	for (size_t i = n - w; i < n && len - o >= 4; i++) {
+		uint64_t v = leak_history_value(h, i, k) - lo, range = hi - lo;
 		unsigned level = range ? (unsigned)((v * 14 + range) / (2 * range)) : 0;
 		buf[o++] = (char)0xE2;
 		buf[o++] = (char)0x96;

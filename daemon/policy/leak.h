@@ -1,19 +1,33 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * leak.h: sample history per instance and leak verdicts (policy, pure: no
- * syscalls, no clock of its own, so it is tested exactly).
+ * syscalls, no clock of its own, so it is tested exactly). The rule and why
+ * it is so are in docs/leaks.md; in short, for each series (fds, threads,
+ * memory):
  *
- * A history is a ring of samples {t_ms, fds, threads} whose capacity is set
- * at creation (window / sample period + 1, at most LEAK_HISTORY_MAX), so an
- * instance costs 16 bytes per sample it can use and no more. The verdict looks at the samples inside the window: it needs at
- * least LEAK_MIN_SAMPLES spanning at least half the window; the trend is the
- * Theil-Sen slope (median of pairwise slopes: robust to outliers and to
- * ups and downs), in units per hour. "leaking" when the slope is at least
- * min_growth per hour AND the series keeps rising (the last value is above
- * the first by at least half of slope*span, and the Kendall-style fraction of
- * increasing pairs is at least 0.7) OR the current value exceeds the
- * absolute maximum (fds_max / threads_max, 0 = none) — so a service that
- * holds many fds steadily, or goes up and down, is "ok".
+ * A leak makes new highs again and again; a warm-up, a step, a pool, a walk
+ * in a band or a heap's sawtooth stops making them, or only revisits levels
+ * it has been at before. So a series is `leaking` when, over a horizon H cut
+ * into k equal parts,
+ *   1. every part sets a new high over everything before it (all history
+ *      since the instance started, not only the window);
+ *   2. the median of the last part is above the highest value of all the
+ *      parts before it (the floor rose above the old ceiling: noise, a walk
+ *      or a plateau does not do that);
+ *   3. that median is above the peak from before the horizon by at least
+ *      rate * H.
+ * Two horizons: fast (fast_horizon, 60 s, 3 parts, at fast_growth per
+ * series) catches a quick leak within about a minute; slow (the window,
+ * 10 min, 4 parts, at min_growth per series) a slow one within its window.
+ * No verdict during `grace` after the history starts (it is still kept: the
+ * levels of a warm-up count as visited). A series over its absolute maximum
+ * (fds_max, threads_max) is leaking at once. A leaking series clears (`ok`)
+ * once it has made no new high for a quarter of the window (at least the
+ * fast horizon).
+ *
+ * A history is a ring of 16-byte samples whose capacity is set at creation
+ * (window / sample period + 2, at most LEAK_HISTORY_MAX): the time is kept
+ * relative to the history's origin, memory in KiB.
  */
 #pragma once
 
@@ -23,52 +37,107 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LEAK_HISTORY_MAX 4096   /* samples per instance, whatever the config */
-#define LEAK_MIN_SAMPLES 6
+#include "config/config.h"
 
-struct leak_sample {
+#define LEAK_HISTORY_MAX 4096   /* samples per instance, whatever the config */
+#define LEAK_FAST_PARTS 3
+#define LEAK_SLOW_PARTS 4
+
+enum leak_series { LEAK_FDS, LEAK_THREADS, LEAK_MEMORY, _LEAK_SERIES_MAX, _LEAK_SERIES_INVALID = -EINVAL };
+
+/* What the daemon measured at one time (memory in bytes). */
+struct leak_point {
 	uint64_t t_ms;
 	uint32_t fds;
 	uint32_t threads;
+	uint64_t memory;
+};
+
+/* What the ring keeps of it: 16 bytes. */
+struct leak_sample {
+	uint32_t t;                          /* ms since the history's origin */
+	uint32_t v[_LEAK_SERIES_MAX];        /* memory in KiB */
 };
 
 struct leak_history {
-	struct leak_sample *s;          /* cap entries */
-	uint32_t cap, head, n;          /* ring: the newest is s[(head + n - 1) % cap] */
+	struct leak_sample *s;               /* cap entries */
+	uint32_t cap, head, n;               /* ring: the newest is s[(head + n - 1) % cap] */
+	uint64_t origin_ms;                  /* t of the first sample (moved on, never past it, for the 32-bit offsets) */
+	uint64_t start_ms;                   /* t of the first sample since the reset */
+	bool evicted;                        /* samples fell out of the ring: evicted_max holds */
+	uint32_t evicted_max[_LEAK_SERIES_MAX];
 };
 
 struct leak_config {
-	uint64_t window_ms;             /* default 10m */
-	double min_growth_per_hour;     /* default 60 (fds or threads per hour) */
-	uint32_t fds_max;               /* 0 = no absolute limit */
+	uint64_t window_ms;                  /* the slow horizon, default 10m */
+	uint64_t fast_horizon_ms;            /* default 60s (at least 6 samples) */
+	uint64_t grace_ms;                   /* no verdict before; default 2m */
+	double min_growth[_LEAK_SERIES_MAX]; /* per hour over the window; bytes for memory */
+	double fast_growth[_LEAK_SERIES_MAX];/* per hour over the fast horizon */
+	uint32_t fds_max;                    /* 0 = no absolute limit */
 	uint32_t threads_max;
 };
 
 enum leak_verdict { LEAK_UNKNOWN, LEAK_OK, LEAK_LEAKING, _LEAK_VERDICT_MAX, _LEAK_VERDICT_INVALID = -EINVAL };
 
-struct leak_trend {
-	enum leak_verdict verdict;      /* the worse of fds and threads */
-	enum leak_verdict fds_verdict, threads_verdict;
-	double fds_per_hour;            /* Theil-Sen slope over the window */
-	double threads_per_hour;
-	const char *reason;             /* static text: "fds growing", "fds over fds_max", ... */
+/* How one horizon judged one series. */
+struct leak_rule_result {
+	bool holds;
+	unsigned new_highs;                  /* parts that set a new high, in a row from the first */
+	double rise;                         /* median of the last part - the peak before; in KiB for memory */
+	double needed;                       /* rate * H */
+	double closeness;                    /* 0..1: 1 = every condition met */
 };
+
+struct leak_series_trend {
+	enum leak_verdict verdict;
+	double per_hour;                     /* the rise over the deciding (or closest) horizon, per hour; bytes for memory */
+	uint64_t horizon_ms;                 /* that horizon */
+	double closeness;                    /* the closer of the two horizons, 0..1 */
+	uint32_t highs[LEAK_SLOW_PARTS];     /* the highest value of each part of the window, oldest first */
+	unsigned n_highs;
+	uint64_t last_high_ms;               /* when it last made a new high (absolute); 0: not within the ring */
+	const char *why;                     /* static text */
+	struct leak_rule_result fast, slow;
+};
+
+struct leak_trend {
+	enum leak_verdict verdict;           /* the worst of the series */
+	enum leak_series worst;              /* which series decided it */
+	struct leak_series_trend series[_LEAK_SERIES_MAX];
+	const char *reason;                  /* static text: "fds growing", "fds over fds_max", "in grace", ... */
+};
+
+#define LEAK_FAST_HORIZON_MS 60000ULL   /* or 6 samples, when they are further apart; at most the window */
+
+/* The verdict's settings from a service's leak: keys. */
+void leak_config_from(struct leak_config *ret, const struct service_leak_config *c);
 
 /* -ENOMEM, or -EINVAL for cap 0 or above LEAK_HISTORY_MAX. */
 int leak_history_init(struct leak_history *h, uint32_t cap);
 void leak_history_done(struct leak_history *h);
-void leak_history_add(struct leak_history *h, const struct leak_sample *s);
+void leak_history_add(struct leak_history *h, const struct leak_point *p);
 size_t leak_history_len(const struct leak_history *h);
-/* The i-th oldest sample (0 = oldest). */
+/* The i-th oldest sample (0 = oldest), its absolute time and one value. */
 const struct leak_sample *leak_history_at(const struct leak_history *h, size_t i);
+uint64_t leak_history_t_ms(const struct leak_history *h, size_t i);
+uint32_t leak_history_value(const struct leak_history *h, size_t i, enum leak_series k);
 void leak_history_reset(struct leak_history *h);
 
+/* prev: the last verdict (NULL or zeroed: none); a leaking series stays so
+ * until it stops making new highs. */
 void leak_evaluate(const struct leak_history *h, const struct leak_config *c, uint64_t now_ms,
-		   struct leak_trend *ret);
+		   const struct leak_trend *prev, struct leak_trend *ret);
 const char *leak_verdict_to_string(enum leak_verdict v);   /* unknown ok leaking */
 enum leak_verdict leak_verdict_from_string(const char *s);
+const char *leak_series_to_string(enum leak_series k);     /* fds threads memory */
+enum leak_series leak_series_from_string(const char *s);
 
-/* A sparkline of the last `width` samples of fds (or threads) using the
- * eight block characters U+2581..U+2588, scaled between min and max of those
+/* "2.5 fds/s", "60 threads/h", "1.2 MiB/s": a per-hour rate in the unit
+ * that reads best. Returns buf. */
+char *leak_format_rate(enum leak_series k, double per_hour, char *buf, size_t len);
+
+/* A sparkline of the last `width` samples of one series using the eight
+ * block characters U+2581..U+2588, scaled between min and max of those
  * samples; UTF-8 into buf (3 bytes per char + NUL). Returns buf. */
-char *leak_sparkline(const struct leak_history *h, bool threads, size_t width, char *buf, size_t len);
+char *leak_sparkline(const struct leak_history *h, enum leak_series k, size_t width, char *buf, size_t len);

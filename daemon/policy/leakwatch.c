@@ -9,17 +9,9 @@
 
 #include "basic/log.h"
 #include "basic/macro.h"
+#include "basic/units.h"
+#include "kernel/cgroup.h"
 #include "policy/leakwatch.h"
-
-static struct leak_config leak_cfg(const struct service_config *c)
-{
-	return (struct leak_config){
-		.window_ms = c->leak.window_ms,
-		.min_growth_per_hour = c->leak.min_growth_per_hour,
-		.fds_max = c->leak.fds_max,
-		.threads_max = c->leak.threads_max,
-	};
-}
 
 static void arm(struct leakwatch *lw)
 {
@@ -54,12 +46,15 @@ static size_t find_range(const struct probe_result *r, uint64_t id, size_t *firs
 
 static void log_leak(const struct instance *inst, const char *snapshot)
 {
-	char rate[64];
+	const struct leak_trend *t = &inst->leak.trend;
+	const struct leak_series_trend *st = &t->series[t->worst];
+	char rate[64], horizon[32], times[16];
 
-	snprintf(rate, sizeof(rate), "%.0f fds/h, %.0f threads/h", inst->leak.trend.fds_per_hour,
-		 inst->leak.trend.threads_per_hour);
-	log_event("leak", inst->cfg->name, (int)inst->index, "reason", inst->leak.trend.reason,
-		  "rate", rate, "snapshot", snapshot, NULL);
+	leak_format_rate(t->worst, st->per_hour, rate, sizeof(rate));
+	format_duration_ms(st->horizon_ms, horizon, sizeof(horizon));
+	snprintf(times, sizeof(times), "%u", inst->leak.leaks);
+	log_event("leak", inst->cfg->name, (int)inst->index, "reason", t->reason, "rate", rate,
+		  "over", horizon, "times", times, "snapshot", snapshot, NULL);
 }
 
 /* The snapshot is written (or not): now the policy acts. */
@@ -104,27 +99,21 @@ bool leakwatch_owns_pid(const struct leakwatch *lw, pid_t pid)
 }
 
 /* Sums the instance's processes of this pass and judges the trend. */
-static void account(struct leakwatch *lw, struct instance *inst, uint64_t now)
+/* The instance's sums over its processes of this pass; keeps the
+ * per-process view for `leaks` and snapshots. Returns their resident bytes. */
+static uint64_t sum_pass(struct leak_state *ls, const struct probe_result *res, size_t first, size_t end)
 {
-	struct leak_state *ls = &inst->leak;
-	const struct service_config *c = inst->cfg;
-	const struct probe_result *res = &lw->res;
-	size_t first, end = find_range(res, inst->cg.id, &first);
+	uint64_t rss = 0;
 
-	if (!ls->hist.s) {
-		uint64_t cap = c->leak.window_ms / MAX(c->leak.sample_every_ms, 1) + 2;
-		if (leak_history_init(&ls->hist, (uint32_t)MIN(cap, (uint64_t)LEAK_HISTORY_MAX)) < 0)
-			return;
-	}
 	ls->fds = ls->threads = 0;
 	memset(ls->fds_by_kind, 0, sizeof(ls->fds_by_kind));
 	for (size_t i = first; i < end; i++) {
 		ls->fds += res->procs[i].nr_fds;
 		ls->threads += res->procs[i].threads;
+		rss += res->procs[i].rss;
 		for (int k = 0; k < _FD_KIND_MAX; k++)
 			ls->fds_by_kind[k] += res->procs[i].fds[k];
 	}
-	/* Keep the per-process view of this pass for `leaks` and snapshots. */
 	size_t n = end - first;
 	struct proc_counts *p = n ? reallocarray(ls->procs, n, sizeof(*p)) : NULL;
 	if (n && !p)
@@ -134,15 +123,57 @@ static void account(struct leakwatch *lw, struct instance *inst, uint64_t now)
 		ls->procs = p;
 	}
 	ls->n_procs = n;
-	ls->sampled_ns = now;
+	return rss;
+}
 
-	struct leak_sample smp = { .t_ms = now / NSEC_PER_MSEC, .fds = ls->fds, .threads = ls->threads };
-	leak_history_add(&ls->hist, &smp);
-	enum leak_verdict was = ls->trend.verdict;
-	struct leak_config lc = leak_cfg(c);
-	leak_evaluate(&ls->hist, &lc, smp.t_ms, &ls->trend);
-	if (ls->trend.verdict == LEAK_LEAKING && was != LEAK_LEAKING)
+/* The new sample into the history, the verdict, and what it calls for. */
+static void judge(struct leakwatch *lw, struct instance *inst, uint64_t now)
+{
+	struct leak_state *ls = &inst->leak;
+	const struct service_config *c = inst->cfg;
+	struct leak_point pt = { .t_ms = now / NSEC_PER_MSEC, .fds = ls->fds, .threads = ls->threads,
+				 .memory = ls->memory };
+	struct leak_trend prev = ls->trend;
+	struct leak_config lc;
+
+	leak_history_add(&ls->hist, &pt);
+	leak_config_from(&lc, &c->leak);
+	leak_evaluate(&ls->hist, &lc, pt.t_ms, &prev, &ls->trend);
+	if (ls->trend.verdict == LEAK_LEAKING && prev.verdict != LEAK_LEAKING) {
+		ls->leaks++;
+		ls->leaked_ns = now;
 		on_leak_verdict(lw, inst);
+	} else if (prev.verdict == LEAK_LEAKING && ls->trend.verdict == LEAK_OK) {
+		/* Stopped growing: said, so the on-call engineer knows it is over. */
+		log_event("leak-over", c->name, (int)inst->index, "reason", "no new high",
+			  "series", leak_series_to_string(prev.worst), NULL);
+	}
+}
+
+/* Sums the instance's processes of this pass and judges the trend. */
+static void account(struct leakwatch *lw, struct instance *inst, uint64_t now)
+{
+	struct leak_state *ls = &inst->leak;
+	const struct service_config *c = inst->cfg;
+	size_t first, end = find_range(&lw->res, inst->cg.id, &first);
+
+	if (!ls->hist.s) {
+		uint64_t cap = c->leak.window_ms / MAX(c->leak.sample_every_ms, 1) + 2;
+		if (leak_history_init(&ls->hist, (uint32_t)MIN(cap, (uint64_t)LEAK_HISTORY_MAX)) < 0)
+			return;
+	}
+	uint64_t rss = sum_pass(ls, &lw->res, first, end);
+	ls->sampled_ns = now;
+	/* Memory: the cgroup's own count where the memory controller is on
+	 * (page cache and kernel memory too), else what the processes hold
+	 * resident, summed (shared pages counted in each). */
+	if (cgroup_read_u64(inst->cg.fd, "memory.current", &ls->memory) >= 0) {
+		ls->memory_source = "memory.current";
+	} else {
+		ls->memory = rss;
+		ls->memory_source = "rss";
+	}
+	judge(lw, inst, now);
 }
 
 static int grow_due(struct leakwatch *lw)

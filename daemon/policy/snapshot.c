@@ -32,6 +32,7 @@
 #include "basic/time_util.h"
 #include "basic/utf8.h"
 #include "kernel/cgroup.h"
+#include "policy/leak_json.h"
 #include "policy/snapshot.h"
 
 #define SNAPSHOTS_MAX 100
@@ -219,20 +220,6 @@ static json_object *processes(const struct instance *inst, struct budget *b)
 	return a;
 }
 
-static json_object *history(const struct leak_history *h)
-{
-	json_object *a = json_object_new_array();
-	for (size_t i = 0; i < leak_history_len(h); i++) {
-		const struct leak_sample *smp = leak_history_at(h, i);
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "t_ms", json_object_new_int64((int64_t)smp->t_ms));
-		json_object_object_add(o, "fds", json_object_new_int64(smp->fds));
-		json_object_object_add(o, "threads", json_object_new_int64(smp->threads));
-		json_object_array_add(a, o);
-	}
-	return a;
-}
-
 /* Keeps the directory at SNAPSHOTS_MAX files: removes the oldest. */
 static void prune(int dfd)
 {
@@ -289,9 +276,13 @@ static json_object *document(const struct instance *inst, const char *source, co
 	json_object_object_add(o, "source", json_object_new_string(source));
 	json_object_object_add(o, "verdict", json_object_new_string(leak_verdict_to_string(inst->leak.trend.verdict)));
 	json_object_object_add(o, "reason", json_object_new_string(inst->leak.trend.reason ? inst->leak.trend.reason : ""));
-	json_object_object_add(o, "fds_per_hour", json_object_new_double(inst->leak.trend.fds_per_hour));
-	json_object_object_add(o, "threads_per_hour", json_object_new_double(inst->leak.trend.threads_per_hour));
-	json_object_object_add(o, "history", history(&inst->leak.hist));
+	json_object_object_add(o, "growing", json_object_new_string(leak_series_to_string(inst->leak.trend.worst)));
+	json_object_object_add(o, "fds_per_hour", json_object_new_double(inst->leak.trend.series[LEAK_FDS].per_hour));
+	json_object_object_add(o, "threads_per_hour", json_object_new_double(inst->leak.trend.series[LEAK_THREADS].per_hour));
+	json_object_object_add(o, "memory", json_object_new_int64((int64_t)inst->leak.memory));
+	json_object_object_add(o, "memory_source", inst->leak.memory_source ? json_object_new_string(inst->leak.memory_source) : NULL);
+	json_object_object_add(o, "series", leak_series_json(&inst->leak.trend, inst->leak.sampled_ns / 1000000));
+	json_object_object_add(o, "history", leak_history_json(&inst->leak.hist));
 	json_object_object_add(o, "processes", processes(inst, b));
 	json_object *cut = json_object_new_object();
 	json_object_object_add(cut, "reason", b->cut ? json_object_new_string(b->cut) : NULL);

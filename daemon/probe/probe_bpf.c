@@ -46,6 +46,7 @@ struct probe_bpf {
 	size_t n_want;
 	bool want_stale;            /* `want` may hold anything */
 	bool counts_stale;          /* `counts` may hold a failed pass's entries */
+	uint64_t page_size;         /* rss_pages to bytes */
 	union {
 		uint64_t u64[BATCH];
 		uint32_t u32[BATCH];
@@ -112,6 +113,7 @@ int probe_bpf_new(struct probe_bpf **ret, char *why, size_t whylen)
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
+	b->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	b->skel = leak_bpf__open();
 	if (!b->skel) {
 		r = errno > 0 ? -errno : -EINVAL;
@@ -147,6 +149,7 @@ static int take_counts(struct probe_bpf *b, uint32_t count, struct probe_result 
 		}
 		c->tgid = (pid_t)b->keys.u32[i];
 		c->cgroup_id = v->cgroup_id;
+		c->rss = v->rss_pages * b->page_size;
 		for (int k = 0; k < RV_FD_KINDS; k++) {
 			c->fds[k] = v->fds[k];
 			c->nr_fds += v->fds[k];

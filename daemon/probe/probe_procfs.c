@@ -92,6 +92,18 @@ static int count_fds(int piddir, struct proc_counts *c)
 	return errno ? -errno : 0;
 }
 
+/* "VmRSS:\t  1234 kB\n": absent for a kernel thread or a process whose mm
+ * is gone (0 then). */
+static uint64_t parse_rss(const char *s)
+{
+	const char *t = strstr(s, "\nVmRSS:");
+	unsigned long long kb;
+
+	if (!t || sscanf(t + strlen("\nVmRSS:"), "%llu", &kb) != 1 || kb > UINT64_MAX / 1024)
+		return 0;
+	return (uint64_t)kb * 1024;
+}
+
 /* "Threads:\t4\n" and "State:\tZ (zombie)\n" from /proc/PID/status. */
 static int parse_status(const char *s, uint32_t *threads, bool *zombie)
 {
@@ -138,6 +150,8 @@ static int scan_process(pid_t pid, uint64_t cgroup_id, struct probe_result *res)
 	}
 	if (r >= 0)
 		r = parse_status(buf, &c.threads, &zombie);
+	if (r >= 0)
+		c.rss = parse_rss(buf);
 	if (r < 0)
 		return vanished(r) ? 0 : r;
 	/* Only the zombie leader is left: the process has exited. */

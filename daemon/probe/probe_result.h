@@ -21,6 +21,7 @@ struct proc_counts {
 	uint32_t fds[_FD_KIND_MAX];
 	uint32_t nr_fds;                  /* sum of fds[] */
 	uint32_t threads;
+	uint64_t rss;                     /* bytes resident (VmRSS) */
 	char comm[16];
 };
 
