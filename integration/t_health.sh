@@ -9,11 +9,12 @@
 #   checks make it healthy again ("healthy" event line);
 # - stop: the instance is stopped, its process gone;
 # - tcp: a listener that closes its port turns unhealthy ("connection
-#   refused" in last_check).
+#   refused" in last_check);
+# - freeze: a tcp listener that closes its port is frozen (with cgroups).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_ready.sh"
 ports=()
-while [ ${#ports[@]} -lt 4 ]; do
+while [ ${#ports[@]} -lt 5 ]; do
 	p=$(free_port)
 	case " ${ports[*]} " in *" $p "*) ;; *) ports+=("$p");; esac
 done
@@ -41,6 +42,10 @@ $(web 2 1)
     command: [/usr/bin/python3, -c, 'import os, socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", ${ports[3]})); s.listen(64); exec("while not os.path.exists(\"$T/tcp-off\"): time.sleep(0.05)"); s.close(); time.sleep(1000)']
     health: {tcp: "127.0.0.1:${ports[3]}", interval: 100ms, timeout: 500ms, failures: 2}
     on_violation: {health: log}
+  hfreeze:
+    command: [/usr/bin/python3, -c, 'import os, socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", ${ports[4]})); s.listen(64); exec("while not os.path.exists(\"$T/tcp-off\"): time.sleep(0.05)"); s.close(); time.sleep(1000)']
+    health: {tcp: "127.0.0.1:${ports[4]}", interval: 100ms, timeout: 500ms, failures: 2}
+    on_violation: {health: freeze}
 YAML
 )
 rv_start "$cfg"
@@ -99,6 +104,15 @@ wait_for 5 state_is hstop.0 stopped || fail "hstop is $(inst hstop.0 .state)"
 wait_for 5 unhealthy htcp.0 || fail "htcp not unhealthy: $(inst htcp.0 .health)"
 case $(inst htcp.0 .health.last_check.detail) in *refused*) ;; *) fail "htcp: last_check $(inst htcp.0 .health.last_check)";; esac
 log "tcp: unhealthy, '$(inst htcp.0 .health.last_check.detail)'"
+
+# freeze: the instance is frozen (with cgroups), its process still there;
+# without cgroups the freeze cannot be done and it runs on, unhealthy.
+if [ "$CGROOT" != none ]; then
+	wait_for 5 state_is hfreeze.0 frozen || fail "hfreeze is $(inst hfreeze.0 .state): $(inst hfreeze.0 .health)"
+	proc_alive "$(inst hfreeze.0 .pid)" || fail "hfreeze's process is gone"
+	[ "$(inst hfreeze.0 .restarts)" -eq 0 ] || fail "hfreeze restarted"
+	log "freeze: frozen after $(inst hfreeze.0 .health.failures_in_row) failed checks"
+fi
 
 # The files come back: hlog healthy after 2 successes, hrestart ready and healthy.
 echo ok >"$T/www1/ok.txt"

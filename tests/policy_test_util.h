@@ -305,6 +305,7 @@ static inline int fx_setup(void **state)
 		.settled = fx_on_settled, .userdata = fx,
 	};
 	loop_timer_init(&fx->rt.start_timer, fx_on_start_timer, fx);
+	check_pool_init(&fx->rt.checks);
 	return 0;
 fail:
 	fx_cleanup(fx, &r);

@@ -11,7 +11,8 @@
  *  - a probe that exits on time but leaves a grandchild: the grandchild is
  *    killed too (with cgroups);
  *  - check_cancel() during a run kills it and reaps it: no zombie, no fd;
- *  - tcp: a listening socket passes, a closed port fails.
+ *  - tcp: a listening socket passes, a closed port fails;
+ *  - the daemon-wide bound on probes in flight: runs wait their turn.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -225,6 +226,43 @@ static void test_tcp(void **state)
 	check_done(&c);
 }
 
+/* The daemon-wide bound: with room for one probe process, three checks
+ * due at once run one after the other, never two at a time; the ones that
+ * found it full waited (counted in deferred) and then ran. */
+static void test_pool_bound(void **state)
+{
+	struct fixture *fx = fx_get(state);
+	struct check_pool pool;
+	struct check c[3];
+	struct result r[3] = { 0 };
+	unsigned most = 0;
+
+	check_pool_init(&pool);
+	pool.max[1] = 1;
+	const struct service_config *cfg = fx_load(fx, EXEC("sleep 0.2", "5s"));
+	for (int i = 0; i < 3; i++) {
+		check_init(&c[i], fx->loop, &cfg->health.check, fx->rt.spawn_method, fx_service_dir(fx, cfg),
+			   fx->root.fd >= 0 && fx->root.has_kill, (unsigned)i, on_done, params, &r[i]);
+		c[i].pool = &pool;
+		assert_int_equal(check_schedule(&c[i], 0), 0);
+	}
+	for (int turns = 0; turns < 10000 && (r[0].n + r[1].n + r[2].n) < 3; turns++) {
+		(void)RUN_UNTIL(fx->loop, false, 10);
+		unsigned running = check_running(&c[0]) + check_running(&c[1]) + check_running(&c[2]);
+		most = MAX(most, running);
+		assert_true(pool.running[1] <= 1);
+	}
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(r[i].n, 1);
+		assert_true(r[i].ok);
+	}
+	assert_int_equal(most, 1);
+	assert_true(pool.deferred >= 2);
+	assert_int_equal(pool.running[1], 0);
+	for (int i = 0; i < 3; i++)
+		check_done(&c[i]);
+}
+
 #define T(f, e) cmocka_unit_test_prestate_setup_teardown(f, fx_setup, fx_teardown, &(e))
 
 int main(void)
@@ -236,6 +274,7 @@ int main(void)
 		T(test_exec_leftover_killed, env_uring_cg),
 		T(test_cancel_in_flight, env_epoll_cg), T(test_cancel_in_flight, env_uring),
 		T(test_tcp, env_uring), T(test_tcp, env_epoll),
+		T(test_pool_bound, env_uring_cg), T(test_pool_bound, env_epoll),
 	};
 	return cmocka_run_group_tests_name("check", tests, NULL, NULL);
 }

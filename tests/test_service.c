@@ -86,7 +86,10 @@ static void test_scale_up(void **state)
 		struct instance *inst = svc->instances[i];
 		assert_false(inst->start_pending);
 		snprintf(var, sizeof(var), "RINGVISOR_INDEX=%u", i);
-		assert_true(has_env(inst->pid.pid, var));
+		/* The errpipe closes inside execve, a moment before the kernel
+		 * sets the new environment's bounds: /proc/PID/environ may
+		 * still read empty just after "running". */
+		assert_true(RUN_UNTIL(fx->loop, has_env(inst->pid.pid, var), 2000));
 		assert_true(has_env(inst->pid.pid, "RINGVISOR_SERVICE=pool"));
 		if (fx->env->cgroups)
 			assert_string_equal(proc_cgroup(inst->pid.pid, got, sizeof(got)),

@@ -76,6 +76,7 @@ static json_object *status_supervisor(struct supervisor *s, size_t control_clien
 			       json_object_new_int64((int64_t)s->logs.ctx.sink.dropped_lines));
 	json_object_object_add(o, "log", lg);
 	json_object_object_add(o, "notify", status_notify(s));
+	json_object_object_add(o, "checks", status_checks(s));
 	return o;
 }
 

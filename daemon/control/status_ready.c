@@ -115,3 +115,16 @@ json_object *status_notify(const struct supervisor *s)
 	json_object_object_add(o, "ready_sent", json_object_new_boolean(s->ready_sent));
 	return o;
 }
+
+json_object *status_checks(const struct supervisor *s)
+{
+	const struct check_pool *p = &s->rt.checks;
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "net_in_flight", json_object_new_int64(p->running[0]));
+	json_object_object_add(o, "net_in_flight_max", json_object_new_int64(p->max[0]));
+	json_object_object_add(o, "exec_in_flight", json_object_new_int64(p->running[1]));
+	json_object_object_add(o, "exec_in_flight_max", json_object_new_int64(p->max[1]));
+	json_object_object_add(o, "deferred", json_object_new_int64((int64_t)p->deferred));
+	return o;
+}

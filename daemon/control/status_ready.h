@@ -15,3 +15,6 @@ void status_instance_ready(json_object *o, const struct instance *inst);
 void status_service_deps(json_object *o, const struct service *svc);
 /* The daemon's "notify" member: the socket and its counters. */
 json_object *status_notify(const struct supervisor *s);
+/* supervisor.checks: checks in flight against their daemon-wide bounds, and
+ * how many runs waited for a place. */
+json_object *status_checks(const struct supervisor *s);

@@ -100,10 +100,56 @@ static void kill_child(struct check *c)
 	release_child(c);
 }
 
+void check_pool_init(struct check_pool *pool)
+{
+	*pool = (struct check_pool){
+		.max = { CHECK_NET_IN_FLIGHT_MAX, CHECK_EXEC_IN_FLIGHT_MAX },
+		.rnd = 0x9e3779b9u,
+	};
+}
+
+static unsigned pool_kind(const struct check *c)
+{
+	return c->cfg->kind == CHECK_EXEC;
+}
+
+/* A place for this run; false: its kind is full, the run waits. */
+static bool pool_take(struct check *c)
+{
+	struct check_pool *p = c->pool;
+	if (!p)
+		return true;
+	if (p->running[pool_kind(c)] >= p->max[pool_kind(c)])
+		return false;
+	p->running[pool_kind(c)]++;
+	c->in_pool = true;
+	return true;
+}
+
+static void pool_release(struct check *c)
+{
+	if (!c->in_pool)
+		return;
+	c->pool->running[pool_kind(c)]--;
+	c->in_pool = false;
+}
+
+static uint64_t pool_defer_ms(struct check_pool *p)
+{
+	uint32_t x = p->rnd;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	p->rnd = x;
+	p->deferred++;
+	return CHECK_DEFER_MIN_MS + x % CHECK_DEFER_SPREAD_MS;
+}
+
 static void finish(struct check *c, bool ok, const char *detail)
 {
 	uint64_t now = now_ns();
 
+	pool_release(c);
 	c->runs++;
 	c->last_ok = ok;
 	snprintf(c->last_detail, sizeof(c->last_detail), "%s", detail);
@@ -221,6 +267,10 @@ static void on_timer(struct loop *l, void *userdata)
 			(void)cgroup_kill(c->cg_fd, c->has_kill);
 		return;
 	}
+	if (!pool_take(c)) {
+		(void)check_schedule(c, pool_defer_ms(c->pool));
+		return;
+	}
 	c->started_ns = now_ns();
 	if (c->cfg->kind == CHECK_EXEC)
 		r = start_exec(c);
@@ -244,6 +294,7 @@ void check_cancel(struct check *c)
 	loop_timer_stop(c->loop, &c->timer);
 	netcheck_cancel(&c->net);
 	kill_child(c);
+	pool_release(c);
 }
 
 bool check_running(const struct check *c)

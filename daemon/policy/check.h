@@ -29,6 +29,24 @@
 #include "kernel/spawn.h"
 
 #define CHECK_DETAIL_MAX 128
+/* Checks in flight at once, over the whole daemon: probe processes, and
+ * sockets of tcp/http checks. A check due while its kind is full waits a
+ * short random moment (CHECK_DEFER_MIN_MS..+CHECK_DEFER_SPREAD_MS) and
+ * tries again; each wait is counted. */
+#define CHECK_EXEC_IN_FLIGHT_MAX 32
+#define CHECK_NET_IN_FLIGHT_MAX 256
+#define CHECK_DEFER_MIN_MS 20
+#define CHECK_DEFER_SPREAD_MS 80
+
+/* Shared by every check of the daemon (the runtime holds it). */
+struct check_pool {
+	unsigned running[2];            /* [0]: tcp/http sockets, [1]: probe processes */
+	unsigned max[2];
+	uint64_t deferred;              /* runs put off because their kind was full */
+	uint32_t rnd;                   /* xorshift32 for the wait, never 0 */
+};
+
+void check_pool_init(struct check_pool *pool);
 
 struct check;
 /* ok, and a short text for status ("HTTP 200", "exit 1", "timed out after 1s"). */
@@ -43,6 +61,8 @@ struct check {
 	check_done_fn done;
 	check_params_fn params;
 	void *userdata;
+	struct check_pool *pool;        /* NULL: unbounded (tests) */
+	bool in_pool;                   /* this run holds a place in pool->running */
 	struct loop_timer timer;        /* the next run, or the running command's timeout */
 	struct netcheck net;            /* tcp, http */
 	struct netcheck_target target;

@@ -55,12 +55,14 @@ int instance_ready_new(struct instance *inst, const struct instance_ready_hooks 
 			return -ENOMEM;
 		check_init(rd->ready_check, rt->loop, &inst->cfg->readiness.check, rt->spawn_method,
 			   inst->parent_cg_fd, kill, inst->index, on_check, probe_params, inst);
+		rd->ready_check->pool = &inst->rt->checks;
 	}
 	if (inst->cfg->health.check.kind != CHECK_NONE) {
 		if (!(rd->health_check = malloc(sizeof(*rd->health_check))))
 			return -ENOMEM;
 		check_init(rd->health_check, rt->loop, &inst->cfg->health.check, rt->spawn_method,
 			   inst->parent_cg_fd, kill, inst->index, on_health, probe_params, inst);
+		rd->health_check->pool = &inst->rt->checks;
 	}
 	return 0;
 }

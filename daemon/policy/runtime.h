@@ -13,6 +13,7 @@
 #include "kernel/cgroup_root.h"
 #include "kernel/loop.h"
 #include "kernel/spawn.h"
+#include "policy/check.h"
 
 struct instance;
 struct logsys;
@@ -28,6 +29,7 @@ struct runtime {
 	bool strict_limits;             /* a limit not applied is a failed start */
 	const char *notify_path;        /* the sd_notify socket; NULL: none (no service asks) */
 	uint32_t rnd_state;             /* xorshift32, never 0 */
+	struct check_pool checks;       /* checks in flight, bounded over the daemon */
 	uint64_t live_processes;        /* instances whose main process or tree is not gone */
 	uint64_t total_instances;       /* current, <= instance_capacity */
 	uint64_t next_serial;           /* the next instance's serial */

@@ -249,6 +249,7 @@ static void runtime_init(struct supervisor *s, const struct config *c)
 	if (getrandom(&s->rt.rnd_state, sizeof(s->rt.rnd_state), GRND_NONBLOCK) != sizeof(s->rt.rnd_state) ||
 	    s->rt.rnd_state == 0)
 		s->rt.rnd_state = (uint32_t)s->started_ns | 1;
+	check_pool_init(&s->rt.checks);
 	loop_timer_init(&s->rt.start_timer, on_start_timer, s);
 }
 
