@@ -88,7 +88,8 @@ static void one_pattern(const struct corpus_pattern *p, const struct leak_config
 static void measure_cost(const struct leak_config *c)
 {
 	struct leak_history h = { 0 };
-	struct leak_trend tr, prev = { 0 };
+	struct leak_trend tr;
+	struct leak_verdicts prev = { 0 };
 	unsigned reps = 20000;
 
 	if (leak_history_init(&h, 122) < 0)

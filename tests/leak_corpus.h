@@ -226,7 +226,8 @@ static inline double corpus_run(const struct corpus_pattern *p, uint64_t seed, c
 				double every_s, double duration_s, unsigned *flags)
 {
 	struct leak_history h = { 0 };
-	struct leak_trend tr = { 0 }, prev = { 0 };
+	struct leak_trend tr = { 0 };
+	struct leak_verdicts prev = { 0 };
 	struct corpus_gen g;
 	uint64_t cap = c->window_ms / (uint64_t)(every_s * 1000) + 2;
 	double first = -1;
@@ -247,7 +248,7 @@ static inline double corpus_run(const struct corpus_pattern *p, uint64_t seed, c
 			if (first < 0)
 				first = t;
 		}
-		prev = tr;
+		leak_verdicts_of(&tr, &prev);
 	}
 	leak_history_done(&h);
 	return first;

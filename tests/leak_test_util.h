@@ -112,7 +112,8 @@ static inline struct replay replay_series(uint64_t step, uint64_t t_end, const s
 					  gen_fn gen, void *u)
 {
 	struct leak_history h = { 0 };
-	struct leak_trend prev = { 0 }, tr;
+	struct leak_verdicts prev = { 0 };
+	struct leak_trend tr;
 	struct replay r = { .first_ms = -1, .cleared_ms = -1 };
 	size_t i = 0;
 
@@ -127,7 +128,7 @@ static inline struct replay replay_series(uint64_t step, uint64_t t_end, const s
 		}
 		if (tr.verdict == LEAK_OK && prev.verdict == LEAK_LEAKING && r.cleared_ms < 0)
 			r.cleared_ms = (int64_t)t;
-		prev = tr;
+		leak_verdicts_of(&tr, &prev);
 	}
 	r.last = tr;
 	leak_history_done(&h);

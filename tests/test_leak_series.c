@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "policy/leak.h"
+#include "config/config_leak.h"
 #include "leak_test_util.h"
 
 #define HOUR (60 * MIN_MS)
@@ -104,7 +105,8 @@ static void test_closeness_under_noise(void **state)
 	(void)state;
 	struct leak_config c = default_cfg();
 	struct leak_history h = { 0 };
-	struct leak_trend prev = { 0 }, t;
+	struct leak_verdicts prev = { 0 };
+	struct leak_trend t;
 	uint64_t seed = 0x1234567;
 
 	assert_int_equal(leak_history_init(&h, ring_cap(&c, 5 * SEC)), 0);
@@ -117,9 +119,54 @@ static void test_closeness_under_noise(void **state)
 			assert_closeness_bounded(&t.series[k]);
 			assert_true(t.series[k].closeness < 1);
 		}
-		prev = t;
+		leak_verdicts_of(&t, &prev);
 	}
 	assert_int_equal(t.verdict, LEAK_OK);
+	leak_history_done(&h);
+}
+
+/* An fd count that climbs 1/s for 4 minutes, then holds: flagged, still
+ * leaking while it climbs, cleared once it holds. After every sample the
+ * verdict judged again from the history (what `leaks` and a snapshot show,
+ * leak_evaluate_again) equals the one the daemon acted on, figures too. */
+static void gen_climb_then_hold(uint64_t t, size_t i, struct leak_point *p, void *u)
+{
+	(void)i, (void)u;
+	uint64_t s = t / SEC;
+	p->fds = 40 + (uint32_t)(s < 300 ? 0 : s < 540 ? s - 300 : 240);
+}
+
+static void test_judged_again_same(void **state)
+{
+	(void)state;
+	struct service_leak_config sc = *config_leak_defaults();
+	struct leak_config c;
+	struct leak_history h = { 0 };
+	struct leak_verdicts last = { 0 };
+	struct leak_trend t, again;
+	unsigned leaking = 0, cleared = 0;
+
+	leak_config_from(&c, &sc);
+	assert_int_equal(leak_history_init(&h, ring_cap(&c, 5 * SEC)), 0);
+	for (uint64_t s = 0; s <= 40 * MIN_MS; s += 5 * SEC) {
+		struct leak_point p = gen_point(gen_climb_then_hold, NULL, s, 0);
+		struct leak_verdicts before = last;
+		leak_history_add(&h, &p);
+		leak_evaluate(&h, &c, p.t_ms, &last, &t);
+		leak_verdicts_of(&t, &last);
+		leaking += t.verdict == LEAK_LEAKING && before.verdict != LEAK_LEAKING;
+		cleared += t.verdict == LEAK_OK && before.verdict == LEAK_LEAKING;
+		leak_evaluate_again(&h, &sc, &last, p.t_ms, &again);
+		assert_int_equal(again.verdict, t.verdict);
+		assert_string_equal(again.reason, t.reason);
+		for (int k = 0; k < _LEAK_SERIES_MAX; k++) {
+			assert_int_equal(again.series[k].verdict, t.series[k].verdict);
+			assert_true(again.series[k].per_hour == t.series[k].per_hour);
+			assert_true(again.series[k].closeness == t.series[k].closeness);
+		}
+	}
+	assert_int_equal(leaking, 1);
+	assert_int_equal(cleared, 1);
 	leak_history_done(&h);
 }
 
@@ -390,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_memory_leak),
 		cmocka_unit_test(test_pipe_every_100ms),
 		cmocka_unit_test(test_climb_back_to_evicted_peak),
+		cmocka_unit_test(test_judged_again_same),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

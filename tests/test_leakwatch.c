@@ -123,8 +123,8 @@ static void test_counts_fds(void **state)
 	assert_int_equal(leak_history_value(&inst->leak.hist, 0, LEAK_MEMORY), inst->leak.memory / 1024);
 	assert_int_equal(leak_history_value(&inst->leak.hist, 0, LEAK_FDS), HOLDER_FDS);
 	/* One sample says nothing of a trend (and the first 2 minutes are grace). */
-	assert_int_equal(inst->leak.trend.verdict, LEAK_UNKNOWN);
-	assert_string_equal(inst->leak.trend.reason, "in grace");
+	assert_int_equal(inst->leak.last.verdict, LEAK_UNKNOWN);
+	assert_string_equal(inst->leak.last.reason, "in grace");
 	assert_int_equal(inst->violations[VIOLATION_LEAK], 0);
 	assert_int_equal(snapshot_files(fx, name, sizeof(name)), 0);
 }
@@ -139,8 +139,8 @@ static void test_fds_max_leaking(void **state)
 	char name[256];
 
 	next_sample(fx, inst);
-	assert_int_equal(inst->leak.trend.verdict, LEAK_LEAKING);
-	assert_string_equal(inst->leak.trend.reason, "fds over fds_max");
+	assert_int_equal(inst->leak.last.verdict, LEAK_LEAKING);
+	assert_string_equal(inst->leak.last.reason, "fds over fds_max");
 	assert_int_equal(inst->violations[VIOLATION_LEAK], 1);
 	assert_int_equal(inst->last_violation, VIOLATION_LEAK);
 	assert_int_equal(snapshot_files(fx, name, sizeof(name)), 0);
@@ -148,7 +148,7 @@ static void test_fds_max_leaking(void **state)
 
 	/* It runs on; still leaking next time, but that is no new violation. */
 	next_sample(fx, inst);
-	assert_int_equal(inst->leak.trend.verdict, LEAK_LEAKING);
+	assert_int_equal(inst->leak.last.verdict, LEAK_LEAKING);
 	assert_int_equal(inst->violations[VIOLATION_LEAK], 1);
 	assert_int_equal(snapshot_files(fx, name, sizeof(name)), 0);
 	assert_int_equal(inst->state, STATE_RUNNING);

@@ -45,14 +45,16 @@ static json_object *instance_json(const struct instance *inst)
 	json_object_object_add(o, "threads", seen ? json_object_new_int64(ls->threads) : NULL);
 	json_object_object_add(o, "memory", seen ? json_object_new_int64((int64_t)ls->memory) : NULL);
 	json_object_object_add(o, "memory_source", ls->memory_source ? json_object_new_string(ls->memory_source) : NULL);
-	json_object_object_add(o, "fds_per_hour", json_object_new_double(ls->trend.series[LEAK_FDS].per_hour));
-	json_object_object_add(o, "threads_per_hour", json_object_new_double(ls->trend.series[LEAK_THREADS].per_hour));
-	json_object_object_add(o, "memory_per_hour", json_object_new_double(ls->trend.series[LEAK_MEMORY].per_hour));
-	json_object_object_add(o, "verdict", json_object_new_string(leak_verdict_to_string(ls->trend.verdict)));
-	json_object_object_add(o, "reason", json_object_new_string(ls->trend.reason ? ls->trend.reason : "not sampled yet"));
-	json_object_object_add(o, "growing", ls->trend.verdict == LEAK_LEAKING ?
-			       json_object_new_string(leak_series_to_string(ls->trend.worst)) : NULL);
-	json_object_object_add(o, "series", leak_series_json(&ls->trend, ls->sampled_ns / 1000000));
+	struct leak_trend t;
+	leak_evaluate_again(&ls->hist, &inst->cfg->leak, &ls->last, ls->sampled_ns / 1000000, &t);
+	json_object_object_add(o, "fds_per_hour", json_object_new_double(t.series[LEAK_FDS].per_hour));
+	json_object_object_add(o, "threads_per_hour", json_object_new_double(t.series[LEAK_THREADS].per_hour));
+	json_object_object_add(o, "memory_per_hour", json_object_new_double(t.series[LEAK_MEMORY].per_hour));
+	json_object_object_add(o, "verdict", json_object_new_string(leak_verdict_to_string(t.verdict)));
+	json_object_object_add(o, "reason", json_object_new_string(t.reason ? t.reason : "not sampled yet"));
+	json_object_object_add(o, "growing", t.verdict == LEAK_LEAKING ?
+			       json_object_new_string(leak_series_to_string(t.worst)) : NULL);
+	json_object_object_add(o, "series", leak_series_json(&t, ls->sampled_ns / 1000000));
 	/* Kept across restarts: a leak that comes back after each is recurring. */
 	json_object_object_add(o, "leaks", json_object_new_int64(ls->leaks));
 	json_object_object_add(o, "recurring", json_object_new_boolean(ls->leaks > 1));

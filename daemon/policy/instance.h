@@ -40,7 +40,7 @@ struct exit_info {
 /* What the last probe pass saw of one instance (leakwatch.c). */
 struct leak_state {
 	struct leak_history hist;       /* cap set from the service's window / sample_every */
-	struct leak_trend trend;
+	struct leak_verdicts last;      /* of the last sample; the figures: leak_evaluate_again() */
 	uint32_t fds, threads;          /* sums over every process of the cgroup */
 	uint64_t memory;                /* bytes: memory.current, or the processes' RSS */
 	const char *memory_source;      /* "memory.current", "rss" */

@@ -98,7 +98,7 @@ int instance_spawn(struct instance *inst, const struct instance_hooks *h)
 	rt->live_processes++;
 	/* A new process: the old one's fd and thread trend says nothing of it. */
 	leak_history_reset(&inst->leak.hist);
-	inst->leak.trend = (struct leak_trend){ 0 };
+	inst->leak.last = (struct leak_verdicts){ 0 };
 	inst->errpipe = errpipe;
 	inst->exec_error = (struct spawn_error){ 0 };
 	inst->started_ns = now_ns();

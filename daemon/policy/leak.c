@@ -354,7 +354,7 @@ static double to_per_hour(enum leak_series k, double rise, uint64_t ms)
 }
 
 static void judge_series(const struct leak_history *h, const struct leak_config *c, enum leak_series k,
-			 uint64_t now_ms, const struct leak_series_trend *prev, struct leak_series_trend *st)
+			 uint64_t now_ms, enum leak_verdict prev, struct leak_series_trend *st)
 {
 	const struct horizon fast = { MAX(c->fast_horizon_ms, 1), LEAK_FAST_PARTS, stored_rate(c->fast_growth, k), 0 };
 	const struct horizon slow = { MAX(c->window_ms, 1), LEAK_SLOW_PARTS, stored_rate(c->min_growth, k), LEAK_NOISE_Z };
@@ -380,7 +380,7 @@ static void judge_series(const struct leak_history *h, const struct leak_config 
 	} else if (st->fast.holds || st->slow.holds) {
 		st->verdict = LEAK_LEAKING;
 		st->why = growing_reason[k];
-	} else if (prev && prev->verdict == LEAK_LEAKING && st->last_high_ms + clear_ms > now_ms) {
+	} else if (prev == LEAK_LEAKING && st->last_high_ms + clear_ms > now_ms) {
 		st->verdict = LEAK_LEAKING;   /* stays so while it keeps making new highs */
 		st->why = growing_reason[k];
 	} else if (h->start_ms + fast.ms > now_ms) {
@@ -392,13 +392,14 @@ static void judge_series(const struct leak_history *h, const struct leak_config 
 }
 
 void leak_evaluate(const struct leak_history *h, const struct leak_config *c, uint64_t now_ms,
-		   const struct leak_trend *prev, struct leak_trend *ret)
+		   const struct leak_verdicts *prev, struct leak_trend *ret)
 {
 	*ret = (struct leak_trend){ .reason = "not enough samples" };
 	if (!h || h->n == 0)
 		return;
 	for (int k = 0; k < _LEAK_SERIES_MAX; k++)
-		judge_series(h, c, (enum leak_series)k, now_ms, prev ? &prev->series[k] : NULL, &ret->series[k]);
+		judge_series(h, c, (enum leak_series)k, now_ms, prev ? (enum leak_verdict)prev->series[k] : LEAK_UNKNOWN,
+			     &ret->series[k]);
 	/* The worst series decides; among equals the first (fds, threads, memory). */
 	for (int k = 0; k < _LEAK_SERIES_MAX; k++)
 		if (k == 0 || ret->series[k].verdict > ret->verdict) {
@@ -406,6 +407,26 @@ void leak_evaluate(const struct leak_history *h, const struct leak_config *c, ui
 			ret->worst = (enum leak_series)k;
 			ret->reason = ret->series[k].why;
 		}
+}
+
+void leak_evaluate_again(const struct leak_history *h, const struct service_leak_config *sc,
+			 const struct leak_verdicts *last, uint64_t judged_ms, struct leak_trend *ret)
+{
+	struct leak_config lc;
+
+	leak_config_from(&lc, sc);
+	if (!last->reason) {   /* never judged: nothing to judge again */
+		*ret = (struct leak_trend){ .reason = NULL };
+		return;
+	}
+	leak_evaluate(h, &lc, judged_ms, last, ret);
+}
+
+void leak_verdicts_of(const struct leak_trend *t, struct leak_verdicts *ret)
+{
+	*ret = (struct leak_verdicts){ .verdict = t->verdict, .worst = t->worst, .reason = t->reason };
+	for (int k = 0; k < _LEAK_SERIES_MAX; k++)
+		ret->series[k] = (uint8_t)t->series[k].verdict;
 }
 
 char *leak_format_rate(enum leak_series k, double per_hour, char *buf, size_t len)

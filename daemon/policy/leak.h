@@ -113,6 +113,20 @@ struct leak_trend {
 /* The verdict's settings from a service's leak: keys. */
 void leak_config_from(struct leak_config *ret, const struct service_leak_config *c);
 
+/* What an instance keeps of its last verdict: enough to act on a change
+ * and to judge the next sample (a leaking series stays so while it climbs).
+ * The figures behind it are computed again from the history when someone
+ * asks (`leaks`, a snapshot): leak_evaluate() is pure and takes microseconds,
+ * so they need not live in every instance. */
+struct leak_verdicts {
+	enum leak_verdict verdict;           /* the worst of the series */
+	enum leak_series worst;
+	uint8_t series[_LEAK_SERIES_MAX];    /* enum leak_verdict of each */
+	const char *reason;                  /* static text; NULL: never judged */
+};
+
+void leak_verdicts_of(const struct leak_trend *t, struct leak_verdicts *ret);
+
 /* -ENOMEM, or -EINVAL for cap 0 or above LEAK_HISTORY_MAX. */
 int leak_history_init(struct leak_history *h, uint32_t cap);
 void leak_history_done(struct leak_history *h);
@@ -124,10 +138,15 @@ uint64_t leak_history_t_ms(const struct leak_history *h, size_t i);
 uint32_t leak_history_value(const struct leak_history *h, size_t i, enum leak_series k);
 void leak_history_reset(struct leak_history *h);
 
-/* prev: the last verdict (NULL or zeroed: none); a leaking series stays so
- * until it stops making new highs. */
+/* prev: the last verdicts (NULL or zeroed: none); a leaking series stays
+ * so until it stops making new highs. Judging again with prev = the
+ * verdicts this call gave, at the same now_ms, gives the same verdicts. */
 void leak_evaluate(const struct leak_history *h, const struct leak_config *c, uint64_t now_ms,
-		   const struct leak_trend *prev, struct leak_trend *ret);
+		   const struct leak_verdicts *prev, struct leak_trend *ret);
+/* The verdicts `last`, given at judged_ms, with every figure behind them
+ * (rates, horizons, highs, closeness), judged again from the history. */
+void leak_evaluate_again(const struct leak_history *h, const struct service_leak_config *sc,
+			 const struct leak_verdicts *last, uint64_t judged_ms, struct leak_trend *ret);
 const char *leak_verdict_to_string(enum leak_verdict v);   /* unknown ok leaking */
 enum leak_verdict leak_verdict_from_string(const char *s);
 const char *leak_series_to_string(enum leak_series k);     /* fds threads memory */

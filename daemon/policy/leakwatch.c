@@ -46,10 +46,12 @@ static size_t find_range(const struct probe_result *r, uint64_t id, size_t *firs
 
 static void log_leak(const struct instance *inst, const char *snapshot)
 {
-	const struct leak_trend *t = &inst->leak.trend;
-	const struct leak_series_trend *st = &t->series[t->worst];
+	struct leak_trend trend, *t = &trend;
 	char rate[64], horizon[32], times[16];
 
+	leak_evaluate_again(&inst->leak.hist, &inst->cfg->leak, &inst->leak.last,
+			    inst->leak.sampled_ns / NSEC_PER_MSEC, t);
+	const struct leak_series_trend *st = &t->series[t->worst];
 	leak_format_rate(t->worst, st->per_hour, rate, sizeof(rate));
 	format_duration_ms(st->horizon_ms, horizon, sizeof(horizon));
 	snprintf(times, sizeof(times), "%u", inst->leak.leaks);
@@ -133,17 +135,19 @@ static void judge(struct leakwatch *lw, struct instance *inst, uint64_t now)
 	const struct service_config *c = inst->cfg;
 	struct leak_point pt = { .t_ms = now / NSEC_PER_MSEC, .fds = ls->fds, .threads = ls->threads,
 				 .memory = ls->memory };
-	struct leak_trend prev = ls->trend;
+	struct leak_verdicts prev = ls->last;
+	struct leak_trend trend;
 	struct leak_config lc;
 
 	leak_history_add(&ls->hist, &pt);
 	leak_config_from(&lc, &c->leak);
-	leak_evaluate(&ls->hist, &lc, pt.t_ms, &prev, &ls->trend);
-	if (ls->trend.verdict == LEAK_LEAKING && prev.verdict != LEAK_LEAKING) {
+	leak_evaluate(&ls->hist, &lc, pt.t_ms, &prev, &trend);
+	leak_verdicts_of(&trend, &ls->last);
+	if (ls->last.verdict == LEAK_LEAKING && prev.verdict != LEAK_LEAKING) {
 		ls->leaks++;
 		ls->leaked_ns = now;
 		on_leak_verdict(lw, inst);
-	} else if (prev.verdict == LEAK_LEAKING && ls->trend.verdict == LEAK_OK) {
+	} else if (prev.verdict == LEAK_LEAKING && ls->last.verdict == LEAK_OK) {
 		/* Stopped growing: said, so the on-call engineer knows it is over. */
 		log_event("leak-over", c->name, (int)inst->index, "reason", "no new high",
 			  "series", leak_series_to_string(prev.worst), NULL);

@@ -274,14 +274,17 @@ static json_object *document(const struct instance *inst, const char *source, co
 	json_object_object_add(o, "state", json_object_new_string(instance_state_to_string(inst->state)));
 	json_object_object_add(o, "main_pid", json_object_new_int(inst->pid.pid));
 	json_object_object_add(o, "source", json_object_new_string(source));
-	json_object_object_add(o, "verdict", json_object_new_string(leak_verdict_to_string(inst->leak.trend.verdict)));
-	json_object_object_add(o, "reason", json_object_new_string(inst->leak.trend.reason ? inst->leak.trend.reason : ""));
-	json_object_object_add(o, "growing", json_object_new_string(leak_series_to_string(inst->leak.trend.worst)));
-	json_object_object_add(o, "fds_per_hour", json_object_new_double(inst->leak.trend.series[LEAK_FDS].per_hour));
-	json_object_object_add(o, "threads_per_hour", json_object_new_double(inst->leak.trend.series[LEAK_THREADS].per_hour));
+	struct leak_trend t;
+	leak_evaluate_again(&inst->leak.hist, &inst->cfg->leak, &inst->leak.last,
+			    inst->leak.sampled_ns / 1000000, &t);
+	json_object_object_add(o, "verdict", json_object_new_string(leak_verdict_to_string(t.verdict)));
+	json_object_object_add(o, "reason", json_object_new_string(t.reason ? t.reason : ""));
+	json_object_object_add(o, "growing", json_object_new_string(leak_series_to_string(t.worst)));
+	json_object_object_add(o, "fds_per_hour", json_object_new_double(t.series[LEAK_FDS].per_hour));
+	json_object_object_add(o, "threads_per_hour", json_object_new_double(t.series[LEAK_THREADS].per_hour));
 	json_object_object_add(o, "memory", json_object_new_int64((int64_t)inst->leak.memory));
 	json_object_object_add(o, "memory_source", inst->leak.memory_source ? json_object_new_string(inst->leak.memory_source) : NULL);
-	json_object_object_add(o, "series", leak_series_json(&inst->leak.trend, inst->leak.sampled_ns / 1000000));
+	json_object_object_add(o, "series", leak_series_json(&t, inst->leak.sampled_ns / 1000000));
 	json_object_object_add(o, "history", leak_history_json(&inst->leak.hist));
 	json_object_object_add(o, "processes", processes(inst, b));
 	json_object *cut = json_object_new_object();
