@@ -25,6 +25,10 @@ MEMMAX=${BENCH_LEAKS_MEMORY_MAX:-40}
 TMP=$(mktemp -d /tmp/ringvisor-leaks-bench.XXXXXX) || exit 1
 SOCK=$TMP/ctl.sock
 DPID=
+# A cgroup root of its own: the leak probe keys on cgroups, and a daemon
+# already running on this host keeps the default one.
+CG_MOUNT=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
+CGROOT=${CG_MOUNT:+$CG_MOUNT/rv-leaks-bench-$$}
 
 cleanup() {
 	if [ -n "$DPID" ]; then
@@ -32,6 +36,7 @@ cleanup() {
 		kill -TERM "$DPID" 2>/dev/null
 		wait "$DPID" 2>/dev/null
 	fi
+	[ -n "${CGROOT:-}" ] && [ -d "$CGROOT" ] && find "$CGROOT" -depth -type d -exec rmdir {} \; 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -66,7 +71,8 @@ done
 } >"$TMP/config.yaml"
 
 log "$N services ($mem with a memory pattern) for $MIN minutes, default leak settings"
-"$BIN" run -c "$TMP/config.yaml" --socket "$SOCK" 2>"$TMP/daemon.log" &
+[ -n "$CGROOT" ] || { log "no cgroup2 mount: the leak probe needs cgroups"; exit 0; }
+"$BIN" run -c "$TMP/config.yaml" --socket "$SOCK" --cgroup-root="$CGROOT" 2>"$TMP/daemon.log" &
 DPID=$!
 t0=$(date +%s)
 sleep $((MIN * 60))
