@@ -4,6 +4,7 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli_leaks.h"
 
@@ -52,8 +53,13 @@ static void print_series(const char *name, json_object *s, json_object *spark)
 
 	printf("    %-8s %-8s %-18s over %llds, highs", name, or_dash(str(s, "verdict")), or_dash(str(s, "rate")),
 	       horizon / 1000);
-	for (size_t i = 0; highs && i < json_object_array_length(highs); i++)
-		printf(" %s", json_object_get_string(json_object_array_get_idx(highs, i)));
+	for (size_t i = 0; highs && i < json_object_array_length(highs); i++) {
+		json_object *h = json_object_array_get_idx(highs, i);
+		if (strcmp(name, "memory") == 0)   /* bytes in the JSON; MiB to read */
+			printf(" %.1fM", (double)json_object_get_int64(h) / (1024.0 * 1024.0));
+		else
+			printf(" %s", json_object_get_string(h));
+	}
 	printf(", %.0f%% of a verdict, %s %s\n", 100 * json_object_get_double(get(s, "closeness")),
 	       or_dash(str(s, "why")), spark ? or_dash(str(spark, name)) : "");
 }
