@@ -55,10 +55,14 @@ probe_cgroups() {
 # where PID: its cgroup v2 path.
 where() { awk -F: '$1 == 0 {print $3}' "/proc/$1/cgroup" 2>/dev/null; }
 
-# While the checks run: sample the marked processes every ~100 ms.
+# While the checks run: sample the marked processes every ~100 ms, for
+# 1.5 s, and on until the hanging probe has been seen (at most 8 s: on a
+# host with thousands of processes one sample, a scan of every
+# /proc/PID/cmdline five times, can take longer than a probe's run).
 max_a=0 max_b=0 max_c=0 seen_b=0 in_probe_cg=0
-end=$(( $(date +%s%3N) + 1500 ))
-while [ "$(date +%s%3N)" -lt "$end" ]; do
+start=$(date +%s%3N)
+end=$((start + 1500)) last=$((start + 8000))
+while now=$(date +%s%3N); [ "$now" -lt "$end" ] || { [ $seen_b = 0 ] && [ "$now" -lt "$last" ]; }; do
 	a=$(marker_count "$MA"); b=$(marker_count "$MB"); c=$(marker_count "$MC")
 	[ "$a" -gt "$max_a" ] && max_a=$a
 	[ "$b" -gt "$max_b" ] && max_b=$b
