@@ -10,12 +10,15 @@
  * it has been at before. So a series is `leaking` when, over a horizon H cut
  * into k equal parts,
  *   1. every part sets a new high over everything before it (all history
- *      since the instance started, not only the window);
+ *      since the instance started, not only the window), by a real step
+ *      (at least needed / 3k);
  *   2. the median of the last part is above the highest value of all the
- *      parts before it (the floor rose above the old ceiling: noise, a walk
- *      or a plateau does not do that);
- *   3. that median is above the peak from before the horizon by at least
- *      rate * H.
+ *      parts before it (the floor rose above the old ceiling);
+ *   3. the last new high is at most one part old;
+ *   4. that median is above the peak from before the horizon by at least
+ *      needed = rate * H;
+ *   5. over the slow horizon only, also by more than twice what a random
+ *      walk with the series' own step noise drifts (noise * sqrt(steps)).
  * Two horizons: fast (fast_horizon, 60 s, 3 parts, at fast_growth per
  * series) catches a quick leak within about a minute; slow (the window,
  * 10 min, 4 parts, at min_growth per series) a slow one within its window.
