@@ -26,6 +26,7 @@
 
 #include "basic/macro.h"
 #include "policy/leak.h"
+#include "xorshift.h"
 
 #define CORPUS_MIB (1024.0 * 1024.0)
 
@@ -62,19 +63,10 @@ struct corpus_gen {
 	double last_t;
 };
 
-static inline uint64_t corpus_rand(uint64_t *s)
-{
-	uint64_t x = *s;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
 /* Uniform in [0, 1). */
 static inline double corpus_unit(uint64_t *s)
 {
-	return (double)(corpus_rand(s) >> 11) / 9007199254740992.0;
+	return (double)(xorshift64(s) >> 11) / 9007199254740992.0;
 }
 
 /* Uniform integer noise in [-amp, amp]. */
@@ -89,7 +81,7 @@ static inline void corpus_gen_init(struct corpus_gen *g, const struct corpus_pat
 {
 	*g = (struct corpus_gen){ .p = p, .rng = seed * 0x9e3779b97f4a7c15ULL + 1 };
 	for (int i = 0; i < 4; i++)
-		corpus_rand(&g->rng);
+		xorshift64(&g->rng);
 	g->phase = corpus_unit(&g->rng) * (p->b > 0 ? p->b : 1);
 	g->step_at = p->b + corpus_unit(&g->rng) * (p->c - p->b);
 	g->burst_next = corpus_unit(&g->rng) * (p->c > 0 ? p->c : 1);
@@ -101,7 +93,7 @@ static inline void corpus_gen_init(struct corpus_gen *g, const struct corpus_pat
 static inline void corpus_walk_to(struct corpus_gen *g, double t)
 {
 	for (; g->last_t + 1 <= t; g->last_t += 1) {
-		g->walk += corpus_rand(&g->rng) & 1 ? 1 : -1;
+		g->walk += xorshift64(&g->rng) & 1 ? 1 : -1;
 		if (g->walk < 0)
 			g->walk = 1;
 		if (g->walk > g->p->a)

@@ -22,6 +22,7 @@
 #include "basic/macro.h"
 #include "config/config_leak.h"
 #include "policy/leak.h"
+#include "xorshift.h"
 
 #define SEC 1000ULL
 #define MIN_MS (60 * SEC)
@@ -47,15 +48,6 @@ static inline struct leak_config cfg_with(uint64_t sample_every_ms, uint64_t gra
 	sc.grace_ms = grace_ms;
 	leak_config_from(&c, &sc);
 	return c;
-}
-
-static inline uint64_t xorshift64(uint64_t *s)
-{
-	uint64_t x = *s;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
 }
 
 /* Sets p's values at t ms since the start (the i-th sample); p->t_ms is set. */

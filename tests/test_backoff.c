@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "xorshift.h"
+
 #include "policy/backoff.h"
 
 /* min(max, initial * 2^n), computed without ever multiplying. */
@@ -172,15 +174,6 @@ static void test_delay_rnd_ends(void **state)
 	uint64_t b = backoff_delay_ms(100000, 3600000, 0, UINT32_MAX - 1);
 	uint64_t c = backoff_delay_ms(100000, 3600000, 0, UINT32_MAX - 2);
 	assert_true(a != b && b != c && a != c);
-}
-
-static uint64_t xorshift64(uint64_t *s)
-{
-	uint64_t x = *s;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
 }
 
 static void test_delay_jitter_bounds(void **state)
