@@ -5,7 +5,7 @@
 #   "memory growing", growing "memory", memory_source "rss" on a host
 #   without the memory controller ("memory.current" where it is on), its
 #   memory close to the VmRSS /proc shows;
-# - burst: opens 40 pipes over 16 s, then holds them: flagged while it
+# - burst: opens 30 pipes over 12 s, then holds them: flagged while it
 #   climbs, then `ok` again with a "leak-over" event once it has stopped;
 # - again: opens a pipe every 100 ms with on_violation.leak restart: each
 #   restart starts the history afresh but `leaks` counts on: after the
@@ -17,13 +17,13 @@ cfg=$(write_config leaks_memory.yaml <<'YAML'
 services:
   hog:
     command: [/usr/bin/python3, -c, "import time\nl=[]\nwhile True:\n  l.append(b'x' * (2 << 20)); time.sleep(0.1)"]
-    leak: {sample_every: 1s, window: 8s, grace: 2s}
+    leak: {sample_every: 1s, window: 6s, grace: 2s}
   burst:
-    command: [/usr/bin/python3, -c, "import os,time\nl=[]\nfor i in range(40):\n  l.append(os.pipe()); time.sleep(0.4)\nwhile True: time.sleep(1000)"]
-    leak: {sample_every: 1s, window: 8s, grace: 2s}
+    command: [/usr/bin/python3, -c, "import os,time\nl=[]\nfor i in range(30):\n  l.append(os.pipe()); time.sleep(0.4)\nwhile True: time.sleep(1000)"]
+    leak: {sample_every: 1s, window: 6s, grace: 2s}
   again:
     command: [/usr/bin/python3, -c, "import os,time\nl=[]\nwhile True:\n  l.append(os.pipe()); time.sleep(0.1)"]
-    leak: {sample_every: 1s, window: 8s, grace: 2s}
+    leak: {sample_every: 1s, window: 6s, grace: 2s}
     on_violation: {leak: restart}
     restart: {policy: never}
 YAML
@@ -54,7 +54,7 @@ in_log ' hog\.0 leak reason="memory growing" rate="[0-9.]+ MiB/(s|min)"' || fail
 rv leaks hog >"$T/leaks.txt" || fail "leaks hog"
 grep -qE '^ +memory +leaking ' "$T/leaks.txt" || fail "text: $(cat "$T/leaks.txt")"
 
-# burst: climbs for 16 s (flagged), then holds: the verdict clears.
+# burst: climbs for 12 s (flagged), then holds: the verdict clears.
 wait_for 20 in_log ' burst\.0 leak reason="fds growing"' || fail "burst never flagged: $(inst burst | jq -c 'del(.processes)')"
 wait_for 30 in_log ' burst\.0 leak-over ' || fail "burst never cleared: $(inst burst | jq -c 'del(.processes)')"
 [ "$(field burst .verdict)" = ok ] || fail "burst verdict $(field burst .verdict) after leak-over"
