@@ -44,6 +44,7 @@ struct leak_state {
 	uint32_t fds, threads;          /* sums over every process of the cgroup */
 	uint64_t memory;                /* bytes: memory.current, or the processes' RSS */
 	const char *memory_source;      /* "memory.current", "rss" */
+	bool no_memory_current;         /* the first read found none: RSS from then on */
 	uint32_t leaks;                 /* times it turned leaking, kept across restarts */
 	uint64_t leaked_ns;             /* when it last turned leaking, 0: never */
 	uint32_t fds_by_kind[_FD_KIND_MAX];

@@ -171,9 +171,14 @@ static void account(struct leakwatch *lw, struct instance *inst, uint64_t now)
 	/* Memory: the cgroup's own count where the memory controller is on
 	 * (page cache and kernel memory too), else what the processes hold
 	 * resident, summed (shared pages counted in each). */
-	if (cgroup_read_u64(inst->cg.fd, "memory.current", &ls->memory) >= 0) {
+	if (!ls->no_memory_current && cgroup_read_u64(inst->cg.fd, "memory.current", &ls->memory) >= 0) {
 		ls->memory_source = "memory.current";
 	} else {
+		/* No memory controller in this cgroup: it does not come later
+		 * (subtree_control is set before the instance starts), so the
+		 * failed openat is not repeated every pass. */
+		if (!ls->memory_source)
+			ls->no_memory_current = true;
 		ls->memory = rss;
 		ls->memory_source = "rss";
 	}
