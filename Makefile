@@ -89,6 +89,7 @@ TEST_LAYER_config_leak_rates := config
 TEST_LAYER_config_log := config
 TEST_LAYER_config_defaults := config
 TEST_LAYER_config_errors := config
+TEST_LAYER_config_diff := config
 TEST_LAYER_probe := probe
 TEST_LAYER_fd_kind := probe
 TEST_LAYER_protocol := protocol

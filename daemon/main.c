@@ -62,6 +62,7 @@ static void usage(FILE *f)
 	      "  ringvisor snapshots [SERVICE]\n"
 	      "  ringvisor logs SERVICE[.INDEX] [-n N] [-f] [--json]\n"
 	      "  ringvisor top [--interval=DURATION]\n"
+	      "  ringvisor reload [-c FILE] [--json]   (the daemon's file, or FILE from now on)\n"
 	      "  ringvisor shutdown\n"
 	      "Client commands find the socket by --socket, $RINGVISOR_SOCKET, the config\n"
 	      "given with -c, then " DEFAULT_SOCKET ".\n", f);
@@ -316,7 +317,7 @@ static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **ar
 	struct rv_request req = { .cmd = cmd, .index = -1 };
 	struct config *c = NULL;
 	int nargs = cmd == RV_CMD_STATUS || cmd == RV_CMD_LEAKS || cmd == RV_CMD_SNAPSHOTS ? -1 :
-		    cmd == RV_CMD_SHUTDOWN ? 0 :
+		    cmd == RV_CMD_SHUTDOWN || cmd == RV_CMD_RELOAD ? 0 :
 		    cmd == RV_CMD_SCALE || cmd == RV_CMD_SIGNAL ? 2 : 1;
 
 	if ((nargs >= 0 && argc != nargs) || (nargs < 0 && argc > 1))
@@ -333,6 +334,15 @@ static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **ar
 	}
 	if (cmd == RV_CMD_SIGNAL && parse_signal(argv[1], &req.signal) < 0)
 		return usage_error("signal: unknown signal \"%s\"", argv[1]);
+	if (cmd == RV_CMD_RELOAD && a->config) {
+		/* The daemon reads the file: send where it is, not where we are. */
+		_cleanup_free_ char *abs = realpath(a->config, NULL);
+		if (!abs || strlen(abs) > RV_PROTO_MAX_PATH) {
+			fprintf(stderr, "%s: %s\n", a->config, abs ? "path too long" : strerror(errno));
+			return CLI_EXIT_FAIL;
+		}
+		memcpy(req.path, abs, strlen(abs) + 1);
+	}
 	req.lines = a->lines >= 0 ? (uint32_t)a->lines : RV_PROTO_DEFAULT_LINES;
 	req.follow = a->follow;
 	if (!a->socket && !getenv("RINGVISOR_SOCKET") && a->config && load(a->config, &c) < 0)

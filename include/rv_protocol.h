@@ -8,7 +8,8 @@
  *             "target": "web" | "web.1",   (service commands)
  *             "count": 3,                   (scale)
  *             "signal": "SIGHUP",           (signal)
- *             "lines": 10, "follow": true}  (logs)
+ *             "lines": 10, "follow": true,  (logs)
+ *             "path": "/etc/ringvisor.yaml"} (reload: optional)
  *   reply:   {"ok": true, ...} or {"ok": false, "error": "text"}
  */
 #pragma once
@@ -20,6 +21,7 @@
 
 #define RV_PROTO_MAX_REQUEST 4096   /* bytes in one request line, newline included */
 #define RV_PROTO_MAX_NAME 64
+#define RV_PROTO_MAX_PATH 4000       /* reload's "path": absolute, fits in one request */
 
 enum rv_cmd {
 	RV_CMD_STATUS,
@@ -35,6 +37,7 @@ enum rv_cmd {
 	RV_CMD_SNAPSHOT,
 	RV_CMD_SNAPSHOTS,
 	RV_CMD_LOGS,
+	RV_CMD_RELOAD,
 	_RV_CMD_MAX,
 	_RV_CMD_INVALID = -EINVAL,
 };
@@ -47,6 +50,7 @@ struct rv_request {
 	int signal;                            /* signal */
 	uint32_t lines;                        /* logs: how many, 0..RV_PROTO_MAX_LINES */
 	bool follow;                           /* logs: then stream new lines */
+	char path[RV_PROTO_MAX_PATH + 1];      /* reload: the file to read; "" = the daemon's own */
 };
 
 #define RV_PROTO_MAX_LINES 100000

@@ -155,6 +155,44 @@ static void print_paths(json_object *reply, const char *key, const char *field)
 	}
 }
 
+/* kept as a count (there may be hundreds), every change by name. */
+static void print_reload(json_object *reply)
+{
+	static const char *const acts[] = { "updated", "restarted", "stopped", "started" };
+	json_object *a;
+
+	if (json_object_object_get_ex(reply, "kept", &a))
+		printf("kept %zu\n", json_object_array_length(a));
+	for (size_t k = 0; k < ELEMENTSOF(acts); k++) {
+		if (!json_object_object_get_ex(reply, acts[k], &a))
+			continue;
+		for (size_t i = 0; i < json_object_array_length(a); i++) {
+			json_object *e = json_object_array_get_idx(a, i), *keys;
+			if (!json_object_object_get_ex(e, "keys", &keys)) {
+				printf("%s %s\n", acts[k], json_object_get_string(e));
+				continue;
+			}
+			printf("%s %s (", acts[k], jstr(e, "service"));
+			for (size_t j = 0; j < json_object_array_length(keys); j++)
+				printf("%s%s", j ? ", " : "", json_object_get_string(json_object_array_get_idx(keys, j)));
+			printf(")\n");
+		}
+	}
+}
+
+/* A reload's file errors, one a line, as `check` prints them. */
+static void print_errors(json_object *reply)
+{
+	json_object *a;
+
+	if (!json_object_object_get_ex(reply, "errors", &a))
+		return;
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		fprintf(stderr, "%s\n", json_object_get_string(json_object_array_get_idx(a, i)));
+	if (jint(reply, "errors_dropped") > 0)
+		fprintf(stderr, "... and %lld more errors\n", (long long)jint(reply, "errors_dropped"));
+}
+
 int cli_send(const char *socket_path, const struct rv_request *req)
 {
 	char line[RV_PROTO_MAX_REQUEST];
@@ -194,10 +232,11 @@ int cli_request(const char *socket_path, const struct rv_request *req, bool json
 	json_object *ok;
 	bool good = json_object_object_get_ex(reply, "ok", &ok) && json_object_get_boolean(ok);
 	int rc = good ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-	if (!good)
+	if (!good) {
 		fprintf(stderr, "ringvisor: %s: %s\n", rv_cmd_to_string(req->cmd),
 			jstr(reply, "error") ? jstr(reply, "error") : "failed");
-	else if (json)
+		print_errors(reply);
+	} else if (json)
 		printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));
 	else if (req->cmd == RV_CMD_STATUS)
 		print_status(reply);
@@ -205,6 +244,8 @@ int cli_request(const char *socket_path, const struct rv_request *req, bool json
 		cli_print_leaks(reply);
 	else if (req->cmd == RV_CMD_SNAPSHOT)
 		print_paths(reply, "paths", NULL);
+	else if (req->cmd == RV_CMD_RELOAD)
+		print_reload(reply);
 	else if (req->cmd == RV_CMD_SNAPSHOTS)
 		print_paths(reply, "snapshots", "path");
 	else if (req->cmd == RV_CMD_START && jstr(reply, "waiting"))

@@ -13,7 +13,9 @@
 #include "control/status.h"
 #include "control/status_leaks.h"
 #include "control/status_snapshots.h"
+#include "config/config_diff.h"
 #include "policy/instance_spawn.h"
+#include "policy/supervisor_reload.h"
 #include "policy/supervisor_start.h"
 
 enum service_need { SERVICE_NONE, SERVICE_OPTIONAL, SERVICE_REQUIRED };
@@ -99,6 +101,61 @@ static json_object *run_scale(struct command_ctx *c)
 	return reply_ok();
 }
 
+static json_object *reload_keys(unsigned keys)
+{
+	json_object *a = json_object_new_array();
+	for (int g = 0; g < _CK_MAX; g++)
+		if (keys & CK_BIT(g))
+			json_object_array_add(a, json_object_new_string(config_key_group_name(g)));
+	return a;
+}
+
+static json_object *reload_reply(const struct reload_report *rep)
+{
+	json_object *o = reply_ok(), *lists[_RELOAD_ACTION_MAX];
+
+	json_object_object_add(o, "config", json_object_new_string(rep->path));
+	for (int a = 0; a < _RELOAD_ACTION_MAX; a++) {
+		lists[a] = json_object_new_array();
+		json_object_object_add(o, reload_action_to_string(a), lists[a]);
+	}
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct reload_entry *e = &rep->entries[i];
+		if (e->action != RELOAD_UPDATED) {
+			json_object_array_add(lists[e->action], json_object_new_string(e->name));
+			continue;
+		}
+		json_object *u = json_object_new_object();
+		json_object_object_add(u, "service", json_object_new_string(e->name));
+		json_object_object_add(u, "keys", reload_keys(e->keys));
+		json_object_array_add(lists[e->action], u);
+	}
+	return o;
+}
+
+/* The file's errors come back whole, as `check` would print them. */
+static json_object *run_reload(struct command_ctx *c)
+{
+	struct reload_report rep;
+	int r = supervisor_reload(c->sup, c->req->path[0] ? c->req->path : NULL, &rep);
+	json_object *o;
+
+	if (r >= 0) {
+		o = reload_reply(&rep);
+	} else {
+		o = reply_error("%s", rep.why);
+		if (rep.errs.n) {
+			json_object *a = json_object_new_array();
+			for (size_t i = 0; i < rep.errs.n; i++)
+				json_object_array_add(a, json_object_new_string(rep.errs.lines[i]));
+			json_object_object_add(o, "errors", a);
+			json_object_object_add(o, "errors_dropped", json_object_new_int64((int64_t)rep.errs.dropped));
+		}
+	}
+	reload_report_done(&rep);
+	return o;
+}
+
 static int act_event(struct command_ctx *c, struct instance *inst)
 {
 	enum rv_cmd cmd = c->req->cmd;
@@ -145,6 +202,7 @@ static const struct command table[_RV_CMD_MAX] = {
 	[RV_CMD_LEAKS] = { .run = run_leaks, .service = SERVICE_OPTIONAL, .during_shutdown = true },
 	[RV_CMD_SNAPSHOTS] = { .run = run_snapshots, .service = SERVICE_OPTIONAL, .during_shutdown = true },
 	[RV_CMD_SHUTDOWN] = { .run = run_shutdown, .during_shutdown = true },
+	[RV_CMD_RELOAD] = { .run = run_reload },
 	[RV_CMD_SCALE] = { .run = run_scale, .service = SERVICE_REQUIRED },
 	[RV_CMD_START] = { .each = act_event, .service = SERVICE_REQUIRED },
 	[RV_CMD_STOP] = { .each = act_event, .service = SERVICE_REQUIRED },

@@ -24,7 +24,7 @@ static const char *const rv_cmd_table[_RV_CMD_MAX] = {
 	[RV_CMD_FREEZE] = "freeze",   [RV_CMD_THAW] = "thaw",
 	[RV_CMD_LEAKS] = "leaks",     [RV_CMD_SNAPSHOT] = "snapshot",
 	[RV_CMD_SNAPSHOTS] = "snapshots",
-	[RV_CMD_LOGS] = "logs",
+	[RV_CMD_LOGS] = "logs",       [RV_CMD_RELOAD] = "reload",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(rv_cmd, enum rv_cmd)
@@ -139,7 +139,7 @@ static int check_fields(json_object *o, char *err, size_t errlen)
 
 	json_object_object_foreach(o, key, val) {
 		if (strcmp(key, "cmd") && strcmp(key, "target") && strcmp(key, "count") &&
-		    strcmp(key, "signal") && strcmp(key, "lines") && strcmp(key, "follow"))
+		    strcmp(key, "signal") && strcmp(key, "lines") && strcmp(key, "follow") && strcmp(key, "path"))
 			FAIL(-EINVAL, "unknown field \"%s\"", quoted(key, q));
 		if (json_object_is_type(val, json_type_string) && has_nul(val))
 			FAIL(-EINVAL, "\"%s\" contains a NUL character", key);
@@ -158,13 +158,14 @@ static int parse_cmd_target(json_object *o, struct rv_request *req, char *err, s
 	if (req->cmd == _RV_CMD_INVALID)
 		FAIL(-EOPNOTSUPP, "unknown command \"%s\"", quoted(json_object_get_string(v), q));
 	bool needs_target = req->cmd != RV_CMD_STATUS && req->cmd != RV_CMD_SHUTDOWN &&
-			    req->cmd != RV_CMD_LEAKS && req->cmd != RV_CMD_SNAPSHOTS;
+			    req->cmd != RV_CMD_LEAKS && req->cmd != RV_CMD_SNAPSHOTS &&
+			    req->cmd != RV_CMD_RELOAD;
 	if (json_object_object_get_ex(o, "target", &v)) {
 		if (!json_object_is_type(v, json_type_string) ||
 		    rv_target_parse(json_object_get_string(v), req->service, &req->index) < 0)
 			FAIL(-EINVAL, "\"target\" must be SERVICE or SERVICE.INDEX");
-		if (req->cmd == RV_CMD_SHUTDOWN)
-			FAIL(-EINVAL, "shutdown takes no target");
+		if (req->cmd == RV_CMD_SHUTDOWN || req->cmd == RV_CMD_RELOAD)
+			FAIL(-EINVAL, "%s takes no target", rv_cmd_to_string(req->cmd));
 	} else if (needs_target) {
 		FAIL(-EINVAL, "%s needs a \"target\"", rv_cmd_to_string(req->cmd));
 	}
@@ -188,6 +189,14 @@ static int parse_args(json_object *o, struct rv_request *req, char *err, size_t 
 	    (!json_object_object_get_ex(o, "signal", &v) || !json_object_is_type(v, json_type_string) ||
 	     parse_signal(json_object_get_string(v), &req->signal) < 0))
 		FAIL(-EINVAL, "signal needs \"signal\", a signal name such as \"SIGHUP\"");
+	if (json_object_object_get_ex(o, "path", &v)) {
+		const char *p = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+		if (req->cmd != RV_CMD_RELOAD)
+			FAIL(-EINVAL, "\"path\" is only for reload");
+		if (!p || p[0] != '/' || strlen(p) > RV_PROTO_MAX_PATH)
+			FAIL(-EINVAL, "\"path\" must be an absolute file name of at most %d bytes", RV_PROTO_MAX_PATH);
+		memcpy(req->path, p, strlen(p) + 1);
+	}
 	req->lines = RV_PROTO_DEFAULT_LINES;
 	if (json_object_object_get_ex(o, "lines", &v)) {
 		if (req->cmd != RV_CMD_LOGS)
@@ -246,6 +255,8 @@ int rv_request_format(const struct rv_request *r, char *buf, size_t len)
 	}
 	if (r->cmd == RV_CMD_SCALE)
 		json_object_object_add(o, "count", json_object_new_int64(r->count));
+	if (r->cmd == RV_CMD_RELOAD && r->path[0])
+		json_object_object_add(o, "path", json_object_new_string(r->path));
 	if (r->cmd == RV_CMD_LOGS) {
 		json_object_object_add(o, "lines", json_object_new_int64(r->lines));
 		if (r->follow)

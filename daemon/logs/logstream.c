@@ -132,6 +132,12 @@ static void mark_busy(struct logstream *s)
 	}
 }
 
+void logstream_use_config(struct logstream *s, const struct log_config *cfg, const char *service)
+{
+	s->cfg = cfg;
+	s->service = service;
+}
+
 void logstream_close(struct logstream *s)
 {
 	if (!s)

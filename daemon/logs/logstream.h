@@ -133,6 +133,8 @@ int logstream_new(struct logsys *sys, const struct log_config *cfg, const char *
 		  unsigned index, bool is_stderr, struct logstream **ret);
 /* Reads what is left, writes it out, then frees (later, if a write is in
  * flight). Closes the daemon's write end at once. NULL is a no-op. */
+/* reload: the same settings from a new config (the old one is freed). */
+void logstream_use_config(struct logstream *s, const struct log_config *cfg, const char *service);
 void logstream_close(struct logstream *s);
 /* Frees at once, whatever is left (logsys_done, once the loop is gone). */
 void logstream_free(struct logstream *s);

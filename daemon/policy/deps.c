@@ -104,6 +104,8 @@ bool deps_may_stop(const struct service *svc, const struct service *all, size_t 
 	for (size_t i = 0; i < n; i++) {
 		const struct service *other = &all[i];
 		bool depends = false;
+		if (other->removed)
+			continue;   /* its deps index the config a reload replaced */
 		for (size_t d = 0; d < other->cfg->n_deps && !depends; d++)
 			depends = other->cfg->deps[d].service == self;
 		if (!depends)

@@ -304,6 +304,20 @@ int leakwatch_start(struct leakwatch *lw, struct loop *l, struct service *servic
 	return 0;
 }
 
+void leakwatch_set_services(struct leakwatch *lw, struct service *services, size_t n)
+{
+	uint64_t now = now_ns();
+
+	/* Slots of a pass in progress name services by pointer: drop them
+	 * (the pass resumes with the next sample). */
+	lw->n_due = lw->next_due = 0;
+	lw->services = services;
+	lw->n_services = n;
+	for (size_t i = 0; i < n; i++)
+		if (!services[i].next_sample_ns)
+			services[i].next_sample_ns = now + services[i].cfg->leak.sample_every_ms * NSEC_PER_MSEC;
+}
+
 void leakwatch_stop(struct leakwatch *lw)
 {
 	if (lw->loop) {

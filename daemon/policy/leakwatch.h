@@ -25,7 +25,7 @@
 
 struct leakwatch {
 	struct loop *loop;
-	struct service *services;       /* the supervisor's, n_services, fixed at start */
+	struct service *services;       /* the supervisor's, n_services (rebuilt by reload) */
 	size_t n_services;
 	struct snapshots *snapshots;
 	struct probe *probe;            /* NULL: off (no cgroups) */
@@ -56,6 +56,9 @@ int leakwatch_start(struct leakwatch *lw, struct loop *l, struct service *servic
 		    struct snapshots *sn, bool have_cgroups, const char *no_cgroups_reason,
 		    enum probe_mode mode);
 void leakwatch_stop(struct leakwatch *lw);
+/* reload: the services array was rebuilt; the first new_from are the
+ * ones it had (their schedule kept), the rest are sampled from now on. */
+void leakwatch_set_services(struct leakwatch *lw, struct service *services, size_t n);
 /* A snapshot child of the leak watch (the reaper does not count it as an
  * orphan). */
 bool leakwatch_owns_pid(const struct leakwatch *lw, pid_t pid);

@@ -88,6 +88,41 @@ fail:
 	return 0;
 }
 
+static bool has_device_rule(const struct limits_config *l, const char *rule)
+{
+	size_t n = strcspn(rule, " ");
+	for (size_t i = 0; i < l->n_io_max; i++)
+		if (!strncmp(l->io_max[i], rule, n) && l->io_max[i][n] == ' ')
+			return true;
+	return false;
+}
+
+void limits_reset(int fd, const struct limits_config *old, const struct limits_config *new, unsigned controllers)
+{
+	static const char *const dflt[_LIMIT_MAX] = {
+		[LIMIT_MEMORY_MAX] = "max", [LIMIT_MEMORY_HIGH] = "max", [LIMIT_MEMORY_SWAP_MAX] = "max",
+		[LIMIT_PIDS_MAX] = "max", [LIMIT_CPU_MAX] = "max", [LIMIT_CPU_WEIGHT] = "100",
+	};
+	char v[128];
+
+	for (enum limit_kind k = 0; k < _LIMIT_MAX; k++) {
+		if (!limit_is_set(old, k) || !(controllers & descs[k].controller))
+			continue;
+		if (k != LIMIT_IO_MAX) {
+			if (!limit_is_set(new, k))
+				(void)cgroup_write(fd, descs[k].file, dflt[k]);
+			continue;
+		}
+		for (size_t i = 0; i < old->n_io_max; i++) {
+			if (has_device_rule(new, old->io_max[i]))
+				continue;
+			snprintf(v, sizeof(v), "%.*s rbps=max wbps=max riops=max wiops=max",
+				 (int)strcspn(old->io_max[i], " "), old->io_max[i]);
+			(void)cgroup_write(fd, "io.max", v);
+		}
+	}
+}
+
 const char *limit_unenforced_reason(const struct cgroup_root *cg, const char *cg_reason,
 				    enum limit_kind k, char *buf, size_t len)
 {

@@ -31,6 +31,10 @@ int limit_format(const struct limits_config *l, enum limit_kind k, char *buf, si
 /* Writes every set limit whose controller is available; on failure returns
  * -errno and which limit failed. */
 int limits_apply(int fd, const struct limits_config *l, unsigned controllers, enum limit_kind *ret_failed);
+/* reload: a limit set in old and not in new goes back to the kernel's
+ * default ("max", cpu.weight 100; io.max per device), since the cgroup
+ * outlives the definition. */
+void limits_reset(int fd, const struct limits_config *old, const struct limits_config *new, unsigned controllers);
 /* Why limit k cannot be enforced under this root (cg->fd < 0: without
  * cgroups, cg_reason says why), written to buf; NULL when it can. */
 const char *limit_unenforced_reason(const struct cgroup_root *cg, const char *cg_reason,

@@ -28,6 +28,10 @@ struct service {
 	bool waiting, blocked;
 	char wait_reason[160];
 	bool stop_sent;                 /* shutdown: its instances were told to stop */
+	/* reload (supervisor_reload.c): gone from the file, its instances
+	 * stopping; or changed, its old instances stopping before the new
+	 * definition starts. */
+	bool removed, replacing;
 };
 
 void service_init(struct service *svc, struct runtime *rt, const struct service_config *cfg);

@@ -21,6 +21,7 @@
 #include "policy/instance_ready.h"
 #include "policy/instance_spawn.h"
 #include "policy/supervisor.h"
+#include "policy/supervisor_reload.h"
 #include "policy/supervisor_start.h"
 
 /* Room for scale-up, fixed at start: twice the configured instances, at
@@ -34,7 +35,7 @@ static uint64_t instance_capacity(const struct config *c)
 struct service *supervisor_find_service(struct supervisor *s, const char *name)
 {
 	for (size_t i = 0; i < s->n_services; i++)
-		if (!strcmp(s->services[i].cfg->name, name))
+		if (!s->services[i].removed && !strcmp(s->services[i].cfg->name, name))
 			return &s->services[i];
 	return NULL;
 }
@@ -64,8 +65,14 @@ static void supervisor_maybe_done(struct supervisor *s)
 /* rt.settled: an instance has no process any more. */
 static void on_settled(struct instance *inst, void *userdata)
 {
+	struct supervisor *s = userdata;
+
 	(void)service_settle(inst->svc, inst);   /* may free inst */
-	supervisor_maybe_done(userdata);
+	/* A reload's stopping instances: the next turn finishes what they
+	 * held up (supervisor_reload_settle). */
+	if (s->n_retired && !loop_timer_armed(&s->rt.start_timer))
+		(void)loop_timer_start(s->loop, &s->rt.start_timer, now_ns());
+	supervisor_maybe_done(s);
 }
 
 /* Spawns per loop turn when many instances start at once (boot, scale):
@@ -124,6 +131,28 @@ static void reap_children(struct supervisor *s)
 	}
 }
 
+/* SIGHUP: `reload` of the daemon's own file; the outcome is in the log. */
+static void reload_on_signal(struct supervisor *s)
+{
+	struct reload_report rep;
+
+	log_info("SIGHUP: reloading %s", s->config_path);
+	(void)supervisor_reload(s, NULL, &rep);
+	reload_report_done(&rep);
+}
+
+/* sigfd.c routes every other terminating signal here. */
+static void log_ignored(int sig)
+{
+	char name[32];
+
+	if (sig >= SIGRTMIN)
+		snprintf(name, sizeof(name), "SIGRTMIN+%d", sig - SIGRTMIN);
+	else
+		snprintf(name, sizeof(name), "SIG%s", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+	log_info("signal %s (%d) ignored: SIGHUP reloads, SIGTERM/SIGINT/SIGQUIT stop", name, sig);
+}
+
 static void on_signal(struct loop *l, int fd, uint32_t revents, void *userdata)
 {
 	struct supervisor *s = userdata;
@@ -141,9 +170,10 @@ static void on_signal(struct loop *l, int fd, uint32_t revents, void *userdata)
 			supervisor_shutdown(s, strsignal(sig));
 			break;
 		case SIGHUP:
-			log_warn("SIGHUP: configuration reload is not implemented yet (issue 14), ignoring");
+			reload_on_signal(s);
 			break;
 		default:
+			log_ignored(sig);
 			break;
 		}
 	}
@@ -314,6 +344,13 @@ static int make_services(struct supervisor *s, const struct config *c)
 	return 0;
 }
 
+/* Absolute: reload reads it again whatever the daemon's cwd by then. */
+static char *config_path_of(const struct supervisor_options *o)
+{
+	char *p = o->config_path ? realpath(o->config_path, NULL) : NULL;
+	return p || !o->config_path ? p : strdup(o->config_path);
+}
+
 int supervisor_new(const struct supervisor_options *o, struct config *c, struct supervisor **ret)
 {
 	struct supervisor *s = calloc(1, sizeof(*s));
@@ -327,6 +364,7 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 	s->notify.fd = -EBADF;
 	s->started_ns = now_ns();
 	s->socket_path = o->socket_path;
+	s->config_path = config_path_of(o);
 	snapshots_init(&s->snapshots, o->state_dir ? o->state_dir : c->supervisor.state_dir);
 	loop_timer_init(&s->shutdown_kill_timer, on_shutdown_kill, s);
 	loop_timer_init(&s->shutdown_deadline_timer, on_shutdown_deadline, s);
@@ -398,6 +436,9 @@ struct supervisor *supervisor_free(struct supervisor *s)
 		logsys_done(&s->logs);
 	safe_close(s->sigfd);
 	config_free(s->config);
+	for (size_t i = 0; i < s->n_retired; i++)
+		config_free(s->retired[i]);
+	free(s->config_path);
 	free(s);
 	return NULL;
 }

@@ -38,7 +38,9 @@ struct supervisor {
 	struct config *config;
 	struct loop *loop;
 	struct runtime rt;              /* what instances share; hooks point back here */
-	struct service *services;       /* n_services, in config order, fixed at start */
+	/* n_services: the config's, in its order, then those a reload removed
+	 * while they stop (service.removed); rebuilt by reload. */
+	struct service *services;
 	size_t n_services;
 	int sigfd;
 	loop_id sig_source;
@@ -60,6 +62,12 @@ struct supervisor {
 	struct supervisor_notify notify;
 	char *own_notify;               /* $NOTIFY_SOCKET of the daemon itself; NULL: none */
 	bool ready_sent;
+	char *config_path;              /* what reload reads by default */
+	/* Configs replaced by a reload, kept while something points into them
+	 * (stopping instances, log streams still writing). */
+	struct config *retired[4];
+	size_t n_retired;
+	uint64_t reloads;
 };
 
 int supervisor_new(const struct supervisor_options *o, struct config *c, struct supervisor **ret);

@@ -9,6 +9,7 @@
 #include "kernel/notify_socket.h"
 #include "policy/deps.h"
 #include "policy/supervisor.h"
+#include "policy/supervisor_reload.h"
 #include "policy/supervisor_start.h"
 
 /* Whether each service's queued starts may go, said on the service. */
@@ -54,6 +55,8 @@ void supervisor_start_due(struct supervisor *s)
 {
 	unsigned n = 0;
 
+	if (s->n_retired)
+		supervisor_reload_settle(s);
 	if (s->rt.shutting_down) {
 		supervisor_stop_in_order(s);
 		return;

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config_diff.c: see config_diff.h. Field by field: a new field of
+ * service_config must be added here (the size check below says so).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "basic/macro.h"
+#include "config/config_diff.h"
+
+/* A field added to service_config changes its size: compare it below,
+ * then update this figure. */
+_Static_assert(sizeof(struct service_config) == 888, "config_diff.c: compare the new field of service_config");
+
+_Static_assert(sizeof(struct violation_config) == 5 * sizeof(enum violation_action), "no padding");
+_Static_assert(sizeof(struct service_leak_config) == 3 * 8 + 2 * 4 + 2 * CONFIG_LEAK_SERIES * 8, "no padding");
+
+static const char *const group_names[_CK_MAX] = {
+	[CK_COMMAND] = "command", [CK_INSTANCES] = "instances", [CK_ENV] = "env", [CK_CWD] = "cwd",
+	[CK_USER] = "user", [CK_UMASK] = "umask", [CK_RESTART] = "restart", [CK_STOP] = "stop",
+	[CK_NOFILE] = "nofile", [CK_CAPABILITIES] = "capabilities", [CK_LIMITS] = "limits",
+	[CK_ON_VIOLATION] = "on_violation", [CK_LEAK] = "leak", [CK_LOG] = "log", [CK_TYPE] = "type",
+	[CK_READINESS] = "readiness", [CK_WATCHDOG] = "watchdog", [CK_HEALTH] = "health",
+	[CK_DEPENDS_ON] = "depends_on",
+};
+
+const char *config_key_group_name(enum config_key_group g)
+{
+	return (unsigned)g < _CK_MAX ? group_names[g] : NULL;
+}
+
+void config_key_groups_format(unsigned mask, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (int g = 0; g < _CK_MAX && n < len; g++)
+		if (mask & CK_BIT(g))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "", group_names[g]);
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool strv_eq(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!str_eq(a[i], b[i]))
+			return false;
+	return true;
+}
+
+static bool check_eq(const struct check_config *a, const struct check_config *b)
+{
+	return a->kind == b->kind && a->fd == b->fd && str_eq(a->target, b->target) &&
+	       str_eq(a->path, b->path) && strv_eq(a->argv, a->argc, b->argv, b->argc) &&
+	       a->interval_ms == b->interval_ms && a->timeout_ms == b->timeout_ms;
+}
+
+static bool log_eq(const struct log_config *a, const struct log_config *b)
+{
+	return str_eq(a->dir, b->dir) && a->max_bytes == b->max_bytes && a->backups == b->backups &&
+	       a->timestamps == b->timestamps && a->stderr_mode == b->stderr_mode &&
+	       a->forward == b->forward && a->rate_bytes_per_s == b->rate_bytes_per_s &&
+	       a->rate_burst == b->rate_burst && a->tail_bytes == b->tail_bytes;
+}
+
+static bool limits_eq(const struct limits_config *a, const struct limits_config *b)
+{
+	return a->memory_max == b->memory_max && a->memory_high == b->memory_high &&
+	       a->memory_swap_max == b->memory_swap_max && a->has_memory_swap_max == b->has_memory_swap_max &&
+	       a->pids_max == b->pids_max && a->cpu_quota_us == b->cpu_quota_us &&
+	       a->cpu_period_us == b->cpu_period_us && a->cpu_weight == b->cpu_weight &&
+	       strv_eq(a->io_max, a->n_io_max, b->io_max, b->n_io_max) &&
+	       a->memory_oom_group == b->memory_oom_group;
+}
+
+static bool user_eq(const struct service_config *a, const struct service_config *b)
+{
+	return str_eq(a->user, b->user) && str_eq(a->group, b->group) && a->has_uid == b->has_uid &&
+	       a->has_gid == b->has_gid && a->uid == b->uid && a->gid == b->gid && a->n_groups == b->n_groups &&
+	       (a->n_groups == 0 || !memcmp(a->groups, b->groups, a->n_groups * sizeof(*a->groups)));
+}
+
+static bool restart_eq(const struct restart_config *a, const struct restart_config *b)
+{
+	return a->policy == b->policy && a->backoff_initial_ms == b->backoff_initial_ms &&
+	       a->backoff_max_ms == b->backoff_max_ms && a->reset_after_ms == b->reset_after_ms &&
+	       a->max_restarts == b->max_restarts && a->window_ms == b->window_ms &&
+	       a->half_open_after_ms == b->half_open_after_ms;
+}
+
+static bool deps_eq(const struct service_config *a, const struct service_config *b)
+{
+	if (a->n_deps != b->n_deps)
+		return false;
+	for (size_t i = 0; i < a->n_deps; i++)
+		if (!str_eq(a->deps[i].name, b->deps[i].name) || a->deps[i].condition != b->deps[i].condition)
+			return false;
+	return true;
+}
+
+unsigned config_service_diff(const struct service_config *a, const struct service_config *b)
+{
+	unsigned m = 0;
+
+#define DIFF(group, same) do { if (!(same)) m |= CK_BIT(group); } while (0)
+	DIFF(CK_COMMAND, strv_eq(a->argv, a->argc, b->argv, b->argc));
+	DIFF(CK_INSTANCES, a->instances == b->instances);
+	DIFF(CK_ENV, strv_eq(a->env, a->n_env, b->env, b->n_env));
+	DIFF(CK_CWD, str_eq(a->cwd, b->cwd));
+	DIFF(CK_USER, user_eq(a, b));
+	DIFF(CK_UMASK, a->has_umask == b->has_umask && a->umask == b->umask);
+	DIFF(CK_RESTART, restart_eq(&a->restart, &b->restart));
+	DIFF(CK_STOP, a->stop.signal == b->stop.signal && a->stop.timeout_ms == b->stop.timeout_ms);
+	DIFF(CK_NOFILE, a->nofile == b->nofile);
+	DIFF(CK_CAPABILITIES, a->n_caps == b->n_caps &&
+	     (a->n_caps == 0 || !memcmp(a->caps, b->caps, a->n_caps * sizeof(*a->caps))));
+	DIFF(CK_LIMITS, limits_eq(&a->limits, &b->limits));
+	DIFF(CK_ON_VIOLATION, !memcmp(&a->on_violation, &b->on_violation, sizeof(a->on_violation)));
+	/* Both without padding (asserted below): compared whole. */
+	DIFF(CK_LEAK, !memcmp(&a->leak, &b->leak, sizeof(a->leak)));
+	DIFF(CK_LOG, log_eq(&a->log, &b->log));
+	DIFF(CK_TYPE, a->type == b->type);
+	DIFF(CK_READINESS, check_eq(&a->readiness.check, &b->readiness.check) &&
+	     a->readiness.start_timeout_ms == b->readiness.start_timeout_ms);
+	DIFF(CK_WATCHDOG, a->watchdog_ms == b->watchdog_ms);
+	DIFF(CK_HEALTH, check_eq(&a->health.check, &b->health.check) && a->health.failures == b->health.failures &&
+	     a->health.successes == b->health.successes);
+	DIFF(CK_DEPENDS_ON, deps_eq(a, b));
+#undef DIFF
+	return m;
+}
