@@ -47,6 +47,16 @@ int sigfd_open(void)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGQUIT);
+	/* Every other signal whose default is to end the process, read and
+	 * logged instead: a `kill -USR1` from a logrotate habit, a stray
+	 * SIGALRM or real-time signal must not take every service down with
+	 * the daemon. (SIGSEGV and the other faults keep their default.) */
+	static const int ignored[] = { SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGPWR,
+				       SIGSTKFLT, SIGXCPU, SIGXFSZ };
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		sigaddset(&mask, ignored[i]);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaddset(&mask, sig);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
 		return -errno;
 	return RET_NERRNO(signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
