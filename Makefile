@@ -97,6 +97,7 @@ TEST_LAYER_protocol_logs := protocol
 TEST_LAYER_protocol_errors := protocol
 TEST_LAYER_backoff := policy
 TEST_LAYER_state := policy
+TEST_LAYER_instance_record := policy
 TEST_LAYER_leak := policy
 TEST_LAYER_leak_series := policy
 TEST_LAYER_leak_corpus := policy

@@ -20,7 +20,9 @@
 #include "config/config.h"
 #include "config/config_errors.h"
 #include "basic/log.h"
+#include "kernel/inherited_fds.h"
 #include "policy/supervisor.h"
+#include "policy/supervisor_reexec.h"
 #include "cli/top.h"
 #include "basic/units.h"
 
@@ -63,6 +65,7 @@ static void usage(FILE *f)
 	      "  ringvisor logs SERVICE[.INDEX] [-n N] [-f] [--json]\n"
 	      "  ringvisor top [--interval=DURATION]\n"
 	      "  ringvisor reload [-c FILE] [--json]   (the daemon's file, or FILE from now on)\n"
+	      "  ringvisor reexec                     (exec the daemon's binary again; no service stops)\n"
 	      "  ringvisor shutdown\n"
 	      "Client commands find the socket by --socket, $RINGVISOR_SOCKET, the config\n"
 	      "given with -c, then " DEFAULT_SOCKET ".\n", f);
@@ -257,8 +260,9 @@ static void prepare_fds(void)
 		}
 }
 
-static int cmd_run(const struct args *a)
+static int cmd_run(const struct args *a, char **argv)
 {
+	struct inherited_fds inherited = { 0 };
 	struct config *c = NULL;
 	struct supervisor *s = NULL;
 	struct control *ctl = NULL;
@@ -272,7 +276,13 @@ static int cmd_run(const struct args *a)
 		.cgroup_kill_fallback = a->cgroup_kill_fallback,
 		.probe = a->probe, .state_dir = a->state_dir,
 		.backend = a->backend, .spawn = a->spawn, .front_sources = CONTROL_MAX_CLIENTS,
+		.argv = argv, .inherited = &inherited,
 	};
+	/* Our previous image's output pipes (reexec); any other stray fd goes. */
+	if (getenv(REEXEC_ENV)) {
+		(void)inherited_fds_collect(&inherited);
+		unsetenv(REEXEC_ENV);
+	}
 	prepare_fds();
 	/* The loop must never wait for whoever reads our stderr. */
 	int r = log_open_nonblocking();
@@ -317,7 +327,7 @@ static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **ar
 	struct rv_request req = { .cmd = cmd, .index = -1 };
 	struct config *c = NULL;
 	int nargs = cmd == RV_CMD_STATUS || cmd == RV_CMD_LEAKS || cmd == RV_CMD_SNAPSHOTS ? -1 :
-		    cmd == RV_CMD_SHUTDOWN || cmd == RV_CMD_RELOAD ? 0 :
+		    cmd == RV_CMD_SHUTDOWN || cmd == RV_CMD_RELOAD || cmd == RV_CMD_REEXEC ? 0 :
 		    cmd == RV_CMD_SCALE || cmd == RV_CMD_SIGNAL ? 2 : 1;
 
 	if ((nargs >= 0 && argc != nargs) || (nargs < 0 && argc > 1))
@@ -401,7 +411,7 @@ int main(int argc, char **argv)
 	if (!strcmp(verb, "run") || !strcmp(verb, "check")) {
 		if (rest != 0)
 			return usage_error("unexpected argument \"%s\"", restv[0]);
-		return !strcmp(verb, "run") ? cmd_run(&a) : cmd_check(&a);
+		return !strcmp(verb, "run") ? cmd_run(&a, argv) : cmd_check(&a);
 	}
 	enum rv_cmd cmd = rv_cmd_from_string(verb);
 	if (cmd == _RV_CMD_INVALID)

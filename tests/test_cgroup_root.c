@@ -236,6 +236,43 @@ static struct pidref *leftovers(struct pidref **second)
 	return a;
 }
 
+/* keep: take services/s/0 back; it is left whole (processes, directory,
+ * its service's directory), the rest is swept as before. The callbacks
+ * share the userdata: the report first. */
+struct keep_ctx {
+	struct report rep;
+	int calls;
+};
+
+static bool keep_s0(const char *svc, const char *idx, int fd, void *ud)
+{
+	struct keep_ctx *k = ud;
+	k->calls++;
+	return !strcmp(svc, "s") && !strcmp(idx, "0") && cgroup_count_procs(fd) == 2;
+}
+
+static void test_sweep_keep(void **state _unused_)
+{
+	struct keep_ctx k = { 0 };
+	struct pidref *b;
+
+	open_enter();
+	struct pidref *a = leftovers(&b);
+	assert_int_equal(cgroup_root_sweep(&root, on_report, keep_s0, &k), 0);
+	assert_int_equal(k.calls, 1);   /* only the populated one is asked */
+	assert_int_equal(k.rep.calls, 0);
+	assert_int_equal(pidref_kill(a, 0), 0);
+	assert_int_equal(pidref_kill(b, 0), 0);
+	assert_true(kt_exists(&fx, "root/services/s/0"));
+	assert_false(kt_exists(&fx, "root/services/s/1"));
+	assert_false(kt_exists(&fx, "root/services/u"));
+	/* Without keep it is swept. */
+	assert_int_equal(cgroup_root_sweep(&root, on_report, NULL, &k.rep), 1);
+	assert_killed(a);
+	assert_killed(b);
+	assert_false(kt_exists(&fx, "root/services/s"));
+}
+
 static void test_sweep(void **state _unused_)
 {
 	struct report rep = { 0 };
@@ -244,7 +281,7 @@ static void test_sweep(void **state _unused_)
 	open_enter();
 	struct pidref *a = leftovers(&b);
 	uint64_t t0 = now_ns();
-	assert_int_equal(cgroup_root_sweep(&root, on_report, &rep), 1);
+	assert_int_equal(cgroup_root_sweep(&root, on_report, NULL, &rep), 1);
 	uint64_t ms = (now_ns() - t0) / NSEC_PER_MSEC;
 	assert_int_equal(rep.calls, 1);
 	assert_string_equal(rep.svc, "s");
@@ -257,7 +294,7 @@ static void test_sweep(void **state _unused_)
 	assert_false(kt_exists(&fx, "root/services/u"));
 	assert_true(kt_exists(&fx, "root/services"));
 	/* Nothing left: a second sweep finds nothing. */
-	assert_int_equal(cgroup_root_sweep(&root, on_report, &rep), 0);
+	assert_int_equal(cgroup_root_sweep(&root, on_report, NULL, &rep), 0);
 	assert_int_equal(rep.calls, 1);
 }
 
@@ -273,7 +310,7 @@ static void test_sweep_kill_refused(void **state _unused_)
 	struct pidref *a = leftovers(&b);
 	uint64_t t0 = now_ns();
 	fault_arm(FAULT_WRITE, NULL, 0, 0, EACCES);   /* the write to cgroup.kill */
-	int r = cgroup_root_sweep(&root, on_report, &rep);
+	int r = cgroup_root_sweep(&root, on_report, NULL, &rep);
 	fault_reset();
 	uint64_t ms = (now_ns() - t0) / NSEC_PER_MSEC;
 	print_message("sweep with the kill refused: %d, %" PRIu64 " ms\n", r, ms);
@@ -297,7 +334,7 @@ static void test_sweep_waits_on_events(void **state _unused_)
 	open_enter();
 	struct pidref *a = leftovers(&b);
 	long sw = voluntary_switches();
-	assert_int_equal(cgroup_root_sweep(&root, on_report, &rep), 1);
+	assert_int_equal(cgroup_root_sweep(&root, on_report, NULL, &rep), 1);
 	sw = voluntary_switches() - sw;
 	print_message("sweep: %ld voluntary switches\n", sw);
 	assert_true(sw < 10);
@@ -318,12 +355,12 @@ static void test_sweep_failure_reported(void **state _unused_)
 	open_enter();
 	struct pidref *a = leftovers(&b);
 	fault_arm(FAULT_FDOPENDIR, NULL, 1, 0, EMFILE);   /* services/ listed, s/ not */
-	int r = cgroup_root_sweep(&root, on_report, &rep);
+	int r = cgroup_root_sweep(&root, on_report, NULL, &rep);
 	fault_reset();
 	if (r >= 0 && !kt_readable(a->fd, 200) && !kt_readable(b->fd, 0))
 		snprintf(msg, sizeof(msg), "services/s unlistable: returned %d, %d reported; ", r, rep.calls);
 	fault_arm(FAULT_WRITE, NULL, 0, 0, EACCES);
-	r = cgroup_root_sweep(&root, on_report, &rep);
+	r = cgroup_root_sweep(&root, on_report, NULL, &rep);
 	fault_reset();
 	if (r >= 0 && !kt_readable(a->fd, 0) && !kt_readable(b->fd, 0))
 		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
@@ -342,7 +379,7 @@ static void test_sweep_fdopendir_fault(void **state _unused_)
 	struct pidref *a = leftovers(&b);
 	int fds = fault_count_fds();
 	fault_arm(FAULT_FDOPENDIR, NULL, 0, 1, EMFILE);
-	assert_int_equal(cgroup_root_sweep(&root, on_report, &rep), -EMFILE);
+	assert_int_equal(cgroup_root_sweep(&root, on_report, NULL, &rep), -EMFILE);
 	assert_int_equal(fault_hits(FAULT_FDOPENDIR), 1);
 	fault_reset();
 	assert_int_equal(fault_count_fds(), fds);
@@ -350,7 +387,7 @@ static void test_sweep_fdopendir_fault(void **state _unused_)
 	assert_false(kt_readable(a->fd, 0));
 	assert_true(kt_exists(&fx, "root/services/s/0"));
 	/* Once it can list again, the same sweep does its work. */
-	assert_int_equal(cgroup_root_sweep(&root, on_report, &rep), 1);
+	assert_int_equal(cgroup_root_sweep(&root, on_report, NULL, &rep), 1);
 	assert_killed(a);
 	assert_killed(b);
 }
@@ -363,6 +400,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_own_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_keep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_kill_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_waits_on_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_failure_reported, setup, teardown),

@@ -23,6 +23,8 @@
 #define BASE "services:\n  web:\n    command: [/bin/sleep, \"1\"]\n"
 
 /* The diff of web between BASE + a and BASE + b. */
+static bool digests_equal;   /* of the last diff_of's two services */
+
 static unsigned diff_of(const char *a, const char *b)
 {
 	char ta[1024], tb[1024];
@@ -33,6 +35,7 @@ static unsigned diff_of(const char *a, const char *b)
 	expect_valid(&la, "a", ta);
 	expect_valid(&lb, "b", tb);
 	unsigned m = config_service_diff(&la.c->services[0], &lb.c->services[0]);
+	digests_equal = config_service_digest(&la.c->services[0]) == config_service_digest(&lb.c->services[0]);
 	loaded_done(&la);
 	loaded_done(&lb);
 	return m;
@@ -42,6 +45,7 @@ static void test_same(void **state)
 {
 	(void)state;
 	assert_int_equal(diff_of("", ""), 0);
+	assert_true(digests_equal);
 	/* Equal after parsing: another spelling of the same values. */
 	assert_int_equal(diff_of("    limits: {memory_max: 64M}\n", "    limits: {memory_max: 67108864}\n"), 0);
 	assert_int_equal(diff_of("    stop: {timeout: 1s}\n", "    stop: {timeout: 1000ms}\n"), 0);
@@ -82,6 +86,10 @@ static void test_each_group(void **state)
 			fail_msg("case %zu (%s): mask %#x, expected only %s", i, cases[i].b, m,
 				 config_key_group_name(cases[i].g));
 		assert_int_equal(!(m & ~CK_LIVE), cases[i].live);
+		/* The digest an adopted instance is checked against changes
+		 * exactly when reload would restart it. */
+		if (digests_equal != cases[i].live)
+			fail_msg("case %zu (%s): digest %s", i, cases[i].b, digests_equal ? "equal" : "differs");
 	}
 }
 

@@ -195,6 +195,40 @@ static void test_scale(void **state)
 	bad("{\"cmd\":\"scale\",\"target\":\"web.2\",\"count\":3}", -EINVAL, "instance");
 }
 
+/* reload: no target, an optional absolute "path" (only reload takes one);
+ * reexec: nothing. */
+static void test_reload_reexec(void **state)
+{
+	char line[RV_PROTO_MAX_REQUEST + 64], fmt[RV_PROTO_MAX_REQUEST];
+	struct rv_request r;
+	(void)state;
+
+	r = ok("{\"cmd\":\"reload\"}");
+	assert_int_equal(r.cmd, RV_CMD_RELOAD);
+	assert_string_equal(r.path, "");
+	r = ok("{\"cmd\":\"reload\",\"path\":\"/etc/ringvisor.yaml\"}");
+	assert_string_equal(r.path, "/etc/ringvisor.yaml");
+	assert_true(rv_request_format(&r, fmt, sizeof(fmt)) > 0);
+	assert_non_null(strstr(fmt, "\"path\":\"\\/etc\\/ringvisor.yaml\""));
+	bad("{\"cmd\":\"reload\",\"path\":\"etc/ringvisor.yaml\"}", -EINVAL, "absolute");
+	bad("{\"cmd\":\"reload\",\"path\":\"\"}", -EINVAL, "absolute");
+	bad("{\"cmd\":\"reload\",\"path\":3}", -EINVAL, "absolute");
+	bad("{\"cmd\":\"status\",\"path\":\"/x\"}", -EINVAL, "only for reload");
+	bad("{\"cmd\":\"reload\",\"target\":\"web\"}", -EINVAL, "no target");
+	/* The longest path that fits, and one byte more. */
+	int n = snprintf(line, sizeof(line), "{\"cmd\":\"reload\",\"path\":\"/%0*d\"}", RV_PROTO_MAX_PATH - 1, 0);
+	assert_true(n < RV_PROTO_MAX_REQUEST);
+	r = ok(line);
+	assert_int_equal(strlen(r.path), RV_PROTO_MAX_PATH);
+	snprintf(line, sizeof(line), "{\"cmd\":\"reload\",\"path\":\"/%0*d\"}", RV_PROTO_MAX_PATH, 0);
+	bad(line, -EINVAL, "absolute");
+	r = ok("{\"cmd\":\"reexec\"}");
+	assert_int_equal(r.cmd, RV_CMD_REEXEC);
+	bad("{\"cmd\":\"reexec\",\"target\":\"web\"}", -EINVAL, "no target");
+	assert_true(rv_cmd_is_mutating(RV_CMD_RELOAD));
+	assert_true(rv_cmd_is_mutating(RV_CMD_REEXEC));
+}
+
 static void test_signal(void **state)
 {
 	(void)state;
@@ -347,7 +381,7 @@ static void test_cmd_names(void **state)
 		[RV_CMD_RESTART] = "restart", [RV_CMD_SCALE] = "scale",   [RV_CMD_SIGNAL] = "signal",
 		[RV_CMD_SHUTDOWN] = "shutdown", [RV_CMD_FREEZE] = "freeze", [RV_CMD_THAW] = "thaw",
 		[RV_CMD_LEAKS] = "leaks", [RV_CMD_SNAPSHOT] = "snapshot", [RV_CMD_SNAPSHOTS] = "snapshots",
-		[RV_CMD_LOGS] = "logs",
+		[RV_CMD_LOGS] = "logs", [RV_CMD_RELOAD] = "reload", [RV_CMD_REEXEC] = "reexec",
 	};
 
 	for (int c = 0; c < _RV_CMD_MAX; c++) {
@@ -395,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_format_roundtrip),
 		cmocka_unit_test(test_format_roundtrip_rt_signals),
 		cmocka_unit_test(test_cmd_names),
+		cmocka_unit_test(test_reload_reexec),
 		cmocka_unit_test(test_cmd_is_mutating),
 	};
 	return cmocka_run_group_tests_name("protocol", tests, NULL, NULL);

@@ -37,62 +37,63 @@ static const int expected[_STATE_MAX][_EV_MAX] = {
 		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED, [EV_RESTART] = STATE_STARTING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = X, [EV_TREE_GONE] = X,
 		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X,
+		[EV_ADOPTED] = STATE_RUNNING,   /* a previous daemon's process taken back */
 	},
 	/* Spawned: exec confirms it, a spawn that made nothing is judged; a
 	 * stop or restart must first stop it. */
 	[STATE_STARTING] = {
 		[EV_START] = X, [EV_STOP] = STATE_STOPPING, [EV_RESTART] = STATE_STOPPING,
 		[EV_EXEC_OK] = STATE_RUNNING, [EV_SPAWN_FAILED] = BY_VERDICT, [EV_EXIT] = BY_EXIT,
-		[EV_TREE_GONE] = X, [EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X,
+		[EV_TREE_GONE] = X, [EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X, [EV_ADOPTED] = X,
 	},
 	[STATE_RUNNING] = {
 		[EV_START] = X, [EV_STOP] = STATE_STOPPING, [EV_RESTART] = STATE_STOPPING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = BY_EXIT, [EV_TREE_GONE] = X,
 		[EV_TIMER] = X, [EV_FROZEN] = STATE_FROZEN, [EV_THAWED] = X, [EV_NO_TIMER] = X,
-		[EV_READY] = STATE_READY,   /* its readiness check passed */
+		[EV_READY] = STATE_READY,   /* its readiness check passed */ [EV_ADOPTED] = X,
 	},
 	[STATE_READY] = {
 		[EV_START] = X, [EV_STOP] = STATE_STOPPING, [EV_RESTART] = STATE_STOPPING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = BY_EXIT, [EV_TREE_GONE] = X,
-		[EV_TIMER] = X, [EV_FROZEN] = STATE_FROZEN, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X,
+		[EV_TIMER] = X, [EV_FROZEN] = STATE_FROZEN, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X, [EV_ADOPTED] = X,
 	},
 	/* Waiting for the end; the grace timer escalates but stays here; a
 	 * start, restart or stop only changes what follows. */
 	[STATE_STOPPING] = {
 		[EV_START] = KEEP, [EV_STOP] = KEEP_FORGET, [EV_RESTART] = KEEP,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = BY_EXIT, [EV_TREE_GONE] = SETTLED,
-		[EV_TIMER] = STATE_STOPPING, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X,
+		[EV_TIMER] = STATE_STOPPING, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X, [EV_ADOPTED] = X,
 	},
 	[STATE_EXITED] = {
 		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED, [EV_RESTART] = STATE_STARTING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = X, [EV_TREE_GONE] = X,
-		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X,
+		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X, [EV_ADOPTED] = X,
 	},
 	/* The restart delay: the timer (or the operator) starts it again; a
 	 * delay that cannot be timed fails it (never a restart at once). */
 	[STATE_BACKOFF] = {
 		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED, [EV_RESTART] = STATE_STARTING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = X, [EV_TREE_GONE] = X,
-		[EV_TIMER] = STATE_STARTING, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = STATE_FAILED, [EV_READY] = X,
+		[EV_TIMER] = STATE_STARTING, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = STATE_FAILED, [EV_READY] = X, [EV_ADOPTED] = X,
 	},
 	/* Breaker open: `start` closes it, the timer is the half-open retry. */
 	[STATE_FAILED] = {
 		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED, [EV_RESTART] = STATE_STARTING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = X, [EV_TREE_GONE] = X,
-		[EV_TIMER] = STATE_STARTING, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X,
+		[EV_TIMER] = STATE_STARTING, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X, [EV_ADOPTED] = X,
 	},
 	/* A oneshot's exit 0: done until started again. */
 	[STATE_COMPLETED] = {
 		[EV_START] = STATE_STARTING, [EV_STOP] = STATE_STOPPED, [EV_RESTART] = STATE_STARTING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = X, [EV_TREE_GONE] = X,
-		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X,
+		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = X, [EV_NO_TIMER] = X, [EV_READY] = X, [EV_ADOPTED] = X,
 	},
 	/* Frozen still has a process: it can exit and can be stopped; thawed,
 	 * it is what it was (ready, if it had been). */
 	[STATE_FROZEN] = {
 		[EV_START] = X, [EV_STOP] = STATE_STOPPING, [EV_RESTART] = STATE_STOPPING,
 		[EV_EXEC_OK] = X, [EV_SPAWN_FAILED] = X, [EV_EXIT] = BY_EXIT, [EV_TREE_GONE] = X,
-		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = BY_THAW, [EV_NO_TIMER] = X, [EV_READY] = X,
+		[EV_TIMER] = X, [EV_FROZEN] = X, [EV_THAWED] = BY_THAW, [EV_NO_TIMER] = X, [EV_READY] = X, [EV_ADOPTED] = X,
 	},
 };
 
@@ -370,7 +371,7 @@ static void test_event_to_string(void **state)
 		[EV_EXEC_OK] = "exec-ok", [EV_SPAWN_FAILED] = "spawn-failed", [EV_EXIT] = "exit",
 		[EV_TREE_GONE] = "tree-gone", [EV_TIMER] = "timer",
 		[EV_FROZEN] = "frozen", [EV_THAWED] = "thawed", [EV_NO_TIMER] = "no-timer",
-		[EV_READY] = "ready",
+		[EV_READY] = "ready", [EV_ADOPTED] = "adopted",
 	};
 
 	for (int e = 0; e < _EV_MAX; e++) {

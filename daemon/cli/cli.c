@@ -212,6 +212,32 @@ int cli_send(const char *socket_path, const struct rv_request *req)
 	return TAKE_FD(fd);
 }
 
+#define REEXEC_WAIT_MS 30000
+
+/* After a reexec: the old image closed our connection at exec; the new one
+ * answers once it has taken every instance back. */
+static int wait_back(const char *socket_path, int fd)
+{
+	_cleanup_free_ char *rest = NULL;
+	struct rv_request st = { .cmd = RV_CMD_STATUS, .index = -1 };
+	char line[RV_PROTO_MAX_REQUEST];
+	int n = rv_request_format(&st, line, sizeof(line));
+
+	(void)read_reply(fd, &rest, true, REEXEC_WAIT_MS);
+	for (int waited = 0; waited < REEXEC_WAIT_MS; waited += 50) {
+		_cleanup_close_ int c = cli_connect(socket_path);
+		_cleanup_free_ char *buf = NULL;
+		if (c >= 0 && send(c, line, (size_t)n, MSG_NOSIGNAL) == n && read_reply(c, &buf, false, 5000) > 0 &&
+		    strstr(buf, "\"ok\":true")) {
+			printf("reexec complete: the daemon answers again\n");
+			return CLI_EXIT_OK;
+		}
+		(void)poll(NULL, 0, 50);
+	}
+	fprintf(stderr, "ringvisor: reexec: the daemon did not answer again within %d s\n", REEXEC_WAIT_MS / 1000);
+	return CLI_EXIT_FAIL;
+}
+
 int cli_request(const char *socket_path, const struct rv_request *req, bool json)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -250,6 +276,8 @@ int cli_request(const char *socket_path, const struct rv_request *req, bool json
 		print_paths(reply, "snapshots", "path");
 	else if (req->cmd == RV_CMD_START && jstr(reply, "waiting"))
 		printf("%s: queued, waiting for %s\n", req->service, jstr(reply, "waiting"));
+	if (good && req->cmd == RV_CMD_REEXEC)
+		rc = wait_back(socket_path, fd);
 	if (good && req->cmd == RV_CMD_SHUTDOWN) {
 		/* The daemon closes every connection as it exits: wait for that. */
 		_cleanup_free_ char *rest = NULL;

@@ -247,6 +247,8 @@ struct supervisor_config {
 	char *admin_group;               /* NULL = only root may change things */
 	char *cgroup_root;               /* NULL = "auto"; "none" = no cgroups; else a path */
 	bool strict_limits;              /* an unenforceable limit is a start error */
+	bool children_die_with_daemon;   /* PR_SET_PDEATHSIG(SIGKILL) on every service; default
+	                                  * false: they outlive the daemon, the next one adopts them */
 	bool has_admin_gid;
 	gid_t admin_gid;
 	enum probe_choice probe;         /* default auto */

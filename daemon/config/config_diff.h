@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config/config.h"
 
@@ -28,6 +29,10 @@ enum config_key_group {
 /* The groups that differ (CK_BIT each); 0: the same definition. Dependencies
  * are compared by name and condition (their index in the file may move). */
 unsigned config_service_diff(const struct service_config *a, const struct service_config *b);
+/* A 64-bit digest of every key that is not live (~CK_LIVE): equal
+ * digests, no restart needed. What an adopted instance is checked against
+ * (policy/instance_record.h), as diff's restart groups are at reload. */
+uint64_t config_service_digest(const struct service_config *c);
 /* "limits", "instances", ... */
 const char *config_key_group_name(enum config_key_group g);
 /* Names of the groups in mask, comma-separated, into buf. */

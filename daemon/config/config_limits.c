@@ -318,5 +318,7 @@ int config_validate_supervisor_limits(struct config_vctx *v, const struct raw_su
 	if (r < 0)
 		return r;
 	config_check_bool(v, "strict_limits", rs->strict_limits, &sc->strict_limits);
+	config_check_bool(v, "children_die_with_daemon", rs->children_die_with_daemon,
+			  &sc->children_die_with_daemon);
 	return 0;
 }

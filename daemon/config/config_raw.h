@@ -102,7 +102,7 @@ struct raw_service {
 
 struct raw_supervisor {
 	char *control_socket, *shutdown_timeout, *admin_group;
-	char *cgroup_root, *strict_limits;
+	char *cgroup_root, *strict_limits, *children_die_with_daemon;
 	char *probe, *state_dir;
 	struct raw_log *log;
 };

@@ -193,6 +193,7 @@ static const cyaml_schema_field_t supervisor_fields[] = {
 	STR("admin_group", OPT, struct raw_supervisor, admin_group, NAME_LEN_MAX),
 	STR("cgroup_root", OPT, struct raw_supervisor, cgroup_root, CONFIG_MAX_PATH),
 	STR("strict_limits", OPT, struct raw_supervisor, strict_limits, NUMBER_LEN_MAX),
+	STR("children_die_with_daemon", OPT, struct raw_supervisor, children_die_with_daemon, NUMBER_LEN_MAX),
 	STR("probe", OPT, struct raw_supervisor, probe, NUMBER_LEN_MAX),
 	STR("state_dir", OPT, struct raw_supervisor, state_dir, CONFIG_MAX_PATH),
 	CYAML_FIELD_MAPPING_PTR("log", OPT, struct raw_supervisor, log, log_fields),

@@ -15,6 +15,7 @@
 #include "control/status_snapshots.h"
 #include "config/config_diff.h"
 #include "policy/instance_spawn.h"
+#include "policy/supervisor_reexec.h"
 #include "policy/supervisor_reload.h"
 #include "policy/supervisor_start.h"
 
@@ -156,6 +157,16 @@ static json_object *run_reload(struct command_ctx *c)
 	return o;
 }
 
+/* The exec follows once this reply is written (supervisor_reexec.h). */
+static json_object *run_reexec(struct command_ctx *c)
+{
+	char why[256];
+
+	if (supervisor_reexec(c->sup, "control", why, sizeof(why)) < 0)
+		return reply_error("reexec: %s", why);
+	return reply_ok();
+}
+
 static int act_event(struct command_ctx *c, struct instance *inst)
 {
 	enum rv_cmd cmd = c->req->cmd;
@@ -203,6 +214,7 @@ static const struct command table[_RV_CMD_MAX] = {
 	[RV_CMD_SNAPSHOTS] = { .run = run_snapshots, .service = SERVICE_OPTIONAL, .during_shutdown = true },
 	[RV_CMD_SHUTDOWN] = { .run = run_shutdown, .during_shutdown = true },
 	[RV_CMD_RELOAD] = { .run = run_reload },
+	[RV_CMD_REEXEC] = { .run = run_reexec },
 	[RV_CMD_SCALE] = { .run = run_scale, .service = SERVICE_REQUIRED },
 	[RV_CMD_START] = { .each = act_event, .service = SERVICE_REQUIRED },
 	[RV_CMD_STOP] = { .each = act_event, .service = SERVICE_REQUIRED },

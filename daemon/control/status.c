@@ -90,6 +90,7 @@ static json_object *status_instance(const struct instance *inst)
 	json_object_object_add(o, "state", json_object_new_string(instance_state_to_string(inst->state)));
 	json_object_object_add(o, "pid", up ? json_object_new_int(inst->pid.pid) : NULL);
 	json_object_object_add(o, "restarts", json_object_new_int64(inst->restarts));
+	json_object_object_add(o, "adopted", json_object_new_boolean(inst->adopted));
 	json_object_object_add(o, "uptime_ms", json_object_new_int64(
 		up && inst->started_ns ? (int64_t)((now - inst->started_ns) / NSEC_PER_MSEC) : 0));
 	json_object_object_add(o, "state_ms", json_object_new_int64((int64_t)((now - inst->state_since_ns) / NSEC_PER_MSEC)));

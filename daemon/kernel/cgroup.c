@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "kernel/cgroup.h"
@@ -207,6 +208,38 @@ static int for_each_proc(int fd, void (*fn)(pid_t pid, void *ud), void *ud)
 int cgroup_count_procs(int fd)
 {
 	return for_each_proc(fd, NULL, NULL);
+}
+
+struct find_pid { pid_t pid; bool found; };
+
+static void match_pid(pid_t pid, void *ud)
+{
+	struct find_pid *f = ud;
+	f->found |= pid == f->pid;
+}
+
+int cgroup_has_pid(int fd, pid_t pid)
+{
+	struct find_pid f = { .pid = pid };
+	int r = for_each_proc(fd, match_pid, &f);
+	return r < 0 ? r : f.found;
+}
+
+/* fd is O_PATH (as every cgroup fd here), which f*xattr() refuse: go
+ * through its /proc/self/fd link, which the kernel resolves to the inode. */
+int cgroup_set_xattr(int fd, const char *name, const void *value, size_t len)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	return RET_NERRNO(setxattr(p, name, value, len, 0));
+}
+
+ssize_t cgroup_get_xattr(int fd, const char *name, void *buf, size_t len)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	ssize_t n = getxattr(p, name, buf, len);
+	return n < 0 ? -errno : n;
 }
 
 /* The pids the fallback kill has signalled: a killed task stays listed in

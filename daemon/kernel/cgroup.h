@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum {
 	CGROUP_CTRL_CPU = 1 << 0,
@@ -51,6 +52,12 @@ int cgroup_freeze(int fd, bool frozen);
 int cgroup_populated(int fd);
 int cgroup_frozen(int fd);
 int cgroup_count_procs(int fd);
+/* 1 when pid is listed in fd's cgroup.procs, 0 when not, -errno. */
+int cgroup_has_pid(int fd, pid_t pid);
+/* Extended attributes of the cgroup's directory (trusted.* needs
+ * CAP_SYS_ADMIN: a service cannot forge them). -errno; -ENODATA: none. */
+int cgroup_set_xattr(int fd, const char *name, const void *value, size_t len);
+ssize_t cgroup_get_xattr(int fd, const char *name, void *buf, size_t len);
 /* Waits, up to timeout_ms, for cgroup.events to say populated 0 (the kernel
  * notifies the change: poll(POLLPRI), no sleeping); -ETIMEDOUT otherwise. */
 int cgroup_wait_empty(int fd, int timeout_ms);

@@ -150,8 +150,17 @@ static void keep_first(int *err, int r)
 		*err = r;
 }
 
+/* A populated leftover the caller takes back (adoption): left as it is. */
+static bool kept(int svc_fd, const char *svc, const char *name, cgroup_sweep_keep_fn keep, void *ud)
+{
+	if (!keep)
+		return false;
+	_cleanup_close_ int fd = openat(svc_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd >= 0 && cgroup_count_procs(fd) > 0 && keep(svc, name, fd, ud);
+}
+
 static int sweep_service(struct cgroup_root *root, const char *svc, cgroup_sweep_report_fn report,
-			 void *ud, int *found)
+			 cgroup_sweep_keep_fn keep, void *ud, int *found, bool *any_kept)
 {
 	_cleanup_close_ int fd = openat(root->services_fd, svc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -164,6 +173,10 @@ static int sweep_service(struct cgroup_root *root, const char *svc, cgroup_sweep
 		unsigned npids;
 		if (e->d_type != DT_DIR || e->d_name[0] == '.')
 			continue;
+		if (kept(fd, svc, e->d_name, keep, ud)) {
+			*any_kept = true;
+			continue;
+		}
 		int r = remove_instance(fd, e->d_name, root->has_kill, &npids);
 		if (npids > 0 || r < 0) {
 			++*found;
@@ -174,7 +187,8 @@ static int sweep_service(struct cgroup_root *root, const char *svc, cgroup_sweep
 	return err;
 }
 
-int cgroup_root_sweep(struct cgroup_root *root, cgroup_sweep_report_fn report, void *ud)
+int cgroup_root_sweep(struct cgroup_root *root, cgroup_sweep_report_fn report, cgroup_sweep_keep_fn keep,
+		      void *ud)
 {
 	int found = 0, err = 0;
 	/* services_fd is O_PATH, which cannot be read: open it for reading. */
@@ -187,9 +201,10 @@ int cgroup_root_sweep(struct cgroup_root *root, cgroup_sweep_report_fn report, v
 	for (struct dirent *e; (e = readdir(d));) {
 		if (e->d_type != DT_DIR || e->d_name[0] == '.')
 			continue;
-		int r = sweep_service(root, e->d_name, report, ud, &found);
+		bool any_kept = false;
+		int r = sweep_service(root, e->d_name, report, keep, ud, &found, &any_kept);
 		keep_first(&err, r);
-		if (r >= 0)
+		if (r >= 0 && !any_kept)
 			keep_first(&err, cgroup_rmdir(root->services_fd, e->d_name));
 	}
 	return err < 0 ? err : found;

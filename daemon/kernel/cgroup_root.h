@@ -40,10 +40,15 @@ int cgroup_root_enter(struct cgroup_root *root, unsigned wanted);
  * killed and it was removed, else what failed (they may live on). */
 typedef void (*cgroup_sweep_report_fn)(const char *svc, const char *idx, unsigned npids, int error,
 				       void *ud);
-/* Kills and removes whatever a previous daemon left below <root>/services;
- * returns how many cgroups held processes or failed (each reported), or
- * the first error after doing what it could. */
-int cgroup_root_sweep(struct cgroup_root *root, cgroup_sweep_report_fn report, void *ud);
+/* A populated leftover instance cgroup services/<svc>/<idx> (fd: O_PATH):
+ * true to leave it as it is (the caller takes its processes back). */
+typedef bool (*cgroup_sweep_keep_fn)(const char *svc, const char *idx, int fd, void *ud);
+/* Kills and removes whatever a previous daemon left below <root>/services
+ * that keep (may be NULL) does not take back; returns how many cgroups held
+ * processes or failed (each reported), or the first error after doing what
+ * it could. */
+int cgroup_root_sweep(struct cgroup_root *root, cgroup_sweep_report_fn report, cgroup_sweep_keep_fn keep,
+		      void *ud);
 /* Removes services/, then moves this process back to the cgroup it started
  * in and removes supervisor/ and (if we made it) the root. Where moving back
  * is refused (a delegated root), supervisor/ stays for the next run. */

@@ -9,6 +9,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct pidref {
@@ -28,6 +29,15 @@ int pidref_kill_group(const struct pidref *p, int sig);
 /* Reaps without blocking: 1 and *ret filled when it exited, 0 when still
  * running, -ECHILD when already reaped by someone else. */
 int pidref_reap(const struct pidref *p, siginfo_t *ret);
+/* A pidfd for a process that is not our child (adoption): the number is
+ * pinned once the pidfd exists, so the caller checks, after this, that it
+ * is still the process it means (pidref_start_time, its cgroup). */
+int pidref_open(pid_t pid, struct pidref *ret);
+/* The process's start time (clock ticks since boot, /proc/PID/stat field
+ * 22): with the pid, what tells it from a later process given the same pid. */
+int pidref_start_time(pid_t pid, uint64_t *ret);
+/* Its parent and start time (either may be NULL). */
+int pidref_stat(pid_t pid, pid_t *ret_ppid, uint64_t *ret_start);
 /* fork(), with the child's pidfd: 0 in the child, 1 in the parent (*ret
  * set), -errno. The child is a copy that must not touch the loop and must
  * end with _exit(). */

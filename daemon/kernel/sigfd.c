@@ -51,7 +51,7 @@ int sigfd_open(void)
 	 * logged instead: a `kill -USR1` from a logrotate habit, a stray
 	 * SIGALRM or real-time signal must not take every service down with
 	 * the daemon. (SIGSEGV and the other faults keep their default.) */
-	static const int ignored[] = { SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGPWR,
+	static const int ignored[] = { SIGUSR1, SIGUSR2 /* reexec */, SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGPWR,
 				       SIGSTKFLT, SIGXCPU, SIGXFSZ };
 	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
 		sigaddset(&mask, ignored[i]);

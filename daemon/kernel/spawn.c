@@ -214,9 +214,11 @@ static _Noreturn void child_run(const struct spawn_params *p, int syncfd, int er
 		child_fail(errfd, SPAWN_STEP_CWD, errno);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(errfd, SPAWN_STEP_NO_NEW_PRIVS, errno);
-	/* Die with the daemon rather than outlive it unsupervised. Set after the
-	 * uid change, which would clear it. */
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* Die with the daemon, where asked (or where no later daemon could
+	 * find it again: without cgroups). Set after the uid change, which
+	 * would clear it. */
+	if (p->die_with_parent)
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Every inherited fd above stderr closes at exec, the error pipe too:
 	 * its EOF is how the parent learns that exec succeeded. */
 	(void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);

@@ -56,6 +56,7 @@ struct spawn_params {
 	int pass_fd;              /* given to the program as fd pass_fd_as ... */
 	int pass_fd_as;           /* ... when >= 3 (0: none): the s6 readiness convention,
 	                           * "write a newline on fd 3" */
+	bool die_with_parent;     /* PR_SET_PDEATHSIG(SIGKILL) */
 };
 
 const char *spawn_method_to_string(enum spawn_method m);   /* auto clone3 fork */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "basic/log.h"
@@ -136,6 +137,47 @@ void logstream_use_config(struct logstream *s, const struct log_config *cfg, con
 {
 	s->cfg = cfg;
 	s->service = service;
+}
+
+int logstream_adopt_pipe(struct logstream *s, pid_t pid, int fdnum, uint64_t ino)
+{
+	char path[64];
+	struct stat st;
+
+	/* After a reexec our own read end came across exec; after a crash,
+	 * opening a pipe through /proc/PID/fd gives a new end of that same
+	 * pipe, with the mode asked for. */
+	_cleanup_close_ int rfd = inherited_fds_take(s->sys->inherited, ino);
+	if (rfd >= 0) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", rfd);
+		if (fcntl(rfd, F_SETFL, O_NONBLOCK) < 0)
+			return -errno;
+	} else {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fdnum);
+		rfd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (rfd < 0)
+			return -errno;
+	}
+	if (fstat(rfd, &st) < 0)
+		return -errno;
+	if (!S_ISFIFO(st.st_mode) || !ino || st.st_ino != ino)
+		return -ESTALE;   /* not the pipe we gave it */
+	_cleanup_close_ int wfd = open(path, O_WRONLY | O_CLOEXEC);
+	if (wfd < 0)
+		return -errno;
+	logpump_detach(s);
+	safe_close(s->rfd);
+	safe_close(s->wfd);
+	s->rfd = TAKE_FD(rfd);
+	s->wfd = TAKE_FD(wfd);
+	logpump_attach(s);
+	return 0;
+}
+
+uint64_t logstream_pipe_ino(const struct logstream *s)
+{
+	struct stat st;
+	return s && fstat(s->wfd, &st) == 0 ? (uint64_t)st.st_ino : 0;
 }
 
 void logstream_close(struct logstream *s)

@@ -33,8 +33,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config/config.h"
+#include "kernel/inherited_fds.h"
 #include "kernel/loop.h"
 #include "logs/linebuf.h"
 #include "logs/logdirs.h"
@@ -82,6 +84,7 @@ struct logsys {
 	struct logctx ctx;
 	struct logdirs dirs;
 	struct logstream *streams;     /* every stream, for status and shutdown */
+	struct inherited_fds *inherited;   /* pipes our previous image passed (reexec); NULL: none */
 	size_t n_busy;                 /* streams closing with data still to write */
 	bool finishing;                /* shutdown: loop_quit() once n_busy is 0 */
 	bool stopped;                  /* the loop runs no more: close frees at once */
@@ -133,6 +136,13 @@ int logstream_new(struct logsys *sys, const struct log_config *cfg, const char *
 		  unsigned index, bool is_stderr, struct logstream **ret);
 /* Reads what is left, writes it out, then frees (later, if a write is in
  * flight). Closes the daemon's write end at once. NULL is a no-op. */
+/* Adoption: takes the pipe that process pid has as fd fdnum (its stdout
+ * or stderr), if it is the pipe whose inode is ino, in place of the
+ * stream's own. -ESTALE when it is not. */
+int logstream_adopt_pipe(struct logstream *s, pid_t pid, int fdnum, uint64_t ino);
+/* The inode of the stream's pipe (what a later daemon recognises it by);
+ * 0 when unknown. */
+uint64_t logstream_pipe_ino(const struct logstream *s);
 /* reload: the same settings from a new config (the old one is freed). */
 void logstream_use_config(struct logstream *s, const struct log_config *cfg, const char *service);
 void logstream_close(struct logstream *s);

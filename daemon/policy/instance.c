@@ -16,6 +16,7 @@
 #include "basic/units.h"
 #include "logs/logsys.h"
 #include "policy/instance.h"
+#include "policy/instance_adopt.h"
 #include "policy/instance_exit.h"
 #include "policy/instance_ready.h"
 #include "policy/instance_spawn.h"
@@ -191,8 +192,10 @@ void instance_handle_exit(struct instance *inst)
 	if (!pidref_is_set(&inst->pid))
 		return;
 	/* Whatever is left of its process group dies with it, while the
-	 * unreaped leader still pins the group id to this instance. */
-	(void)pidref_kill_group(&inst->pid, SIGKILL);
+	 * unreaped leader still pins the group id (not an adopted one's: not
+	 * our child, its status is not ours, -ECHILD; its cgroup is killed). */
+	if (!inst->adopted)
+		(void)pidref_kill_group(&inst->pid, SIGKILL);
 	int r = pidref_reap(&inst->pid, &si);
 	if (r == 0)
 		return;   /* not exited: a spurious wakeup */
@@ -223,6 +226,14 @@ void instance_handle_exit(struct instance *inst)
 	transition(inst, EV_EXIT, "exit");   /* may free inst */
 	if (poll_drain)
 		(void)loop_timer_start(inst->rt->loop, &inst->timer, now_ns() + DRAIN_POLL_MS * NSEC_PER_MSEC);
+}
+
+int instance_adopt(struct instance *inst, struct pidref *pid, const struct instance_record *rec)
+{
+	int r = instance_adopt_process(inst, pid, rec, &hooks);
+	if (r >= 0)
+		transition(inst, EV_ADOPTED, "adopted");
+	return r;
 }
 
 static void tree_gone(struct instance *inst)

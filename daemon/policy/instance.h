@@ -17,6 +17,7 @@
 #include "logs/logstream.h"
 #include "policy/backoff.h"
 #include "policy/instance_cgroup.h"
+#include "policy/instance_record.h"
 #include "policy/leak.h"
 #include "policy/runtime.h"
 #include "policy/state.h"
@@ -73,6 +74,9 @@ struct instance {
 	                                 * ends: stopped, or started again if restart_pending */
 	bool kill_sent;
 	bool retiring;                  /* scaled down: freed once stopped */
+	bool adopted;                   /* its process was started by a previous daemon: not
+	                                 * our child, its exit status is not ours to read */
+	bool record_warned;             /* its record for a later daemon could not be written */
 	bool start_pending;             /* queued for the batched start (boot, scale) */
 	uint32_t restarts;              /* automatic restarts since the daemon began */
 	unsigned backoff_n;
@@ -106,6 +110,10 @@ void instance_free(struct instance *inst);
 void instance_event(struct instance *inst, enum instance_event e, const char *why);
 /* The main process may have exited: reap it through its pidfd and act. */
 void instance_handle_exit(struct instance *inst);
+/* Takes back a process a previous daemon started (supervisor_adopt.c
+ * checked it is the one rec describes): running (ready if it was) from
+ * now on, supervised as if started here. -errno: pid left to the caller. */
+int instance_adopt(struct instance *inst, struct pidref *pid, const struct instance_record *rec);
 /* Freeze or thaw its cgroup; -EOPNOTSUPP without one. */
 int instance_freeze(struct instance *inst, bool frozen);
 /* Counts a violation of `kind` and applies the service's action for it. */

@@ -28,7 +28,7 @@ void instance_exit_record(struct instance *inst, const siginfo_t *si, bool reape
 	struct exit_info *x = &inst->last_exit;
 	*x = (struct exit_info){ .valid = true, .at_ns = now_ns() };
 	if (!reaped) {
-		snprintf(x->cause, sizeof(x->cause), "lost");
+		snprintf(x->cause, sizeof(x->cause), inst->adopted ? "exit status unknown (adopted)" : "lost");
 	} else if (si->si_code == CLD_EXITED) {
 		x->has_code = true;
 		x->code = si->si_status;
@@ -52,6 +52,8 @@ void instance_exit_record(struct instance *inst, const siginfo_t *si, bool reape
 	if (x->has_code) {
 		snprintf(v, sizeof(v), "%d", x->code);
 		LOG_INST(inst, "exit", "code", v, "cause", x->cause, NULL);
+	} else if (!reaped) {
+		LOG_INST(inst, "exit", "status", "unknown", "cause", x->cause, NULL);
 	} else {
 		LOG_INST(inst, "exit", "signal", signal_name(x->signal), "cause", x->cause, NULL);
 	}

@@ -14,6 +14,7 @@
 #include "basic/fd_util.h"
 #include "basic/log.h"
 #include "basic/units.h"
+#include "policy/instance_record.h"
 #include "policy/instance_ready.h"
 #include "policy/violation.h"
 
@@ -209,6 +210,7 @@ void instance_ready_became_ready(struct instance *inst)
 		arm_deadline(inst, rd->watchdog_usec / 1000);
 	}
 	start_health(inst);
+	instance_record_save(inst);   /* a later daemon takes it back ready */
 }
 
 /* Not ready in time, or a watchdog ping missed. */
@@ -305,7 +307,8 @@ void instance_ready_follow(struct instance *inst, enum instance_state prev, enum
 {
 	if (!inst->rd)
 		return;
-	if (next == STATE_RUNNING && prev == STATE_STARTING)
+	/* From stopped only by adoption: as if its exec had just been seen. */
+	if (next == STATE_RUNNING && (prev == STATE_STARTING || prev == STATE_STOPPED))
 		instance_ready_exec(inst);
 	else if (next == STATE_READY && prev == STATE_RUNNING)
 		instance_ready_became_ready(inst);

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "basic/log.h"
+#include "policy/instance_record.h"
 #include "policy/instance_env.h"
 #include "policy/instance_ready.h"
 #include "policy/instance_spawn.h"
@@ -86,6 +87,8 @@ int instance_spawn(struct instance *inst, const struct instance_hooks *h)
 
 	instance_env(inst, &p, &buf);
 	r = place(inst, h, &p.cgroup_fd);
+	/* Outside its cgroup no later daemon could find it again. */
+	p.die_with_parent = rt->children_die || p.cgroup_fd < 0;
 	if (r >= 0 && inst->rd)
 		r = instance_ready_prepare(inst, &p, &buf);
 	if (r < 0)
@@ -103,6 +106,7 @@ int instance_spawn(struct instance *inst, const struct instance_hooks *h)
 	inst->exec_error = (struct spawn_error){ 0 };
 	inst->started_ns = now_ns();
 	inst->kill_sent = false;
+	inst->adopted = false;
 	r = loop_add(rt->loop, inst->pid.fd, POLLIN, h->on_exit, inst, &inst->pid_source);
 	if (r >= 0)
 		r = loop_add(rt->loop, errpipe, POLLIN, h->on_errpipe, inst, &inst->err_source);
@@ -118,6 +122,7 @@ int instance_spawn(struct instance *inst, const struct instance_hooks *h)
 	char pid[16];
 	snprintf(pid, sizeof(pid), "%d", (int)inst->pid.pid);
 	LOG_INST(inst, "start", "pid", pid, NULL);
+	instance_record_save(inst);
 	return 0;
 }
 

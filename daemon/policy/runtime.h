@@ -27,6 +27,8 @@ struct runtime {
 	const char *cg_reason;          /* why, when without */
 	struct cgroup_watch *watch;     /* NULL without cgroups */
 	bool strict_limits;             /* a limit not applied is a failed start */
+	bool children_die;              /* PDEATHSIG: asked for, or without cgroups (nothing
+	                                 * could adopt them) */
 	const char *notify_path;        /* the sd_notify socket; NULL: none (no service asks) */
 	uint32_t rnd_state;             /* xorshift32, never 0 */
 	struct check_pool checks;       /* checks in flight, bounded over the daemon */

@@ -33,7 +33,7 @@ struct cell {
 
 static const struct cell table[_STATE_MAX][_EV_MAX] = {
 	[STATE_STOPPED] = { [EV_START] = GO(STATE_STARTING), [EV_RESTART] = GO(STATE_STARTING),
-			    [EV_STOP] = GO(STATE_STOPPED) },
+			    [EV_STOP] = GO(STATE_STOPPED), [EV_ADOPTED] = GO(STATE_RUNNING) },
 	[STATE_EXITED] = { [EV_START] = GO(STATE_STARTING), [EV_RESTART] = GO(STATE_STARTING),
 			   [EV_STOP] = GO(STATE_STOPPED) },
 	/* The timer is the half-open retry. */
@@ -76,7 +76,7 @@ static const char *const instance_event_table[_EV_MAX] = {
 	[EV_EXIT] = "exit",           [EV_TREE_GONE] = "tree-gone",
 	[EV_TIMER] = "timer",         [EV_FROZEN] = "frozen",
 	[EV_THAWED] = "thawed",       [EV_NO_TIMER] = "no-timer",
-	[EV_READY] = "ready",
+	[EV_READY] = "ready",         [EV_ADOPTED] = "adopted",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(instance_event, enum instance_event)

@@ -42,6 +42,7 @@ enum instance_event {
 	EV_THAWED,        /* cgroup.events confirmed frozen 0 */
 	EV_NO_TIMER,      /* the restart delay could not be timed (the timer table is full) */
 	EV_READY,         /* the readiness check passed */
+	EV_ADOPTED,       /* a process a previous daemon started was taken back */
 	_EV_MAX,
 	_EV_INVALID = -EINVAL,
 };

@@ -21,6 +21,7 @@
 #include "policy/instance_ready.h"
 #include "policy/instance_spawn.h"
 #include "policy/supervisor.h"
+#include "policy/supervisor_reexec.h"
 #include "policy/supervisor_reload.h"
 #include "policy/supervisor_start.h"
 
@@ -172,6 +173,12 @@ static void on_signal(struct loop *l, int fd, uint32_t revents, void *userdata)
 		case SIGHUP:
 			reload_on_signal(s);
 			break;
+		case SIGUSR2: {
+			char why[256];
+			if (supervisor_reexec(s, "SIGUSR2", why, sizeof(why)) < 0)
+				log_error("SIGUSR2: cannot reexec: %s", why);
+			break;
+		}
 		default:
 			log_ignored(sig);
 			break;
@@ -305,6 +312,7 @@ static int setup_loop(struct supervisor *s, const struct supervisor_options *o, 
 	if (r < 0)
 		return r;
 	s->logs_ready = true;
+	s->logs.inherited = o->inherited;
 	return loop_add(s->loop, s->sigfd, POLLIN, on_signal, s, &s->sig_source);
 }
 
@@ -358,13 +366,11 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 
 	if (!s)
 		return -ENOMEM;
-	s->config = c;
-	s->sigfd = -EBADF;
-	s->cg.root = CGROUP_ROOT_NULL;
-	s->notify.fd = -EBADF;
-	s->started_ns = now_ns();
-	s->socket_path = o->socket_path;
-	s->config_path = config_path_of(o);
+	*s = (struct supervisor){
+		.config = c, .sigfd = -EBADF, .cg.root = CGROUP_ROOT_NULL, .notify.fd = -EBADF,
+		.started_ns = now_ns(), .socket_path = o->socket_path, .argv = o->argv,
+		.config_path = config_path_of(o),
+	};
 	snapshots_init(&s->snapshots, o->state_dir ? o->state_dir : c->supervisor.state_dir);
 	loop_timer_init(&s->shutdown_kill_timer, on_shutdown_kill, s);
 	loop_timer_init(&s->shutdown_deadline_timer, on_shutdown_deadline, s);
@@ -388,10 +394,11 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 		goto fail;
 	r = supervisor_cgroup_setup(&s->cg, s->loop, o->cgroup_root ? o->cgroup_root : c->supervisor.cgroup_root,
 				    o->cgroup_kill_fallback, 3 * s->rt.instance_capacity, s->services,
-				    s->n_services);
+				    s->n_services, supervisor_adopt_keep, s);
 	if (r < 0)
 		goto fail;
 	s->rt.watch = s->cg.watch;
+	s->rt.children_die = c->supervisor.children_die_with_daemon || s->cg.root.fd < 0;
 	r = supervisor_cgroup_check_limits(&s->cg, c);
 	if (r < 0)
 		goto fail;
@@ -419,6 +426,7 @@ struct supervisor *supervisor_free(struct supervisor *s)
 	for (size_t i = 0; s->services && i < s->n_services; i++)
 		service_done(&s->services[i]);
 	leakwatch_stop(&s->leaks);
+	supervisor_adopt_done(s);
 	if (s->loop)
 		supervisor_notify_close(&s->notify, s->loop);
 	free(s->own_notify);
@@ -455,6 +463,7 @@ int supervisor_run(struct supervisor *s)
 		if (r < 0)
 			return log_error_errno(r, "%s: failed to start", s->services[i].cfg->name), 1;
 	}
+	supervisor_adopt_all(s);
 	int r = loop_run(s->loop);
 	if (r < 0) {
 		log_error_errno(r, "Event loop failed");
@@ -473,5 +482,9 @@ int supervisor_run(struct supervisor *s)
 		loop_timer_stop(s->loop, &deadline);
 	}
 	logsys_stop(&s->logs);
+	if (s->reexec) {
+		supervisor_reexec_now(s);   /* returns only if it failed */
+		_exit(1);                   /* no teardown: it would stop the services */
+	}
 	return s->exit_code;
 }

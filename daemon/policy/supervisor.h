@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "kernel/inherited_fds.h"
 #include "kernel/loop.h"
 #include "kernel/spawn.h"
 #include "logs/logsys.h"
@@ -19,6 +20,7 @@
 #include "policy/runtime.h"
 #include "policy/service.h"
 #include "policy/snapshot.h"
+#include "policy/supervisor_adopt.h"
 #include "policy/supervisor_cgroup.h"
 #include "policy/supervisor_notify.h"
 
@@ -32,6 +34,8 @@ struct supervisor_options {
 	enum loop_backend backend;
 	enum spawn_method spawn;
 	size_t front_sources;           /* loop sources and timers the front (control) may hold */
+	char **argv;                    /* the daemon's own, for reexec */
+	struct inherited_fds *inherited;   /* output pipes our previous image passed (reexec) */
 };
 
 struct supervisor {
@@ -68,6 +72,13 @@ struct supervisor {
 	struct config *retired[4];
 	size_t n_retired;
 	uint64_t reloads;
+	/* Leftovers of a previous daemon kept at the sweep, taken back once
+	 * the instances exist (supervisor_adopt.c). */
+	struct adoptee *adoptees;
+	size_t n_adoptees, cap_adoptees;
+	char **argv;                    /* the daemon's, for reexec */
+	bool reexec;                    /* the loop ends to exec the binary again */
+	struct loop_timer reexec_timer;
 };
 
 int supervisor_new(const struct supervisor_options *o, struct config *c, struct supervisor **ret);

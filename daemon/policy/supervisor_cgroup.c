@@ -42,7 +42,8 @@ static void log_root(const struct cgroup_root *root)
 }
 
 /* The root opened and entered, or 0 with cgroups off (sc->reason says why). */
-static int open_root(struct supervisor_cgroup *sc, const char *opt, bool kill_fallback)
+static int open_root(struct supervisor_cgroup *sc, const char *opt, bool kill_fallback, cgroup_sweep_keep_fn keep,
+		     void *keep_ud)
 {
 	char mnt[512];
 	int r;
@@ -73,19 +74,20 @@ static int open_root(struct supervisor_cgroup *sc, const char *opt, bool kill_fa
 		disable(sc, "cannot set up %s: %s", sc->root.path, r);
 		return 0;
 	}
-	r = cgroup_root_sweep(&sc->root, report_leftover, NULL);
+	r = cgroup_root_sweep(&sc->root, report_leftover, keep, keep_ud);
 	if (r < 0)
 		log_warn_errno(r, "Failed to look for leftover cgroups in %s", sc->root.path);
 	return 0;
 }
 
 int supervisor_cgroup_setup(struct supervisor_cgroup *sc, struct loop *l, const char *root_opt,
-			    bool kill_fallback, size_t max_watches, struct service *services, size_t n)
+			    bool kill_fallback, size_t max_watches, struct service *services, size_t n,
+			    cgroup_sweep_keep_fn keep, void *keep_ud)
 {
 	int r;
 
 	*sc = (struct supervisor_cgroup){ .root = CGROUP_ROOT_NULL };
-	r = open_root(sc, root_opt, kill_fallback);
+	r = open_root(sc, root_opt, kill_fallback, keep, keep_ud);
 	if (r < 0 || sc->root.fd < 0)
 		return r;
 	r = cgroup_watch_new(l, max_watches, &sc->watch);

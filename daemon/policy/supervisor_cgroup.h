@@ -22,9 +22,12 @@ struct supervisor_cgroup {
 
 /* root_opt: "none", "auto" or a path (NULL: auto). Without cgroup2, or
  * when the root cannot be set up, runs without cgroups and says why; -errno
- * only for what must stop the start (another daemon owns the root). */
+ * only for what must stop the start (another daemon owns the root). A
+ * previous daemon's leftovers are killed, but those keep (may be NULL)
+ * takes back. */
 int supervisor_cgroup_setup(struct supervisor_cgroup *sc, struct loop *l, const char *root_opt,
-			    bool kill_fallback, size_t max_watches, struct service *services, size_t n);
+			    bool kill_fallback, size_t max_watches, struct service *services, size_t n,
+			    cgroup_sweep_keep_fn keep, void *keep_ud);
 void supervisor_cgroup_done(struct supervisor_cgroup *sc, struct service *services, size_t n);
 /* Logs every limit that cannot be enforced here; with strict_limits that
  * is an error (-EOPNOTSUPP) naming each. */

@@ -283,6 +283,7 @@ static void commit_supervisor(struct supervisor *s, struct config *nc)
 	s->retired[s->n_retired++] = old;
 	s->config = nc;
 	s->rt.strict_limits = nc->supervisor.strict_limits;
+	s->rt.children_die = nc->supervisor.children_die_with_daemon || s->cg.root.fd < 0;
 	s->has_deps = false;
 	for (size_t i = 0; i < nc->n_services; i++)
 		s->has_deps |= nc->services[i].n_deps > 0;

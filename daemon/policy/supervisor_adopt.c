@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * supervisor_adopt.c: see supervisor_adopt.h.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basic/log.h"
+#include "config/config_diff.h"
+#include "kernel/cgroup.h"
+#include "policy/instance_spawn.h"
+#include "policy/supervisor.h"
+#include "policy/supervisor_adopt.h"
+
+static bool parse_index(const char *s, unsigned *ret)
+{
+	unsigned long v = 0;
+
+	if (!*s || strlen(s) > 5)
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	*ret = (unsigned)v;
+	return true;
+}
+
+static long find_service(const struct supervisor *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_services; i++)
+		if (!strcmp(s->services[i].cfg->name, name))
+			return (long)i;
+	return -1;
+}
+
+/* Why the leftover is not the instance the config describes; NULL: it is,
+ * and *pid holds its main process. */
+static const char *check(struct supervisor *s, long svc, unsigned index, int fd, struct instance_record *rec,
+			 struct pidref *pid)
+{
+	uint64_t start;
+
+	if (svc < 0)
+		return "service not in the config";
+	const struct service_config *c = s->services[svc].cfg;
+	if (index >= c->instances)
+		return "index beyond the configured instances";
+	int r = instance_record_read(fd, rec);
+	if (r < 0)
+		return r == -ENODATA ? "no record (children_die_with_daemon, or an older daemon)" : "unreadable record";
+	if (rec->digest != config_service_digest(c))
+		return "definition changed";
+	if (pidref_open(rec->pid, pid) < 0)
+		return "main process gone";
+	/* The pidfd pins the number from here: check it is still that process. */
+	if (pidref_start_time(rec->pid, &start) < 0 || start != rec->pid_start) {
+		pidref_done(pid);
+		return "main process gone (its pid is another process's now)";
+	}
+	if (cgroup_has_pid(fd, rec->pid) != 1) {
+		pidref_done(pid);
+		return "main process not in its cgroup";
+	}
+	return NULL;
+}
+
+bool supervisor_adopt_keep(const char *svc, const char *idx, int fd, void *ud)
+{
+	struct supervisor *s = ud;
+	struct instance_record rec;
+	struct pidref pid = PIDREF_NULL;
+	unsigned index;
+
+	if (s->config->supervisor.children_die_with_daemon || !parse_index(idx, &index))
+		return false;   /* exec probes' cgroups too: never taken back */
+	long i = find_service(s, svc);
+	const char *why = check(s, i, index, fd, &rec, &pid);
+	if (why) {
+		log_event("adopt-refused", svc, (int)index, "reason", why, NULL);
+		return false;
+	}
+	if (s->n_adoptees == s->cap_adoptees) {
+		size_t cap = s->cap_adoptees ? 2 * s->cap_adoptees : 64;
+		struct adoptee *a = reallocarray(s->adoptees, cap, sizeof(*a));
+		if (!a) {
+			pidref_done(&pid);
+			return false;
+		}
+		s->adoptees = a;
+		s->cap_adoptees = cap;
+	}
+	s->adoptees[s->n_adoptees++] = (struct adoptee){ .service = (size_t)i, .index = index, .pid = pid, .rec = rec };
+	return true;
+}
+
+/* Not taken after all: the whole tree goes, and the instance starts afresh. */
+static void give_up(struct supervisor *s, struct adoptee *a, struct instance *inst, int r)
+{
+	log_error_errno(r, "%s.%u: cannot take it back; killing what it left", s->services[a->service].cfg->name,
+			a->index);
+	(void)pidref_kill(&a->pid, SIGKILL);
+	if (inst && inst->cg.fd >= 0) {
+		(void)instance_cgroup_kill(&inst->cg, s->cg.root.has_kill);
+		inst->cg.killed = true;   /* a fresh cgroup for its next start */
+	}
+}
+
+void supervisor_adopt_all(struct supervisor *s)
+{
+	size_t ok = 0;
+
+	for (size_t i = 0; i < s->n_adoptees; i++) {
+		struct adoptee *a = &s->adoptees[i];
+		struct service *svc = &s->services[a->service];
+		struct instance *inst = a->index < svc->n_instances ? svc->instances[a->index] : NULL;
+		int r = inst ? instance_adopt(inst, &a->pid, &a->rec) : -ENOENT;
+		if (r < 0) {
+			give_up(s, a, inst, r);
+			continue;
+		}
+		inst->start_pending = false;
+		ok++;
+	}
+	if (s->n_adoptees) {
+		char n[16], m[16];
+		snprintf(n, sizeof(n), "%zu", ok);
+		snprintf(m, sizeof(m), "%zu", s->n_adoptees - ok);
+		log_event("adoption", NULL, -1, "adopted", n, "failed", m, NULL);
+	}
+	supervisor_adopt_done(s);
+	/* Pipes our previous image passed that no instance took: closed. */
+	if (s->logs.inherited) {
+		inherited_fds_done(s->logs.inherited);
+		s->logs.inherited = NULL;
+	}
+}
+
+void supervisor_adopt_done(struct supervisor *s)
+{
+	for (size_t i = 0; i < s->n_adoptees; i++)
+		pidref_done(&s->adoptees[i].pid);
+	free(s->adoptees);
+	s->adoptees = NULL;
+	s->n_adoptees = s->cap_adoptees = 0;
+}
