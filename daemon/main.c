@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "config/config_errors.h"
 #include "basic/log.h"
+#include "kernel/fdstore.h"
 #include "kernel/inherited_fds.h"
 #include "policy/supervisor.h"
 #include "policy/supervisor_reexec.h"
@@ -398,6 +399,8 @@ int main(int argc, char **argv)
 	char **restv = argv + optind + 1;
 	log_setup(a.log_format, a.log_level);
 
+	if (!strcmp(verb, "fdhold"))   /* the daemon's own helper (kernel/fdstore.h) */
+		return fdhold_main();
 	if (!strcmp(verb, "help")) {
 		usage(stdout);
 		return 0;

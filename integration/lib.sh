@@ -49,7 +49,10 @@ rv_cleanup() {
 	rm -rf "$T"
 	# The daemon removes its cgroups; if it was SIGKILLed, do it here.
 	if [ "$CGROOT" != none ] && [ -d "$CGROOT" ]; then
-		[ -f "$CGROOT/services/cgroup.kill" ] && echo 1 >"$CGROOT/services/cgroup.kill" 2>/dev/null && sleep 0.2
+		# services/ and the fd store (fdhold/): the daemon is gone by now.
+		for k in "$CGROOT/services/cgroup.kill" "$CGROOT/fdhold/cgroup.kill"; do
+			[ -f "$k" ] && echo 1 >"$k" 2>/dev/null && sleep 0.2
+		done
 		find "$CGROOT" -depth -type d -exec rmdir {} \; 2>/dev/null
 	fi
 	exit $rc

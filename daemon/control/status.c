@@ -65,6 +65,14 @@ static json_object *status_supervisor(struct supervisor *s, size_t control_clien
 	json_object_object_add(o, "instances", json_object_new_int64((int64_t)s->rt.total_instances));
 	json_object_object_add(o, "live_processes", json_object_new_int64((int64_t)s->rt.live_processes));
 	json_object_object_add(o, "orphans_reaped", json_object_new_int64((int64_t)s->orphans_reaped));
+	json_object *fs = NULL;
+	if (s->fdstore.sock >= 0) {
+		fs = json_object_new_object();
+		json_object_object_add(fs, "pid", json_object_new_int(s->fdstore.pid.pid));
+		json_object_object_add(fs, "held", json_object_new_int64((int64_t)s->fdstore.held));
+		json_object_object_add(fs, "failed", json_object_new_int64((int64_t)s->fdstore.failed));
+	}
+	json_object_object_add(o, "fdstore", fs);
 	json_object_object_add(o, "wakeups", json_object_new_int64((int64_t)loop_wakeups(s->loop)));
 	json_object_object_add(o, "control_clients", json_object_new_int64((int64_t)control_clients));
 	json_object_object_add(o, "shutting_down", json_object_new_boolean(s->rt.shutting_down));

@@ -78,10 +78,10 @@ int pidref_open(pid_t pid, struct pidref *ret)
 
 int pidref_start_time(pid_t pid, uint64_t *ret)
 {
-	return pidref_stat(pid, NULL, ret);
+	return pidref_stat(pid, NULL, ret, NULL);
 }
 
-int pidref_stat(pid_t pid, pid_t *ret_ppid, uint64_t *ret_start)
+int pidref_stat(pid_t pid, pid_t *ret_ppid, uint64_t *ret_start, char *ret_state)
 {
 	char path[64], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -107,6 +107,8 @@ int pidref_stat(pid_t pid, pid_t *ret_ppid, uint64_t *ret_start)
 		    (field == 22 && sscanf(p + 1, "%llu", &v) != 1))
 			return -EIO;
 	}
+	if (ret_state)
+		*ret_state = strrchr(buf, ')')[2];
 	if (ret_ppid)
 		*ret_ppid = ppid;
 	if (ret_start)

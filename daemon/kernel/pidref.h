@@ -36,8 +36,8 @@ int pidref_open(pid_t pid, struct pidref *ret);
 /* The process's start time (clock ticks since boot, /proc/PID/stat field
  * 22): with the pid, what tells it from a later process given the same pid. */
 int pidref_start_time(pid_t pid, uint64_t *ret);
-/* Its parent and start time (either may be NULL). */
-int pidref_stat(pid_t pid, pid_t *ret_ppid, uint64_t *ret_start);
+/* Its parent, start time and state letter ('Z': a zombie); each may be NULL. */
+int pidref_stat(pid_t pid, pid_t *ret_ppid, uint64_t *ret_start, char *ret_state);
 /* fork(), with the child's pidfd: 0 in the child, 1 in the parent (*ret
  * set), -errno. The child is a copy that must not touch the loop and must
  * end with _exit(). */

@@ -34,6 +34,7 @@ void logstream_free(struct logstream *s)
 	free(s->out);
 	logfile_close(&s->file);
 	free(s->path);
+	fdstore_drop(sys->store, logstream_pipe_ino(s));
 	safe_close(s->rfd);
 	safe_close(s->wfd);
 	free(s);
@@ -120,6 +121,7 @@ int logstream_new(struct logsys *sys, const struct log_config *cfg, const char *
 	if (sys->streams)
 		sys->streams->prev = s;
 	sys->streams = s;
+	fdstore_add(sys->store, logstream_pipe_ino(s), s->rfd);
 	logpump_attach(s);
 	*ret = s;
 	return 0;
@@ -166,10 +168,12 @@ int logstream_adopt_pipe(struct logstream *s, pid_t pid, int fdnum, uint64_t ino
 	if (wfd < 0)
 		return -errno;
 	logpump_detach(s);
+	fdstore_drop(s->sys->store, logstream_pipe_ino(s));
 	safe_close(s->rfd);
 	safe_close(s->wfd);
 	s->rfd = TAKE_FD(rfd);
 	s->wfd = TAKE_FD(wfd);
+	fdstore_add(s->sys->store, ino, s->rfd);
 	logpump_attach(s);
 	return 0;
 }

@@ -36,6 +36,7 @@
 #include <sys/types.h>
 
 #include "config/config.h"
+#include "kernel/fdstore.h"
 #include "kernel/inherited_fds.h"
 #include "kernel/loop.h"
 #include "logs/linebuf.h"
@@ -85,6 +86,7 @@ struct logsys {
 	struct logdirs dirs;
 	struct logstream *streams;     /* every stream, for status and shutdown */
 	struct inherited_fds *inherited;   /* pipes our previous image passed (reexec); NULL: none */
+	struct fdstore *store;         /* holds each pipe's read end beyond our death; NULL: none */
 	size_t n_busy;                 /* streams closing with data still to write */
 	bool finishing;                /* shutdown: loop_quit() once n_busy is 0 */
 	bool stopped;                  /* the loop runs no more: close frees at once */

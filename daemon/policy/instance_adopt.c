@@ -46,7 +46,7 @@ int instance_adopt_process(struct instance *inst, struct pidref *pid, const stru
 	/* After a reexec it is still our child (its status is ours to read);
 	 * after a crash it was re-parented to init or a subreaper. */
 	pid_t ppid = 0;
-	inst->adopted = pidref_stat(inst->pid.pid, &ppid, NULL) < 0 || ppid != getpid();
+	inst->adopted = pidref_stat(inst->pid.pid, &ppid, NULL, NULL) < 0 || ppid != getpid();
 	inst->restarts = rec->restarts;
 	inst->backoff_n = rec->backoff_n;
 	inst->started_ns = rec->started_ns;

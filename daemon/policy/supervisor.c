@@ -125,8 +125,8 @@ static void reap_children(struct supervisor *s)
 		siginfo_t gone;
 		if (waitid(P_PID, (id_t)si.si_pid, &gone, WEXITED | WNOHANG) < 0)
 			return;
-		if (leakwatch_owns_pid(&s->leaks, si.si_pid))
-			continue;   /* a snapshot writer of ours, not an orphan */
+		if (leakwatch_owns_pid(&s->leaks, si.si_pid) || supervisor_fdstore_owns_pid(s, si.si_pid))
+			continue;   /* a snapshot writer or the fd store of ours, not an orphan */
 		s->orphans_reaped++;
 		log_debug("reaped orphan %d", (int)si.si_pid);
 	}
@@ -369,7 +369,7 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 	*s = (struct supervisor){
 		.config = c, .sigfd = -EBADF, .cg.root = CGROUP_ROOT_NULL, .notify.fd = -EBADF,
 		.started_ns = now_ns(), .socket_path = o->socket_path, .argv = o->argv,
-		.config_path = config_path_of(o),
+		.config_path = config_path_of(o), .fdstore = FDSTORE_NULL,
 	};
 	snapshots_init(&s->snapshots, o->state_dir ? o->state_dir : c->supervisor.state_dir);
 	loop_timer_init(&s->shutdown_kill_timer, on_shutdown_kill, s);
@@ -399,6 +399,7 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 		goto fail;
 	s->rt.watch = s->cg.watch;
 	s->rt.children_die = c->supervisor.children_die_with_daemon || s->cg.root.fd < 0;
+	supervisor_fdstore_start(s);
 	r = supervisor_cgroup_check_limits(&s->cg, c);
 	if (r < 0)
 		goto fail;
@@ -425,6 +426,7 @@ struct supervisor *supervisor_free(struct supervisor *s)
 		return NULL;
 	for (size_t i = 0; s->services && i < s->n_services; i++)
 		service_done(&s->services[i]);
+	supervisor_fdstore_stop(s);
 	leakwatch_stop(&s->leaks);
 	supervisor_adopt_done(s);
 	if (s->loop)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "kernel/fdstore.h"
 #include "kernel/inherited_fds.h"
 #include "kernel/loop.h"
 #include "kernel/spawn.h"
@@ -76,6 +77,9 @@ struct supervisor {
 	 * the instances exist (supervisor_adopt.c). */
 	struct adoptee *adoptees;
 	size_t n_adoptees, cap_adoptees;
+	struct fdstore fdstore;         /* holds the output pipes beyond our death */
+	struct pidref old_holders[4];   /* a previous daemon's fd stores: killed once adopted */
+	size_t n_old_holders;
 	char **argv;                    /* the daemon's, for reexec */
 	bool reexec;                    /* the loop ends to exec the binary again */
 	struct loop_timer reexec_timer;

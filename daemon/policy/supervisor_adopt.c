@@ -3,12 +3,17 @@
  * supervisor_adopt.c: see supervisor_adopt.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "basic/fd_util.h"
 #include "basic/log.h"
+#include "basic/macro.h"
 #include "config/config_diff.h"
 #include "kernel/cgroup.h"
 #include "policy/instance_spawn.h"
@@ -44,6 +49,7 @@ static const char *check(struct supervisor *s, long svc, unsigned index, int fd,
 			 struct pidref *pid)
 {
 	uint64_t start;
+	char state = 0;
 
 	if (svc < 0)
 		return "service not in the config";
@@ -58,9 +64,13 @@ static const char *check(struct supervisor *s, long svc, unsigned index, int fd,
 	if (pidref_open(rec->pid, pid) < 0)
 		return "main process gone";
 	/* The pidfd pins the number from here: check it is still that process. */
-	if (pidref_start_time(rec->pid, &start) < 0 || start != rec->pid_start) {
+	if (pidref_stat(rec->pid, NULL, &start, &state) < 0 || start != rec->pid_start) {
 		pidref_done(pid);
 		return "main process gone (its pid is another process's now)";
+	}
+	if (state == 'Z') {
+		pidref_done(pid);
+		return "main process gone";   /* ended, not yet reaped by its new parent */
 	}
 	if (cgroup_has_pid(fd, rec->pid) != 1) {
 		pidref_done(pid);
@@ -110,6 +120,8 @@ static void give_up(struct supervisor *s, struct adoptee *a, struct instance *in
 	}
 }
 
+static void kill_old_holders(struct supervisor *s);
+
 void supervisor_adopt_all(struct supervisor *s)
 {
 	size_t ok = 0;
@@ -133,6 +145,7 @@ void supervisor_adopt_all(struct supervisor *s)
 		log_event("adoption", NULL, -1, "adopted", n, "failed", m, NULL);
 	}
 	supervisor_adopt_done(s);
+	kill_old_holders(s);
 	/* Pipes our previous image passed that no instance took: closed. */
 	if (s->logs.inherited) {
 		inherited_fds_done(s->logs.inherited);
@@ -147,4 +160,67 @@ void supervisor_adopt_done(struct supervisor *s)
 	free(s->adoptees);
 	s->adoptees = NULL;
 	s->n_adoptees = s->cap_adoptees = 0;
+}
+
+/* Those of a previous daemon, found in the cgroup before ours joins it. */
+static void note_old_holders(struct supervisor *s, int fd)
+{
+	_cleanup_close_ int f = openat(fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	_cleanup_fclose_ FILE *in = f >= 0 ? take_fdopen(&f, "re") : NULL;
+
+	for (long pid; in && s->n_old_holders < ELEMENTSOF(s->old_holders) && fscanf(in, "%ld", &pid) == 1;)
+		if (pidref_open((pid_t)pid, &s->old_holders[s->n_old_holders]) >= 0)
+			s->n_old_holders++;
+}
+
+void supervisor_fdstore_start(struct supervisor *s)
+{
+	_cleanup_close_ int fd = -EBADF;
+
+	s->fdstore = FDSTORE_NULL;
+	if (s->cg.root.fd < 0 || s->rt.children_die)
+		return;
+	int r = cgroup_mkdir_open(s->cg.root.fd, FDSTORE_CGROUP, &fd);
+	if (r >= 0) {
+		note_old_holders(s, fd);
+		r = fdstore_start(&s->fdstore, fd);
+	}
+	if (r < 0) {
+		log_warn_errno(r, "cannot start the fd store: if the daemon dies, a service writing its output "
+			       "meanwhile gets EPIPE");
+		return;
+	}
+	s->logs.store = &s->fdstore;
+}
+
+/* The previous store held the pipes until now: they are ours again. */
+static void kill_old_holders(struct supervisor *s)
+{
+	for (size_t i = 0; i < s->n_old_holders; i++) {
+		struct pidref *p = &s->old_holders[i];
+		pid_t ppid = 0;
+		(void)pidref_kill(p, SIGKILL);
+		/* After a reexec it is our own child: reaped here, not counted
+		 * as an orphan. */
+		if (pidref_stat(p->pid, &ppid, NULL, NULL) >= 0 && ppid == getpid()) {
+			siginfo_t si;
+			(void)waitid((idtype_t)P_PIDFD, (id_t)p->fd, &si, WEXITED);
+		}
+		pidref_done(p);
+	}
+	s->n_old_holders = 0;
+}
+
+void supervisor_fdstore_stop(struct supervisor *s)
+{
+	kill_old_holders(s);
+	s->logs.store = NULL;
+	fdstore_stop(&s->fdstore);
+	if (s->cg.root.fd >= 0)
+		(void)cgroup_rmdir(s->cg.root.fd, FDSTORE_CGROUP);
+}
+
+bool supervisor_fdstore_owns_pid(const struct supervisor *s, pid_t pid)
+{
+	return fdstore_owns_pid(&s->fdstore, pid);
 }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "kernel/pidref.h"
 #include "policy/instance_record.h"
@@ -29,5 +30,12 @@ bool supervisor_adopt_keep(const char *svc, const char *idx, int fd, void *ud);
 /* Once the instances exist (before the loop runs): each kept one is taken
  * back; one that cannot be is killed and starts afresh. */
 void supervisor_adopt_all(struct supervisor *s);
+/* The fd store (kernel/fdstore.h) in <root>/fdhold, once the leftovers
+ * are swept; a previous daemon's store there is noted, to be killed once
+ * the pipes it held are taken back. Nothing without cgroups or when
+ * children die with the daemon. */
+void supervisor_fdstore_start(struct supervisor *s);
+void supervisor_fdstore_stop(struct supervisor *s);
+bool supervisor_fdstore_owns_pid(const struct supervisor *s, pid_t pid);
 /* What supervisor_adopt_keep kept and supervisor_adopt_all did not take. */
 void supervisor_adopt_done(struct supervisor *s);

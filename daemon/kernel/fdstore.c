@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fdstore.c: see fdstore.h. The helper is dumb on purpose: an array of
+ * (inode, fd), no loop, no timer; it blocks in recvmsg() and, once the
+ * daemon is gone, in pause().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "basic/macro.h"
+#include "kernel/cgroup.h"
+#include "kernel/fdstore.h"
+
+#define FDSTORE_MSG 32
+#define FDSTORE_STOP_WAIT_MS 1000
+
+static void child_exec(int sock)
+{
+	char *const argv[] = { (char *)"ringvisor", (char *)"fdhold", NULL };
+	sigset_t none;
+
+	/* The daemon's mask (its signals go to a signalfd) is not the helper's. */
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	if (sock == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(sock, 3) < 0)
+		_exit(127);
+	execv("/proc/self/exe", argv);
+	_exit(127);
+}
+
+int fdstore_start(struct fdstore *st, int cgroup_fd)
+{
+	int sv[2];
+
+	*st = FDSTORE_NULL;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	int r = pidref_fork(&st->pid);
+	if (r == 0)
+		child_exec(sv[1]);   /* dup2 clears close-on-exec on fd 3 */
+	close(sv[1]);
+	if (r < 0) {
+		close(sv[0]);
+		return r;
+	}
+	st->sock = sv[0];
+	if (cgroup_fd >= 0) {
+		char pid[16];
+		snprintf(pid, sizeof(pid), "%d", (int)st->pid.pid);
+		(void)cgroup_write(cgroup_fd, "cgroup.procs", pid);
+	}
+	return 0;
+}
+
+static int send_msg(struct fdstore *st, const char *msg, int fd)
+{
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = strlen(msg) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u = { 0 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (fd >= 0) {
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	return sendmsg(st->sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+void fdstore_add(struct fdstore *st, uint64_t ino, int fd)
+{
+	char msg[FDSTORE_MSG];
+
+	if (!st || st->sock < 0 || !ino)
+		return;
+	snprintf(msg, sizeof(msg), "+%llu", (unsigned long long)ino);
+	if (send_msg(st, msg, fd) < 0)
+		st->failed++;
+	else
+		st->held++;
+}
+
+void fdstore_drop(struct fdstore *st, uint64_t ino)
+{
+	char msg[FDSTORE_MSG];
+
+	if (!st || st->sock < 0 || !ino)
+		return;
+	snprintf(msg, sizeof(msg), "-%llu", (unsigned long long)ino);
+	if (send_msg(st, msg, -1) < 0)
+		st->failed++;
+	else if (st->held)
+		st->held--;
+}
+
+void fdstore_stop(struct fdstore *st)
+{
+	if (st->sock >= 0) {
+		/* Blocking for this one: the helper must not take our going
+		 * for a crash. */
+		(void)send(st->sock, "q", 1, MSG_NOSIGNAL);
+		st->sock = safe_close(st->sock);
+	}
+	if (pidref_is_set(&st->pid)) {
+		struct pollfd p = { .fd = st->pid.fd, .events = POLLIN };
+		if (poll(&p, 1, FDSTORE_STOP_WAIT_MS) <= 0)
+			(void)pidref_kill(&st->pid, SIGKILL);
+		siginfo_t si;
+		(void)waitid((idtype_t)P_PIDFD, (id_t)st->pid.fd, &si, WEXITED);
+		pidref_done(&st->pid);
+	}
+}
+
+bool fdstore_owns_pid(const struct fdstore *st, pid_t pid)
+{
+	return st->pid.pid == pid && pid > 0;
+}
+
+/* ---- the helper ---- */
+
+struct held {
+	uint64_t ino;
+	int fd;
+};
+
+static int take_fd(struct msghdr *mh)
+{
+	struct cmsghdr *c = CMSG_FIRSTHDR(mh);
+	int fd = -1;
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+static void drop(struct held *v, size_t *n, uint64_t ino)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (v[i].ino == ino) {
+			close(v[i].fd);
+			v[i] = v[--*n];
+			return;
+		}
+}
+
+int fdhold_main(void)
+{
+	struct held *v = NULL;
+	size_t n = 0, cap = 0;
+
+	/* Only fd 3 (the pair) and the fds received: nothing of our parent's. */
+	(void)close_range(4, ~0U, 0);
+	if (chdir("/") < 0)
+		return 1;
+	for (;;) {
+		char msg[FDSTORE_MSG + 1];
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		struct iovec iov = { .iov_base = msg, .iov_len = FDSTORE_MSG };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+				     .msg_controllen = sizeof(u.buf) };
+		ssize_t k = recvmsg(3, &mh, MSG_CMSG_CLOEXEC);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;   /* EOF: the daemon died without saying goodbye */
+		msg[k] = '\0';
+		int fd = take_fd(&mh);
+		if (msg[0] == 'q')
+			return 0;
+		uint64_t ino = strtoull(msg + 1, NULL, 10);
+		if (msg[0] == '-' || fd < 0) {
+			drop(v, &n, ino);
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		if (n == cap) {
+			struct held *w = reallocarray(v, cap ? 2 * cap : 256, sizeof(*w));
+			if (!w) {
+				close(fd);
+				continue;
+			}
+			v = w;
+			cap = cap ? 2 * cap : 256;
+		}
+		v[n++] = (struct held){ .ino = ino, .fd = fd };
+	}
+	/* Hold every pipe until the next daemon, having taken them back,
+	 * kills us. */
+	for (;;)
+		pause();
+}
