@@ -277,7 +277,7 @@ static int cmd_run(const struct args *a, char **argv)
 		.cgroup_kill_fallback = a->cgroup_kill_fallback,
 		.probe = a->probe, .state_dir = a->state_dir,
 		.backend = a->backend, .spawn = a->spawn, .front_sources = CONTROL_MAX_CLIENTS,
-		.argv = argv, .inherited = &inherited,
+		.argv = argv, .inherited = &inherited, .self_exe = "/proc/self/exe",
 	};
 	/* Our previous image's output pipes (reexec); any other stray fd goes. */
 	if (getenv(REEXEC_ENV)) {

@@ -241,12 +241,16 @@ static struct pidref *leftovers(struct pidref **second)
  * share the userdata: the report first. */
 struct keep_ctx {
 	struct report rep;
-	int calls;
+	int calls, dirs;
 };
 
 static bool keep_s0(const char *svc, const char *idx, int fd, void *ud)
 {
 	struct keep_ctx *k = ud;
+	if (!idx) {
+		k->dirs++;   /* each service's own directory, first */
+		return false;
+	}
 	k->calls++;
 	return !strcmp(svc, "s") && !strcmp(idx, "0") && cgroup_count_procs(fd) == 2;
 }
@@ -260,6 +264,7 @@ static void test_sweep_keep(void **state _unused_)
 	struct pidref *a = leftovers(&b);
 	assert_int_equal(cgroup_root_sweep(&root, on_report, keep_s0, &k), 0);
 	assert_int_equal(k.calls, 1);   /* only the populated one is asked */
+	assert_int_equal(k.dirs, 2);    /* s and u */
 	assert_int_equal(k.rep.calls, 0);
 	assert_int_equal(pidref_kill(a, 0), 0);
 	assert_int_equal(pidref_kill(b, 0), 0);

@@ -168,6 +168,8 @@ static int sweep_service(struct cgroup_root *root, const char *svc, cgroup_sweep
 	_cleanup_closedir_ DIR *d = opendir_dup(fd);
 	if (!d)
 		return -errno;
+	if (keep)
+		(void)keep(svc, NULL, fd, ud);   /* the service's own directory first */
 	int err = 0;
 	for (struct dirent *e; (e = readdir(d));) {
 		unsigned npids;

@@ -41,7 +41,9 @@ int cgroup_root_enter(struct cgroup_root *root, unsigned wanted);
 typedef void (*cgroup_sweep_report_fn)(const char *svc, const char *idx, unsigned npids, int error,
 				       void *ud);
 /* A populated leftover instance cgroup services/<svc>/<idx> (fd: O_PATH):
- * true to leave it as it is (the caller takes its processes back). */
+ * true to leave it as it is (the caller takes its processes back). Called
+ * first with idx NULL for services/<svc> itself (its answer is ignored):
+ * what the caller wants to read of it before it may be removed. */
 typedef bool (*cgroup_sweep_keep_fn)(const char *svc, const char *idx, int fd, void *ud);
 /* Kills and removes whatever a previous daemon left below <root>/services
  * that keep (may be NULL) does not take back; returns how many cgroups held

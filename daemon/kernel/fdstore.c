@@ -22,7 +22,7 @@
 #define FDSTORE_MSG 32
 #define FDSTORE_STOP_WAIT_MS 1000
 
-static void child_exec(int sock)
+static void child_exec(const char *exe, int sock)
 {
 	char *const argv[] = { (char *)"ringvisor", (char *)"fdhold", NULL };
 	sigset_t none;
@@ -32,11 +32,11 @@ static void child_exec(int sock)
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	if (sock == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(sock, 3) < 0)
 		_exit(127);
-	execv("/proc/self/exe", argv);
+	execv(exe, argv);
 	_exit(127);
 }
 
-int fdstore_start(struct fdstore *st, int cgroup_fd)
+int fdstore_start(struct fdstore *st, const char *exe, int cgroup_fd)
 {
 	int sv[2];
 
@@ -45,7 +45,7 @@ int fdstore_start(struct fdstore *st, int cgroup_fd)
 		return -errno;
 	int r = pidref_fork(&st->pid);
 	if (r == 0)
-		child_exec(sv[1]);   /* dup2 clears close-on-exec on fd 3 */
+		child_exec(exe, sv[1]);   /* dup2 clears close-on-exec on fd 3 */
 	close(sv[1]);
 	if (r < 0) {
 		close(sv[0]);
@@ -177,8 +177,10 @@ int fdhold_main(void)
 		ssize_t k = recvmsg(3, &mh, MSG_CMSG_CLOEXEC);
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k <= 0)
-			break;   /* EOF: the daemon died without saying goodbye */
+		if (k < 0)
+			return 1;   /* fd 3 is not our pair: not started by a daemon */
+		if (k == 0)
+			break;      /* EOF: the daemon died without saying goodbye */
 		msg[k] = '\0';
 		int fd = take_fd(&mh);
 		if (msg[0] == 'q')

@@ -28,9 +28,10 @@ struct fdstore {
 
 #define FDSTORE_NULL ((struct fdstore){ .sock = -EBADF, .pid = PIDREF_NULL })
 
-/* Starts the helper (exec of /proc/self/exe fdhold), placed in cgroup_fd's
- * cgroup.procs when cgroup_fd >= 0. */
-int fdstore_start(struct fdstore *st, int cgroup_fd);
+/* Starts the helper (exe fdhold: the daemon's own binary, never
+ * /proc/self/exe of whatever links this, e.g. a test), placed in
+ * cgroup_fd's cgroup.procs when cgroup_fd >= 0. */
+int fdstore_start(struct fdstore *st, const char *exe, int cgroup_fd);
 /* Never blocks: a full socket counts in failed and that pipe is not held. */
 void fdstore_add(struct fdstore *st, uint64_t ino, int fd);
 void fdstore_drop(struct fdstore *st, uint64_t ino);

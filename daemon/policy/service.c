@@ -9,7 +9,7 @@
 
 void service_init(struct service *svc, struct runtime *rt, const struct service_config *cfg)
 {
-	*svc = (struct service){ .cfg = cfg, .rt = rt, .cg_fd = -EBADF };
+	*svc = (struct service){ .cfg = cfg, .rt = rt, .cg_fd = -EBADF, .restore_scale = -1 };
 }
 
 void service_done(struct service *svc)
@@ -18,6 +18,8 @@ void service_done(struct service *svc)
 		instance_free(svc->instances[j]);
 	free(svc->instances);
 	svc->instances = NULL;
+	free(svc->restore_stopped);
+	svc->restore_stopped = NULL;
 	svc->n_instances = svc->cap = 0;
 }
 

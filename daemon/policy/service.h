@@ -32,6 +32,13 @@ struct service {
 	 * stopping; or changed, its old instances stopping before the new
 	 * definition starts. */
 	bool removed, replacing;
+	/* What a later daemon restores (supervisor_state.c): the scale and
+	 * which instances were stopped, on the service's cgroup. */
+	bool state_dirty;
+	uint64_t state_hash;            /* of the text last written; 0: none */
+	int64_t restore_scale;          /* read at start; -1: nothing to restore */
+	uint32_t *restore_stopped;      /* n_restore_stopped indexes, read at start */
+	size_t n_restore_stopped;
 };
 
 void service_init(struct service *svc, struct runtime *rt, const struct service_config *cfg);

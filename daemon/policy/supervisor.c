@@ -22,7 +22,8 @@
 #include "policy/instance_spawn.h"
 #include "policy/supervisor.h"
 #include "policy/supervisor_reexec.h"
-#include "policy/supervisor_reload.h"
+#include "policy/supervisor_signal.h"
+#include "policy/supervisor_state.h"
 #include "policy/supervisor_start.h"
 
 /* Room for scale-up, fixed at start: twice the configured instances, at
@@ -91,7 +92,7 @@ static void on_start_timer(struct loop *l, void *userdata)
  * daemon's own readiness may move. */
 static void on_changed(struct instance *inst, void *userdata)
 {
-	(void)inst;
+	supervisor_state_note(userdata, inst);
 	supervisor_note_change(userdata);
 }
 
@@ -132,28 +133,6 @@ static void reap_children(struct supervisor *s)
 	}
 }
 
-/* SIGHUP: `reload` of the daemon's own file; the outcome is in the log. */
-static void reload_on_signal(struct supervisor *s)
-{
-	struct reload_report rep;
-
-	log_info("SIGHUP: reloading %s", s->config_path);
-	(void)supervisor_reload(s, NULL, &rep);
-	reload_report_done(&rep);
-}
-
-/* sigfd.c routes every other terminating signal here. */
-static void log_ignored(int sig)
-{
-	char name[32];
-
-	if (sig >= SIGRTMIN)
-		snprintf(name, sizeof(name), "SIGRTMIN+%d", sig - SIGRTMIN);
-	else
-		snprintf(name, sizeof(name), "SIG%s", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-	log_info("signal %s (%d) ignored: SIGHUP reloads, SIGTERM/SIGINT/SIGQUIT stop", name, sig);
-}
-
 static void on_signal(struct loop *l, int fd, uint32_t revents, void *userdata)
 {
 	struct supervisor *s = userdata;
@@ -173,12 +152,9 @@ static void on_signal(struct loop *l, int fd, uint32_t revents, void *userdata)
 		case SIGHUP:
 			reload_on_signal(s);
 			break;
-		case SIGUSR2: {
-			char why[256];
-			if (supervisor_reexec(s, "SIGUSR2", why, sizeof(why)) < 0)
-				log_error("SIGUSR2: cannot reexec: %s", why);
+		case SIGUSR2:
+			reexec_on_signal(s);
 			break;
-		}
 		default:
 			log_ignored(sig);
 			break;
@@ -352,6 +328,13 @@ static int make_services(struct supervisor *s, const struct config *c)
 	return 0;
 }
 
+static void init_timers(struct supervisor *s)
+{
+	loop_timer_init(&s->shutdown_kill_timer, on_shutdown_kill, s);
+	loop_timer_init(&s->shutdown_deadline_timer, on_shutdown_deadline, s);
+	supervisor_state_init(s);
+}
+
 /* Absolute: reload reads it again whatever the daemon's cwd by then. */
 static char *config_path_of(const struct supervisor_options *o)
 {
@@ -368,12 +351,11 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 		return -ENOMEM;
 	*s = (struct supervisor){
 		.config = c, .sigfd = -EBADF, .cg.root = CGROUP_ROOT_NULL, .notify.fd = -EBADF,
-		.started_ns = now_ns(), .socket_path = o->socket_path, .argv = o->argv,
+		.started_ns = now_ns(), .socket_path = o->socket_path, .argv = o->argv, .self_exe = o->self_exe,
 		.config_path = config_path_of(o), .fdstore = FDSTORE_NULL,
 	};
 	snapshots_init(&s->snapshots, o->state_dir ? o->state_dir : c->supervisor.state_dir);
-	loop_timer_init(&s->shutdown_kill_timer, on_shutdown_kill, s);
-	loop_timer_init(&s->shutdown_deadline_timer, on_shutdown_deadline, s);
+	init_timers(s);   /* before anything may fail: supervisor_free stops them */
 	r = scan_config(s, c);
 	if (r >= 0)
 		r = setup_loop(s, o, instance_capacity(c));
@@ -439,6 +421,7 @@ struct supervisor *supervisor_free(struct supervisor *s)
 		loop_timer_stop(s->loop, &s->rt.start_timer);
 		loop_timer_stop(s->loop, &s->shutdown_kill_timer);
 		loop_timer_stop(s->loop, &s->shutdown_deadline_timer);
+		loop_timer_stop(s->loop, &s->state_timer);
 		loop_remove(s->loop, s->sig_source);
 	}
 	s->loop = loop_free(s->loop);
@@ -461,9 +444,16 @@ int supervisor_run(struct supervisor *s)
 		  "spawn", spawn_method_to_string(s->rt.spawn_method), "services", n,
 		  "socket", s->socket_path, NULL);
 	for (size_t i = 0; i < s->n_services; i++) {
-		int r = service_scale(&s->services[i], s->services[i].cfg->instances);
+		struct service *svc = &s->services[i];
+		int r = service_scale(svc, supervisor_state_scale(svc));
+		if (r < 0 && svc->restore_scale >= 0) {
+			log_warn_errno(r, "%s: the scale a previous daemon kept (%lld) does not fit: following the config",
+				       svc->cfg->name, (long long)svc->restore_scale);
+			svc->restore_scale = -1;
+			r = service_scale(svc, svc->cfg->instances);
+		}
 		if (r < 0)
-			return log_error_errno(r, "%s: failed to start", s->services[i].cfg->name), 1;
+			return log_error_errno(r, "%s: failed to start", svc->cfg->name), 1;
 	}
 	supervisor_adopt_all(s);
 	int r = loop_run(s->loop);

@@ -36,6 +36,8 @@ struct supervisor_options {
 	enum spawn_method spawn;
 	size_t front_sources;           /* loop sources and timers the front (control) may hold */
 	char **argv;                    /* the daemon's own, for reexec */
+	const char *self_exe;           /* the daemon's binary, for its fd store; NULL: no store
+	                                 * (a test linking the daemon's code) */
 	struct inherited_fds *inherited;   /* output pipes our previous image passed (reexec) */
 };
 
@@ -78,8 +80,10 @@ struct supervisor {
 	struct adoptee *adoptees;
 	size_t n_adoptees, cap_adoptees;
 	struct fdstore fdstore;         /* holds the output pipes beyond our death */
+	const char *self_exe;
 	struct pidref old_holders[4];   /* a previous daemon's fd stores: killed once adopted */
 	size_t n_old_holders;
+	struct loop_timer state_timer;  /* supervisor_state.c: the debounced write */
 	char **argv;                    /* the daemon's, for reexec */
 	bool reexec;                    /* the loop ends to exec the binary again */
 	struct loop_timer reexec_timer;

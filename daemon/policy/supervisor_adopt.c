@@ -19,6 +19,7 @@
 #include "policy/instance_spawn.h"
 #include "policy/supervisor.h"
 #include "policy/supervisor_adopt.h"
+#include "policy/supervisor_state.h"
 
 static bool parse_index(const char *s, unsigned *ret)
 {
@@ -54,8 +55,10 @@ static const char *check(struct supervisor *s, long svc, unsigned index, int fd,
 	if (svc < 0)
 		return "service not in the config";
 	const struct service_config *c = s->services[svc].cfg;
-	if (index >= c->instances)
-		return "index beyond the configured instances";
+	/* The scale a previous daemon kept counts (read first, from the
+	 * service's own directory). */
+	if (index >= supervisor_state_scale(&s->services[svc]))
+		return "index beyond the configured instances (or the kept scale)";
 	int r = instance_record_read(fd, rec);
 	if (r < 0)
 		return r == -ENODATA ? "no record (children_die_with_daemon, or an older daemon)" : "unreadable record";
@@ -86,8 +89,14 @@ bool supervisor_adopt_keep(const char *svc, const char *idx, int fd, void *ud)
 	struct pidref pid = PIDREF_NULL;
 	unsigned index;
 
-	if (s->config->supervisor.children_die_with_daemon || !parse_index(idx, &index))
-		return false;   /* exec probes' cgroups too: never taken back */
+	if (s->config->supervisor.children_die_with_daemon)
+		return false;
+	if (!idx) {
+		supervisor_state_read(s, svc, fd);   /* services/<svc> itself */
+		return false;
+	}
+	if (!parse_index(idx, &index))
+		return false;   /* exec probes' cgroups: never taken back */
 	long i = find_service(s, svc);
 	const char *why = check(s, i, index, fd, &rec, &pid);
 	if (why) {
@@ -144,6 +153,8 @@ void supervisor_adopt_all(struct supervisor *s)
 		snprintf(m, sizeof(m), "%zu", s->n_adoptees - ok);
 		log_event("adoption", NULL, -1, "adopted", n, "failed", m, NULL);
 	}
+	for (size_t i = 0; i < s->n_services; i++)
+		supervisor_state_restore_stopped(s, &s->services[i]);
 	supervisor_adopt_done(s);
 	kill_old_holders(s);
 	/* Pipes our previous image passed that no instance took: closed. */
@@ -178,12 +189,12 @@ void supervisor_fdstore_start(struct supervisor *s)
 	_cleanup_close_ int fd = -EBADF;
 
 	s->fdstore = FDSTORE_NULL;
-	if (s->cg.root.fd < 0 || s->rt.children_die)
+	if (s->cg.root.fd < 0 || s->rt.children_die || !s->self_exe)
 		return;
 	int r = cgroup_mkdir_open(s->cg.root.fd, FDSTORE_CGROUP, &fd);
 	if (r >= 0) {
 		note_old_holders(s, fd);
-		r = fdstore_start(&s->fdstore, fd);
+		r = fdstore_start(&s->fdstore, s->self_exe, fd);
 	}
 	if (r < 0) {
 		log_warn_errno(r, "cannot start the fd store: if the daemon dies, a service writing its output "
