@@ -175,6 +175,9 @@ for e in s10:restarted s20:stopped s30:updated s40:updated s50:updated s60:resta
 	grep -qE " ${e%%:*}(\.0)? reload .*${e#*:}" "$T/daemon.log" || fail "no reload line for ${e%%:*} (${e#*:}) in the daemon log"
 done
 sum=$(grep -E ' reload .*kept=93' "$T/daemon.log") || fail "no reload summary line with kept=93"
+# Kept services have their event too.
+grep -qE ' s0 reload action=kept$' "$T/daemon.log" || fail "no reload line for the kept s0"
+[ "$(grep -cE ' s[0-9]+ reload action=kept$' "$T/daemon.log")" -ge 93 ] || fail "not 93 kept lines"
 for f in updated=4 restarted=2 stopped=1 started=1; do
 	grep -qE "[ ]$f( |$)" <<<"$sum" || fail "summary lacks $f: $sum"
 done

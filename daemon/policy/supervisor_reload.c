@@ -331,8 +331,7 @@ static void commit_actions(struct supervisor *s, struct plan *p, const struct re
 		struct service *svc = &s->services[i];   /* the same order, removed last */
 		int r = 0;
 
-		if (e->action != RELOAD_KEPT)
-			log_entry(e);
+		log_entry(e);   /* every service, kept ones too: the "an event for each" */
 		switch (e->action) {
 		case RELOAD_KEPT:
 		case RELOAD_UPDATED:
