@@ -138,8 +138,15 @@ proc_alive() { local s; s=$(proc_state "$1"); [ -n "$s" ] && [ "$s" != Z ]; }
 proc_id() { local st; st=$(sed 's/^.*) //' /proc/"$1"/stat 2>/dev/null | awk '{print $20}'); [ -n "$st" ] && echo "$1:$st"; }
 # proc_id_alive PID:STARTTIME: that very process still exists (zombie or not).
 proc_id_alive() { [ "$(proc_id "${1%%:*}")" = "$1" ]; }
-# daemon_children: the daemon's direct children.
-daemon_children() { cat /proc/"$DAEMON_PID"/task/*/children 2>/dev/null; }
+# daemon_children: the daemon's direct children, but its fd store
+# (`ringvisor fdhold`, docs/adoption.md), which is not a service.
+daemon_children() {
+	local p
+	for p in $(cat /proc/"$DAEMON_PID"/task/*/children 2>/dev/null); do
+		[ "$(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null)" = "ringvisor fdhold " ] && continue
+		echo "$p"
+	done
+}
 # daemon_fds_settled: the daemon's fd count once two reads 300 ms apart agree
 # (a CLI connection that just ended may still be open for a moment).
 daemon_fds_settled() {

@@ -24,6 +24,9 @@ rv stop web.1 >/dev/null || fail "stop web.1"
 wait_for 5 state_is web.1 stopped || fail "web.1 not stopped"
 wait_for 3 bash -c "[ \"\$(python3 -c \"import os; print(os.getxattr('$CGROOT/services/web', 'trusted.ringvisor.service').decode())\")\" = 'v1 config=2 scale=4 stopped=1' ]" ||
 	fail "state not written: $(state_attr)"
+rv freeze db.0 >/dev/null || fail "freeze db.0"
+wait_for 3 state_is db.0 frozen || fail "db.0 not frozen"
+dbpid=$(inst db.0 .pid)
 before=$(pids)
 kill -KILL "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
 mv "$T/daemon.log" "$T/daemon1.log"
@@ -34,6 +37,11 @@ grep -q 'web.1 kept-stopped' "$T/daemon.log" || fail "no kept-stopped line"
 grep -q 'web kept-scale instances=4' "$T/daemon.log" || fail "no kept-scale line"
 sleep 0.3
 state_is web.1 stopped || fail "web.1 was started"
+# A frozen instance is taken back frozen, and thaws.
+[ "$(inst db.0 .pid)" = "$dbpid" ] || fail "db.0 replaced"
+state_is db.0 frozen || fail "db.0 is $(inst db.0 .state) after adoption, was frozen"
+rv thaw db.0 >/dev/null || fail "thaw db.0"
+wait_for 3 state_is db.0 running || fail "db.0 not running after thaw"
 log "scale 4 and a stopped web.1 survived a SIGKILLed daemon: $(pids)"
 
 # The config's instances changed meanwhile (2 -> 3): the config wins.

@@ -145,6 +145,10 @@ void supervisor_adopt_all(struct supervisor *s)
 			continue;
 		}
 		inst->start_pending = false;
+		/* Frozen by the previous daemon (freeze, a violation policy): it
+		 * stays frozen, and says so. */
+		if (instance_cgroup_frozen(&inst->cg) == 1)
+			(void)instance_freeze(inst, true);
 		ok++;
 	}
 	if (s->n_adoptees) {
