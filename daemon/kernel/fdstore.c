@@ -146,6 +146,15 @@ static int take_fd(struct msghdr *mh)
 	return fd;
 }
 
+/* A clean stop: everything let go (the pipes' other ends are the daemon's). */
+static int quit(struct held *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		close(v[i].fd);
+	free(v);
+	return 0;
+}
+
 static void drop(struct held *v, size_t *n, uint64_t ino)
 {
 	for (size_t i = 0; i < *n; i++)
@@ -177,14 +186,19 @@ int fdhold_main(void)
 		ssize_t k = recvmsg(3, &mh, MSG_CMSG_CLOEXEC);
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k < 0)
+		if (k < 0) {
+			quit(v, n);
 			return 1;   /* fd 3 is not our pair: not started by a daemon */
+		}
 		if (k == 0)
 			break;      /* EOF: the daemon died without saying goodbye */
 		msg[k] = '\0';
 		int fd = take_fd(&mh);
-		if (msg[0] == 'q')
-			return 0;
+		if (msg[0] == 'q') {
+			if (fd >= 0)
+				close(fd);
+			return quit(v, n);
+		}
 		uint64_t ino = strtoull(msg + 1, NULL, 10);
 		if (msg[0] == '-' || fd < 0) {
 			drop(v, &n, ino);
