@@ -174,3 +174,16 @@ rv_stop_daemon() {
 # triples an ASan client's run time; for loops of hundreds of calls (the
 # daemon keeps every check). Same as rv for a build without ASan.
 rv_light() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$RINGVISOR" --socket "$SOCK" "$@"; }
+
+# numbered_lines_intact FILE: FILE's lines "n 1", "n 2", ... are every
+# number from 1 to the last, each once, in order (no line lost or repeated);
+# says how many. For the writers of t_reexec, t_adopt_logs, t_pid1_reexec.
+numbered_lines_intact() {
+	python3 - "$1" "$TEST_NAME" <<'PY'
+import sys
+nums = [int(l.split()[1]) for l in open(sys.argv[1]) if l.startswith("n ") and l.split()[1].isdigit()]
+bad = [(a, b) for a, b in zip(nums, nums[1:]) if b != a + 1]
+print(f"[{sys.argv[2]}] {len(nums)} lines, breaks: {bad[:5]}")
+sys.exit(0 if nums and nums[0] == 1 and not bad and len(nums) == nums[-1] else 1)
+PY
+}

@@ -39,13 +39,7 @@ new=$(sup_field fdstore.pid)
 sleep 0.5
 rv stop writer >/dev/null
 wait_for 5 state_is writer.0 stopped || fail "writer not stopped"
-python3 - "$logdir/writer.0.log" <<'PY' || fail "lines lost or repeated across the crash"
-import sys
-nums = [int(l.split()[1]) for l in open(sys.argv[1]) if l.startswith("n ") and l.split()[1].isdigit()]
-bad = [(a, b) for a, b in zip(nums, nums[1:]) if b != a + 1]
-print(f"[t_adopt_logs] {len(nums)} lines, 1..{nums[-1]}, breaks: {bad[:5]}")
-sys.exit(0 if nums and nums[0] == 1 and not bad and len(nums) == nums[-1] else 1)
-PY
+numbered_lines_intact "$logdir/writer.0.log" || fail "lines lost or repeated across the crash"
 rv shutdown >/dev/null
 wait "$DAEMON_PID" 2>/dev/null
 ! kill -0 "$new" 2>/dev/null || [ "$(awk '{print $3}' /proc/"$new"/stat 2>/dev/null)" = Z ] || fail "the store outlived a clean shutdown"

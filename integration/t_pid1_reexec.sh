@@ -39,13 +39,7 @@ kill -0 "$INNER" || fail "the daemon is gone"
 sleep 0.3
 rv stop writer >/dev/null
 wait_for 5 state_is writer.0 stopped || fail "writer not stopped"
-python3 - "$logdir/writer.0.log" <<'PY' || fail "lines lost or repeated"
-import sys
-nums = [int(l.split()[1]) for l in open(sys.argv[1]) if l.startswith("n ") and l.split()[1].isdigit()]
-bad = [(a, b) for a, b in zip(nums, nums[1:]) if b != a + 1]
-print(f"[t_pid1_reexec] {len(nums)} lines, breaks: {bad[:5]}")
-sys.exit(0 if nums and nums[0] == 1 and not bad and len(nums) == nums[-1] else 1)
-PY
+numbered_lines_intact "$logdir/writer.0.log" || fail "lines lost or repeated"
 rv shutdown >/dev/null || fail "shutdown"
 wait "$UNSHARE_PID"; rc=$?
 [ "$rc" -eq 0 ] || fail "exit status $rc after the shutdown"
