@@ -268,5 +268,9 @@ check: all check-layers check-sizes
 clean:
 	rm -rf build
 
+# Targets kept in files of their own: mk/install.mk (make install, the
+# systemd unit, the .deb), mk/container.mk (the OCI container tests).
+include $(wildcard mk/*.mk)
+
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/*/*.d $(BUILD)/tests/obj/*.d $(BUILD)/bench/obj/*.d)
 include tests/fuzz/fuzz.mk
