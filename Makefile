@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MIT
-# ringvisor: plain `make` builds build/ringvisor. `make test` runs everything
-# CI runs. Every target first makes sure the Debian packages are there
-# (scripts/deps.sh), installing them only when something is missing.
+# ringvisor: plain `make` builds build/ringvisor; it checks the build
+# libraries and tools first (scripts/check-build-deps.sh, pkg-config) and
+# names the Debian packages of what is missing, never installing anything.
+# `make deps` installs the build and test packages, `make bench-deps` the
+# benchmark's peers (scripts/deps.sh). `make test` runs everything CI runs.
 
 BUILD ?= build
 CC ?= cc
@@ -24,7 +26,8 @@ LDSAN :=
 endif
 CFLAGS := -std=gnu17 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -iquote daemon -iquote include -MMD -MP
 LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDSAN)
-DEPS_STAMP := build/.deps-ok
+DEPS_STAMP := $(BUILD)/.build-deps-ok
+TEST_DEPS_STAMP := build/.test-deps-ok
 
 # Layers (DESIGN.md section 1, docs/design.md): one folder of daemon/ each,
 # one archive each. LAYER_DEPS_x lists what layer x may use, lowest last;
@@ -118,20 +121,29 @@ TEST_LDFLAGS := $(addprefix -Wl$(comma)--wrap=,$(FAULT_WRAP))
 TEST_NAMES := $(patsubst tests/test_%.c,%,$(wildcard tests/test_*.c))
 TEST_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(TEST_NAMES))
 
-.PHONY: all deps demo test unit integration asan bench bench-leaks-soak check check-layers check-sizes clean test-vm
+.PHONY: all deps bench-deps demo test unit integration asan bench bench-leaks-soak check check-layers check-sizes clean test-vm
 .DELETE_ON_ERROR:
 .SECONDARY:
 .SECONDEXPANSION:
 
 all: $(BUILD)/ringvisor
 
-$(DEPS_STAMP): scripts/deps.sh
+$(DEPS_STAMP): scripts/check-build-deps.sh
 	$(Q)mkdir -p $(@D)
-	$(Q)bash scripts/deps.sh --check >/dev/null 2>&1 || bash scripts/deps.sh
+	$(Q)bash scripts/check-build-deps.sh
+	$(Q)touch $@
+
+# The tests' packages are checked, not installed: `make deps` does that.
+$(TEST_DEPS_STAMP): scripts/deps.sh
+	$(Q)mkdir -p $(@D)
+	$(Q)bash scripts/deps.sh --check test >&2 || { echo "run \`make deps\` as root first" >&2; exit 1; }
 	$(Q)touch $@
 
 deps:
-	bash scripts/deps.sh
+	bash scripts/deps.sh build test
+
+bench-deps:
+	bash scripts/deps.sh bench
 
 $(BUILD)/obj/%.o: daemon/%.c | $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
@@ -177,7 +189,7 @@ $(BUILD)/ringvisor: $(BUILD)/obj/main.o $(MAIN_LIBS) $(addprefix $(BUILD)/layers
 	$(if $(filter 1,$(V)),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(MAIN_LIBS) $(shell pkg-config --libs $(PKGS)) -lm
 
-$(BUILD)/tests/obj/%.o: tests/%.c | $(DEPS_STAMP)
+$(BUILD)/tests/obj/%.o: tests/%.c | $(DEPS_STAMP) $(TEST_DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
 	$(if $(filter 1,$(V)),,@echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes $(shell pkg-config --cflags $(PKGS) cmocka) -c $< -o $@
@@ -220,11 +232,11 @@ unit: $(TEST_BINS)
 	$(Q)bash tests/run-unit.sh $(TEST_BINS)
 
 # The integration suite runs on both event backends against the built binary.
-integration: $(BUILD)/ringvisor $(BUILD)/tests/test_probe
+integration: $(BUILD)/ringvisor $(BUILD)/tests/test_probe | $(TEST_DEPS_STAMP)
 	$(Q)RINGVISOR=$(abspath $(BUILD)/ringvisor) bash integration/run.sh
 
 # ASan+UBSan: the same unit and integration suites against a sanitizer build.
-asan: | $(DEPS_STAMP)
+asan: | $(DEPS_STAMP) $(TEST_DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit integration
 
 test: all check-layers check-sizes unit fuzz-replay integration asan test-vm
@@ -232,7 +244,7 @@ test: all check-layers check-sizes unit fuzz-replay integration asan test-vm
 # The VM suite (integration/vm/): a Debian cloud kernel under qemu software
 # emulation, where cgroup2 owns every controller. Installs its packages and
 # fetches the kernel itself when missing.
-test-vm: all
+test-vm: all | $(TEST_DEPS_STAMP)
 	$(Q)RINGVISOR=$(abspath $(BUILD)/ringvisor) bash integration/vm/run.sh
 
 demo: all

@@ -201,7 +201,7 @@ run_rv() {   # run_rv COL BACKEND
 
 run_sv() {
 	local dir=$TMP/sv pid
-	SUPERVISORD=$(command -v supervisord) || { R[sv.ok]=skipped; note sv "SKIP: supervisord not installed (apt-get install supervisor)"; return 1; }
+	SUPERVISORD=$(command -v supervisord) || { R[sv.ok]=skipped; note sv "SKIP: supervisord not installed (make bench-deps)"; return 1; }
 	mkdir -p "$dir/logs"; mkgate sv
 	cat >"$dir/supervisord.conf" <<EOF
 [supervisord]
@@ -231,7 +231,7 @@ EOF
 run_s6() {
 	local dir=$TMP/s6 scan=$TMP/s6/scan pid i f sup=() lg='' files=()
 	if ! command -v s6-log >/dev/null || ! command -v s6-svscan >/dev/null; then
-		R[s6.ok]=skipped; note s6 "SKIP: s6-log not installed (apt-get install s6)"; return 1
+		R[s6.ok]=skipped; note s6 "SKIP: s6-log not installed (make bench-deps)"; return 1
 	fi
 	mkdir -p "$scan/spew/log" "$dir/logs"; mkgate s6
 	printf '#!/bin/sh\nexec 2>&1\nexec %s\n' "$(spew_cmd s6 | tr '\n' ' ')" >"$scan/spew/run"

@@ -83,22 +83,7 @@ log "fd limit: soft $(ulimit -Sn), hard $(ulimit -Hn)"
 SUPERVISORD=
 if [ "$DO_BASELINE" = 1 ]; then
 	SUPERVISORD=$(command -v supervisord || true)
-	if [ -z "$SUPERVISORD" ] && [ "$(id -u)" = 0 ]; then
-		log "installing the Debian package supervisor (the baseline)"
-		had_pidfile=0; [ -e /var/run/supervisord.pid ] && had_pidfile=1
-		{ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends supervisor ||
-		  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends supervisor; }
-		} >"$TMP/apt.log" 2>&1 || log "apt-get install supervisor failed (see below)"
-		# Where invoke-rc.d is allowed to, the package starts a system
-		# supervisord: stop that one (by its pid), this script started it.
-		if [ "$had_pidfile" = 0 ] && [ -s /var/run/supervisord.pid ]; then
-			p=$(cat /var/run/supervisord.pid)
-			[ "$(cat /proc/"$p"/comm 2>/dev/null)" = supervisord ] && kill -TERM "$p" 2>/dev/null
-		fi
-		SUPERVISORD=$(command -v supervisord || true)
-		[ -n "$SUPERVISORD" ] || tail -5 "$TMP/apt.log" >&2
-	fi
-	[ -n "$SUPERVISORD" ] || log "no supervisord: the baseline column stays empty"
+	[ -n "$SUPERVISORD" ] || log "no supervisord (make bench-deps installs it): the baseline column stays empty"
 fi
 
 # Each daemon gets a cgroup root of its own (as the integration tests do),

@@ -5,7 +5,7 @@
 # without wrapping, quits on q and restores the terminal (main screen,
 # cursor, autowrap, termios), and restores it on SIGTERM too.
 . "$(dirname "$0")/lib.sh"
-command -v tmux >/dev/null || skip "tmux is not installed (scripts/deps.sh installs it)"
+command -v tmux >/dev/null || skip "tmux is not installed (make deps installs it)"
 unset TMUX
 # A tmux server of our own (its socket in $T), never the user's.
 TSOCK=$T/tmux.sock

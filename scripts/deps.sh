@@ -1,34 +1,46 @@
 #!/usr/bin/env bash
-# deps.sh [--check]: installs the Debian packages ringvisor needs to build,
-# test and run its demo. With --check it only says what is missing (exit 1).
-# `apt-get update` runs first, because a fresh machine has no package lists.
+# deps.sh [--check] GROUP...: installs (as root, with apt-get) the Debian
+# packages of each GROUP that are missing; with --check it only says which
+# are missing and exits 1. Groups:
+#   build  what `make` needs: the compiler, the libraries (checked by
+#          scripts/check-build-deps.sh with pkg-config) and the BPF tools;
+#   test   what `make test` needs beyond that: cmocka, a real sd_notify
+#          client (libsystemd-dev), libFuzzer (libclang-rt-dev), the tools
+#          the integration tests drive (capsh, jq, tmux, mount, unshare),
+#          the VM suite's qemu, busybox-static and cpio, the container test's
+#          podman and runc, and the packaging tests' systemd-analyze,
+#          debhelper and lintian;
+#   bench  the peers `make bench` runs beside ringvisor (supervisor, s6).
+# `make deps` is build + test, `make bench-deps` is bench; plain `make` never
+# installs anything. apt-get update runs first: a fresh machine has no lists.
 set -euo pipefail
-pkgs=(gcc make pkg-config liburing-dev libcap-dev libbpf-dev libelf-dev zlib1g-dev
-      clang llvm bpftool libcap2-bin libclang-rt-dev
-      libcmocka-dev libcyaml-dev libyaml-dev libjson-c-dev libsystemd-dev
-      python3 jq procps util-linux mount tmux supervisor s6)
-# libsystemd-dev gives the tests a real sd_notify client (readiness,
-# docs/readiness.md); the daemon itself does not link it.
-# clang, llvm (llvm-strip) and bpftool build the BPF probe (bpf/), and
-# clang with libclang-rt-dev (libFuzzer, only a Recommends of clang) the
-# fuzz targets of tests/fuzz/ (make fuzz, make fuzz-replay); capsh
-# (libcap2-bin) drops its capabilities in integration/t_probe.sh; tmux
-# drives `ringvisor top` in integration/t_top.sh; mount makes the small
-# tmpfs of integration/t_logs_fulldisk.sh; supervisor and s6 are
-# the baselines of `make bench` (bench/run.sh, bench/logs.sh), which says
-# SKIP for one that is missing. The VM suite installs
-# its own (qemu-system-x86, busybox-static, cpio) in integration/vm/.
+build=(gcc make pkg-config liburing-dev libcap-dev libbpf-dev libelf-dev zlib1g-dev
+       clang llvm bpftool libcyaml-dev libyaml-dev libjson-c-dev)
+test=(libcmocka-dev libsystemd-dev libclang-rt-dev libcap2-bin python3 jq procps util-linux
+      mount tmux qemu-system-x86 busybox-static cpio podman runc systemd debhelper lintian
+      dpkg-dev fakeroot)
+bench=(supervisor s6)
+check=0
+[ "${1:-}" = --check ] && { check=1; shift; }
+[ $# -gt 0 ] || set -- build test
+pkgs=()
+for g in "$@"; do
+	case $g in
+	build) pkgs+=("${build[@]}");; test) pkgs+=("${test[@]}");; bench) pkgs+=("${bench[@]}");;
+	*) echo "deps.sh: unknown group \"$g\" (build, test or bench)" >&2; exit 2;;
+	esac
+done
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-if [ "${1:-}" = --check ]; then
+if [ $check = 1 ]; then
 	[ ${#missing[@]} -eq 0 ] && exit 0
-	echo "missing: ${missing[*]}"; exit 1
+	echo "missing Debian packages ($*): ${missing[*]}"; exit 1
 fi
-[ ${#missing[@]} -eq 0 ] && { echo "deps: all installed"; exit 0; }
+[ ${#missing[@]} -eq 0 ] && { echo "deps ($*): all installed"; exit 0; }
 [ "$(id -u)" = 0 ] || { echo "deps: need root to install: ${missing[*]}" >&2; exit 1; }
-echo "deps: installing ${missing[*]}"
+echo "deps ($*): installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 had_sv=0; [ -e /var/run/supervisord.pid ] && had_sv=1

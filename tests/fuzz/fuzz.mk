@@ -75,7 +75,7 @@ $(BUILD)/fuzz/obj/%.o: daemon/%.c | $(DEPS_STAMP)
 	$(if $(filter 1,$(V)),,@echo "  FUZZCC  $<")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c $< -o $@
 
-$(BUILD)/fuzz/harness/%.o: tests/fuzz/%.c | $(DEPS_STAMP)
+$(BUILD)/fuzz/harness/%.o: tests/fuzz/%.c | $(DEPS_STAMP) $(TEST_DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
 	$(if $(filter 1,$(V)),,@echo "  FUZZCC  $<")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c $< -o $@
