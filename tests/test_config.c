@@ -53,6 +53,8 @@ static const char full_text[] =
 	"    command: [/usr/bin/python3, -m, http.server, \"8080\"]\n"
 	"    instances: 2\n"
 	"    env: {PYTHONUNBUFFERED: \"1\", EMPTY: \"\", SPACED: a b c}\n"
+	"    inherit_env: [LANG, TZ]\n"
+	"    on_exit: shutdown\n"
 	"    cwd: /tmp\n"
 	"    user: nobody\n"
 	"    group: nogroup\n"
@@ -117,11 +119,26 @@ static void test_full_command_env(void **state)
 	assert_string_equal(s->argv[3], "8080");
 	assert_null(s->argv[4]);
 	assert_int_equal(s->instances, 2);
-	assert_int_equal(s->n_env, 3);
+	/* env, then what `user: nobody` adds. */
+	struct passwd *pw = getpwnam("nobody");
+	char home[256], shell[256];
+	assert_non_null(pw);
+	snprintf(home, sizeof(home), "HOME=%s", pw->pw_dir);
+	snprintf(shell, sizeof(shell), "SHELL=%s", pw->pw_shell);
+	assert_int_equal(s->n_env, 7);
 	assert_string_equal(s->env[0], "PYTHONUNBUFFERED=1");
 	assert_string_equal(s->env[1], "EMPTY=");
 	assert_string_equal(s->env[2], "SPACED=a b c");
-	assert_null(s->env[3]);
+	assert_string_equal(s->env[3], home);
+	assert_string_equal(s->env[4], "USER=nobody");
+	assert_string_equal(s->env[5], "LOGNAME=nobody");
+	assert_string_equal(s->env[6], shell);
+	assert_null(s->env[7]);
+	assert_int_equal(s->inherit_env, INHERIT_ENV_NAMES);
+	assert_int_equal(s->n_inherit_names, 2);
+	assert_string_equal(s->inherit_names[0], "LANG");
+	assert_string_equal(s->inherit_names[1], "TZ");
+	assert_int_equal(s->on_exit, ON_EXIT_SHUTDOWN);
 	assert_string_equal(s->cwd, "/tmp");
 	loaded_done(&l);
 }

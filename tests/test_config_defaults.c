@@ -29,7 +29,7 @@ static void test_defaults_supervisor(void **state)
 	(void)state;
 	c = expect_valid(&l, "defaults", WEB(""));
 	assert_null(c->supervisor.control_socket);
-	assert_int_equal(c->supervisor.shutdown_timeout_ms, 30000);
+	assert_int_equal(c->supervisor.shutdown_timeout_ms, 8000);
 	assert_null(c->supervisor.admin_group);
 	assert_false(c->supervisor.has_admin_gid);
 	assert_null(c->supervisor.cgroup_root);

@@ -58,12 +58,17 @@ static void test_each_group(void **state)
 		const char *a, *b;
 		enum config_key_group g;
 		bool live;
+		unsigned also;               /* groups that change with g */
 	} cases[] = {
 		{ "", "    instances: 3\n", CK_INSTANCES, true },
 		{ "", "    env: {A: \"1\"}\n", CK_ENV, false },
 		{ "    env: {A: \"1\"}\n", "    env: {A: \"2\"}\n", CK_ENV, false },
 		{ "", "    cwd: /tmp\n", CK_CWD, false },
-		{ "", "    user: nobody\n", CK_USER, false },
+		/* HOME, USER, LOGNAME, SHELL come with the user. */
+		{ "", "    user: nobody\n", CK_USER, false, CK_BIT(CK_ENV) },
+		{ "", "    inherit_env: true\n", CK_ENV, false },
+		{ "    inherit_env: [A]\n", "    inherit_env: [B]\n", CK_ENV, false },
+		{ "", "    on_exit: shutdown\n", CK_ON_EXIT, true },
 		{ "", "    umask: \"0077\"\n", CK_UMASK, false },
 		{ "", "    restart: {policy: never}\n", CK_RESTART, true },
 		{ "", "    restart: {backoff_max: 5s}\n", CK_RESTART, true },
@@ -82,7 +87,7 @@ static void test_each_group(void **state)
 	(void)state;
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		unsigned m = diff_of(cases[i].a, cases[i].b);
-		if (m != CK_BIT(cases[i].g))
+		if (m != (CK_BIT(cases[i].g) | cases[i].also))
 			fail_msg("case %zu (%s): mask %#x, expected only %s", i, cases[i].b, m,
 				 config_key_group_name(cases[i].g));
 		assert_int_equal(!(m & ~CK_LIVE), cases[i].live);

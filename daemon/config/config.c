@@ -169,6 +169,7 @@ struct config *config_free(struct config *c)
 		free(s->name);
 		strv_free(s->argv);
 		strv_free(s->env);
+		strv_free(s->inherit_names);
 		free(s->cwd);
 		free(s->user);
 		free(s->group);

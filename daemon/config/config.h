@@ -24,7 +24,9 @@
 #define CONFIG_MAX_INSTANCES_TOTAL 100000  /* over all services, also for scale */
 #define CONFIG_MAX_ARGV 256
 #define CONFIG_MAX_ARG_LEN 4096
-#define CONFIG_MAX_ENV 256
+#define CONFIG_MAX_ENV 256                 /* variables a service sets (env_file + env + user's) */
+#define CONFIG_MAX_ENV_FILES 8
+#define CONFIG_MAX_ENV_FILE_SIZE (1U << 20) /* bytes of one env_file */
 #define CONFIG_MAX_NAME_LEN 64             /* service names: [A-Za-z0-9_-] */
 #define CONFIG_MAX_TIMEOUT_MS (3600ULL * 1000)  /* every timeout and backoff <= 1h */
 #define CONFIG_MAX_WINDOW_MS (24ULL * 3600 * 1000)
@@ -207,13 +209,26 @@ struct dependency {
 	enum dep_condition condition;
 };
 
+/* inherit_env: which of the daemon's own variables a service gets. */
+enum inherit_env { INHERIT_ENV_NONE, INHERIT_ENV_ALL, INHERIT_ENV_NAMES };
+
+/* on_exit: what an instance's own exit (not one the daemon asked for) does
+ * beyond its restart policy. */
+enum on_exit_action { ON_EXIT_NONE, ON_EXIT_SHUTDOWN, _ON_EXIT_MAX, _ON_EXIT_INVALID = -EINVAL };
+
 struct service_config {
 	char *name;
 	char **argv;                     /* NULL-terminated, argc >= 1, argv[0] absolute or found in PATH at exec */
 	size_t argc;
 	uint32_t instances;              /* default 1, 1..CONFIG_MAX_INSTANCES */
-	char **env;                      /* NULL-terminated "KEY=VALUE" list, n_env entries */
+	char **env;                      /* NULL-terminated "KEY=VALUE" list, n_env entries: env_file
+	                                  * lines, then env (wins), then HOME, USER, LOGNAME, SHELL of
+	                                  * `user` where neither set them */
 	size_t n_env;
+	enum inherit_env inherit_env;    /* default none: the environment is built from scratch */
+	char **inherit_names;            /* INHERIT_ENV_NAMES: n_inherit_names names */
+	size_t n_inherit_names;
+	enum on_exit_action on_exit;     /* default none */
 	char *cwd;                       /* NULL = "/" */
 	char *user;                      /* NULL = run as the daemon's user */
 	char *group;                     /* NULL = the user's primary group */
@@ -243,7 +258,7 @@ struct service_config {
 
 struct supervisor_config {
 	char *control_socket;            /* NULL = not set in the file */
-	uint64_t shutdown_timeout_ms;    /* default 30s */
+	uint64_t shutdown_timeout_ms;    /* default 8s: within docker's and podman's 10 s grace */
 	char *admin_group;               /* NULL = only root may change things */
 	char *cgroup_root;               /* NULL = "auto"; "none" = no cgroups; else a path */
 	bool strict_limits;              /* an unenforceable limit is a start error */

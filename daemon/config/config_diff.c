@@ -11,7 +11,7 @@
 
 /* A field added to service_config changes its size: compare it below,
  * then update this figure. */
-_Static_assert(sizeof(struct service_config) == 888, "config_diff.c: compare the new field of service_config");
+_Static_assert(sizeof(struct service_config) == 920, "config_diff.c: compare the new field of service_config");
 
 _Static_assert(sizeof(struct violation_config) == 5 * sizeof(enum violation_action), "no padding");
 _Static_assert(sizeof(struct service_leak_config) == 3 * 8 + 2 * 4 + 2 * CONFIG_LEAK_SERIES * 8, "no padding");
@@ -22,7 +22,7 @@ static const char *const group_names[_CK_MAX] = {
 	[CK_NOFILE] = "nofile", [CK_CAPABILITIES] = "capabilities", [CK_LIMITS] = "limits",
 	[CK_ON_VIOLATION] = "on_violation", [CK_LEAK] = "leak", [CK_LOG] = "log", [CK_TYPE] = "type",
 	[CK_READINESS] = "readiness", [CK_WATCHDOG] = "watchdog", [CK_HEALTH] = "health",
-	[CK_DEPENDS_ON] = "depends_on",
+	[CK_DEPENDS_ON] = "depends_on", [CK_ON_EXIT] = "on_exit",
 };
 
 const char *config_key_group_name(enum config_key_group g)
@@ -113,7 +113,8 @@ unsigned config_service_diff(const struct service_config *a, const struct servic
 #define DIFF(group, same) do { if (!(same)) m |= CK_BIT(group); } while (0)
 	DIFF(CK_COMMAND, strv_eq(a->argv, a->argc, b->argv, b->argc));
 	DIFF(CK_INSTANCES, a->instances == b->instances);
-	DIFF(CK_ENV, strv_eq(a->env, a->n_env, b->env, b->n_env));
+	DIFF(CK_ENV, strv_eq(a->env, a->n_env, b->env, b->n_env) && a->inherit_env == b->inherit_env &&
+	     strv_eq(a->inherit_names, a->n_inherit_names, b->inherit_names, b->n_inherit_names));
 	DIFF(CK_CWD, str_eq(a->cwd, b->cwd));
 	DIFF(CK_USER, user_eq(a, b));
 	DIFF(CK_UMASK, a->has_umask == b->has_umask && a->umask == b->umask);
@@ -134,6 +135,7 @@ unsigned config_service_diff(const struct service_config *a, const struct servic
 	DIFF(CK_HEALTH, check_eq(&a->health.check, &b->health.check) && a->health.failures == b->health.failures &&
 	     a->health.successes == b->health.successes);
 	DIFF(CK_DEPENDS_ON, deps_eq(a, b));
+	DIFF(CK_ON_EXIT, a->on_exit == b->on_exit);
 #undef DIFF
 	return m;
 }
@@ -201,6 +203,8 @@ uint64_t config_service_digest(const struct service_config *c)
 
 	d_strv(&d, c->argv, c->argc);
 	d_strv(&d, c->env, c->n_env);
+	d_u64(&d, (uint64_t)c->inherit_env);
+	d_strv(&d, c->inherit_names, c->n_inherit_names);
 	d_str(&d, c->cwd);
 	d_str(&d, c->user);
 	d_str(&d, c->group);

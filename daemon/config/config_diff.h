@@ -17,14 +17,14 @@
 enum config_key_group {
 	CK_COMMAND, CK_INSTANCES, CK_ENV, CK_CWD, CK_USER, CK_UMASK, CK_RESTART, CK_STOP,
 	CK_NOFILE, CK_CAPABILITIES, CK_LIMITS, CK_ON_VIOLATION, CK_LEAK, CK_LOG, CK_TYPE,
-	CK_READINESS, CK_WATCHDOG, CK_HEALTH, CK_DEPENDS_ON,
+	CK_READINESS, CK_WATCHDOG, CK_HEALTH, CK_DEPENDS_ON, CK_ON_EXIT,
 	_CK_MAX,
 };
 
 #define CK_BIT(g) (1U << (g))
 /* Applied without a restart. */
 #define CK_LIVE (CK_BIT(CK_INSTANCES) | CK_BIT(CK_RESTART) | CK_BIT(CK_STOP) | CK_BIT(CK_LIMITS) | \
-		 CK_BIT(CK_ON_VIOLATION) | CK_BIT(CK_LEAK) | CK_BIT(CK_DEPENDS_ON))
+		 CK_BIT(CK_ON_VIOLATION) | CK_BIT(CK_LEAK) | CK_BIT(CK_DEPENDS_ON) | CK_BIT(CK_ON_EXIT))
 
 /* The groups that differ (CK_BIT each); 0: the same definition. Dependencies
  * are compared by name and condition (their index in the file may move). */

@@ -82,6 +82,12 @@ struct raw_service {
 	char *instances;
 	struct raw_env *env;
 	unsigned n_env;
+	char **env_file;                 /* a scalar is rewritten to a one-item list */
+	unsigned n_env_file;
+	char *inherit_env_all;           /* inherit_env: true|false, renamed by the rewrite */
+	char **inherit_env;              /* inherit_env: [NAMES] */
+	unsigned n_inherit_env;
+	char *on_exit;
 	char *cwd, *user, *group, *umask;
 	char **capabilities;
 	unsigned n_capabilities;

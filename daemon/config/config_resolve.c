@@ -85,7 +85,15 @@ static int user_groups(struct config_vctx *v, const char *user, gid_t gid, struc
 	return 1;
 }
 
-static int lookup_user(struct config_vctx *v, const char *name, struct service_config *s)
+void user_env_done(struct user_env *u)
+{
+	free(u->home);
+	free(u->shell);
+	*u = (struct user_env){ 0 };
+}
+
+static int lookup_user(struct config_vctx *v, const char *name, struct service_config *s,
+		       struct user_env *ue)
 {
 	_cleanup_free_ char *buf = NULL;
 	struct passwd pw, *res = NULL;
@@ -115,6 +123,8 @@ static int lookup_user(struct config_vctx *v, const char *name, struct service_c
 	}
 	s->uid = pw.pw_uid;
 	s->has_uid = true;
+	if (config_dup_str(&ue->home, pw.pw_dir) < 0 || config_dup_str(&ue->shell, pw.pw_shell) < 0)
+		return -ENOMEM;
 	if (!s->has_gid) { /* an explicit group wins over the primary group */
 		s->gid = pw.pw_gid;
 		s->has_gid = true;
@@ -123,7 +133,7 @@ static int lookup_user(struct config_vctx *v, const char *name, struct service_c
 }
 
 int config_resolve_identity(struct config_vctx *v, const struct raw_service *rs,
-			    struct service_config *s)
+			    struct service_config *s, struct user_env *ue)
 {
 	int r;
 
@@ -136,7 +146,7 @@ int config_resolve_identity(struct config_vctx *v, const struct raw_service *rs,
 		s->has_gid = r > 0;
 	}
 	if (rs->user) {
-		r = lookup_user(v, rs->user, s);
+		r = lookup_user(v, rs->user, s, ue);
 		if (r < 0)
 			return r;
 	}

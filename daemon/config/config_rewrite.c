@@ -12,6 +12,12 @@
  *   env: {HOME: /root}               ->  env: [{key: HOME, value: /root}]
  *   depends_on: {db: ready}          ->  depends_on: [{key: db, value: ready}]
  *
+ * and two keys of a service that take a value or a list, which a schema
+ * field cannot either:
+ *
+ *   env_file: a.env                  ->  env_file: [a.env]
+ *   inherit_env: true                ->  inherit_env_all: true  (a list stays)
+ *
  * Everything else passes through event for event, so libcyaml still checks
  * every other key. What the schema cannot express about those mappings
  * (their shape, string keys) and what libcyaml would get wrong (aliases, a
@@ -215,6 +221,31 @@ static int rw_env_entry(struct rewriter *rw, yaml_event_t *value)
 	return r;
 }
 
+/* The value of a service's key `key` is a scalar; the held key is that key. */
+static int rw_service_scalar(struct rewriter *rw, const char *key, yaml_event_t *ev)
+{
+	yaml_event_t seq;
+	int r;
+
+	if (strcmp(key, "inherit_env") == 0) {
+		yaml_event_delete(&rw->held);
+		rw->have_held = false;
+		r = rw_emit_scalar(rw, "inherit_env_all");
+		return r < 0 ? r : rw_emit(rw, ev);
+	}
+	r = rw_emit_held(rw);
+	if (r < 0 || strcmp(key, "env_file") != 0)
+		return r < 0 ? r : rw_emit(rw, ev);
+	if (!yaml_sequence_start_event_initialize(&seq, NULL, NULL, 1, YAML_FLOW_SEQUENCE_STYLE))
+		return -ENOMEM;
+	r = rw_emit(rw, &seq);
+	if (r >= 0)
+		r = rw_emit(rw, ev);
+	if (r >= 0 && !yaml_sequence_end_event_initialize(&seq))
+		r = -ENOMEM;
+	return r < 0 ? r : rw_emit(rw, &seq);
+}
+
 static int rw_scalar(struct rewriter *rw, yaml_event_t *ev)
 {
 	struct config_frame *f = config_walk_top(&rw->w);
@@ -233,7 +264,8 @@ static int rw_scalar(struct rewriter *rw, yaml_event_t *ev)
 		if (r < 0)
 			return r;
 		/* "name" is how the rewrite passes the service's key. */
-		if (f->role == CONFIG_ROLE_SERVICE && strcmp(f->key, "name") == 0)
+		if (f->role == CONFIG_ROLE_SERVICE &&
+		    (strcmp(f->key, "name") == 0 || strcmp(f->key, "inherit_env_all") == 0))
 			return rw_fail(rw, &ev->start_mark, "unknown key");
 		/* Every key waits for its value: see drop_null_value(). */
 		rw->held = *ev;
@@ -250,6 +282,8 @@ static int rw_scalar(struct rewriter *rw, yaml_event_t *ev)
 		yaml_event_delete(&rw->held);
 		rw->have_held = false;
 		r = 0;
+	} else if (rw->have_held && f->role == CONFIG_ROLE_SERVICE) {
+		r = rw_service_scalar(rw, f->key, ev);
 	} else {
 		r = rw->have_held ? rw_emit_held(rw) : 0;
 		if (r >= 0)

@@ -38,6 +38,9 @@
 static const cyaml_schema_value_t arg_schema = {
 	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CONFIG_MAX_ARG_LEN),
 };
+static const cyaml_schema_value_t path_schema = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CONFIG_MAX_PATH),
+};
 static const cyaml_schema_value_t cap_schema = {
 	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CAP_LEN_MAX),
 };
@@ -160,6 +163,12 @@ static const cyaml_schema_field_t service_fields[] = {
 	STR("instances", OPT, struct raw_service, instances, NUMBER_LEN_MAX),
 	CYAML_FIELD_SEQUENCE_COUNT("env", CYAML_FLAG_POINTER | OPT, struct raw_service, env, n_env,
 				   &env_schema, 0, CONFIG_MAX_ENV),
+	CYAML_FIELD_SEQUENCE_COUNT("env_file", CYAML_FLAG_POINTER | OPT, struct raw_service, env_file,
+				   n_env_file, &path_schema, 0, CONFIG_MAX_ENV_FILES),
+	STR("inherit_env_all", OPT, struct raw_service, inherit_env_all, NUMBER_LEN_MAX),
+	CYAML_FIELD_SEQUENCE_COUNT("inherit_env", CYAML_FLAG_POINTER | OPT, struct raw_service,
+				   inherit_env, n_inherit_env, &arg_schema, 0, CONFIG_MAX_ENV),
+	STR("on_exit", OPT, struct raw_service, on_exit, NUMBER_LEN_MAX),
 	STR("cwd", OPT, struct raw_service, cwd, CONFIG_MAX_PATH),
 	STR("user", OPT, struct raw_service, user, NAME_LEN_MAX),
 	STR("group", OPT, struct raw_service, group, NAME_LEN_MAX),

@@ -24,6 +24,7 @@
 #include "basic/units.h"
 #include "config/config_check.h"
 #include "config/config_deps.h"
+#include "config/config_env.h"
 #include "config/config_leak.h"
 #include "config/config_limits.h"
 #include "config/config_log.h"
@@ -31,9 +32,7 @@
 #include "config/config_resolve.h"
 #include "config/config_validate.h"
 
-#define ENV_KEY_MAX 256
 #define NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
-#define ENV_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
 
 static const struct restart_config restart_defaults = {
 	.policy = RESTART_ALWAYS,
@@ -60,43 +59,14 @@ static int validate_command(struct config_vctx *v, const struct raw_service *rs,
 	return 0;
 }
 
-static bool env_name_ok(const char *k)
+static void validate_on_exit(struct config_vctx *v, const char *raw, struct service_config *s)
 {
-	size_t n = strlen(k);
+	static const char *const names[_ON_EXIT_MAX] = { [ON_EXIT_NONE] = "none",
+							 [ON_EXIT_SHUTDOWN] = "shutdown" };
+	int a = ON_EXIT_NONE;
 
-	return n > 0 && n <= ENV_KEY_MAX && !(k[0] >= '0' && k[0] <= '9') &&
-	       strspn(k, ENV_CHARS) == n;
-}
-
-static int validate_env(struct config_vctx *v, const struct raw_service *rs,
-			struct service_config *s)
-{
-	s->env = calloc((size_t)rs->n_env + 1, sizeof(char *));
-	if (!s->env)
-		return -ENOMEM;
-	for (size_t i = 0; i < rs->n_env; i++) {
-		const struct raw_env *e = &rs->env[i];
-		char key[CONFIG_PATH_PART_MAX + 16];
-		struct config_shown b;
-
-		snprintf(key, sizeof(key), "env.%s", config_show(&b, e->key));
-		if (!env_name_ok(e->key))
-			config_verr(v, key,
-				    "invalid variable name: use up to %d of A-Z, a-z, 0-9 and _, "
-				    "not starting with a digit",
-				    ENV_KEY_MAX);
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(rs->env[j].key, e->key) == 0) {
-				config_verr(v, key, "defined more than once");
-				break;
-			}
-		if (asprintf(&s->env[i], "%s=%s", e->key, e->value) < 0) {
-			s->env[i] = NULL;
-			return -ENOMEM;
-		}
-	}
-	s->n_env = rs->n_env;
-	return 0;
+	config_check_choice(v, "on_exit", raw, names, ELEMENTSOF(names), &a);
+	s->on_exit = (enum on_exit_action)a;
 }
 
 static void validate_umask(struct config_vctx *v, const char *s, struct service_config *sc)
@@ -196,16 +166,18 @@ static int validate_service(struct config_vctx *v, const struct raw_service *rs,
 	s->instances = 1;
 	if (config_check_count(v, "instances", rs->instances, 1, CONFIG_MAX_INSTANCES, &n) > 0)
 		s->instances = (uint32_t)n;
-	r = validate_env(v, rs, s);
-	if (r < 0)
-		return r;
 	if (config_dup_str(&s->cwd, rs->cwd) < 0)
 		return -ENOMEM;
 	if (s->cwd && s->cwd[0] != '/')
 		config_verr(v, "cwd", "\"%s\" is not an absolute path", config_show(&b, s->cwd));
-	r = config_resolve_identity(v, rs, s);
+	struct user_env ue = { 0 };
+	r = config_resolve_identity(v, rs, s, &ue);
+	if (r >= 0)
+		r = config_validate_service_env(v, rs, &ue, s);
+	user_env_done(&ue);
 	if (r < 0)
 		return r;
+	validate_on_exit(v, rs->on_exit, s);
 	validate_umask(v, rs->umask, s);
 	r = config_resolve_caps(v, rs, s);
 	if (r < 0)
@@ -226,7 +198,7 @@ static int validate_supervisor(struct config_vctx *v, const struct raw_superviso
 	int r;
 
 	snprintf(v->prefix, sizeof(v->prefix), "supervisor");
-	sc->shutdown_timeout_ms = 30 * 1000;
+	sc->shutdown_timeout_ms = 8 * 1000;
 	r = config_validate_supervisor_log(v, rs, sc); /* the defaults, with or without rs */
 	if (r < 0 || !rs)
 		return r;

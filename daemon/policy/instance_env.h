@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * instance_env.h: the parameters a service's programs run with: its
- * identity, cwd, limits and output, and its environment: the service's
- * `env`, a default PATH unless it sets one, RINGVISOR_SERVICE and
+ * identity, cwd, limits and output, and its environment: what it inherits
+ * of the daemon's (inherit_env), the service's env_file, env and user
+ * variables (config_env.c), a default PATH unless one of those sets it, RINGVISOR_SERVICE and
  * RINGVISOR_INDEX (and, added by instance_ready.c, NOTIFY_SOCKET and
  * WATCHDOG_USEC).
  */
@@ -18,7 +19,7 @@ struct env_buf {
 	char idx_var[40];
 	char notify_var[160];           /* NOTIFY_SOCKET=<path> */
 	char watchdog_var[48];          /* WATCHDOG_USEC=<n> */
-	char *envp[CONFIG_MAX_ENV + 6];
+	char *envp[2 * CONFIG_MAX_ENV + 6]; /* inherited, the config's, ours */
 	size_t n;                       /* entries in envp, NULL excluded */
 };
 

@@ -23,6 +23,18 @@ static bool oom_killed(const struct instance *inst, const struct exit_info *x)
 	       x->at_ns - inst->last_violation_ns < NSEC_PER_SEC;
 }
 
+/* on_exit: shutdown: the end of an instance nobody asked to stop ends
+ * the daemon; the instance is not restarted meanwhile. */
+static void maybe_shutdown(struct instance *inst, const struct exit_info *x, bool reaped)
+{
+	if (inst->cfg->on_exit != ON_EXIT_SHUTDOWN || inst->state == STATE_STOPPING || inst->end_asked ||
+	    inst->rt->shutting_down || !inst->rt->exit_shutdown)
+		return;
+	inst->end_asked = true;
+	inst->rt->exit_shutdown(inst, !reaped ? 1 : x->has_code ? x->code : 128 + x->signal,
+				inst->rt->userdata);
+}
+
 void instance_exit_record(struct instance *inst, const siginfo_t *si, bool reaped)
 {
 	struct exit_info *x = &inst->last_exit;
@@ -57,6 +69,7 @@ void instance_exit_record(struct instance *inst, const siginfo_t *si, bool reape
 	} else {
 		LOG_INST(inst, "exit", "signal", signal_name(x->signal), "cause", x->cause, NULL);
 	}
+	maybe_shutdown(inst, x, reaped);
 }
 
 enum exit_verdict instance_exit_verdict(struct instance *inst)

@@ -46,6 +46,9 @@ struct runtime {
 	void (*settled)(struct instance *inst, void *userdata);
 	/* Any change of state (dependents may start; the boot may be done). */
 	void (*changed)(struct instance *inst, void *userdata);
+	/* An instance of an `on_exit: shutdown` service ended on its own,
+	 * with this exit code for the daemon. */
+	void (*exit_shutdown)(struct instance *inst, int code, void *userdata);
 	void *userdata;
 };
 

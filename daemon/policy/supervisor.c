@@ -21,6 +21,7 @@
 #include "policy/instance_ready.h"
 #include "policy/instance_spawn.h"
 #include "policy/supervisor.h"
+#include "policy/supervisor_exit.h"
 #include "policy/supervisor_reexec.h"
 #include "policy/supervisor_signal.h"
 #include "policy/supervisor_state.h"
@@ -174,12 +175,22 @@ static void on_shutdown_kill(struct loop *l, void *userdata)
 				instance_kill(s->services[i].instances[j]);
 }
 
+/* exit_timer: an on_exit: shutdown service ended (supervisor_exit.c). */
+static void on_exit_timer(struct loop *l, void *userdata)
+{
+	struct supervisor *s = userdata;
+
+	(void)l;
+	supervisor_shutdown(s, s->exit_why);
+}
+
 static void on_shutdown_deadline(struct loop *l, void *userdata)
 {
 	struct supervisor *s = userdata;
 	log_error("shutdown deadline reached with %llu processes not yet reaped; exiting",
 		  (unsigned long long)s->rt.live_processes);
-	s->exit_code = 1;
+	if (!s->exit_code_set)
+		s->exit_code = 1;
 	loop_quit(l);
 }
 
@@ -258,6 +269,7 @@ static void runtime_init(struct supervisor *s, const struct config *c)
 		.loop = s->loop, .logs = &s->logs, .cg = &s->cg.root, .cg_reason = s->cg.reason,
 		.strict_limits = c->supervisor.strict_limits, .instance_capacity = instance_capacity(c),
 		.settled = on_settled, .changed = on_changed, .userdata = s,
+		.exit_shutdown = supervisor_on_exit_shutdown,
 	};
 	if (getrandom(&s->rt.rnd_state, sizeof(s->rt.rnd_state), GRND_NONBLOCK) != sizeof(s->rt.rnd_state) ||
 	    s->rt.rnd_state == 0)
@@ -333,6 +345,7 @@ static void init_timers(struct supervisor *s)
 	loop_timer_init(&s->shutdown_kill_timer, on_shutdown_kill, s);
 	loop_timer_init(&s->shutdown_deadline_timer, on_shutdown_deadline, s);
 	supervisor_state_init(s);
+	loop_timer_init(&s->exit_timer, on_exit_timer, s);
 }
 
 /* Absolute: reload reads it again whatever the daemon's cwd by then. */

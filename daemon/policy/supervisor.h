@@ -63,6 +63,9 @@ struct supervisor {
 	uint64_t started_ns;
 	uint64_t orphans_reaped;
 	int exit_code;
+	bool exit_code_set;             /* by on_exit: shutdown (supervisor_exit.c): it wins */
+	char exit_why[128 + CONFIG_MAX_NAME_LEN];
+	struct loop_timer exit_timer;
 	bool has_checks;                /* some service has readiness, a watchdog or health */
 	bool has_deps;                  /* some service has depends_on: starts and stops in order */
 	unsigned n_waiting;             /* services whose queued starts wait for depends_on */
