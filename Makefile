@@ -95,6 +95,7 @@ TEST_LAYER_config_errors := config
 TEST_LAYER_config_diff := config
 TEST_LAYER_probe := probe
 TEST_LAYER_fd_kind := probe
+TEST_LAYER_probe_tree := probe
 TEST_LAYER_protocol := protocol
 TEST_LAYER_protocol_logs := protocol
 TEST_LAYER_protocol_errors := protocol

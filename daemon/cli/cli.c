@@ -105,12 +105,16 @@ static const char *waiting_state(json_object *svc, json_object *in, char *last, 
 
 static void print_status(json_object *reply)
 {
-	json_object *sup, *services;
-	if (json_object_object_get_ex(reply, "supervisor", &sup))
+	json_object *sup, *services, *deg;
+	if (json_object_object_get_ex(reply, "supervisor", &sup)) {
 		printf("ringvisor pid %lld, backend %s, spawn %s, %lld instances, %lld processes, up %s\n",
 		       (long long)jint(sup, "pid"), jstr(sup, "event_backend"), jstr(sup, "spawn"),
 		       (long long)jint(sup, "instances"), (long long)jint(sup, "live_processes"),
 		       ({ static char b[32]; fmt_ms(jint(sup, "uptime_ms"), b, sizeof(b)); b; }));
+		if (json_object_object_get_ex(sup, "degraded", &deg))
+			for (size_t i = 0; i < json_object_array_length(deg); i++)
+				printf("degraded: %s\n", json_object_get_string(json_object_array_get_idx(deg, i)));
+	}
 	printf("%-24s %-9s %-8s %-9s %-8s %s\n", "INSTANCE", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT");
 	if (!json_object_object_get_ex(reply, "services", &services))
 		return;

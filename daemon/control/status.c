@@ -52,6 +52,28 @@ static json_object *status_cgroups(const struct supervisor_cgroup *sc)
 	return cg;
 }
 
+/* What this daemon cannot do here, in words, for `status` to print above
+ * the table (a container without cgroup2, a probe without BPF). */
+static json_object *status_degraded(struct supervisor *s)
+{
+	json_object *a = json_object_new_array();
+	char line[512];
+
+	if (s->cg.root.fd < 0) {
+		snprintf(line, sizeof(line), "no cgroups (%s): no limits, violation policies, freeze, "
+			 "snapshots or adoption after a crash; stop kills each instance's process group; "
+			 "the leak probe tells instances apart by process tree", s->cg.reason);
+		json_object_array_add(a, json_object_new_string(line));
+	}
+	if (!s->leaks.probe) {
+		json_object_array_add(a, json_object_new_string("leak probe off: it could not start"));
+	} else if (probe_source(s->leaks.probe) == PROBE_SOURCE_PROCFS && !s->leaks.tree && s->leaks.probe_why[0]) {
+		snprintf(line, sizeof(line), "leak probe counts from /proc: %s", s->leaks.probe_why);
+		json_object_array_add(a, json_object_new_string(line));
+	}
+	return a;
+}
+
 static json_object *status_supervisor(struct supervisor *s, size_t control_clients)
 {
 	json_object *o = json_object_new_object();
@@ -78,6 +100,7 @@ static json_object *status_supervisor(struct supervisor *s, size_t control_clien
 	json_object_object_add(o, "shutting_down", json_object_new_boolean(s->rt.shutting_down));
 	json_object_object_add(o, "config", json_object_new_string(s->config->path ? s->config->path : ""));
 	json_object_object_add(o, "cgroups", status_cgroups(&s->cg));
+	json_object_object_add(o, "degraded", status_degraded(s));
 	json_object *lg = json_object_new_object();
 	json_object_object_add(lg, "own_dropped_lines", json_object_new_int64((int64_t)log_dropped()));
 	json_object_object_add(lg, "forward_dropped_lines",

@@ -27,6 +27,20 @@ const char *leakwatch_source(const struct leakwatch *lw)
 	return lw->probe ? probe_source_to_string(probe_source(lw->probe)) : "none";
 }
 
+/* What the probe knows an instance by: its cgroup's id, or without
+ * cgroups a key of our own (never a cgroup id: those are inode numbers). */
+#define TREE_KEY (1ULL << 63)
+static uint64_t key_of(const struct leakwatch *lw, const struct instance *inst)
+{
+	return lw->tree ? TREE_KEY | inst->serial : inst->cg.id;
+}
+
+/* Whether the instance can be counted now: a cgroup, or a main process. */
+static bool countable(const struct leakwatch *lw, const struct instance *inst)
+{
+	return lw->tree ? pidref_is_set(&inst->pid) : inst->cg.fd >= 0;
+}
+
 /* The processes of cgroup `id` in the sorted result: [*first, return). */
 static size_t find_range(const struct probe_result *r, uint64_t id, size_t *first)
 {
@@ -159,7 +173,7 @@ static void account(struct leakwatch *lw, struct instance *inst, uint64_t now)
 {
 	struct leak_state *ls = &inst->leak;
 	const struct service_config *c = inst->cfg;
-	size_t first, end = find_range(&lw->res, inst->cg.id, &first);
+	size_t first, end = find_range(&lw->res, key_of(lw, inst), &first);
 
 	if (!ls->hist.s) {
 		uint64_t cap = c->leak.window_ms / MAX(c->leak.sample_every_ms, 1) + 2;
@@ -210,7 +224,7 @@ static size_t collect_due(struct leakwatch *lw, uint64_t now)
 		svc->next_sample_ns = now + svc->cfg->leak.sample_every_ms * NSEC_PER_MSEC;
 		for (uint32_t j = 0; j < svc->n_instances; j++) {
 			struct instance *inst = svc->instances[j];
-			if (!inst || inst->cg.fd < 0 || !state_has_process(inst->state))
+			if (!inst || !countable(lw, inst) || !state_has_process(inst->state))
 				continue;
 			if (n == lw->cap_due && grow_due(lw) < 0)
 				return n;
@@ -220,25 +234,29 @@ static size_t collect_due(struct leakwatch *lw, uint64_t now)
 	return n;
 }
 
-/* The due instance, if it is still the one (and still has a cgroup). */
-static struct instance *resolve(const struct leak_due *d)
+/* The due instance, if it is still the one (and can still be counted). */
+static struct instance *resolve(const struct leakwatch *lw, const struct leak_due *d)
 {
 	struct instance *inst = d->index < d->svc->n_instances ? d->svc->instances[d->index] : NULL;
-	return inst && inst->serial == d->serial && inst->cg.fd >= 0 ? inst : NULL;
+	return inst && inst->serial == d->serial && countable(lw, inst) ? inst : NULL;
 }
 
 /* One slice of the pass: the next due instances, counted in one probe run. */
 static void run_slice(struct leakwatch *lw)
 {
-	size_t max = probe_source(lw->probe) == PROBE_SOURCE_PROCFS ? LEAKWATCH_SLICE : LEAKWATCH_SLICE_MAX;
+	/* A tree pass reads all of /proc anyway, as BPF walks every task. */
+	size_t max = probe_source(lw->probe) == PROBE_SOURCE_PROCFS && !lw->tree ? LEAKWATCH_SLICE
+										: LEAKWATCH_SLICE_MAX;
 	size_t n = 0;
 
 	while (lw->next_due < lw->n_due && n < max) {
-		struct instance *inst = resolve(&lw->due[lw->next_due++]);
+		struct instance *inst = resolve(lw, &lw->due[lw->next_due++]);
 		if (!inst)
 			continue;
 		lw->target_insts[n] = inst;
-		lw->targets[n++] = (struct probe_target){ .cgroup_id = inst->cg.id, .cgroup_fd = inst->cg.fd };
+		lw->targets[n++] = lw->tree ? (struct probe_target){ .cgroup_id = key_of(lw, inst), .cgroup_fd = -1,
+								     .root_pid = inst->pid.pid }
+					    : (struct probe_target){ .cgroup_id = inst->cg.id, .cgroup_fd = inst->cg.fd };
 	}
 	if (n > 0) {
 		int r = probe_run(lw->probe, lw->targets, n, &lw->res);
@@ -287,14 +305,17 @@ int leakwatch_start(struct leakwatch *lw, struct loop *l, struct service *servic
 	loop_timer_init(&lw->slice_timer, on_slice, lw);
 	for (size_t i = 0; i < LEAKWATCH_SNAPSHOT_JOBS; i++)
 		snapshot_job_init(&lw->jobs[i], l, sn);
-	if (!have_cgroups) {
-		log_warn("leak probe off: it tells instances apart by cgroup, and %s", no_cgroups_reason);
-		return 0;
-	}
-	int r = probe_new(mode, &lw->probe, lw->probe_why, sizeof(lw->probe_why));
+	/* BPF tells processes apart by cgroup id: without cgroups, /proc
+	 * by process tree. */
+	lw->tree = !have_cgroups;
+	int r = probe_new(lw->tree ? PROBE_PROCFS : mode, &lw->probe, lw->probe_why, sizeof(lw->probe_why));
 	if (r < 0)
 		return log_error_errno(r, "leak probe: %s", lw->probe_why[0] ? lw->probe_why : "cannot start");
-	if (probe_source(lw->probe) == PROBE_SOURCE_PROCFS && mode == PROBE_AUTO)
+	if (lw->tree) {
+		snprintf(lw->probe_why, sizeof(lw->probe_why), "no cgroups (%s): instances told apart by "
+			 "process tree", no_cgroups_reason);
+		log_warn("leak probe: counting from /proc (source: procfs): %s", lw->probe_why);
+	} else if (probe_source(lw->probe) == PROBE_SOURCE_PROCFS && mode == PROBE_AUTO)
 		log_warn("leak probe: counting from /proc (source: procfs): %s", lw->probe_why);
 	log_event("probe", NULL, -1, "source", leakwatch_source(lw), NULL);
 	uint64_t now = now_ns();

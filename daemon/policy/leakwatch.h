@@ -28,8 +28,10 @@ struct leakwatch {
 	struct service *services;       /* the supervisor's, n_services (rebuilt by reload) */
 	size_t n_services;
 	struct snapshots *snapshots;
-	struct probe *probe;            /* NULL: off (no cgroups) */
+	struct probe *probe;            /* NULL: off (it failed to start) */
 	char probe_why[160];            /* why BPF is not used, when it is not */
+	bool tree;                      /* no cgroups: instances are process trees
+	                                 * (probe_tree.c), counted from /proc */
 	struct loop_timer timer;
 	/* The instances due in this pass, by service, index and serial (one
 	 * may be freed between two slices); counted LEAKWATCH_SLICE at a time
@@ -49,9 +51,9 @@ struct leakwatch {
 	uint64_t snapshots_skipped;
 };
 
-/* Off (and says why) without cgroups: the probe tells instances apart by
- * cgroup. mode: auto, bpf or procfs. -errno when the chosen probe cannot
- * start. */
+/* Without cgroups the procfs probe tells instances apart by process tree
+ * (said in probe_why), whatever mode asks. mode: auto, bpf or procfs.
+ * -errno when the chosen probe cannot start. */
 int leakwatch_start(struct leakwatch *lw, struct loop *l, struct service *services, size_t n,
 		    struct snapshots *sn, bool have_cgroups, const char *no_cgroups_reason,
 		    enum probe_mode mode);

@@ -109,7 +109,7 @@ static int unique_targets(const struct probe_target *t, size_t n, struct probe_t
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		u[m] = t[i];
-		if (u[m].cgroup_id == 0)
+		if (u[m].cgroup_id == 0 && t[i].cgroup_fd >= 0)
 			u[m].cgroup_id = cgroup_id_of_fd(t[i].cgroup_fd);
 		if (u[m].cgroup_id != 0)
 			m++;
@@ -144,6 +144,9 @@ int probe_run(struct probe *p, const struct probe_target *t, size_t n, struct pr
 		if (r < 0)
 			return r;
 	}
+	for (size_t i = 0; i < m; i++)
+		if (u[i].cgroup_fd < 0 && p->bpf)
+			return -EOPNOTSUPP;   /* a tree is told apart by /proc only */
 	if (m > 0) {
 		r = p->bpf ? probe_bpf_run(p->bpf, u, m, res) : probe_procfs_run(u, m, res);
 		if (r < 0) {

@@ -127,7 +127,7 @@ static int parse_status(const char *s, uint32_t *threads, bool *zombie)
 	return 0;
 }
 
-static int scan_process(pid_t pid, uint64_t cgroup_id, struct probe_result *res)
+int probe_procfs_scan_process(pid_t pid, uint64_t cgroup_id, struct probe_result *res)
 {
 	_cleanup_close_ int dir = -EBADF;
 	struct proc_counts c = { .tgid = pid, .cgroup_id = cgroup_id }, *slot;
@@ -193,7 +193,7 @@ static int scan_cgroup(const struct probe_target *t, struct probe_result *res)
 					return -EBADMSG;
 				in_num = true;
 			} else if (in_num) {
-				int r = scan_process((pid_t)pid, t->cgroup_id, res);
+				int r = probe_procfs_scan_process((pid_t)pid, t->cgroup_id, res);
 
 				if (r < 0)
 					return r;
@@ -207,11 +207,14 @@ static int scan_cgroup(const struct probe_target *t, struct probe_result *res)
 
 int probe_procfs_run(const struct probe_target *t, size_t n, struct probe_result *res)
 {
-	for (size_t i = 0; i < n; i++) {
-		int r = scan_cgroup(&t[i], res);
+	size_t trees = 0;
 
+	for (size_t i = 0; i < n; i++) {
+		int r = t[i].cgroup_fd < 0 ? 0 : scan_cgroup(&t[i], res);
+
+		trees += t[i].cgroup_fd < 0;
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return trees ? probe_tree_run(t, n, res) : 0;
 }

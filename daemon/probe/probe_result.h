@@ -26,10 +26,14 @@ struct proc_counts {
 };
 
 /* What to count: the cgroups (id and an O_PATH fd of its directory, used by
- * the procfs source to read cgroup.procs). */
+ * the procfs source to read cgroup.procs), or, where there are no cgroups,
+ * a process tree: cgroup_fd -1, root_pid its main process, cgroup_id a key
+ * of the caller's (not 0, unique in the pass) that its processes carry in
+ * the result (procfs source only: probe_tree.c). */
 struct probe_target {
 	uint64_t cgroup_id;
 	int cgroup_fd;
+	pid_t root_pid;
 };
 
 struct probe_result {
