@@ -18,6 +18,7 @@
 #include "probe/probe.h"
 #include "probe/probe_bpf.h"
 #include "probe/probe_procfs.h"
+#include "probe/probe_tree.h"
 
 struct probe {
 	enum probe_source source;
@@ -149,6 +150,8 @@ int probe_run(struct probe *p, const struct probe_target *t, size_t n, struct pr
 			return -EOPNOTSUPP;   /* a tree is told apart by /proc only */
 	if (m > 0) {
 		r = p->bpf ? probe_bpf_run(p->bpf, u, m, res) : probe_procfs_run(u, m, res);
+		if (r >= 0 && !p->bpf)
+			r = probe_tree_run(u, m, res);
 		if (r < 0) {
 			res->n = 0;
 			return r;

@@ -207,14 +207,11 @@ static int scan_cgroup(const struct probe_target *t, struct probe_result *res)
 
 int probe_procfs_run(const struct probe_target *t, size_t n, struct probe_result *res)
 {
-	size_t trees = 0;
-
 	for (size_t i = 0; i < n; i++) {
 		int r = t[i].cgroup_fd < 0 ? 0 : scan_cgroup(&t[i], res);
 
-		trees += t[i].cgroup_fd < 0;
 		if (r < 0)
 			return r;
 	}
-	return trees ? probe_tree_run(t, n, res) : 0;
+	return 0;
 }

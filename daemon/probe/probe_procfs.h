@@ -9,11 +9,10 @@
 
 #include "probe/probe_result.h"
 
-/* Cgroup targets through their cgroup.procs, tree targets through
- * probe_tree_run(). */
+/* The cgroup targets, through their cgroup.procs (tree targets are
+ * probe_tree.c's). */
 int probe_procfs_run(const struct probe_target *t, size_t n, struct probe_result *res);
 /* One process's fds, threads, rss and comm, under key `cgroup_id`; a
  * process gone (or a zombie) meanwhile is skipped. 0 or -errno. */
 int probe_procfs_scan_process(pid_t pid, uint64_t cgroup_id, struct probe_result *res);
-/* The tree targets (cgroup_fd < 0) t[0..n): one walk of /proc. */
-int probe_tree_run(const struct probe_target *t, size_t n, struct probe_result *res);
+

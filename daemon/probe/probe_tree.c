@@ -22,6 +22,7 @@
 
 #include "basic/macro.h"
 #include "probe/probe_procfs.h"
+#include "probe/probe_tree.h"
 
 #define TREE_MAX_DEPTH 64
 
