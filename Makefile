@@ -236,9 +236,10 @@ unit: $(TEST_BINS)
 integration: $(BUILD)/ringvisor $(BUILD)/tests/test_probe | $(TEST_DEPS_STAMP)
 	$(Q)RINGVISOR=$(abspath $(BUILD)/ringvisor) bash integration/run.sh
 
-# ASan+UBSan: the same unit and integration suites against a sanitizer build.
+# ASan+UBSan: the same unit and integration suites against a sanitizer
+# build; each integration test once, the backends in turn (RV_ALTERNATE).
 asan: | $(DEPS_STAMP) $(TEST_DEPS_STAMP)
-	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit integration
+	$(Q)RV_ALTERNATE=1 $(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit integration
 
 test: all check-layers check-sizes unit fuzz-replay integration asan test-vm
 
