@@ -203,8 +203,12 @@ uint64_t config_service_digest(const struct service_config *c)
 
 	d_strv(&d, c->argv, c->argc);
 	d_strv(&d, c->env, c->n_env);
-	d_u64(&d, (uint64_t)c->inherit_env);
-	d_strv(&d, c->inherit_names, c->n_inherit_names);
+	/* Only when set: a service that does not use it keeps the digest an
+	 * earlier version wrote, so an upgrade (reexec) adopts it. */
+	if (c->inherit_env != INHERIT_ENV_NONE) {
+		d_u64(&d, (uint64_t)c->inherit_env);
+		d_strv(&d, c->inherit_names, c->n_inherit_names);
+	}
 	d_str(&d, c->cwd);
 	d_str(&d, c->user);
 	d_str(&d, c->group);
