@@ -8,7 +8,10 @@
 # - STOPPING=1 comes at `ringvisor shutdown`;
 # - a second daemon whose oneshot fails (blocking its dependent) still sends
 #   READY=1 once the rest got where it was going: a blocked service is
-#   skipped, not waited for.
+#   skipped, not waited for;
+# - a third whose simple service cannot exec (its breaker opens: failed)
+#   sends READY=1 too: a failed instance has got where it was going (the
+#   .deb's test found a unit that stayed "activating" for ever).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_ready.sh"
 need_notify_ready
@@ -101,4 +104,20 @@ wait_for 5 has_ready || fail "no READY=1 with a blocked service: $(rv status)"
 [ "$(inst web.0 .state)" = ready ] || fail "web is $(inst web.0 .state) at READY=1"
 [ "$(sd_ms READY=1)" -ge "$(log_ms '^[^ ]+ web\.0 ready after=')" ] || fail "READY=1 before web was ready"
 log "with app blocked by a failed migrate: READY=1 once web was ready"
+rv_stop_daemon || fail "the second daemon exited $? at shutdown"
+
+: >"$T/sd.log"
+cfg=$(write_config notify3.yaml <<YAML
+services:
+  broken:
+    command: [/nonexistent/program]
+    restart: {backoff_initial: 10ms, max_restarts: 2, window: 1m}
+  fine:
+    command: [/bin/sleep, "1000"]
+YAML
+)
+NOTIFY_SOCKET=$SD rv_start "$cfg"
+wait_for 5 has_ready || fail "no READY=1 with a failed service: $(rv status)"
+[ "$(inst broken.0 .state)" = failed ] || fail "broken is $(inst broken.0 .state) at READY=1"
+log "with broken failed (breaker open): READY=1 all the same"
 exit 0

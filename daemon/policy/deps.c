@@ -90,7 +90,12 @@ bool deps_settled(const struct service *svc)
 			if (inst->state != STATE_COMPLETED && inst->state != STATE_FAILED &&
 			    inst->state != STATE_EXITED)
 				return false;
-		} else if (!instance_meets(inst, DEP_READY)) {
+		} else if (!instance_meets(inst, DEP_READY) && inst->state != STATE_FAILED &&
+			   inst->state != STATE_EXITED) {
+			/* Failed (breaker open) or exited for good: as far as it
+			 * goes without an operator; waiting for it would hold the
+			 * daemon's READY=1 (and a systemd boot) for ever. Not
+			 * stopped: so is an instance whose start is still queued. */
 			return false;
 		}
 	}

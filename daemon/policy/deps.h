@@ -30,7 +30,8 @@
 bool deps_met(const struct service *svc, const struct service *all, char *why, size_t len, bool *blocked);
 /* Whether svc has reached what its own dependents could ask of it at
  * most: the end of a boot (oneshot: completed or failed; with readiness:
- * ready; else running). Used for the daemon's own READY=1. */
+ * ready; else running; or given up on: failed, exited for good). Used for
+ * the daemon's own READY=1. */
 bool deps_settled(const struct service *svc);
 /* Shutdown order: may svc be stopped now, i.e. has every service that
  * depends on it no process left? */
