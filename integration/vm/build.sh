@@ -6,7 +6,8 @@
 #     linux-image-cloud-amd64 depends on, fetched with `apt-get download`
 #     and unpacked with `dpkg -x`, never installed on the host;
 #   - OUTDIR/initramfs.cpio.gz: busybox, ringvisor with its libraries, jq if
-#     the host has it, /init and the tests. It is rebuilt only when one of
+#     the host has it, a static seccomp-deny if the host can build one,
+#     /init and the tests. It is rebuilt only when one of
 #     its inputs changed (a sha256 over them is kept beside it).
 # Prints "kernel VERSION" on stdout; everything else goes to stderr.
 set -euo pipefail
@@ -77,7 +78,7 @@ fi
 # module loading in this initramfs. Say so loudly if a kernel update ever
 # turns one of them into a module.
 for opt in SERIAL_8250_CONSOLE BLK_DEV_INITRD RD_GZIP DEVTMPFS TMPFS CGROUPS MEMCG \
-	CGROUP_PIDS CGROUP_SCHED CFS_BANDWIDTH CGROUP_FREEZER IO_URING; do
+	CGROUP_PIDS CGROUP_SCHED CFS_BANDWIDTH CGROUP_FREEZER IO_URING SECCOMP_FILTER; do
 	grep -q "^CONFIG_$opt=y" "$out/kernel.config" || say "warning: CONFIG_$opt is not built in"
 done
 
@@ -88,6 +89,15 @@ stage=$(mktemp -d "$out/root.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/root/bin"
 cp "$rv" "$stage/root/bin/ringvisor"
+# seccomp-deny (integration/tools), linked statically so that it needs no
+# library in the guest: the seccomp test runs the daemon under it. Without a
+# compiler or a static libc it is left out and that test skips.
+seccomp_src=$here/../tools/seccomp-deny.c
+seccomp_bin=$stage/root/bin/seccomp-deny
+if ! cc -std=gnu17 -O2 -static "$seccomp_src" -o "$seccomp_bin" 2>"$stage/seccomp-cc.err"; then
+	say "warning: cannot build a static seccomp-deny, the seccomp test will skip: $(head -n 1 "$stage/seccomp-cc.err")"
+	rm -f "$seccomp_bin"
+fi
 # libs_of FILE: the shared libraries and loader FILE needs, as ldd resolves
 # them on this host; copied to the same paths in the guest. A static binary
 # needs none; a half-written one is an error.
@@ -103,6 +113,7 @@ jq_bin=$(command -v jq || true)
 inputs=("$stage/root/bin/ringvisor" /bin/busybox "$here/init.sh" "$here/guest-lib.sh"
 	"$here"/tests/*.sh "$here"/pid1/*)
 [ -n "$jq_bin" ] && inputs+=("$jq_bin")
+[ -f "$seccomp_bin" ] && inputs+=("$seccomp_bin")
 # (set -e and pipefail end the script here when libs_of fails.)
 libs_text=$( { libs_of "$stage/root/bin/ringvisor"; [ -z "$jq_bin" ] || libs_of "$jq_bin"; } | sort -u)
 libs=()

@@ -42,10 +42,13 @@ trap 'exit 143' TERM INT
 write_config() { cat >"$T/$1"; echo "$T/$1"; }
 
 # rv_start CONFIG [run args...]: starts the daemon, waits for its socket.
-# Everything is slow under software emulation: allow 30 s.
+# Everything is slow under software emulation: allow 30 s. RV_WRAP, when
+# set, is a command prefix for the daemon (split on spaces), e.g.
+# RV_WRAP="seccomp-deny clone3=ENOSYS --" as in the host suite's lib.sh.
 rv_start() {
 	cfg=$1; shift
-	"$RINGVISOR" run -c "$cfg" --socket "$SOCK" "$@" >"$T/daemon.out" 2>"$T/daemon.log" &
+	# shellcheck disable=SC2086 # the prefix is words
+	${RV_WRAP:-} "$RINGVISOR" run -c "$cfg" --socket "$SOCK" "$@" >"$T/daemon.out" 2>"$T/daemon.log" &
 	DAEMON_PID=$!
 	i=0
 	while [ $i -lt 300 ]; do
