@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The fallbacks, forced with a seccomp filter as a container runtime would:
 # - io_uring_setup=EPERM: --event-backend=auto runs on epoll (status says
-#   so) and runs a service; --event-backend=uring refuses to start (exit
+#   so, and why: event_backend_reason) and runs a service; --event-backend=uring refuses to start (exit
 #   != 0, no socket) and says why.
 # - clone3=ENOSYS: --spawn=auto spawns with fork + pidfd_open (status says
 #   "fork") and a service runs in its instance's cgroup, exits, restarts;
@@ -28,6 +28,8 @@ YAML
 RV_WRAP="$SECCOMP_DENY io_uring_setup=EPERM --" RV_BACKEND=auto rv_start "$cfg"
 wait_for 5 state_is sleeper.0 running || fail "auto without io_uring: sleeper not running"
 [ "$(sup_field event_backend)" = epoll ] || fail "auto without io_uring: event_backend is $(sup_field event_backend)"
+[ "$(sup_field event_backend_reason)" = "io_uring unavailable: Operation not permitted" ] ||
+	fail "auto without io_uring: event_backend_reason is '$(sup_field event_backend_reason)'"
 proc_alive "$(inst sleeper.0 .pid)" || fail "sleeper's pid is not alive"
 rv_stop_daemon || fail "auto without io_uring: daemon exited $? at shutdown"
 log "io_uring refused, auto: epoll, service running"

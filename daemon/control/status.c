@@ -79,6 +79,11 @@ static json_object *status_supervisor(struct supervisor *s, size_t control_clien
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "pid", json_object_new_int(getpid()));
 	json_object_object_add(o, "event_backend", json_object_new_string(loop_backend_name(s->loop)));
+	if (loop_uring_error(s->loop)) {
+		char why[96];
+		snprintf(why, sizeof(why), "io_uring unavailable: %s", strerror(-loop_uring_error(s->loop)));
+		json_object_object_add(o, "event_backend_reason", json_object_new_string(why));
+	}
 	json_object_object_add(o, "spawn", json_object_new_string(spawn_method_to_string(s->rt.spawn_method)));
 	json_object_object_add(o, "fds", json_object_new_int64(fd_count()));
 	json_object_object_add(o, "rss_kib", json_object_new_int64(rss_kib()));

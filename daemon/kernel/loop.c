@@ -46,6 +46,11 @@ const char *loop_backend_name(const struct loop *l)
 	return l->ops->name;
 }
 
+int loop_uring_error(const struct loop *l)
+{
+	return l->uring_error;
+}
+
 /* Fills a slot and asks the backend to watch it; the slot is live on success. */
 static int slot_attach(struct loop *l, size_t slot, int fd, uint32_t events, loop_io_fn fn,
 		       void *userdata)
@@ -249,7 +254,8 @@ static int loop_setup(struct loop *l, enum loop_backend backend)
 		if (backend == LOOP_BACKEND_URING ||
 		    (r != -EPERM && r != -ENOSYS && r != -ENOMEM))
 			return r;
-		log_debug("io_uring unavailable (%s), using epoll", strerror(-r));
+		l->uring_error = r;
+		log_info("io_uring unavailable (%s): the epoll backend", strerror(-r));
 	}
 	l->ops = &loop_epoll_ops;
 	return l->ops->init(l);

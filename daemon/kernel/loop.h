@@ -53,6 +53,9 @@ struct loop_timer {
 int loop_new(enum loop_backend backend, size_t max_sources, size_t max_timers, struct loop **ret);
 struct loop *loop_free(struct loop *l);
 const char *loop_backend_name(const struct loop *l);   /* "uring" or "epoll" */
+/* Why auto chose epoll (-EPERM under a runtime's seccomp profile, -ENOSYS,
+ * -ENOMEM); 0 when io_uring runs or epoll was asked for. */
+int loop_uring_error(const struct loop *l);
 const char *loop_backend_to_string(enum loop_backend b);   /* auto uring epoll */
 enum loop_backend loop_backend_from_string(const char *s);
 

@@ -76,6 +76,7 @@ struct loop {
 
 	bool quit;
 	uint64_t wakeups;
+	int uring_error;          /* -errno: why auto fell back to epoll; 0 otherwise */
 };
 
 static inline loop_id loop_slot_id(const struct loop *l, size_t slot)
