@@ -237,7 +237,10 @@ static void test_run_without_cgroups(void **state)
 	struct supervisor *s = f->s;
 	assert_true(s->cg.root.fd < 0);
 	assert_non_null(strstr(s->cg.reason, "none"));
-	assert_string_equal(leakwatch_source(&s->leaks), "none");
+	/* The leak watch goes on, by process tree from /proc. */
+	assert_string_equal(leakwatch_source(&s->leaks), "procfs");
+	assert_true(s->leaks.tree);
+	assert_non_null(strstr(s->leaks.probe_why, "process tree"));
 	assert_non_null(supervisor_find_service(s, "web"));
 	assert_ptr_equal(supervisor_find_service(s, "orphan"), &s->services[1]);
 	assert_null(supervisor_find_service(s, "nope"));
