@@ -83,17 +83,23 @@ static int snapshot_files(const struct fixture *fx, char *name, size_t len)
 	return n;
 }
 
-static void test_off_without_cgroups(void **state)
+/* Without cgroups: the /proc probe by process tree (probe_tree.c), whatever
+ * mode asks (BPF keys on cgroups), said in probe_why; it samples on schedule.
+ * Counting itself: test_probe_tree.c and integration/t_leaks_nocg.sh. */
+static void test_tree_without_cgroups(void **state)
 {
 	struct fixture *fx = fx_get(state);
 	struct service *svc = fx_service(fx, fx_load(fx, HOLDER("", "log")));
 
 	assert_int_equal(leakwatch_start(&fx->lw, fx->loop, svc, 1, &fx->sn, false, "cgroup_root is none",
-					 PROBE_PROCFS), 0);
+					 PROBE_BPF), 0);
 	fx->lw_started = true;
-	assert_null(fx->lw.probe);
-	assert_string_equal(leakwatch_source(&fx->lw), "none");
-	assert_false(loop_timer_armed(&fx->lw.timer));   /* an idle daemon never wakes for it */
+	assert_non_null(fx->lw.probe);
+	assert_true(fx->lw.tree);
+	assert_string_equal(leakwatch_source(&fx->lw), "procfs");
+	assert_non_null(strstr(fx->lw.probe_why, "cgroup_root is none"));
+	assert_non_null(strstr(fx->lw.probe_why, "process tree"));
+	assert_true(loop_timer_armed(&fx->lw.timer));
 }
 
 static void test_counts_fds(void **state)
@@ -303,7 +309,7 @@ static void test_snapshots_bounded(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_off_without_cgroups, env_epoll),
+		T(test_tree_without_cgroups, env_epoll),
 		T(test_counts_fds, env_uring_cg),
 		T(test_fds_max_leaking, env_epoll_cg),
 		T(test_leak_freeze, env_uring_cg),
