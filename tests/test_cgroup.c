@@ -401,6 +401,13 @@ static void test_mount_and_self(void **state _unused_)
 	assert_int_equal(kt_cgroup_of(0, want, sizeof(want)), 0);
 	assert_string_equal(self, want);
 	assert_int_equal(cgroup_self_path(self, 1), -ENAMETOOLONG);
+	/* In the host's namespace the mount shows our cgroup where it is
+	 * (a mount from outside the namespace: integration/t_cgroupns.sh). */
+	char mnt2[256], rel[512];
+	assert_int_equal(cgroup_self_in_mount(mnt2, sizeof(mnt2), rel, sizeof(rel)), 0);
+	assert_string_equal(mnt2, mnt);
+	assert_string_equal(rel, want);
+	assert_int_equal(cgroup_self_in_mount(mnt2, sizeof(mnt2), rel, 1), -ENAMETOOLONG);
 	assert_int_equal(cgroup_available(fx.fd) & ~(unsigned)CGROUP_CTRL_ALL, 0);
 	assert_string_equal(cgroup_controller_name(CGROUP_CTRL_MEMORY), "memory");
 	assert_string_equal(cgroup_controller_name(1u << 20), "?");

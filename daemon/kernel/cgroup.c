@@ -35,7 +35,10 @@ const char *cgroup_controller_name(unsigned one)
 	return "?";
 }
 
-int cgroup2_mount_point(char *buf, size_t len)
+/* The first cgroup2 mount: its mount point and the cgroup it shows at its
+ * top (mountinfo's 4th field: "/" normally, a path for a bind mount of a
+ * subtree, "/../.." for a mount from outside our cgroup namespace). */
+static int cgroup2_mount(char *buf, size_t len, char *root, size_t root_len)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char line[1024];
@@ -46,16 +49,23 @@ int cgroup2_mount_point(char *buf, size_t len)
 	/* "36 25 0:30 / /sys/fs/cgroup rw,... - cgroup2 cgroup2 rw,..." */
 	while (fgets(line, sizeof(line), f)) {
 		char *dash = strstr(line, " - ");
-		char mnt[512];
+		char mnt[512], top[512];
 		if (!dash || strncmp(dash + 3, "cgroup2 ", 8))
 			continue;
-		if (sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1)
+		if (sscanf(line, "%*s %*s %*s %511s %511s", top, mnt) != 2)
 			continue;
 		r = (size_t)snprintf(buf, len, "%s", mnt) < len ? 0 : -ENAMETOOLONG;
+		if (r == 0 && root)
+			r = (size_t)snprintf(root, root_len, "%s", top) < root_len ? 0 : -ENAMETOOLONG;
 		break;
 	}
 	fclose(f);
 	return r;
+}
+
+int cgroup2_mount_point(char *buf, size_t len)
+{
+	return cgroup2_mount(buf, len, NULL, 0);
 }
 
 int cgroup_self_path(char *buf, size_t len)
@@ -74,6 +84,27 @@ int cgroup_self_path(char *buf, size_t len)
 		}
 	fclose(f);
 	return r;
+}
+
+int cgroup_self_in_mount(char *mnt, size_t mnt_len, char *rel, size_t rel_len)
+{
+	char top[512], self[1024];
+	size_t n;
+	int r = cgroup2_mount(mnt, mnt_len, top, sizeof(top));
+
+	if (r >= 0)
+		r = cgroup_self_path(self, sizeof(self));
+	if (r < 0)
+		return r;
+	/* A mount from outside our namespace shows cgroups we cannot name:
+	 * "/" there is not our "/" (podman --cgroupns=private with the host's
+	 * tree bound in). Writing there would put services outside our tree. */
+	if (!strncmp(top, "/..", 3))
+		return -EXDEV;
+	n = strcmp(top, "/") ? strlen(top) : 0;
+	if (strncmp(self, top, n) || (self[n] != '/' && self[n] != '\0'))
+		return -EXDEV;   /* a bind mount of a subtree we are not in */
+	return (size_t)snprintf(rel, rel_len, "%s", self[n] ? self + n : "/") < rel_len ? 0 : -ENAMETOOLONG;
 }
 
 int cgroup_write(int fd, const char *file, const char *value)

@@ -25,6 +25,11 @@ enum {
 int cgroup2_mount_point(char *buf, size_t len);
 /* This process's cgroup v2 path ("/..." from the "0::" line of /proc/self/cgroup). */
 int cgroup_self_path(char *buf, size_t len);
+/* Where our own cgroup is in the cgroup2 mount: *mnt the mount point, *rel
+ * our cgroup relative to it ("/" at its top). -EXDEV when the mount does
+ * not show our cgroup (a mount from outside our cgroup namespace, or a
+ * bind mount of a subtree we are not in); -ENOENT without cgroup2. */
+int cgroup_self_in_mount(char *mnt, size_t mnt_len, char *rel, size_t rel_len);
 
 /* mkdir (EEXIST is fine) and open as O_PATH. */
 int cgroup_mkdir_open(int parent_fd, const char *name, int *ret_fd);

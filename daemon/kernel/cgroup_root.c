@@ -23,9 +23,9 @@ static bool in_supervisor_of(const char *root)
 	char mnt[512], me[1024], mine[2048];
 	size_t n = strlen(root);
 
-	if (cgroup2_mount_point(mnt, sizeof(mnt)) < 0 || cgroup_self_path(me, sizeof(me)) < 0)
+	if (cgroup_self_in_mount(mnt, sizeof(mnt), me, sizeof(me)) < 0)
 		return false;
-	snprintf(mine, sizeof(mine), "%s%s", mnt, me);
+	snprintf(mine, sizeof(mine), "%s%s", mnt, strcmp(me, "/") ? me : "");
 	return !strncmp(mine, root, n) && !strcmp(mine + n, "/supervisor");
 }
 
@@ -39,9 +39,7 @@ int cgroup_root_open(const char *path, struct cgroup_root *ret)
 		snprintf(full, sizeof(full), "%s", path);
 		create = true;
 	} else {
-		if ((r = cgroup2_mount_point(mnt, sizeof(mnt))) < 0)
-			return r;
-		if ((r = cgroup_self_path(self, sizeof(self))) < 0)
+		if ((r = cgroup_self_in_mount(mnt, sizeof(mnt), self, sizeof(self))) < 0)
 			return r;
 		if (!strcmp(self, "/")) {
 			/* The hierarchy's root (a fresh container, or this kind of

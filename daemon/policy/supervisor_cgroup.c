@@ -63,6 +63,12 @@ static int open_root(struct supervisor_cgroup *sc, const char *opt, bool kill_fa
 		return log_error_errno(r, "cgroup root %s is used by another running ringvisor; "
 				       "give this one its own supervisor.cgroup_root (or --cgroup-root)",
 				       opt ? opt : "(auto)");
+	if (r == -EXDEV) {
+		snprintf(sc->reason, sizeof(sc->reason), "the cgroup2 mount at %.60s does not show this "
+			 "process's cgroup (mounted from outside its cgroup namespace?)", mnt);
+		log_warn("running without cgroups: %s", sc->reason);
+		return 0;
+	}
 	if (r < 0) {
 		disable(sc, "cannot open the cgroup root %s: %s", opt ? opt : "(auto)", r);
 		return 0;

@@ -16,7 +16,7 @@
 
 struct supervisor_cgroup {
 	struct cgroup_root root;        /* root.fd < 0: running without cgroups */
-	char reason[160];               /* why, when without */
+	char reason[256];               /* why, when without */
 	struct cgroup_watch *watch;
 };
 
