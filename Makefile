@@ -241,7 +241,7 @@ integration: $(BUILD)/ringvisor $(BUILD)/tests/test_probe | $(TEST_DEPS_STAMP)
 asan: | $(DEPS_STAMP) $(TEST_DEPS_STAMP)
 	$(Q)RV_ALTERNATE=1 $(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit integration
 
-test: all check-layers check-sizes unit fuzz-replay integration asan test-vm test-install test-deb
+test: all check-layers check-sizes unit fuzz-replay integration asan test-vm test-install test-deb test-container
 
 # The VM suite (integration/vm/): a Debian cloud kernel under qemu software
 # emulation, where cgroup2 owns every controller. Installs its packages and
