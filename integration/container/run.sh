@@ -125,6 +125,15 @@ check_leaks() {
 		procs=$(lk "$n" | jq -c '[.services[0].instances[0].processes[]? | .comm]')
 		flunk "(i) leak watch: source $src ($why), web.0's processes $procs (expected sh and sleep)"
 	fi
+	# `top` piped prints one frame: every instance, with the sampled fds.
+	local frame
+	frame=$(c_exec "$n" ringvisor top </dev/null 2>&1)
+	if [ "$(echo "$frame" | grep -cE '^(web|slow|worker|orphaner)\.[0-9]+ ')" = 5 ] &&
+	   echo "$frame" | grep -qE '^web\.0 +running +[0-9]+ .* [0-9]+ +[0-9]+ '; then
+		pass "(i) top: a frame with the 5 instances, web.0's fds and threads counted"
+	else
+		flunk "(i) top's frame: $(echo "$frame" | head -n 8 | tr '\n' '|')"
+	fi
 }
 
 # (f): no cgroups and why; epoll because io_uring is refused; the spawn method.
