@@ -232,15 +232,20 @@ $(BUILD)/bench/spew $(BUILD)/bench/logwait: $(BUILD)/bench/%: $(BUILD)/bench/obj
 unit: $(TEST_BINS)
 	$(Q)bash tests/run-unit.sh $(TEST_BINS)
 
-# The integration suite runs on both event backends against the built binary.
+# The integration suite runs on both event backends against the built
+# binary; under `make test` each test on one of them, the other in the ASan
+# pass (RV_ALTERNATE, integration/run.sh).
 integration: $(BUILD)/ringvisor $(BUILD)/tests/test_probe | $(TEST_DEPS_STAMP)
-	$(Q)RINGVISOR=$(abspath $(BUILD)/ringvisor) bash integration/run.sh
+	$(Q)RINGVISOR=$(abspath $(BUILD)/ringvisor) RV_ALTERNATE=$(RV_ALTERNATE) bash integration/run.sh
 
 # ASan+UBSan: the same unit and integration suites against a sanitizer
-# build; each integration test once, the backends in turn (RV_ALTERNATE).
+# build; each integration test once, on the backend the plain pass of
+# `make test` did not run it on (RV_ALTERNATE=2).
 asan: | $(DEPS_STAMP) $(TEST_DEPS_STAMP)
-	$(Q)RV_ALTERNATE=1 $(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit integration
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 RV_ALTERNATE=2 unit integration
 
+# Each integration test on each backend once: plain on one, ASan on the other.
+test: RV_ALTERNATE = 1
 test: all check-layers check-sizes unit fuzz-replay integration asan test-vm test-install test-deb test-container
 
 # The VM suite (integration/vm/): a Debian cloud kernel under qemu software

@@ -2,9 +2,10 @@
 # run.sh: runs every integration/t_*.sh on each event backend (both, unless
 # RV_BACKENDS says otherwise) and prints "integration: N passed, N failed,
 # N skipped". A test exits 0 (pass), 77 (skip, it says why) or else (fail).
-# RV_ALTERNATE=1 runs each test once, on the backends in turn (the ASan
-# pass: every test and both backends' code under the sanitizers, in half
-# the time; the plain pass has already run every test on both).
+# RV_ALTERNATE=1 runs each test once, on the backends in turn (uring for
+# the first test, epoll for the second, ...); RV_ALTERNATE=2 the other way
+# round. `make test` runs its plain pass with 1 and its ASan pass with 2:
+# every test on both backends, once plain and once under the sanitizers.
 set -u
 cd "$(dirname "$0")"
 : "${RINGVISOR:?}"
@@ -18,12 +19,13 @@ export SECCOMP_DENY=$out/seccomp-deny SIGIGN=$out/sigign LOGSPEW=$out/logspew NO
 pass=0 fail=0 skipped=0 failed_names=()
 backends=(${RV_BACKENDS:-uring epoll})
 rounds=("${backends[@]}")
-[ "${RV_ALTERNATE:-0}" = 1 ] && rounds=(alternate)
+alt=${RV_ALTERNATE:-0}
+[ "$alt" = 1 ] || [ "$alt" = 2 ] && rounds=(alternate)
 for round in "${rounds[@]}"; do
 	n=0
 	for t in ${RV_TESTS:-t_*.sh}; do
 		backend=$round
-		[ "$round" = alternate ] && backend=${backends[n % ${#backends[@]}]}
+		[ "$round" = alternate ] && backend=${backends[(n + alt - 1) % ${#backends[@]}]}
 		n=$((n + 1))
 		start=$(date +%s%N)
 		RV_BACKEND=$backend timeout 300 bash "$t" >"/tmp/rv-it-$backend-$t.log" 2>&1
