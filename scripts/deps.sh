@@ -9,7 +9,8 @@
 #          the integration tests drive (capsh, jq, tmux, mount, unshare),
 #          the VM suite's qemu, busybox-static and cpio, the container test's
 #          podman and runc, and the packaging tests' systemd-analyze,
-#          debhelper and lintian;
+#          debhelper, lintian and build-essential (dpkg-buildpackage
+#          checks for it, though debian/control may not name it);
 #   bench  the peers `make bench` runs beside ringvisor (supervisor, s6).
 # `make deps` is build + test, `make bench-deps` is bench; plain `make` never
 # installs anything. apt-get update runs first: a fresh machine has no lists.
@@ -18,7 +19,7 @@ build=(gcc make pkg-config liburing-dev libcap-dev libbpf-dev libelf-dev zlib1g-
        clang llvm bpftool libcyaml-dev libyaml-dev libjson-c-dev)
 test=(libcmocka-dev libsystemd-dev libclang-rt-dev libcap2-bin python3 jq procps util-linux
       mount tmux qemu-system-x86 busybox-static cpio podman runc systemd debhelper lintian
-      dpkg-dev fakeroot)
+      dpkg-dev fakeroot build-essential)
 bench=(supervisor s6)
 check=0
 [ "${1:-}" = --check ] && { check=1; shift; }
