@@ -282,7 +282,7 @@ check-sizes:
 	$(Q)bash scripts/check-sizes.sh
 
 check: all check-layers check-sizes
-	$(Q)bash -n integration/*.sh integration/vm/*.sh scripts/*.sh
+	$(Q)bash -n integration/*.sh integration/vm/*.sh integration/container/*.sh scripts/*.sh
 
 clean:
 	rm -rf build
