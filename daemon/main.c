@@ -43,6 +43,7 @@ struct args {
 	enum log_format log_format;
 	enum log_level log_level;
 	bool json;
+	const char *run_option; /* the first option of `run` given, for refusing it elsewhere */
 	long lines;             /* logs -n; -1 = the default */
 	bool follow;            /* logs -f */
 };
@@ -189,8 +190,12 @@ static int parse_options(int argc, char **argv, struct args *a)
 		{ 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "c:hn:f", opts, NULL)) != -1) {
+	int idx = -1;
+	while ((c = getopt_long(argc, argv, "c:hn:f", opts, &idx)) != -1) {
 		int r = parse_run_option(c, a);
+		if (r == 1 && !a->run_option)
+			a->run_option = idx >= 0 ? opts[idx].name : "?";
+		idx = -1;
 		if (r == 0)
 			r = parse_client_option(c, a);
 		if (r > 1)
@@ -405,6 +410,15 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	/* Every option a command accepts does something: the others are
+	 * refused, not ignored. */
+	if (a.run_option && strcmp(verb, "run")) {
+		fprintf(stderr, "ringvisor: --%s is an option of run, not of %s\n", a.run_option, verb);
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (a.json && (!strcmp(verb, "run") || !strcmp(verb, "check") || !strcmp(verb, "top")))
+		return usage_error("--json is not an option of %s", verb);
 	if (a.interval && strcmp(verb, "top"))
 		return usage_error("--interval is an option of top, not of %s", verb);
 	if ((a.lines >= 0 || a.follow) && strcmp(verb, "logs"))

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Every option a command accepts does something or is refused (exit 100,
+# the option and the command named): run's options on a client command,
+# --json on run, check and top (their output has no JSON form yet), -n/-f
+# outside logs, --interval outside top. The accepted forms still work.
+. "$(dirname "$0")/lib.sh"
+cfg=$(write_config opts.yaml <<'YAML'
+services:
+  sleeper:
+    command: [/bin/sleep, "1000"]
+YAML
+)
+rv_start "$cfg"
+refused() {
+	local want=$1; shift
+	"$RINGVISOR" "$@" >"$T/out" 2>"$T/err" </dev/null; local rc=$?
+	[ $rc -eq 100 ] || fail "'$*' exited $rc, expected 100 (usage): $(head -2 "$T/err")"
+	grep -qF -- "$want" "$T/err" || fail "'$*' did not say '$want': $(head -2 "$T/err")"
+}
+refused "--probe is an option of run, not of status" --socket "$SOCK" status --probe=bpf
+refused "--cgroup-root is an option of run, not of stop" --socket "$SOCK" stop sleeper --cgroup-root=none
+refused "--debug is an option of run, not of logs" --socket "$SOCK" logs sleeper --debug
+refused "--log-format is an option of run, not of check" check -c "$cfg" --log-format=json
+refused "--json is not an option of check" check -c "$cfg" --json
+refused "--json is not an option of top" --socket "$SOCK" top --json
+refused "--json is not an option of run" run -c "$cfg" --json
+refused "-n and -f are options of logs, not of status" --socket "$SOCK" status -n 5
+refused "--interval is an option of top, not of status" --socket "$SOCK" status --interval=1s
+# Nothing running was harmed, and the accepted forms work.
+[ "$(inst sleeper.0 .state)" = running ] || fail "sleeper is $(inst sleeper.0 .state)"
+rv status --json >/dev/null || fail "status --json"
+"$RINGVISOR" check -c "$cfg" >/dev/null || fail "check"
+rv logs sleeper -n 5 >/dev/null || fail "logs -n"
+log "options of other commands refused with exit 100, each named"
