@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_help.h"
 #include "cli/cli_logs.h"
 #include "control/control.h"
 #include "config/config.h"
@@ -46,6 +47,7 @@ struct args {
 	const char *run_option; /* the first option of `run` given, for refusing it elsewhere */
 	long lines;             /* logs -n; -1 = the default */
 	bool follow;            /* logs -f */
+	bool help;              /* --help / -h: the verb's help, or the usage */
 };
 
 static void usage(FILE *f)
@@ -159,8 +161,8 @@ static int parse_client_option(int c, struct args *a)
 		a->follow = true;
 		return 0;
 	case 'h':
-		usage(stdout);
-		exit(0);
+		a->help = true;
+		return 0;
 	case OPT_VERSION:
 		printf("ringvisor " VERSION "\n");
 		exit(0);
@@ -396,8 +398,8 @@ int main(int argc, char **argv)
 	if (r != 0)
 		return r;
 	if (optind >= argc) {
-		usage(stderr);
-		return CLI_EXIT_USAGE;
+		usage(a.help ? stdout : stderr);
+		return a.help ? 0 : CLI_EXIT_USAGE;
 	}
 	const char *verb = argv[optind];
 	int rest = argc - optind - 1;
@@ -406,8 +408,11 @@ int main(int argc, char **argv)
 
 	if (!strcmp(verb, "fdhold"))   /* the daemon's own helper (kernel/fdstore.h) */
 		return fdhold_main();
-	if (!strcmp(verb, "help")) {
-		usage(stdout);
+	if (!strcmp(verb, "help") && rest > 0)
+		return cli_help_print(restv[0], stdout) < 0 ? usage_error("help: unknown command \"%s\"", restv[0]) : 0;
+	if (a.help || !strcmp(verb, "help")) {
+		if (!strcmp(verb, "help") || cli_help_print(verb, stdout) < 0)
+			usage(stdout);
 		return 0;
 	}
 	/* Every option a command accepts does something: the others are

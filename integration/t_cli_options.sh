@@ -3,6 +3,7 @@
 # the option and the command named): run's options on a client command,
 # --json on run, check and top (their output has no JSON form yet), -n/-f
 # outside logs, --interval outside top. The accepted forms still work.
+# `help CMD` and `CMD --help` print that command's usage.
 . "$(dirname "$0")/lib.sh"
 cfg=$(write_config opts.yaml <<'YAML'
 services:
@@ -26,6 +27,18 @@ refused "--json is not an option of top" --socket "$SOCK" top --json
 refused "--json is not an option of run" run -c "$cfg" --json
 refused "-n and -f are options of logs, not of status" --socket "$SOCK" status -n 5
 refused "--interval is an option of top, not of status" --socket "$SOCK" status --interval=1s
+# help CMD and CMD --help: the same text, for every command; an unknown one
+# is a usage error.
+for v in run check status start stop restart scale signal freeze thaw leaks snapshot snapshots logs top \
+	 reload reexec shutdown; do
+	"$RINGVISOR" help "$v" >"$T/h1" 2>&1 || fail "help $v exited $?"
+	head -1 "$T/h1" | grep -qE "^Usage: ringvisor ([a-z]+\|)*$v[ |]|^Usage: ringvisor ([a-z]+\|)*$v\$" ||
+		fail "help $v: $(head -1 "$T/h1")"
+	"$RINGVISOR" "$v" --help >"$T/h2" 2>&1 || fail "$v --help exited $?"
+	cmp -s "$T/h1" "$T/h2" || fail "$v --help differs from help $v"
+done
+refused 'help: unknown command "nope"' help nope
+"$RINGVISOR" help | grep -q "ringvisor reload" || fail "help without a command lacks the usage"
 # Nothing running was harmed, and the accepted forms work.
 [ "$(inst sleeper.0 .state)" = running ] || fail "sleeper is $(inst sleeper.0 .state)"
 rv status --json >/dev/null || fail "status --json"

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli_help.c: `ringvisor help CMD` and `ringvisor CMD --help`: one entry per
+ * command, its synopsis and what it does. docs/cli.md is the long form.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "basic/macro.h"
+#include "cli/cli_help.h"
+
+struct help {
+	const char *names;   /* space-separated: commands that share the entry */
+	const char *synopsis;
+	const char *text;
+};
+
+static const struct help helps[] = {
+	{ "run", "run -c FILE [--socket PATH] [--event-backend=uring|epoll|auto] [--spawn=auto|clone3|fork]\n"
+		 "              [--cgroup-root=auto|none|PATH] [--cgroup-kill=auto|fallback] [--probe=auto|bpf|procfs]\n"
+		 "              [--state-dir=PATH] [--log-format=text|json] [--debug]",
+	  "Runs the daemon in the foreground on FILE: starts every service, keeps them running,\n"
+	  "serves the control socket. SIGTERM or `ringvisor shutdown` stops everything; SIGHUP\n"
+	  "reloads FILE; SIGUSR2 re-executes the binary. Exit: 0 after a clean shutdown, 1 on a bad\n"
+	  "config or start failure, or the code of an `on_exit: shutdown` service." },
+	{ "check", "check -c FILE", "Validates FILE: `FILE: ok, N services, M instances`, or every error as\n"
+	  "`FILE: key.path: message` and exit 1." },
+	{ "status", "status [SERVICE[.INDEX]] [--json]",
+	  "Every instance (state, pid, uptime, restarts, last exit) under a line about the daemon\n"
+	  "and a `degraded:` line for what it cannot do here; --json: the whole record." },
+	{ "start stop restart", "start|stop|restart SERVICE[.INDEX]",
+	  "Asks the daemon to start, stop (stop.signal, then SIGKILL after stop.timeout) or\n"
+	  "restart a service or one instance." },
+	{ "scale", "scale SERVICE N", "Sets the number of instances to N (0..10000)." },
+	{ "signal", "signal SERVICE[.INDEX] SIGNAL", "Sends SIGNAL (a name, e.g. HUP or SIGHUP) to the main process(es)." },
+	{ "freeze thaw", "freeze|thaw SERVICE[.INDEX]", "Freezes or thaws the instance's cgroup (needs cgroups)." },
+	{ "leaks", "leaks [SERVICE[.INDEX]] [--json]",
+	  "Fds, threads and memory per instance, their trend, the leak verdict and why." },
+	{ "snapshot", "snapshot SERVICE[.INDEX]", "Freezes the instance, saves its evidence (fds, maps, counts), thaws it; prints the path." },
+	{ "snapshots", "snapshots [SERVICE] [--json]", "Lists the saved snapshots." },
+	{ "logs", "logs SERVICE[.INDEX] [-n N] [-f] [--json]",
+	  "The tail of the instance's output (the last N lines, 0..100000); -f follows it." },
+	{ "top", "top [--interval=DURATION]", "A live view of every instance; q quits. Piped: one frame." },
+	{ "reload", "reload [-c FILE] [--json]",
+	  "Reads the daemon's config file again (or FILE, from now on) and applies the difference:\n"
+	  "unchanged services keep running; a bad file changes nothing (exit 1, every error)." },
+	{ "reexec", "reexec", "Re-executes the daemon's binary (an upgrade); no service stops." },
+	{ "shutdown", "shutdown", "Stops every service and the daemon." },
+	{ "help", "help [COMMAND]", "This text, or the usage of every command." },
+};
+
+static const struct help *find(const char *cmd)
+{
+	size_t n = strlen(cmd);
+
+	for (size_t i = 0; i < ELEMENTSOF(helps); i++)
+		for (const char *p = helps[i].names; (p = strstr(p, cmd)); p += n)
+			if ((p == helps[i].names || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+				return &helps[i];
+	return NULL;
+}
+
+int cli_help_print(const char *cmd, FILE *f)
+{
+	const struct help *h = cmd && cmd[0] ? find(cmd) : NULL;
+
+	if (!h)
+		return -1;
+	fprintf(f, "Usage: ringvisor %s\n\n%s\n\nClient commands find the daemon's socket by --socket, "
+		"$RINGVISOR_SOCKET, the control_socket of -c FILE, then the default. docs/cli.md has more.\n",
+		h->synopsis, h->text);
+	return 0;
+}
