@@ -52,27 +52,7 @@ struct args {
 
 static void usage(FILE *f)
 {
-	fputs("Usage:\n"
-	      "  ringvisor run -c FILE [--socket PATH] [--event-backend=uring|epoll|auto]\n"
-	      "                [--cgroup-root=auto|none|PATH] [--cgroup-kill=auto|fallback]\n"
-	      "                [--probe=auto|bpf|procfs] [--state-dir=PATH]\n"
-	      "                [--spawn=auto|clone3|fork] [--log-format=text|json] [--debug]\n"
-	      "  ringvisor check -c FILE\n"
-	      "  ringvisor status [SERVICE[.INDEX]] [--json]\n"
-	      "  ringvisor start|stop|restart SERVICE[.INDEX]\n"
-	      "  ringvisor scale SERVICE N\n"
-	      "  ringvisor signal SERVICE[.INDEX] SIGNAL\n"
-	      "  ringvisor freeze|thaw SERVICE[.INDEX]\n"
-	      "  ringvisor leaks [SERVICE[.INDEX]] [--json]\n"
-	      "  ringvisor snapshot SERVICE[.INDEX]\n"
-	      "  ringvisor snapshots [SERVICE]\n"
-	      "  ringvisor logs SERVICE[.INDEX] [-n N] [-f] [--json]\n"
-	      "  ringvisor top [--interval=DURATION]\n"
-	      "  ringvisor reload [-c FILE] [--json]   (the daemon's file, or FILE from now on)\n"
-	      "  ringvisor reexec                     (exec the daemon's binary again; no service stops)\n"
-	      "  ringvisor shutdown\n"
-	      "Client commands find the socket by --socket, $RINGVISOR_SOCKET, the config\n"
-	      "given with -c, then " DEFAULT_SOCKET ".\n", f);
+	cli_help_usage(f, DEFAULT_SOCKET);
 }
 
 static int usage_error(const char *fmt, const char *arg)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cli_help.c: `ringvisor help CMD` and `ringvisor CMD --help`: one entry per
- * command, its synopsis and what it does. docs/cli.md is the long form.
+ * command, its synopsis and what it does; the usage is their synopses.
+ * docs/cli.md is the long form.
  */
 #include <stdio.h>
 #include <string.h>
@@ -70,4 +71,13 @@ int cli_help_print(const char *cmd, FILE *f)
 		"$RINGVISOR_SOCKET, the control_socket of -c FILE, then the default. docs/cli.md has more.\n",
 		h->synopsis, h->text);
 	return 0;
+}
+
+void cli_help_usage(FILE *f, const char *default_socket)
+{
+	fputs("Usage:\n", f);
+	for (size_t i = 0; i < ELEMENTSOF(helps); i++)
+		fprintf(f, "  ringvisor %s\n", helps[i].synopsis);
+	fprintf(f, "Client commands find the socket by --socket, $RINGVISOR_SOCKET, the config\n"
+		"given with -c, then %s. `ringvisor help COMMAND` says more.\n", default_socket);
 }

@@ -65,9 +65,9 @@ static json_object *status_degraded(struct supervisor *s)
 			 "the leak probe tells instances apart by process tree", s->cg.reason);
 		json_object_array_add(a, json_object_new_string(line));
 	}
-	if (!s->leaks.probe) {
-		json_object_array_add(a, json_object_new_string("leak probe off: it could not start"));
-	} else if (probe_source(s->leaks.probe) == PROBE_SOURCE_PROCFS && !s->leaks.tree && s->leaks.probe_why[0]) {
+	/* (A probe that cannot start stops the daemon's start: it is there.) */
+	if (s->leaks.probe && probe_source(s->leaks.probe) == PROBE_SOURCE_PROCFS && !s->leaks.tree &&
+	    s->leaks.probe_why[0]) {
 		snprintf(line, sizeof(line), "leak probe counts from /proc: %s", s->leaks.probe_why);
 		json_object_array_add(a, json_object_new_string(line));
 	}

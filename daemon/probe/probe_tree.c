@@ -140,18 +140,23 @@ static const struct probe_target *owner(const struct pinfo *all, size_t n_all,
 
 int probe_tree_run(const struct probe_target *t, size_t n, struct probe_result *res)
 {
-	_cleanup_free_ struct probe_target *roots = malloc(n * sizeof(*roots));
+	_cleanup_free_ struct probe_target *roots = NULL;
 	_cleanup_free_ struct pinfo *all = NULL;
 	size_t n_roots = 0, n_all = 0;
 	int r;
 
+	/* The cgroup passes call this too: nothing to allocate for them. */
+	for (size_t i = 0; i < n; i++)
+		n_roots += t[i].cgroup_fd < 0 && t[i].root_pid > 1;
+	if (n_roots == 0)
+		return 0;
+	roots = malloc(n_roots * sizeof(*roots));
 	if (!roots)
 		return -ENOMEM;
+	n_roots = 0;
 	for (size_t i = 0; i < n; i++)
 		if (t[i].cgroup_fd < 0 && t[i].root_pid > 1)
 			roots[n_roots++] = t[i];
-	if (n_roots == 0)
-		return 0;
 	qsort(roots, n_roots, sizeof(*roots), cmp_root);
 	r = list_processes(&all, &n_all, res);
 	for (size_t i = 0; r >= 0 && i < n_all; i++) {
