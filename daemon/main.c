@@ -30,6 +30,10 @@
 
 #define DEFAULT_SOCKET "/run/ringvisor/control.sock"
 #define VERSION "0.1.0"
+/* How long start, stop, restart and scale wait for their outcome: above
+ * systemd's 90 s start timeout, and any stop.timeout is at most 1 h. */
+#define CLI_WAIT_DEFAULT_MS (90 * 1000)
+#define CLI_WAIT_MAX_MS (3600 * 1000)
 
 struct args {
 	const char *config;
@@ -48,6 +52,9 @@ struct args {
 	long lines;             /* logs -n; -1 = the default */
 	bool follow;            /* logs -f */
 	bool help;              /* --help / -h: the verb's help, or the usage */
+	bool wide;              /* status -o wide */
+	bool no_wait;           /* start, stop, restart, scale --no-wait */
+	const char *timeout;    /* ... --timeout DURATION */
 };
 
 static void usage(FILE *f)
@@ -65,7 +72,8 @@ static int usage_error(const char *fmt, const char *arg)
 }
 
 enum { OPT_SOCKET = 256, OPT_CGROUP_ROOT, OPT_CGROUP_KILL, OPT_PROBE, OPT_STATE_DIR, OPT_BACKEND,
-       OPT_SPAWN, OPT_LOG_FORMAT, OPT_JSON, OPT_DEBUG, OPT_VERSION, OPT_INTERVAL };
+       OPT_SPAWN, OPT_LOG_FORMAT, OPT_JSON, OPT_DEBUG, OPT_VERSION, OPT_INTERVAL,
+       OPT_NO_WAIT, OPT_TIMEOUT };
 
 /* The options of `run`: 1 when c was one of them, 0 when not, or the
  * usage error's exit code. */
@@ -140,6 +148,17 @@ static int parse_client_option(int c, struct args *a)
 	case 'f':
 		a->follow = true;
 		return 0;
+	case 'o':
+		if (strcmp(optarg, "wide"))
+			return usage_error("-o: expected wide, got \"%s\"", optarg);
+		a->wide = true;
+		return 0;
+	case OPT_NO_WAIT:
+		a->no_wait = true;
+		return 0;
+	case OPT_TIMEOUT:
+		a->timeout = optarg;
+		return 0;
 	case 'h':
 		a->help = true;
 		return 0;
@@ -169,11 +188,14 @@ static int parse_options(int argc, char **argv, struct args *a)
 		{ "follow", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "output", required_argument, NULL, 'o' },
+		{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ 0 },
 	};
 	int c;
 	int idx = -1;
-	while ((c = getopt_long(argc, argv, "c:hn:f", opts, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:hn:fo:", opts, &idx)) != -1) {
 		int r = parse_run_option(c, a);
 		if (r == 1 && !a->run_option)
 			a->run_option = idx >= 0 ? opts[idx].name : "?";
@@ -341,12 +363,15 @@ static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **ar
 		}
 		memcpy(req.path, abs, strlen(abs) + 1);
 	}
+	struct cli_opts o = { .json = a->json, .wide = a->wide, .no_wait = a->no_wait, .timeout_ms = CLI_WAIT_DEFAULT_MS };
+	if (a->timeout && (parse_duration_ms(a->timeout, &o.timeout_ms) < 0 || o.timeout_ms > CLI_WAIT_MAX_MS))
+		return usage_error("--timeout: expected a duration up to 1h, got \"%s\"", a->timeout);
 	req.lines = a->lines >= 0 ? (uint32_t)a->lines : RV_PROTO_DEFAULT_LINES;
 	req.follow = a->follow;
 	if (!a->socket && !getenv("RINGVISOR_SOCKET") && a->config && load(a->config, &c) < 0)
 		return 1;
 	int rc = cmd == RV_CMD_LOGS ? cli_logs(socket_path(a, c), &req, a->json) :
-				      cli_request(socket_path(a, c), &req, a->json);
+				      cli_request(socket_path(a, c), &req, &o);
 	config_free(c);
 	return rc;
 }
@@ -408,6 +433,11 @@ int main(int argc, char **argv)
 		return usage_error("--interval is an option of top, not of %s", verb);
 	if ((a.lines >= 0 || a.follow) && strcmp(verb, "logs"))
 		return usage_error("-n and -f are options of logs, not of %s", verb);
+	if (a.wide && strcmp(verb, "status"))
+		return usage_error("-o wide is an option of status, not of %s", verb);
+	bool waits = !strcmp(verb, "start") || !strcmp(verb, "stop") || !strcmp(verb, "restart") || !strcmp(verb, "scale");
+	if ((a.no_wait || a.timeout) && !waits)
+		return usage_error("--no-wait and --timeout are options of start, stop, restart and scale, not of %s", verb);
 	if (!strcmp(verb, "top"))
 		return cmd_top(&a, rest, restv);
 	if (!strcmp(verb, "run") || !strcmp(verb, "check")) {

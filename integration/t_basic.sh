@@ -15,7 +15,7 @@ YAML
 )
 rv_start "$cfg"
 wait_for 5 all_in_state 2 running || fail "two sleepers not running"
-rv status >"$T/status.txt" || fail "status failed"
+rv status sleeper >"$T/status.txt" || fail "status sleeper failed"
 grep -q 'sleeper.1' "$T/status.txt" || fail "status table lacks sleeper.1"
 
 # Exec failure: the reason, then the breaker opens after 2 restarts.

@@ -74,7 +74,10 @@ EOF
 run_nodac "$cfg"
 wait_for 5 state_is web.0 running || fail "strict: web.0 not running"
 chmod 0555 "$CGROOT/services/web"
-rv scale web 2 >/dev/null || fail "strict: scale refused"
+# The scale is done (exit 1), and says why the new instance is not up.
+out=$(rv scale web 2 2>&1) && fail "strict: scale succeeded although web.1 cannot start: $out"
+case $out in *"web.1: cgroup: mkdir services/web/1: Permission denied (exited)"*) ;;
+*) fail "strict: scale said: $out";; esac
 wait_for 5 state_is web.1 exited || fail "strict: web.1 did not fail to start: $(inst_json web.1)"
 cause=$(inst_json web.1 | jq -r .last_exit.cause)
 [ "$cause" = "cgroup: mkdir services/web/1: Permission denied" ] || fail "strict: cause: $cause"

@@ -11,7 +11,7 @@ YAML
 rv_start "$cfg"
 wait_for 5 state_is s.0 running || fail "not running"
 pid=$(status_json | jq '.services[0].instances[0].pid')
-alive() { rv status >/dev/null || fail "daemon stopped answering after: $1"; }
+alive() { rv_answers || fail "daemon stopped answering after: $1"; }
 
 py() { timeout 30 python3 - "$SOCK" "$@"; }
 out=$(py <<'PY'

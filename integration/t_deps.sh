@@ -65,11 +65,12 @@ rv_start "$cfg"
 
 # While the chain comes up (s5 is ready after 5 x 300 ms): s5 waits for s4,
 # and says so.
-rv status >"$T/early.txt" || fail "status"
+rv status >"$T/early.txt"; rc=$?
+[ "$rc" = 3 ] || fail "status exited $rc while s5 waits, not 3"
 status_json s5 >"$T/early.json" || fail "status --json"
-grep -qE '^s5\.0 +waiting .*waiting \(s4: not ready\)$' "$T/early.txt" || fail "s5's line: $(grep '^s5' "$T/early.txt")"
-grep -qE '^on_ready\.0 +waiting .*waiting \(slow: not ready\)$' "$T/early.txt" || fail "on_ready's line: $(grep '^on_ready' "$T/early.txt")"
-grep -qE '^on_healthy\.0 +waiting .*waiting \(hsrv: not healthy\)$' "$T/early.txt" || fail "on_healthy's line: $(grep '^on_healthy' "$T/early.txt")"
+grep -qE '^s5\.0 +waiting \(s4: not ready\) +- ' "$T/early.txt" || fail "s5's line: $(grep '^s5' "$T/early.txt")"
+grep -qE '^on_ready\.0 +waiting \(slow: not ready\) +- ' "$T/early.txt" || fail "on_ready's line: $(grep '^on_ready' "$T/early.txt")"
+grep -qE '^on_healthy\.0 +waiting \(hsrv: not healthy\) +- ' "$T/early.txt" || fail "on_healthy's line: $(grep '^on_healthy' "$T/early.txt")"
 early() { jq -r ".services[0]$1" "$T/early.json"; }
 [ "$(early .waiting.for)" = "s4: not ready" ] || fail "s5 waiting: $(early .waiting)"
 [ "$(early .waiting.blocked)" = false ] || fail "s5 waiting: $(early .waiting)"

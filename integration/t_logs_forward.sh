@@ -32,7 +32,7 @@ at_exit "kill $CAT_PID 2>/dev/null; wait $CAT_PID 2>/dev/null"
 ${RV_WRAP:-} "$RINGVISOR" run -c "$cfg" --socket "$SOCK" --event-backend="$RV_BACKEND" --cgroup-root="$CGROOT" \
 	--spawn="$RV_SPAWN" >"$T/stdout.fifo" 2>"$T/daemon.log" &
 DAEMON_PID=$!
-up() { [ -S "$SOCK" ] && rv status >/dev/null 2>&1; }
+up() { [ -S "$SOCK" ] && rv_answers; }
 alive() { kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon exited at start"; }
 wait_for 10 eval 'alive && up' || fail "daemon did not answer on $SOCK"
 

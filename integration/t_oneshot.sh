@@ -53,17 +53,22 @@ wait_for 5 state_is migrate.0 failed || fail "migrate: $(inst migrate.0 "" | jq 
 blocked_shown() { [ "$(svc_field app .waiting.blocked)" = true ]; }
 wait_for 3 blocked_shown || fail "app's waiting: $(svc_field app .waiting)"
 [ "$(svc_field app .waiting.for)" = "migrate: failed, exit 3" ] || fail "app's waiting: $(svc_field app .waiting)"
-rv status >"$T/status.txt" || fail "status"
-grep -qE '^app\.0 +blocked +- .*blocked \(migrate: failed, exit 3\)$' "$T/status.txt" || fail "app's line: $(grep '^app\.' "$T/status.txt")"
+rv status >"$T/status.txt"; rc=$?
+[ "$rc" = 3 ] || fail "status exited $rc with instances not running, not 3"
+grep -qE '^app\.0 +blocked \(migrate: failed, exit 3\) +- ' "$T/status.txt" || fail "app's line: $(grep '^app\.' "$T/status.txt")"
 grep -qE '^migrate\.0 +failed ' "$T/status.txt" || fail "migrate's line: $(grep '^migrate\.' "$T/status.txt")"
 grep -qE '^mig_ok\.0 +completed ' "$T/status.txt" || fail "mig_ok's line: $(grep '^mig_ok\.' "$T/status.txt")"
 log "status: $(grep -E '^(migrate|app)\.0' "$T/status.txt" | tr -s ' ' | paste -sd'|')"
 # The event line says what it waited for when it began to wait.
 in_log '^[^ ]+ app waiting for="?migrate: not completed' || fail "no waiting event line for app"
 
-# start app: queued, says what for, still not running.
-out=$(rv start app 2>&1) || fail "start app failed: $out"
-[ "$out" = "app: queued, waiting for migrate: failed, exit 3" ] || fail "start app said: '$out'"
+# start app: queued, says what for, still not running; blocked, so the
+# start fails (exit 1) with the reason; --no-wait returns once queued.
+out=$(rv start app 2>&1) && fail "start of a blocked app succeeded: $out"
+[ "$out" = "app: queued, waiting for migrate: failed, exit 3
+ringvisor: app.0: blocked (migrate: failed, exit 3)" ] || fail "start app said: '$out'"
+out=$(rv start --no-wait app 2>&1) || fail "start --no-wait app failed: $out"
+[ "$out" = "app: queued, waiting for migrate: failed, exit 3" ] || fail "start --no-wait app said: '$out'"
 reply=$(python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -44,7 +44,7 @@ sleep 0.3
 kill -USR2 "$DAEMON_PID"
 wait_for 5 grep -q ' reexec by=SIGUSR2' "$T/daemon.log" || fail "no reexec on SIGUSR2"
 wait_for 5 bash -c "[ \$(grep -c 'adoption adopted=4 failed=0' $T/daemon.log) -eq 2 ]" || fail "second adoption"
-wait_for 5 rv status >/dev/null || fail "no status after SIGUSR2"
+wait_for 5 rv_answers || fail "no status after SIGUSR2"
 [ "$(status_json | jq -c '[.services[].instances[] | .pid]')" = "$pids" ] || fail "pids changed after SIGUSR2"
 [ "$(count_state running)" -eq 4 ] || fail "not all running after the reexecs"
 [ "$(status_json sleeper.0 | jq '.services[0].instances[0].restarts')" = 1 ] || fail "sleeper.0's restart count lost"

@@ -24,7 +24,7 @@ for sig in USR1 ALRM VTALRM PROF IO PWR XCPU XFSZ RTMIN RTMIN+3 RTMAX; do
 done
 sleep 0.2
 kill -0 "$DAEMON_PID" 2>/dev/null || fail "the daemon died"
-rv status >/dev/null || fail "status after the signals"
+rv_answers || fail "status after the signals"
 [ "$(status_json sleeper.0 | jq '.services[0].instances[0].pid')" = "$pid" ] || fail "the sleeper was restarted"
 n=$(grep -c " ignored: SIGHUP reloads" "$T/daemon.log")
 [ "$n" -eq 11 ] || fail "$n 'ignored' lines for 11 signals"

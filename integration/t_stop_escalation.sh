@@ -27,7 +27,7 @@ for p in $(group_members "$pgid"); do ids="$ids $(proc_id "$p")"; done
 ps -o pid=,pgid=,args= -g "$pgid" >"$T/group.before"
 
 t0=$(date +%s%N)
-rv stop stubborn || fail "stop exited $?"
+rv stop --no-wait stubborn || fail "stop --no-wait exited $?"
 [ "$(inst stubborn.0 .state)" = stopping ] || fail "state right after stop is $(inst stubborn.0 .state), not stopping"
 proc_alive "$pid" || fail "the TERM-ignoring child died at once: the grace time was not given"
 wait_for 6 state_is stubborn.0 stopped || fail "not stopped 6 s after stop (state $(inst stubborn.0 .state))"

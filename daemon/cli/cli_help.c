@@ -26,13 +26,21 @@ static const struct help helps[] = {
 	  "config or start failure, or the code of an `on_exit: shutdown` service." },
 	{ "check", "check -c FILE", "Validates FILE: `FILE: ok, N services, M instances`, or every error as\n"
 	  "`FILE: key.path: message` and exit 1." },
-	{ "status", "status [SERVICE[.INDEX]] [--json]",
-	  "Every instance (state, pid, uptime, restarts, last exit) under a line about the daemon\n"
-	  "and a `degraded:` line for what it cannot do here; --json: the whole record." },
-	{ "start stop restart", "start|stop|restart SERVICE[.INDEX]",
+	{ "status", "status [SERVICE[.INDEX]] [-o wide] [--json]",
+	  "Every instance: state (and why: `backoff 3.2s`, `waiting (db: not ready)`), pid, uptime,\n"
+	  "restarts, CPU time, memory, fds, threads and last exit, under a line about the daemon and\n"
+	  "a `degraded:` line for what it cannot do here. -o wide adds violations, log drops and\n"
+	  "limits (and why one is not enforced); --json: the whole record.\n"
+	  "Exit: 0 all up (or completed), 3 one is not running, 4 no such service or instance." },
+	{ "start stop restart", "start|stop|restart SERVICE[.INDEX] [--no-wait] [--timeout=DURATION] [--json]",
 	  "Asks the daemon to start, stop (stop.signal, then SIGKILL after stop.timeout) or\n"
-	  "restart a service or one instance." },
-	{ "scale", "scale SERVICE N", "Sets the number of instances to N (0..10000)." },
+	  "restart a service or one instance, then waits (at most --timeout, default 90s) until\n"
+	  "each is running (ready, with a readiness check; completed, for a oneshot) or stopped.\n"
+	  "Exit: 0, or 1 with each instance's cause (`web.0: exec: No such file or directory`);\n"
+	  "4 for an unknown target. --no-wait returns once the daemon has acted." },
+	{ "scale", "scale SERVICE N [--no-wait] [--timeout=DURATION] [--json]",
+	  "Sets the number of instances to N (0..10000) and waits as start does for the\n"
+	  "instances to be N, each up." },
 	{ "signal", "signal SERVICE[.INDEX] SIGNAL", "Sends SIGNAL (a name, e.g. HUP or SIGHUP) to the main process(es)." },
 	{ "freeze thaw", "freeze|thaw SERVICE[.INDEX]", "Freezes or thaws the instance's cgroup (needs cgroups)." },
 	{ "leaks", "leaks [SERVICE[.INDEX]] [--json]",

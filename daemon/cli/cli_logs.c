@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "cli/cli.h"
+#include "cli/cli_ask.h"
 #include "cli/cli_logs.h"
 #include "cli/text_escape.h"
 #include "basic/macro.h"

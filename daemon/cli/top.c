@@ -29,6 +29,7 @@
 #include <json-c/json.h>
 
 #include "cli/cli.h"
+#include "cli/cli_ask.h"
 #include "basic/macro.h"
 #include "basic/time_util.h"
 #include "cli/top.h"

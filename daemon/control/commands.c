@@ -52,6 +52,14 @@ static json_object *reply_error(const char *fmt, const char *arg)
 	return o;
 }
 
+/* A target that names nothing: the CLI exits 4 (LSB's "unknown"), not 1. */
+static json_object *reply_unknown(const char *fmt, const char *arg)
+{
+	json_object *o = reply_error(fmt, arg);
+	json_object_object_add(o, "unknown_target", json_object_new_boolean(1));
+	return o;
+}
+
 static json_object *reply_ok(void)
 {
 	json_object *o = json_object_new_object();
@@ -81,8 +89,18 @@ static json_object *run_shutdown(struct command_ctx *c)
 	return reply_ok();
 }
 
+/* The instances that stay (not retiring): scale's "from". */
+static uint32_t staying(const struct service *svc)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < svc->n_instances; i++)
+		n += svc->instances[i] && !svc->instances[i]->retiring;
+	return n;
+}
+
 static json_object *run_scale(struct command_ctx *c)
 {
+	uint32_t from = staying(c->svc);
 	int r = service_scale(c->svc, c->req->count);
 	if (r == -ERANGE)
 		return reply_error("scale: more than %s instances per service", "10000");
@@ -99,7 +117,9 @@ static json_object *run_scale(struct command_ctx *c)
 	}
 	if (r < 0)
 		return reply_error("scale: %s", strerror(-r));
-	return reply_ok();
+	json_object *o = reply_ok();
+	json_object_object_add(o, "from", json_object_new_int64(from));
+	return o;
 }
 
 static json_object *reload_keys(unsigned keys)
@@ -245,7 +265,7 @@ static json_object *run_each(const struct command *cmd, struct command_ctx *c)
 			done++;
 	}
 	if (done + failed == 0)
-		return reply_error("no such instance: %s", req->service);
+		return reply_unknown("no such instance: %s", req->service);
 	if (req->cmd == RV_CMD_SNAPSHOT && done == 0)
 		return reply_error("snapshot of %s failed: not running, or the state directory is not writable",
 				   req->service);
@@ -273,7 +293,7 @@ json_object *command_run(struct supervisor *s, const struct rv_request *req, siz
 			return reply_error("%s", "the supervisor is shutting down");
 		c.svc = supervisor_find_service(s, req->service);
 		if (!c.svc)
-			return reply_error("no such service: %s", req->service);
+			return reply_unknown("no such service: %s", req->service);
 	}
 	if (cmd->needs_cgroups && s->cg.root.fd < 0)
 		return reply_error("%s needs cgroups, and this daemon runs without them",

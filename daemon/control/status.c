@@ -105,6 +105,8 @@ static json_object *status_supervisor(struct supervisor *s, size_t control_clien
 	json_object_object_add(o, "shutting_down", json_object_new_boolean(s->rt.shutting_down));
 	json_object_object_add(o, "config", json_object_new_string(s->config->path ? s->config->path : ""));
 	json_object_object_add(o, "cgroups", status_cgroups(&s->cg));
+	json_object_object_add(o, "usage_source", 
+			       json_object_new_string(s->leaks.tree ? "tree" : leakwatch_source(&s->leaks)));
 	json_object_object_add(o, "degraded", status_degraded(s));
 	json_object *lg = json_object_new_object();
 	json_object_object_add(lg, "own_dropped_lines", json_object_new_int64((int64_t)log_dropped()));
@@ -113,6 +115,27 @@ static json_object *status_supervisor(struct supervisor *s, size_t control_clien
 	json_object_object_add(o, "log", lg);
 	json_object_object_add(o, "notify", status_notify(s));
 	json_object_object_add(o, "checks", status_checks(s));
+	return o;
+}
+
+/* The leak watch's last pass over the instance (every process of its
+ * cgroup, or of its process tree without cgroups): what `status` and `top`
+ * show as fds, threads and memory when no controller says more. */
+static json_object *status_usage(const struct instance *inst, uint64_t now)
+{
+	const struct leak_state *ls = &inst->leak;
+	json_object *o = json_object_new_object();
+
+	if (!ls->sampled_ns || !state_has_process(inst->state)) {
+		json_object_put(o);
+		return NULL;
+	}
+	json_object_object_add(o, "fds", json_object_new_int64(ls->fds));
+	json_object_object_add(o, "threads", json_object_new_int64(ls->threads));
+	json_object_object_add(o, "memory", json_object_new_int64((int64_t)ls->memory));
+	json_object_object_add(o, "memory_source", ls->memory_source ? json_object_new_string(ls->memory_source) : NULL);
+	json_object_object_add(o, "ago_ms", json_object_new_int64(
+		now > ls->sampled_ns ? (int64_t)((now - ls->sampled_ns) / NSEC_PER_MSEC) : 0));
 	return o;
 }
 
@@ -127,6 +150,8 @@ static json_object *status_instance(const struct instance *inst)
 	json_object_object_add(o, "pid", up ? json_object_new_int(inst->pid.pid) : NULL);
 	json_object_object_add(o, "restarts", json_object_new_int64(inst->restarts));
 	json_object_object_add(o, "adopted", json_object_new_boolean(inst->adopted));
+	if (inst->retiring)
+		json_object_object_add(o, "retiring", json_object_new_boolean(1));
 	json_object_object_add(o, "uptime_ms", json_object_new_int64(
 		up && inst->started_ns ? (int64_t)((now - inst->started_ns) / NSEC_PER_MSEC) : 0));
 	json_object_object_add(o, "state_ms", json_object_new_int64((int64_t)((now - inst->state_since_ns) / NSEC_PER_MSEC)));
@@ -144,6 +169,7 @@ static json_object *status_instance(const struct instance *inst)
 		json_object_object_add(o, "last_exit", NULL);
 	}
 	json_object_object_add(o, "cgroup", status_instance_cgroup(inst));
+	json_object_object_add(o, "usage", status_usage(inst, now));
 	status_instance_ready(o, inst);
 	json_object *lg = json_object_new_object();
 	json_object_object_add(lg, "stdout", status_log_stream(inst->log_out));
