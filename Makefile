@@ -127,7 +127,20 @@ TEST_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(TEST_NAMES))
 .SECONDARY:
 .SECONDEXPANSION:
 
-all: $(BUILD)/ringvisor
+# Man pages from the docs (one source of truth; scripts/md2man.py, python3):
+# ringvisor(8) from docs/cli.md, ringvisor.yaml(5) from docs/config.md.
+MAN_PAGES := $(BUILD)/man/ringvisor.8 $(BUILD)/man/ringvisor.yaml.5
+all: $(BUILD)/ringvisor $(MAN_PAGES)
+$(BUILD)/man/ringvisor.8: docs/cli.md scripts/md2man.py | $(DEPS_STAMP)
+	$(Q)mkdir -p $(@D)
+	$(if $(filter 1,$(V)),,@echo "  MAN     $@")
+	$(Q)python3 scripts/md2man.py $< $@ ringvisor 8 "a process supervisor for dense hosts" \
+		"ringvisor.yaml(5), systemctl(1), supervisorctl(1); docs/ in /usr/share/doc/ringvisor"
+$(BUILD)/man/ringvisor.yaml.5: docs/config.md scripts/md2man.py | $(DEPS_STAMP)
+	$(Q)mkdir -p $(@D)
+	$(if $(filter 1,$(V)),,@echo "  MAN     $@")
+	$(Q)python3 scripts/md2man.py $< $@ ringvisor.yaml 5 "ringvisor configuration file" \
+		"ringvisor(8); docs/ in /usr/share/doc/ringvisor"
 
 $(DEPS_STAMP): scripts/check-build-deps.sh
 	$(Q)mkdir -p $(@D)
@@ -235,7 +248,7 @@ unit: $(TEST_BINS)
 # The integration suite runs on both event backends against the built
 # binary; under `make test` each test on one of them, the other in the ASan
 # pass (RV_ALTERNATE, integration/run.sh).
-integration: $(BUILD)/ringvisor $(BUILD)/tests/test_probe | $(TEST_DEPS_STAMP)
+integration: $(BUILD)/ringvisor $(MAN_PAGES) $(BUILD)/tests/test_probe | $(TEST_DEPS_STAMP)
 	$(Q)RINGVISOR=$(abspath $(BUILD)/ringvisor) RV_ALTERNATE=$(RV_ALTERNATE) bash integration/run.sh
 
 # ASan+UBSan: the same unit and integration suites against a sanitizer

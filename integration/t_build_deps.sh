@@ -19,7 +19,7 @@ grep -q "make deps" "$T/libs.out" || fail "the message does not say make deps: $
 mkdir -p "$T/bin"
 ln -s "$(command -v pkg-config)" "$T/bin/pkg-config"
 PATH=$T/bin /bin/bash "$script" >"$T/tools.out" 2>&1 && fail "no compiler or BPF tools on PATH, yet exit 0"
-for p in gcc clang llvm bpftool; do
+for p in gcc clang llvm bpftool python3; do
 	grep -qw -- "$p" "$T/tools.out" || fail "the missing tools' message lacks $p: $(cat "$T/tools.out")"
 done
 log "missing libraries and tools named with their Debian packages; silent when all are there"

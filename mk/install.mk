@@ -31,12 +31,10 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
 INSTALL ?= install
 
-# Man pages and shell completions do not exist yet. Whichever is there when
-# `make install` runs is installed, with no change here: man pages built
-# into $(BUILD)/man/ or kept in man/ (ringvisor.8, ringvisor.yaml.5, ...:
-# the suffix is the section), and the completions dist/completion/ringvisor.bash
-# and dist/completion/_ringvisor (zsh). uninstall removes the same list.
-INSTALL_MAN := $(wildcard $(BUILD)/man/*.[1-8] man/*.[1-8])
+# Man pages: the ones `make` builds from the docs (MAN_PAGES, the suffix is
+# the section) and any kept in man/; shell completions: dist/completion/
+# ringvisor.bash and _ringvisor (zsh). uninstall removes the same list.
+INSTALL_MAN := $(MAN_PAGES) $(wildcard man/*.[1-8])
 INSTALL_BASHCOMP := $(wildcard dist/completion/ringvisor.bash)
 INSTALL_ZSHCOMP := $(wildcard dist/completion/_ringvisor)
 INSTALL_DOCS := $(wildcard docs/*.md)
@@ -55,7 +53,7 @@ UNIT_SED := -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e '
 # finds it up to date and only copies (no object owned by root in build/);
 # it compiles only what is really out of date. The unit is written straight
 # into its place (sed), not generated into $(BUILD) as root.
-install: $(BUILD)/ringvisor
+install: $(BUILD)/ringvisor $(MAN_PAGES)
 	$(Q)$(INSTALL) -d -m 0755 '$(IDEST)$(BINDIR)' '$(IDEST)$(UNITDIR)' '$(IDEST)$(DOCDIR)/examples' \
 		'$(IDEST)$(SYSCONFDIR)/ringvisor'
 	$(Q)$(INSTALL) -m 0755 $(BUILD)/ringvisor '$(IDEST)$(BINDIR)/ringvisor'
@@ -100,7 +98,7 @@ deb:
 
 # make install into a temp DESTDIR: every file there with its mode, the unit
 # accepted by systemd-analyze verify, uninstall leaving no file behind.
-test-install: $(BUILD)/ringvisor
+test-install: $(BUILD)/ringvisor $(MAN_PAGES)
 	$(Q)MAKE='$(MAKE)' bash scripts/test-install.sh '$(BUILD)'
 
 # The package: built (deb), lintian clean of errors, installed, its

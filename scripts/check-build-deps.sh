@@ -8,7 +8,7 @@ missing=() pkgs=()
 need() { missing+=("$1"); pkgs+=("$2"); }
 command -v pkg-config >/dev/null || need pkg-config pkg-config
 command -v "${CC:-cc}" >/dev/null || need "${CC:-cc}" gcc
-for t in clang:clang llvm-strip:llvm bpftool:bpftool; do
+for t in clang:clang llvm-strip:llvm bpftool:bpftool python3:python3; do
 	command -v "${t%%:*}" >/dev/null || need "${t%%:*}" "${t#*:}"
 done
 if command -v pkg-config >/dev/null; then

@@ -3,23 +3,25 @@
 # packages of each GROUP that are missing; with --check it only says which
 # are missing and exits 1. Groups:
 #   build  what `make` needs: the compiler, the libraries (checked by
-#          scripts/check-build-deps.sh with pkg-config) and the BPF tools;
+#          scripts/check-build-deps.sh with pkg-config), the BPF tools and
+#          python3 (the man pages are made from docs/ by scripts/md2man.py);
 #   test   what `make test` needs beyond that: cmocka, a real sd_notify
 #          client (libsystemd-dev), libFuzzer (libclang-rt-dev), the tools
 #          the integration tests drive (capsh, jq, tmux, mount, unshare),
 #          the VM suite's qemu, busybox-static and cpio, the container test's
 #          podman and runc, and the packaging tests' systemd-analyze,
 #          debhelper, lintian and build-essential (dpkg-buildpackage
-#          checks for it, though debian/control may not name it);
+#          checks for it, though debian/control may not name it), and zsh
+#          (the completion test checks _ringvisor parses);
 #   bench  the peers `make bench` runs beside ringvisor (supervisor, s6).
 # `make deps` is build + test, `make bench-deps` is bench; plain `make` never
 # installs anything. apt-get update runs first: a fresh machine has no lists.
 set -euo pipefail
 build=(gcc make pkg-config liburing-dev libcap-dev libbpf-dev libelf-dev zlib1g-dev
-       clang llvm bpftool libcyaml-dev libyaml-dev libjson-c-dev)
+       clang llvm bpftool libcyaml-dev libyaml-dev libjson-c-dev python3)
 test=(libcmocka-dev libsystemd-dev libclang-rt-dev libcap2-bin python3 jq procps util-linux
       mount tmux qemu-system-x86 busybox-static cpio podman runc systemd debhelper lintian
-      dpkg-dev fakeroot build-essential)
+      dpkg-dev fakeroot build-essential zsh)
 bench=(supervisor s6)
 check=0
 [ "${1:-}" = --check ] && { check=1; shift; }
