@@ -203,7 +203,8 @@ c_rm() { "c_rm_$DRIVER" "$@"; }
 
 # Facts from inside a container, through `ringvisor status --json` on the
 # daemon's default socket (no --socket: the config sets no control_socket).
-st() { c_exec "$1" ringvisor status --json 2>/dev/null; }
+# status --json inside; its exit 3 (an instance not running) is an answer.
+st() { c_exec "$1" ringvisor status --json 2>/dev/null; local r=$?; [ "$r" = 3 ] && return 0; return "$r"; }
 answers() { st "$1" >/dev/null; }
 n_running() { st "$1" | jq '[.services[].instances[] | select(.state == "running")] | length'; }
 running_is() { [ "$(n_running "$1")" = "$2" ]; }
