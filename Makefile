@@ -10,7 +10,7 @@ CC ?= cc
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
 
-PKGS := liburing libcap json-c libcyaml libbpf
+PKGS := liburing libcap json-c libcyaml yaml-0.1 libbpf
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wwrite-strings -Wpointer-arith -Wimplicit-fallthrough=5 \
 	-Werror=implicit-function-declaration -Werror=incompatible-pointer-types \
