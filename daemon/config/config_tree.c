@@ -441,7 +441,7 @@ struct config_mark config_tree_find(const struct config_tree *t, const char *pat
 
 		if (!next)
 			break;
-		m = mark_of(next->type != YAML_SCALAR_NODE && key ? key : next);
+		m = mark_of(key ? key : next);
 		n = next;
 	}
 	return m;

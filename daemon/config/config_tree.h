@@ -51,6 +51,8 @@ void config_tree_done(struct config_tree *t);
 /* Is the key starting at mark index `index` one the rewrite leaves out? */
 bool config_tree_dropped(const struct config_tree *t, size_t index);
 /* The position of the node at `path` ("services.web.command[0]", as in an
- * error line): a scalar value's own, a collection's key's; for a path not in
- * the file, that of its nearest ancestor that is. Line 0 when none is. */
+ * error line): its key's in a mapping (an error may be about the key, as an
+ * env name, and shape errors point at keys too), a list entry's own; for a
+ * path not in the file, that of its nearest ancestor that is. Line 0 when
+ * none is. */
 struct config_mark config_tree_find(const struct config_tree *t, const char *path);

@@ -120,6 +120,8 @@ static void warn_command(struct warn_ctx *w, const struct service_config *s, boo
 	 * that directory itself is missing (warned about). */
 	if (name[0] != '/' && !cwd_ok)
 		return;
+	while (name[0] == '.' && name[1] == '/') /* shown as the file it is */
+		name += 2;
 	snprintf(file, sizeof(file), "%s%s%s", name[0] == '/' ? "" : cwd,
 		 name[0] == '/' || cwd[strlen(cwd) - 1] == '/' ? "" : "/", name);
 	switch (probe(file)) {
