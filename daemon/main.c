@@ -333,7 +333,7 @@ static void check_json(const char *file, const struct config *c, const struct co
 	json_object_object_add(o, "errors_dropped", json_object_new_int64((int64_t)errs->dropped));
 	json_object_object_add(o, "warnings", check_notes(warns));
 	json_object_object_add(o, "warnings_dropped", json_object_new_int64((int64_t)warns->dropped));
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
