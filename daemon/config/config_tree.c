@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <cyaml/cyaml.h>
@@ -243,18 +244,24 @@ static int walk_value(struct tree_walk *w, const struct config_tnode *n,
 /* Building the tree from the event stream. */
 struct builder {
 	struct config_tree *t;
-	size_t open[CONFIG_YAML_MAX_DEPTH]; /* ids of the open collections */
-	size_t n_children[CONFIG_YAML_MAX_DEPTH];
+	uint32_t open[CONFIG_YAML_MAX_DEPTH]; /* ids of the open collections kept */
+	uint32_t last[CONFIG_YAML_MAX_DEPTH]; /* their last child kept */
+	size_t n_children[CONFIG_YAML_MAX_DEPTH]; /* kept or not: a mapping's parity */
 	size_t depth;
+	size_t skip; /* collections open inside one not kept */
 };
 
+/* 1: ev is a node of the tree now, 0: not kept, -ENOMEM. */
 static int add_node(struct builder *b, const yaml_event_t *ev, yaml_node_type_t type)
 {
 	struct config_tree *t = b->t;
-	struct config_tnode *n, *parent = b->depth ? &t->nodes[b->open[b->depth - 1] - 1] : NULL;
-	bool is_key = parent && parent->type == YAML_MAPPING_NODE &&
-		      b->n_children[b->depth - 1] % 2 == 0;
+	size_t d = b->depth;
+	bool is_key = d > 0 && t->nodes[b->open[d - 1] - 1].type == YAML_MAPPING_NODE &&
+		      b->n_children[d - 1] % 2 == 0;
+	struct config_tnode *n;
 
+	if (b->skip > 0 || (d > 0 && b->n_children[d - 1]++ >= CONFIG_TREE_CHILDREN_MAX))
+		return 0;
 	if (t->n_nodes == t->cap) {
 		size_t cap = MAX(t->cap * 2, (size_t)64);
 		struct config_tnode *p = realloc(t->nodes, cap * sizeof(*p));
@@ -265,26 +272,24 @@ static int add_node(struct builder *b, const yaml_event_t *ev, yaml_node_type_t 
 		t->cap = cap;
 	}
 	n = &t->nodes[t->n_nodes];
-	*n = (struct config_tnode){ .type = type, .index = ev->start_mark.index,
-				    .line = ev->start_mark.line + 1,
-				    .column = ev->start_mark.column + 1 };
+	*n = (struct config_tnode){ .type = (uint8_t)type, .index = (uint32_t)ev->start_mark.index,
+				    .line = (uint32_t)ev->start_mark.line + 1,
+				    .column = (uint32_t)ev->start_mark.column + 1 };
 	if (is_key && type == YAML_SCALAR_NODE) {
 		n->key = strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
 		if (!n->key)
 			return -ENOMEM;
-		n->key_len = ev->data.scalar.length;
+		n->key_len = (uint32_t)ev->data.scalar.length;
 	}
 	t->n_nodes++;
-	if (parent) { /* parent may have moved with the realloc */
-		parent = &t->nodes[b->open[b->depth - 1] - 1];
-		if (parent->last)
-			t->nodes[parent->last - 1].next = t->n_nodes;
+	if (d > 0) {
+		if (b->last[d - 1])
+			t->nodes[b->last[d - 1] - 1].next = (uint32_t)t->n_nodes;
 		else
-			parent->first = t->n_nodes;
-		parent->last = t->n_nodes;
-		b->n_children[b->depth - 1]++;
+			t->nodes[b->open[d - 1] - 1].first = (uint32_t)t->n_nodes;
+		b->last[d - 1] = (uint32_t)t->n_nodes;
 	}
-	return 0;
+	return 1;
 }
 
 /* 1: the document is complete; 0: go on; -E2BIG: too deep (the rewrite
@@ -295,23 +300,29 @@ static int build_event(struct builder *b, const yaml_event_t *ev)
 
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
-		return add_node(b, ev, YAML_SCALAR_NODE);
+		return MIN(add_node(b, ev, YAML_SCALAR_NODE), 0);
 	case YAML_ALIAS_EVENT:
-		return add_node(b, ev, YAML_NO_NODE);
+		return MIN(add_node(b, ev, YAML_NO_NODE), 0);
 	case YAML_MAPPING_START_EVENT:
 	case YAML_SEQUENCE_START_EVENT:
-		if (b->depth >= CONFIG_YAML_MAX_DEPTH)
+		if (b->depth + b->skip >= CONFIG_YAML_MAX_DEPTH)
 			return -E2BIG;
 		r = add_node(b, ev, ev->type == YAML_MAPPING_START_EVENT ? YAML_MAPPING_NODE
 									 : YAML_SEQUENCE_NODE);
-		if (r < 0)
+		if (r <= 0) {
+			b->skip += r == 0;
 			return r;
-		b->open[b->depth] = b->t->n_nodes;
+		}
+		b->open[b->depth] = (uint32_t)b->t->n_nodes;
+		b->last[b->depth] = 0;
 		b->n_children[b->depth++] = 0;
 		return 0;
 	case YAML_MAPPING_END_EVENT:
 	case YAML_SEQUENCE_END_EVENT:
-		b->depth--;
+		if (b->skip > 0)
+			b->skip--;
+		else
+			b->depth--;
 		return 0;
 	case YAML_DOCUMENT_END_EVENT:
 	case YAML_STREAM_END_EVENT:

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <yaml.h>
 
@@ -26,13 +27,19 @@
 /* One node of the tree; ids are 1-based, 0 is none. A mapping's children
  * are its keys and values in turn, linked by `next`. */
 struct config_tnode {
-	yaml_node_type_t type; /* YAML_NO_NODE for an alias (never walked) */
-	size_t index;          /* libyaml's start mark: offset, line, column */
-	size_t line, column;
-	char *key;             /* a scalar that is a mapping key: its text */
-	size_t key_len;
-	size_t first, last, next;
+	char *key;                 /* a scalar that is a mapping key: its text */
+	uint32_t key_len;
+	uint32_t index;            /* libyaml's start mark: offset (at most the */
+	uint32_t line, column;     /* file's 4 MiB), line and column from 1 */
+	uint32_t first, next;      /* 32 bits: a node takes at least a byte */
+	uint8_t type;              /* yaml_node_type_t; YAML_NO_NODE: an alias */
 };
+
+/* The children kept of one collection: `services` may hold
+ * CONFIG_MAX_SERVICES pairs, every other list far fewer. A longer one is
+ * an error anyway (libcyaml's "more than N entries"); one huge list must
+ * not make the tree the largest thing the load allocates. */
+#define CONFIG_TREE_CHILDREN_MAX (2 * CONFIG_MAX_SERVICES + 2)
 
 struct config_tree {
 	struct config_tnode *nodes;
