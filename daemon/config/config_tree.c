@@ -276,9 +276,12 @@ static int add_node(struct builder *b, const yaml_event_t *ev, yaml_node_type_t 
 				    .line = (uint32_t)ev->start_mark.line + 1,
 				    .column = (uint32_t)ev->start_mark.column + 1 };
 	if (is_key && type == YAML_SCALAR_NODE) {
-		n->key = strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+		/* All its bytes: a key may hold a NUL ("a\0b"), which strndup()
+		 * would stop at, short of key_len. */
+		n->key = malloc(ev->data.scalar.length + 1);
 		if (!n->key)
 			return -ENOMEM;
+		memcpy(n->key, ev->data.scalar.value, ev->data.scalar.length + 1);
 		n->key_len = (uint32_t)ev->data.scalar.length;
 	}
 	t->n_nodes++;
