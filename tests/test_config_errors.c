@@ -5,10 +5,11 @@
  * rejected file must come back as -errno, no struct, and error lines
  * "FILE: KEY.PATH: message" naming the key. Validation errors (a value out
  * of range, an unknown user, a bad name; the bounds on lists and on the
- * number of errors) are all reported together; schema errors (the
- * document's shape: unknown keys, wrong types, duplicates, YAML syntax, an
- * empty file) stop at the first one and give the source line. The ASan
- * build of this test checks that no path leaks.
+ * number of errors) are all reported together, as are unknown and
+ * duplicate keys (test_config_tree.c); other shape errors (wrong types,
+ * YAML syntax, an empty file) stop at the first one. Lines carry the source
+ * line:column where known. The ASan build of this test checks that no path
+ * leaks.
  */
 #include <errno.h>
 #include <setjmp.h>

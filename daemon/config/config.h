@@ -5,9 +5,10 @@
  * config_load() reads a YAML file against libcyaml's schema (unknown keys are
  * errors), then validates every value against the bounds below and resolves
  * names (user, group, admin_group, signals, capabilities) to numbers. Every
- * problem found is appended to `errs` with the file name and the key path
- * ("services.web.restart.backoff_max: ..."), so `ringvisor check` can print
- * all of them at once. On any error nothing is returned.
+ * problem found is appended to `errs` with the file name, its line:column
+ * where known, and the key path ("FILE:7:7: services.web.restart.backoff_max:
+ * ..."), so `ringvisor check` can print all of them at once, unknown and
+ * duplicate keys included (config_tree.h). On any error nothing is returned.
  */
 #pragma once
 
