@@ -10,7 +10,7 @@ CC ?= cc
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
 
-PKGS := liburing libcap json-c libcyaml libbpf
+PKGS := liburing libcap json-c libcyaml yaml-0.1 libbpf
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wwrite-strings -Wpointer-arith -Wimplicit-fallthrough=5 \
 	-Werror=implicit-function-declaration -Werror=incompatible-pointer-types \
@@ -93,6 +93,7 @@ TEST_LAYER_config_log := config
 TEST_LAYER_config_defaults := config
 TEST_LAYER_config_errors := config
 TEST_LAYER_config_diff := config
+TEST_LAYER_config_tree := config
 TEST_LAYER_probe := probe
 TEST_LAYER_fd_kind := probe
 TEST_LAYER_probe_tree := probe

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "cli/cli.h"
 #include "cli/cli_help.h"
 #include "cli/cli_logs.h"
@@ -213,13 +215,14 @@ static void print_errors(const struct config_errors *errs)
 	for (size_t i = 0; i < errs->n; i++)
 		fprintf(stderr, "%s\n", errs->lines[i]);
 	if (errs->dropped)
-		fprintf(stderr, "... and %zu more errors\n", errs->dropped);
+		fprintf(stderr, "... and %zu more %s\n", errs->dropped, errs->warnings ? "warnings" : "errors");
 }
 
-static int load(const char *path, struct config **ret)
+/* warns: NULL, or where the file's warnings go (config_load_warn()). */
+static int load(const char *path, struct config **ret, struct config_errors *warns)
 {
 	struct config_errors errs = { 0 };
-	int r = config_load(path, ret, &errs);
+	int r = config_load_warn(path, ret, &errs, warns);
 	if (r < 0) {
 		if (errs.n == 0)
 			fprintf(stderr, "%s: %s\n", path, strerror(-r));
@@ -277,10 +280,15 @@ static int cmd_run(const struct args *a, char **argv)
 	struct supervisor *s = NULL;
 	struct control *ctl = NULL;
 
+	struct config_errors warns = { .warnings = true };
+
 	if (!a->config)
 		return usage_error("%s", "run needs -c FILE");
-	if (load(a->config, &c) < 0)
+	if (load(a->config, &c, &warns) < 0)
 		return 1;
+	for (size_t i = 0; i < warns.n; i++)   /* what will fail at exec, said now */
+		log_warn("%s", warns.lines[i]);
+	config_errors_done(&warns);
 	struct supervisor_options o = {
 		.config_path = a->config, .socket_path = socket_path(a, c), .cgroup_root = a->cgroup_root,
 		.cgroup_kill_fallback = a->cgroup_kill_fallback,
@@ -319,17 +327,58 @@ static int cmd_run(const struct args *a, char **argv)
 	return rc;
 }
 
+static json_object *check_notes(const struct config_errors *e)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < e->n; i++) {
+		const struct config_note *n = &e->notes[i];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "line", n->mark.line ? json_object_new_int64((int64_t)n->mark.line) : NULL);
+		json_object_object_add(o, "column", n->mark.line ? json_object_new_int64((int64_t)n->mark.column) : NULL);
+		json_object_object_add(o, "path", n->path ? json_object_new_string(n->path) : NULL);
+		json_object_object_add(o, "message", json_object_new_string(n->message));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+/* check --json: one object on stdout, whatever the outcome (docs/cli.md). */
+static void check_json(const char *file, const struct config *c, const struct config_errors *errs,
+		       const struct config_errors *warns)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "file", json_object_new_string(file));
+	json_object_object_add(o, "ok", json_object_new_boolean(c != NULL));
+	json_object_object_add(o, "services", c ? json_object_new_int64((int64_t)c->n_services) : NULL);
+	json_object_object_add(o, "instances", c ? json_object_new_int64((int64_t)c->total_instances) : NULL);
+	json_object_object_add(o, "errors", check_notes(errs));
+	json_object_object_add(o, "errors_dropped", json_object_new_int64((int64_t)errs->dropped));
+	json_object_object_add(o, "warnings", check_notes(warns));
+	json_object_object_add(o, "warnings_dropped", json_object_new_int64((int64_t)warns->dropped));
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
 static int cmd_check(const struct args *a)
 {
+	struct config_errors errs = { 0 }, warns = { .warnings = true };
 	struct config *c = NULL;
 	if (!a->config)
 		return usage_error("%s", "check needs -c FILE");
-	if (load(a->config, &c) < 0)
-		return 1;
-	printf("%s: ok, %zu services, %llu instances\n", a->config, c->n_services,
-	       (unsigned long long)c->total_instances);
+	int r = config_load_warn(a->config, &c, &errs, &warns);
+	if (a->json) {
+		check_json(a->config, r < 0 ? NULL : c, &errs, &warns);
+	} else if (r < 0) {
+		print_errors(&errs);
+	} else {
+		print_errors(&warns);
+		printf("%s: ok, %zu services, %llu instances\n", a->config, c->n_services,
+		       (unsigned long long)c->total_instances);
+	}
 	config_free(c);
-	return 0;
+	config_errors_done(&errs);
+	config_errors_done(&warns);
+	return r < 0 ? 1 : 0;
 }
 
 static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **argv)
@@ -368,7 +417,7 @@ static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **ar
 		return usage_error("--timeout: expected a duration up to 1h, got \"%s\"", a->timeout);
 	req.lines = a->lines >= 0 ? (uint32_t)a->lines : RV_PROTO_DEFAULT_LINES;
 	req.follow = a->follow;
-	if (!a->socket && !getenv("RINGVISOR_SOCKET") && a->config && load(a->config, &c) < 0)
+	if (!a->socket && !getenv("RINGVISOR_SOCKET") && a->config && load(a->config, &c, NULL) < 0)
 		return 1;
 	int rc = cmd == RV_CMD_LOGS ? cli_logs(socket_path(a, c), &req, a->json) :
 				      cli_request(socket_path(a, c), &req, &o);
@@ -386,7 +435,7 @@ static int cmd_top(const struct args *a, int argc, char **argv)
 	if (a->interval && (parse_duration_ms(a->interval, &ms) < 0 || ms < TOP_INTERVAL_MIN_MS ||
 			    ms > TOP_INTERVAL_MAX_MS))
 		return usage_error("--interval: expected a duration from 100ms to 1h, got \"%s\"", a->interval);
-	if (!a->socket && !getenv("RINGVISOR_SOCKET") && a->config && load(a->config, &c) < 0)
+	if (!a->socket && !getenv("RINGVISOR_SOCKET") && a->config && load(a->config, &c, NULL) < 0)
 		return 1;
 	int rc = top_run(socket_path(a, c), ms);
 	config_free(c);
@@ -427,7 +476,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (a.json && (!strcmp(verb, "run") || !strcmp(verb, "check") || !strcmp(verb, "top")))
+	if (a.json && (!strcmp(verb, "run") || !strcmp(verb, "top")))
 		return usage_error("--json is not an option of %s", verb);
 	if (a.interval && strcmp(verb, "top"))
 		return usage_error("--interval is an option of top, not of %s", verb);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bad configs are refused with the key's path: `ringvisor check -c FILE`
-# exits 1 and prints "FILE: key.path: message" for unknown keys at every
+# exits 1 and prints "FILE:LINE:COL: key.path: message" for unknown keys at every
 # depth, out-of-range instances, bad durations, backoff_max below
 # backoff_initial, unknown signals and users, a missing command, a duplicate
 # service and a YAML syntax error; several value errors are all reported at
@@ -16,7 +16,8 @@ bad() {
 	cat >"$f"
 	out=$("$RINGVISOR" check -c "$f" 2>&1); rc=$?
 	[ $rc -eq 1 ] || fail "case $n ($1): check exited $rc, expected 1: $out"
-	grep -qF -- "$f: $1: " <<<"$out" || fail "case $n: no '$1' in: $out"
+	# "FILE:LINE:COL: key.path: " (the position where the node is known)
+	sed -E 's/^([^:]*):[0-9]+:[0-9]+: /\1: /' <<<"$out" | grep -qF -- "$f: $1: " || fail "case $n: no '$1' in: $out"
 	[ -z "${2:-}" ] || grep -qF -- "$2" <<<"$out" || fail "case $n ($1): no '$2' in: $out"
 }
 svc='  web:
@@ -73,7 +74,7 @@ bad services.web.restart.policy 'sometimes' <<<"services:
 $svc
     restart: {policy: sometimes}"
 
-# Several value errors: every one reported, each with its path.
+# Several value errors: every one reported, each with its path and position.
 cat >"$T/multi.yaml" <<YAML
 services:
 $svc
@@ -84,7 +85,7 @@ YAML
 out=$("$RINGVISOR" check -c "$T/multi.yaml" 2>&1); rc=$?
 [ $rc -eq 1 ] || fail "multi: check exited $rc"
 for k in instances stop.signal stop.timeout restart.backoff_max; do
-	grep -qF "$T/multi.yaml: services.web.$k: " <<<"$out" || fail "multi: no services.web.$k in: $out"
+	grep -qE "^$T/multi.yaml:[0-9]+:[0-9]+: services\.web\.$k: " <<<"$out" || fail "multi: no services.web.$k at a line:column in: $out"
 done
 log "check: $n bad configs refused with their key paths, and one with 4 errors"
 

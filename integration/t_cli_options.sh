@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every option a command accepts does something or is refused (exit 100,
 # the option and the command named): run's options on a client command,
-# --json on run, check and top (their output has no JSON form yet), -n/-f
+# --json on run and top (their output has no JSON form yet), -n/-f
 # outside logs, --interval outside top. The accepted forms still work.
 # `help CMD` and `CMD --help` print that command's usage.
 . "$(dirname "$0")/lib.sh"
@@ -22,7 +22,6 @@ refused "--probe is an option of run, not of status" --socket "$SOCK" status --p
 refused "--cgroup-root is an option of run, not of stop" --socket "$SOCK" stop sleeper --cgroup-root=none
 refused "--debug is an option of run, not of logs" --socket "$SOCK" logs sleeper --debug
 refused "--log-format is an option of run, not of check" check -c "$cfg" --log-format=json
-refused "--json is not an option of check" check -c "$cfg" --json
 refused "--json is not an option of top" --socket "$SOCK" top --json
 refused "--json is not an option of run" run -c "$cfg" --json
 refused "-n and -f are options of logs, not of status" --socket "$SOCK" status -n 5
@@ -43,5 +42,6 @@ refused 'help: unknown command "nope"' help nope
 [ "$(inst sleeper.0 .state)" = running ] || fail "sleeper is $(inst sleeper.0 .state)"
 rv status --json >/dev/null || fail "status --json"
 "$RINGVISOR" check -c "$cfg" >/dev/null || fail "check"
+"$RINGVISOR" check -c "$cfg" --json | jq -e '.ok == true' >/dev/null || fail "check --json"
 rv logs sleeper -n 5 >/dev/null || fail "logs -n"
 log "options of other commands refused with exit 100, each named"

@@ -195,7 +195,7 @@ check_lines syntax "$CFG"
 # (no JSON on stdout), exit 1.
 rv reload --json >"$T/syntaxj.out" 2>"$T/syntaxj.err"; rc=$?
 [ $rc -eq 1 ] || fail "syntax --json: exit $rc"
-grep -qF "$CFG: services.x2." "$T/syntaxj.err" || fail "syntax --json: no error line on stderr: $(cat "$T/syntaxj.err")"
+grep -qE "^$CFG:[0-9]+:[0-9]+: services\.x2\." "$T/syntaxj.err" || fail "syntax --json: no error line on stderr: $(cat "$T/syntaxj.err")"
 # The protocol reply itself: ok false, error, and errors with the lines.
 raw_reload() {
 	python3 -c 'import socket, sys
@@ -210,21 +210,22 @@ sys.stdout.write(buf.decode())' "$SOCK"
 raw_reload >"$T/syntax.raw" || fail "raw reload request failed"
 [ "$(jq -r .ok "$T/syntax.raw")" = false ] || fail "raw reply not ok false: $(cat "$T/syntax.raw")"
 [ "$(jq -r '.error | length > 0' "$T/syntax.raw")" = true ] || fail "raw reply: no error text: $(cat "$T/syntax.raw")"
-jq -r '.errors[]' "$T/syntax.raw" | grep -qF "$CFG: services.x2." || fail "raw reply: no errors line naming the file: $(cat "$T/syntax.raw")"
+jq -r '.errors[]' "$T/syntax.raw" | grep -qE "^$CFG:[0-9]+:[0-9]+: services\.x2\." || fail "raw reply: no errors line naming the file: $(cat "$T/syntax.raw")"
 
-# An unknown key and a value error (check stops at the unknown key: whatever
-# it prints, reload must print too).
+# An unknown key and a value error: both reported, each at its line:column
+# (whatever check prints, reload must print too).
 { echo "$GOOD"; echo "$X1"; echo '  x2: {command: [/bin/sleep, "1"], colour: red, restart: {policy: sometimes}}'; } >"$CFG"
 refused unknown
 check_lines unknown "$CFG"
-grep -qF "$CFG: services.x2." "$T/unknown.err" || fail "unknown: no services.x2 error: $(cat "$T/unknown.err")"
+grep -qE "^$CFG:[0-9]+:[0-9]+: services\.x2\.colour: unknown key" "$T/unknown.err" || fail "unknown: no services.x2.colour error: $(cat "$T/unknown.err")"
+grep -qE "^$CFG:[0-9]+:[0-9]+: services\.x2\.restart\.policy: " "$T/unknown.err" || fail "unknown: no restart.policy error: $(cat "$T/unknown.err")"
 # Two value errors in two services: both reported.
 { echo "$GOOD"; echo "$X1"; echo '  x2: {command: [/bin/sleep, "1"], restart: {policy: sometimes}}'
 	echo '  x3: {command: [/bin/sleep, "1"], stop: {signal: SIGFOO}}'; } >"$CFG"
 refused values
 check_lines values "$CFG"
-grep -qF "$CFG: services.x2.restart.policy: " "$T/values.err" || fail "values: no restart.policy error: $(cat "$T/values.err")"
-grep -qF "$CFG: services.x3.stop.signal: " "$T/values.err" || fail "values: no stop.signal error: $(cat "$T/values.err")"
+grep -qE "^$CFG:[0-9]+:[0-9]+: services\.x2\.restart\.policy: " "$T/values.err" || fail "values: no restart.policy error: $(cat "$T/values.err")"
+grep -qE "^$CFG:[0-9]+:[0-9]+: services\.x3\.stop\.signal: " "$T/values.err" || fail "values: no stop.signal error: $(cat "$T/values.err")"
 # A supervisor key that cannot change live (state_dir: not overridden on
 # the command line, unlike control_socket and cgroup_root in lib.sh).
 { echo "$GOOD" | sed "s|state_dir: $T/state|state_dir: $T/state2|"; echo "$X1"; } >"$CFG"

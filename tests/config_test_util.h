@@ -77,16 +77,24 @@ static inline void print_errors(const struct loaded *l)
 		print_message("  %s\n", l->errs.lines[i]);
 }
 
-/* Does a line read "PATH: <needle>..."? */
+/* Does a line read "PATH: ...<needle>..." or "PATH:LINE:COL: ...<needle>..."?
+ * A needle may start with the position: "4:5: services.web.x: ...". */
 static inline bool has_error(const struct loaded *l, const char *needle)
 {
 	size_t plen = strlen(l->path);
 
 	for (size_t i = 0; i < l->errs.n; i++) {
-		const char *line = l->errs.lines[i];
+		const char *line = l->errs.lines[i], *rest = line + plen;
 
-		if (strncmp(line, l->path, plen) == 0 && strncmp(line + plen, ": ", 2) == 0 &&
-		    strstr(line + plen + 2, needle))
+		if (strncmp(line, l->path, plen) != 0)
+			continue;
+		if (rest[0] == ':' && rest[1] >= '1' && rest[1] <= '9')
+			rest++; /* "LINE:COL: ..." */
+		else if (strncmp(rest, ": ", 2) == 0)
+			rest += 2;
+		else
+			continue;
+		if (strstr(rest, needle))
 			return true;
 	}
 	return false;

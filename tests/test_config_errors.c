@@ -5,10 +5,11 @@
  * rejected file must come back as -errno, no struct, and error lines
  * "FILE: KEY.PATH: message" naming the key. Validation errors (a value out
  * of range, an unknown user, a bad name; the bounds on lists and on the
- * number of errors) are all reported together; schema errors (the
- * document's shape: unknown keys, wrong types, duplicates, YAML syntax, an
- * empty file) stop at the first one and give the source line. The ASan
- * build of this test checks that no path leaks.
+ * number of errors) are all reported together, as are unknown and
+ * duplicate keys (test_config_tree.c); other shape errors (wrong types,
+ * YAML syntax, an empty file) stop at the first one. Lines carry the source
+ * line:column where known. The ASan build of this test checks that no path
+ * leaks.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -165,7 +166,7 @@ static void test_env_errors(void **state)
 	expect_error("env_dup", WEB("    env:\n      A: 1\n      A: 2\n"),
 		     "services.web.env.A: defined more than once");
 	expect_error("env_list", WEB("    env: [A=1]\n"),
-		     "services.web.env: expected a mapping of variable names to values (line 4, column 10)");
+		     "4:10: services.web.env: expected a mapping of variable names to values");
 	expect_error("env_nested", WEB("    env: {A: {B: 1}}\n"),
 		     "services.web.env.A: expected a string, not a mapping");
 }
@@ -181,7 +182,7 @@ static void test_argv_bounds(void **state)
 	for (int i = 0; i < 256; i++)
 		used += (size_t)snprintf(text + used, 8192 - used, ", a");
 	snprintf(text + used, 8192 - used, "]\n");
-	expect_error("argv_many", text, "services.web.command: has more than 256 entries (line 3");
+	expect_error("argv_many", text, "3:5: services.web.command: has more than 256 entries");
 
 	used = (size_t)snprintf(text, 8192, "services:\n  web:\n    command: [/bin/echo, ");
 	memset(text + used, 'x', 4097);
@@ -191,7 +192,7 @@ static void test_argv_bounds(void **state)
 	expect_error("argv_empty", WEB("") "  api:\n    command: []\n",
 		     "services.api.command: must not be empty");
 	expect_error("argv_scalar", "services:\n  web:\n    command: /bin/true\n",
-		     "services.web.command: expected a list, not a single value (line 3, column 5)");
+		     "3:5: services.web.command: expected a list, not a single value");
 	free(text);
 }
 
@@ -212,19 +213,19 @@ static void test_env_bounds(void **state)
 static void test_unknown_keys(void **state)
 {
 	(void)state;
-	expect_error("unk_top", WEB("") "bogus: 1\n", "bogus: unknown key (line 4, column 1)");
+	expect_error("unk_top", WEB("") "bogus: 1\n", "4:1: bogus: unknown key");
 	expect_error("unk_sup", "supervisor:\n  shutdown_timeout: 1s\n  colour: red\n" WEB(""),
-		     "supervisor.colour: unknown key (line 3, column 3)");
+		     "3:3: supervisor.colour: unknown key");
 	expect_error("unk_svc", WEB("    restrat: {}\n"),
-		     "services.web.restrat: unknown key (line 4, column 5)");
+		     "4:5: services.web.restrat: unknown key");
 	expect_error("unk_restart", WEB("    restart:\n      policy: always\n      backof: 1s\n"),
-		     "services.web.restart.backof: unknown key (line 6, column 7)");
+		     "6:7: services.web.restart.backof: unknown key");
 	expect_error("unk_second", WEB("") "  api:\n    command: [x]\n    nme: x\n",
-		     "services.api.nme: unknown key (line 6, column 5)");
+		     "6:5: services.api.nme: unknown key");
 	expect_error("unk_limits", WEB("    limits:\n      memory_max: 1M\n      memory: 1M\n"),
-		     "services.web.limits.memory: unknown key (line 6, column 7)");
+		     "6:7: services.web.limits.memory: unknown key");
 	expect_error("unk_violation", WEB("    on_violation:\n      oom: stop\n      leek: restart\n"),
-		     "services.web.on_violation.leek: unknown key (line 6, column 7)");
+		     "6:7: services.web.on_violation.leek: unknown key");
 	/* The cgroup keys belong where docs/config.md puts them. */
 	expect_error("unk_oom_group", WEB("    limits: {memory_oom_group: true}\n"),
 		     "services.web.limits.memory_oom_group: unknown key");
@@ -232,7 +233,7 @@ static void test_unknown_keys(void **state)
 		     "services.web.strict_limits: unknown key");
 	/* The rewrite passes the service's key as `name`: not a user key. */
 	expect_error("unk_name", WEB("    name: x\n"),
-		     "services.web.name: unknown key (line 4, column 5)");
+		     "4:5: services.web.name: unknown key");
 }
 
 static void test_schema_shape_errors(void **state)
@@ -240,21 +241,21 @@ static void test_schema_shape_errors(void **state)
 	(void)state;
 	expect_error("no_services", "supervisor: {}\n", "services: required key is missing");
 	expect_error("no_command", WEB("") "  api:\n    instances: 2\n",
-		     "services.api.command: required key is missing (line 4, column 3)");
+		     "4:3: services.api.command: required key is missing");
 	expect_error("services_empty", "services: {}\n", "services: needs at least one service");
 	expect_error("services_list", "services: [web]\n",
 		     "services: expected a mapping of service names to services");
 	expect_error("service_scalar", "services:\n  web: /bin/true\n",
 		     "services.web: expected a mapping of settings");
-	expect_error("top_list", "- a\n- b\n", "the top level must be a mapping (line 1, column 1)");
+	expect_error("top_list", "- a\n- b\n", "1:1: the top level must be a mapping");
 	expect_error("dup_key", WEB("    instances: 1\n    instances: 2\n"),
-		     "services.web.instances: duplicate key (line 5, column 5)");
+		     "5:5: services.web.instances: duplicate key");
 	expect_error("instances_list", WEB("    instances: [1]\n"),
 		     "services.web.instances: expected a single value, not a list");
 	expect_error("restart_list", WEB("    restart: [always]\n"),
 		     "services.web.restart: expected a mapping, not a list");
 	expect_error("alias", "services:\n  web: &w\n    command: [/bin/true]\n  api: *w\n",
-		     "services.api: aliases (*w) are not supported (line 4, column 8)");
+		     "4:8: services.api: aliases (*w) are not supported");
 	expect_error("two_docs", WEB("") "---\nservices: {}\n", "only one YAML document is allowed");
 	expect_error("nul", "services:\n  web:\n    command: [\"a\\0b\"]\n",
 		     "services.web.command[0]: a value contains a NUL byte");
@@ -324,11 +325,11 @@ static void test_yaml_syntax_error(void **state)
 {
 	(void)state;
 	expect_error("syntax", "services:\n  web:\n    command: [a\n  x: y\n",
-		     "YAML syntax error: did not find expected ',' or ']' (line 4, column 4)");
+		     "4:4: services.web.command[1]: YAML syntax error: did not find expected ',' or ']'");
 	expect_error("syntax_indent", "services:\n  web:\n   command: [a]\n  bad: : :\n",
-		     "YAML syntax error: mapping values are not allowed in this context (line 4, column 8)");
+		     "4:8: services.bad: YAML syntax error: mapping values are not allowed in this context");
 	expect_error("syntax_tab", "services:\n\tweb: 1\n",
-		     "YAML syntax error: found character that cannot start any token (line 2, column 1)");
+		     "2:1: services: YAML syntax error: found character that cannot start any token");
 }
 
 static void test_empty_file(void **state)

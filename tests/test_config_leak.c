@@ -299,7 +299,7 @@ static void test_state_dir_errors(void **state)
 		text[used++] = i % 2 ? 'a' : '/';
 	strcpy(text + used, "\n" WEB(""));
 	expect_error("sd_long", text,
-		     "supervisor.state_dir: is longer than 4096 bytes (line 2, column 3)");
+		     "2:3: supervisor.state_dir: is longer than 4096 bytes");
 	text[used - 1] = '\n';
 	strcpy(text + used, WEB(""));
 	{
@@ -316,12 +316,12 @@ static void test_unknown_and_shape(void **state)
 {
 	(void)state;
 	expect_error("unk_leak", WEB("    leak:\n      window: 10m\n      fds: 100\n"),
-		     "services.web.leak.fds: unknown key (line 6, column 7)");
+		     "6:7: services.web.leak.fds: unknown key");
 	expect_error("unk_leak_flow", WEB("    leak: {sample_every: 5s, interval: 5s}\n"),
-		     "services.web.leak.interval: unknown key (line 4, column 30)");
+		     "4:30: services.web.leak.interval: unknown key");
 	expect_error("unk_leak_second", WEB("") "  api:\n    command: [x]\n"
 						"    leak: {min_growth_per_hour: 60}\n",
-		     "services.api.leak.min_growth_per_hour: unknown key (line 6, column 12)");
+		     "6:12: services.api.leak.min_growth_per_hour: unknown key");
 	/* on_violation's key, not leak:'s */
 	expect_error("unk_leak_action", WEB("    leak: {on_violation: stop}\n"),
 		     "services.web.leak.on_violation: unknown key");
@@ -334,7 +334,7 @@ static void test_unknown_and_shape(void **state)
 	expect_error("unk_leak_limits", WEB("    limits: {fds_max: 1}\n"),
 		     "services.web.limits.fds_max: unknown key");
 	expect_error("dup_leak", WEB("    leak:\n      window: 10m\n      window: 20m\n"),
-		     "services.web.leak.window: duplicate key (line 6, column 7)");
+		     "6:7: services.web.leak.window: duplicate key");
 	expect_error("leak_list", WEB("    leak: [5s, 10m]\n"),
 		     "services.web.leak: expected a mapping, not a list");
 	expect_error("leak_scalar", WEB("    leak: true\n"),

@@ -386,7 +386,7 @@ static void test_dir_length(void **state)
 	for (size_t i = 0; i < n; i++)
 		text[used++] = i % 2 ? 'a' : '/';
 	strcpy(text + used, "\n" WEB(""));
-	expect_error("dir_long", text, "supervisor.log.dir: is longer than 4096 bytes (line 3");
+	expect_error("dir_long", text, "3:5: supervisor.log.dir: is longer than 4096 bytes");
 	text[used - 1] = '\n';
 	strcpy(text + used, WEB(""));
 	c = expect_valid(&l, "dir_max", text);
@@ -400,9 +400,9 @@ static void test_unknown_and_shape(void **state)
 {
 	(void)state;
 	expect_error("unk_svc", WEB("    log:\n      dir: /l\n      size: 1M\n"),
-		     "services.web.log.size: unknown key (line 6, column 7)");
+		     "6:7: services.web.log.size: unknown key");
 	expect_error("unk_sup", "supervisor:\n  log: {max_size: 1M}\n" WEB(""),
-		     "supervisor.log.max_size: unknown key (line 2, column 9)");
+		     "2:9: supervisor.log.max_size: unknown key");
 	expect_error("unk_rate", WEBLOG("rate_limit: {bytes: 1M}"),
 		     "services.web.log.rate_limit.bytes: unknown key");
 	/* stderr_mode is the C name, not a key. */
@@ -411,7 +411,7 @@ static void test_unknown_and_shape(void **state)
 	expect_error("unk_burst", WEBLOG("burst: 1M"), "services.web.log.burst: unknown key");
 	expect_error("unk_log_top", WEB("") "log: {dir: /l}\n", "log: unknown key");
 	expect_error("dup_log", WEB("    log:\n      tail: 1K\n      tail: 2K\n"),
-		     "services.web.log.tail: duplicate key (line 6, column 7)");
+		     "6:7: services.web.log.tail: duplicate key");
 	expect_error("log_list", WEB("    log: [/var/log]\n"),
 		     "services.web.log: expected a mapping, not a list");
 	expect_error("log_scalar", "supervisor:\n  log: /var/log\n" WEB(""),

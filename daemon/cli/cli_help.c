@@ -24,8 +24,11 @@ static const struct help helps[] = {
 	  "serves the control socket. SIGTERM or `ringvisor shutdown` stops everything; SIGHUP\n"
 	  "reloads FILE; SIGUSR2 re-executes the binary. Exit: 0 after a clean shutdown, 1 on a bad\n"
 	  "config or start failure, or the code of an `on_exit: shutdown` service." },
-	{ "check", "check -c FILE", "Validates FILE: `FILE: ok, N services, M instances`, or every error as\n"
-	  "`FILE: key.path: message` and exit 1." },
+	{ "check", "check -c FILE [--json]",
+	  "Validates FILE: `FILE: ok, N services, M instances` (exit 0), or every error, unknown and\n"
+	  "duplicate keys included, as `FILE:LINE:COL: key.path: message` (exit 1). Warnings (exit\n"
+	  "stays 0): a command that is not an executable, a cwd that is not a directory.\n"
+	  "--json: one object with ok, services, instances, errors and warnings." },
 	{ "status", "status [SERVICE[.INDEX]] [-o wide] [--json]",
 	  "Every instance: state (and why: `backoff 3.2s`, `waiting (db: not ready)`), pid, uptime,\n"
 	  "restarts, CPU time, memory, fds, threads and last exit, under a line about the daemon and\n"

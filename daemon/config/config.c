@@ -23,7 +23,9 @@
 #include "config/config_ready.h"
 #include "config/config_rewrite.h"
 #include "config/config_schema.h"
+#include "config/config_tree.h"
 #include "config/config_validate.h"
+#include "config/config_warn.h"
 
 /* Reads fd to its end into a buffer of at most CONFIG_MAX_FILE_SIZE + 1
  * bytes; *ret_len past the limit means the file is too large. st_size is
@@ -106,18 +108,25 @@ static void config_freep(struct config **c)
 	*c = config_free(*c);
 }
 
-static int load(const char *path, struct config **ret, struct config_errors *errs)
+static int load(const char *path, struct config **ret, struct config_errors *errs,
+		struct config_errors *warns)
 {
 	_cleanup_(config_freep) struct config *c = NULL;
+	_cleanup_(config_tree_done) struct config_tree tree = { .loaded = false };
 	_cleanup_free_ char *src = NULL, *yaml = NULL;
 	struct raw_config *raw = NULL;
 	size_t src_len = 0, yaml_len = 0;
-	int r;
+	int r, n_shape;
 
 	r = read_file(path, &src, &src_len, errs);
 	if (r < 0)
 		return r;
-	r = config_rewrite_yaml(path, src, src_len, &yaml, &yaml_len, errs);
+	/* Every unknown and duplicate key, before the stages that stop at
+	 * the first; the rewrite leaves them out, so those go on. */
+	n_shape = config_tree_load(&tree, path, src, src_len, errs);
+	if (n_shape < 0)
+		return n_shape;
+	r = config_rewrite_yaml(path, src, src_len, &tree, &yaml, &yaml_len, errs);
 	if (r < 0)
 		return r;
 	r = config_schema_load(path, src, src_len, yaml, yaml_len, &raw, errs);
@@ -128,28 +137,41 @@ static int load(const char *path, struct config **ret, struct config_errors *err
 		config_schema_free(raw);
 		return -ENOMEM;
 	}
-	r = config_validate(path, raw, c, errs);
+	r = config_validate(path, raw, &tree, c, errs);
 	config_schema_free(raw);
 	if (r < 0)
 		return r;
-	if (r > 0)
+	if (r > 0 || n_shape > 0)
 		return -EINVAL;
+	if (warns) {
+		r = config_warn(c, &tree, warns);
+		if (r < 0)
+			return r;
+	}
 	*ret = TAKE_PTR(c);
 	return 0;
 }
 
-int config_load(const char *path, struct config **ret, struct config_errors *errs)
+int config_load_warn(const char *path, struct config **ret, struct config_errors *errs,
+		     struct config_errors *warns)
 {
 	size_t before = errs ? errs->n + errs->dropped : 0;
 	int r;
 
 	if (!path || !ret)
 		return -EINVAL;
-	r = load(path, ret, errs);
+	r = load(path, ret, errs, warns);
+	config_errors_sort(errs);
+	config_errors_sort(warns);
 	/* Every failure leaves at least one line for `ringvisor check`. */
 	if (r < 0 && errs && errs->n + errs->dropped == before)
 		config_error(errs, path, "cannot load: %s", strerror(-r));
 	return r;
+}
+
+int config_load(const char *path, struct config **ret, struct config_errors *errs)
+{
+	return config_load_warn(path, ret, errs, NULL);
 }
 
 static void strv_free(char **v)

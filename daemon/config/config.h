@@ -5,9 +5,10 @@
  * config_load() reads a YAML file against libcyaml's schema (unknown keys are
  * errors), then validates every value against the bounds below and resolves
  * names (user, group, admin_group, signals, capabilities) to numbers. Every
- * problem found is appended to `errs` with the file name and the key path
- * ("services.web.restart.backoff_max: ..."), so `ringvisor check` can print
- * all of them at once. On any error nothing is returned.
+ * problem found is appended to `errs` with the file name, its line:column
+ * where known, and the key path ("FILE:7:7: services.web.restart.backoff_max:
+ * ..."), so `ringvisor check` can print all of them at once, unknown and
+ * duplicate keys included (config_tree.h). On any error nothing is returned.
  */
 #pragma once
 
@@ -35,6 +36,9 @@
 #define CONFIG_MAX_CAPS 64
 #define CONFIG_MAX_PATH 4096
 #define CONFIG_MAX_ERRORS 64               /* beyond that: "... and N more" */
+/* The PATH of a service whose environment sets none (instance_env.c), and
+ * where check looks for its command. */
+#define CONFIG_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define CONFIG_MAX_FILE_SIZE (4U << 20)    /* bytes; a larger file is -EFBIG */
 
 enum restart_policy { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NEVER, _RESTART_POLICY_MAX, _RESTART_POLICY_INVALID = -EINVAL };
@@ -279,13 +283,36 @@ struct config {
 	uint64_t total_instances;
 };
 
-/* A bounded list of error lines, each "FILE: KEY.PATH: message". */
+/* Where a problem is in the file: 1-based; line 0 = not known. */
+struct config_mark {
+	size_t line, column;
+};
+
+/* One problem in parts, for `check --json`: path NULL when it is about the
+ * file as a whole. */
+struct config_note {
+	char *path;
+	char *message;
+	struct config_mark mark;
+};
+
+/* A bounded list of error (or warning) lines, each "FILE: KEY.PATH: message",
+ * "FILE:LINE:COL: KEY.PATH: message" where the node is known (the compiler
+ * convention, which editors jump to), with "warning: " before the path in a
+ * list of warnings. notes[i] is lines[i] in parts. */
 struct config_errors {
 	char *lines[CONFIG_MAX_ERRORS];
+	struct config_note notes[CONFIG_MAX_ERRORS];
 	size_t n;
 	size_t dropped;
+	bool warnings; /* set by the caller: a list of warnings */
 };
 
 int config_load(const char *path, struct config **ret, struct config_errors *errs);
+/* config_load(), and with warns (.warnings = true) what would fail only
+ * when the service starts: a command that is not an executable file, a cwd
+ * that is not a directory (config_warn.c). A warning never fails the load. */
+int config_load_warn(const char *path, struct config **ret, struct config_errors *errs,
+		     struct config_errors *warns);
 struct config *config_free(struct config *c);
 const struct service_config *config_find_service(const struct config *c, const char *name);

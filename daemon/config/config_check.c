@@ -13,6 +13,7 @@
 #include "basic/units.h"
 #include "config/config_check.h"
 #include "config/config_names.h"
+#include "config/config_tree.h"
 
 
 const char *config_show(struct config_shown *b, const char *s)
@@ -24,14 +25,16 @@ const char *config_show(struct config_shown *b, const char *s)
 
 void config_verr(struct config_vctx *v, const char *key, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], path[sizeof(v->prefix) + CONFIG_PATH_PART_MAX * 2];
+	struct config_mark m;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	config_error(v->errs, v->file, "%s%s%s: %s", v->prefix, key ? "." : "", key ? key : "",
-		     msg);
+	snprintf(path, sizeof(path), "%s%s%s", v->prefix, key ? "." : "", key ? key : "");
+	m = config_tree_find(v->tree, path);
+	config_error_at(v->errs, v->file, &m, path, "%s", msg);
 	v->n_errors++;
 }
 

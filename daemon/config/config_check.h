@@ -15,10 +15,14 @@
 #define CONFIG_DURATION_HINT "a whole number with ms, s, m or h, e.g. 250ms, 10s, 5m, 1h"
 #define CONFIG_SIZE_HINT "a whole number of bytes, optionally with K, M, G or T, e.g. 64M"
 
-/* One validation pass: errors go to "FILE: PREFIX.KEY: message". */
+struct config_tree;
+
+/* One validation pass: errors go to "FILE:LINE:COL: PREFIX.KEY: message",
+ * the position that of PREFIX.KEY in tree (config_tree_find()). */
 struct config_vctx {
 	const char *file;
 	struct config_errors *errs;
+	const struct config_tree *tree; /* NULL: no positions */
 	int n_errors;
 	char prefix[CONFIG_PATH_PART_MAX + 32]; /* "supervisor", "services.web" */
 };

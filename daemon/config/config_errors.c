@@ -1,37 +1,71 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * config_errors.c: the error lines of config_load(), bounded.
+ * config_errors.c: the error (and warning) lines of config_load(), bounded,
+ * each kept whole for people and in parts for `check --json`.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/config_errors.h"
 
-void config_error(struct config_errors *errs, const char *file, const char *fmt, ...)
+static void add(struct config_errors *errs, const char *file, const struct config_mark *mark,
+		const char *path, const char *fmt, va_list ap)
 {
-	char *msg = NULL, *line = NULL;
-	va_list ap;
+	struct config_note *note = &errs->notes[errs->n];
+	char *msg = NULL, *line = NULL, *p = NULL, where[48] = "";
 	int r;
 
-	if (!errs)
-		return;
 	if (errs->n >= CONFIG_MAX_ERRORS) {
 		errs->dropped++;
 		return;
 	}
-	va_start(ap, fmt);
+	if (path && !*path)
+		path = NULL;
+	if (mark && mark->line > 0)
+		snprintf(where, sizeof(where), ":%zu:%zu", mark->line, mark->column);
 	r = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (r < 0 || asprintf(&line, "%s: %s", file, msg) < 0) {
-		if (r >= 0)
-			free(msg);
+	if (r < 0)
+		msg = NULL;
+	else if ((path && !(p = strdup(path))) ||
+		 asprintf(&line, "%s%s: %s%s%s%s", file, where, errs->warnings ? "warning: " : "",
+			  path ? path : "", path ? ": " : "", msg) < 0)
+		line = NULL;
+	if (!line) {
+		free(msg);
+		free(p);
 		errs->dropped++;
 		return;
 	}
-	free(msg);
+	*note = (struct config_note){ .path = p, .message = msg, .mark = { 0, 0 } };
+	if (mark && mark->line > 0)
+		note->mark = *mark;
 	errs->lines[errs->n++] = line;
+}
+
+void config_error(struct config_errors *errs, const char *file, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!errs)
+		return;
+	va_start(ap, fmt);
+	add(errs, file, NULL, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void config_error_at(struct config_errors *errs, const char *file, const struct config_mark *mark,
+		     const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!errs)
+		return;
+	va_start(ap, fmt);
+	add(errs, file, mark, path, fmt, ap);
+	va_end(ap);
 }
 
 char *config_path_part(char *buf, size_t len, const char *s, size_t n)
@@ -62,11 +96,42 @@ char *config_path_part(char *buf, size_t len, const char *s, size_t n)
 	return buf;
 }
 
+static bool before(const struct config_note *a, const struct config_note *b)
+{
+	if (!a->mark.line || !b->mark.line)
+		return a->mark.line && !b->mark.line; /* without a position: last */
+	return a->mark.line < b->mark.line ||
+	       (a->mark.line == b->mark.line && a->mark.column < b->mark.column);
+}
+
+/* Insertion sort, stable: at most CONFIG_MAX_ERRORS lines. */
+void config_errors_sort(struct config_errors *errs)
+{
+	for (size_t i = 1; errs && i < errs->n; i++) {
+		struct config_note note = errs->notes[i];
+		char *line = errs->lines[i];
+		size_t j = i;
+
+		for (; j > 0 && before(&note, &errs->notes[j - 1]); j--) {
+			errs->notes[j] = errs->notes[j - 1];
+			errs->lines[j] = errs->lines[j - 1];
+		}
+		errs->notes[j] = note;
+		errs->lines[j] = line;
+	}
+}
+
 void config_errors_done(struct config_errors *errs)
 {
+	bool warnings;
+
 	if (!errs)
 		return;
-	for (size_t i = 0; i < errs->n; i++)
+	warnings = errs->warnings;
+	for (size_t i = 0; i < errs->n; i++) {
 		free(errs->lines[i]);
-	*errs = (struct config_errors){ .n = 0 };
+		free(errs->notes[i].path);
+		free(errs->notes[i].message);
+	}
+	*errs = (struct config_errors){ .warnings = warnings };
 }

@@ -4,6 +4,8 @@
  * config_load(), private to config/.
  *
  *   file ──read (bounded)──▶ source YAML
+ *        ──config_tree_load()──▶ every unknown and duplicate key reported,
+ *          its pair marked to be left out; the tree kept for positions
  *        ──config_yaml_rewrite()──▶ schema YAML: `services:` and `env:`
  *          mappings (arbitrary keys, which libcyaml cannot describe) become
  *          sequences of {name: KEY, ...} and {key: K, value: V}
@@ -11,8 +13,9 @@
  *          unknown keys, shapes and lengths checked by libcyaml
  *        ──config_validate()──▶ struct config: numbers, bounds, names
  *
- * The first two stages stop at the first error (the document's shape is
- * wrong, nothing after it can be trusted); validation collects every error.
+ * The tree pass reports every unknown and duplicate key; the rewrite and
+ * libcyaml then stop at the first other shape error (nothing after it can
+ * be trusted); validation collects every error, each at its key's position.
  * A schema error is reported against the source file: its libcyaml path is
  * mapped back through config_yaml_locate(), so a service is named by its key
  * and the line number is the user's line, not the rewritten buffer's.

@@ -35,6 +35,7 @@
 
 #include "config/config_errors.h"
 #include "config/config_rewrite.h"
+#include "config/config_tree.h"
 #include "config/config_yaml.h"
 
 /* The rewrite grows the text: "- {key: K, value: V}" for "K: V", "name: K"
@@ -78,6 +79,9 @@ struct rewriter {
 	yaml_event_t held; /* a mapping key, emitted once its value is seen */
 	bool have_held;
 	unsigned n_docs;
+	const struct config_tree *tree;
+	bool skipping;     /* in a pair the tree pass reported */
+	size_t skip_depth; /* collections open inside it */
 	const char *file;
 	struct config_errors *errs;
 };
@@ -86,17 +90,17 @@ static int rw_fail(struct rewriter *rw, const yaml_mark_t *mark, const char *fmt
 	_printf_(3, 4);
 static int rw_fail(struct rewriter *rw, const yaml_mark_t *mark, const char *fmt, ...)
 {
-	char path[CONFIG_PATH_MAX], msg[256], where[64] = "";
+	char path[CONFIG_PATH_MAX], msg[256];
+	struct config_mark m = { 0, 0 };
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	config_walk_path(&rw->w, NULL, path, sizeof(path));
-	if (mark)
-		snprintf(where, sizeof(where), " (line %zu, column %zu)", mark->line + 1,
-			 mark->column + 1);
-	config_error(rw->errs, rw->file, "%s%s%s%s", path, *path ? ": " : "", msg, where);
+	if (mark) /* libyaml counts from 0, editors from 1 */
+		m = (struct config_mark){ mark->line + 1, mark->column + 1 };
+	config_error_at(rw->errs, rw->file, &m, path, "%s", msg);
 	return -EINVAL;
 }
 
@@ -381,11 +385,30 @@ static int rw_syntax_error(struct rewriter *rw)
 		return rw_fail(rw, NULL, "not valid UTF-8 or UTF-16 text: %s (at byte %zu)",
 			       problem, p->problem_offset);
 	if (p->context)
-		return rw_fail(rw, NULL,
-			       "YAML syntax error: %s (line %zu, column %zu), %s started at line %zu",
-			       problem, p->problem_mark.line + 1, p->problem_mark.column + 1,
-			       p->context, p->context_mark.line + 1);
+		return rw_fail(rw, &p->problem_mark, "YAML syntax error: %s, %s started at line %zu",
+			       problem, p->context, p->context_mark.line + 1);
 	return rw_fail(rw, &p->problem_mark, "YAML syntax error: %s", problem);
+}
+
+/* A pair the tree pass reported (an unknown or a duplicate key) is left
+ * out whole, the key and then its value however deep, so that libcyaml does
+ * not stop at it and the later stages report the rest of the file. */
+static bool rw_skip(struct rewriter *rw, const yaml_event_t *ev)
+{
+	if (!rw->skipping) {
+		if (ev->type != YAML_SCALAR_EVENT || !config_walk_at_key(&rw->w) ||
+		    !config_tree_dropped(rw->tree, ev->start_mark.index))
+			return false;
+		rw->skipping = true; /* the key: its value follows */
+		rw->skip_depth = 0;
+		return true;
+	}
+	if (ev->type == YAML_MAPPING_START_EVENT || ev->type == YAML_SEQUENCE_START_EVENT)
+		rw->skip_depth++;
+	else if (ev->type == YAML_MAPPING_END_EVENT || ev->type == YAML_SEQUENCE_END_EVENT)
+		rw->skip_depth--;
+	rw->skipping = rw->skip_depth > 0;
+	return true;
 }
 
 static int rw_run(struct rewriter *rw)
@@ -398,7 +421,7 @@ static int rw_run(struct rewriter *rw)
 		if (!yaml_parser_parse(&rw->w.parser, &ev))
 			return rw_syntax_error(rw);
 		type = ev.type;
-		r = rw_event(rw, &ev);
+		r = rw_skip(rw, &ev) ? 0 : rw_event(rw, &ev);
 		yaml_event_delete(&ev);
 		if (r < 0)
 			return r;
@@ -407,10 +430,11 @@ static int rw_run(struct rewriter *rw)
 	}
 }
 
-int config_rewrite_yaml(const char *file, const char *src, size_t len, char **ret_yaml,
-			size_t *ret_len, struct config_errors *errs)
+int config_rewrite_yaml(const char *file, const char *src, size_t len,
+			const struct config_tree *tree, char **ret_yaml, size_t *ret_len,
+			struct config_errors *errs)
 {
-	struct rewriter rw = { .file = file, .errs = errs };
+	struct rewriter rw = { .file = file, .errs = errs, .tree = tree };
 	int r;
 
 	r = config_walk_init(&rw.w, src, len);

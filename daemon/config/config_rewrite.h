@@ -10,8 +10,12 @@
 
 #include "config/config.h"
 
+struct config_tree;
+
 /* Returns 0 and a malloc'ed buffer, or -EINVAL after recording the error
- * (YAML syntax, wrong shape of services/env, aliases, ...), -EFBIG, -ENOMEM. */
-int config_rewrite_yaml(const char *file, const char *src, size_t len, char **ret_yaml,
-			size_t *ret_len, struct config_errors *errs);
+ * (YAML syntax, wrong shape of services/env, aliases, ...), -EFBIG, -ENOMEM.
+ * The pairs the tree pass reported (tree may be NULL) are left out. */
+int config_rewrite_yaml(const char *file, const char *src, size_t len,
+			const struct config_tree *tree, char **ret_yaml, size_t *ret_len,
+			struct config_errors *errs);
 

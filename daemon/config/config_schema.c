@@ -216,7 +216,7 @@ static const cyaml_schema_field_t top_fields[] = {
 				   n_services, &service_schema, 1, CONFIG_MAX_SERVICES),
 	CYAML_FIELD_END,
 };
-static const cyaml_schema_value_t top_schema = {
+const cyaml_schema_value_t config_top_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct raw_config, top_fields),
 };
 
@@ -412,7 +412,7 @@ static int report(const char *file, const char *src, size_t src_len, const struc
 {
 	struct yaml_step steps[BACKTRACE_MAX + 1];
 	struct config_mark mark = { 0, 0 };
-	char path[CONFIG_PATH_MAX], msg[CONFIG_PATH_MAX], where[64] = "";
+	char path[CONFIG_PATH_MAX], msg[CONFIG_PATH_MAX];
 	char part[CONFIG_PATH_PART_MAX + 8];
 	const char *missing;
 	unsigned skip = 0;
@@ -431,9 +431,7 @@ static int report(const char *file, const char *src, size_t src_len, const struc
 	if (missing)
 		snprintf(path + strlen(path), sizeof(path) - strlen(path), "%s%s", *path ? "." : "",
 			 config_path_part(part, sizeof(part), missing, strlen(missing)));
-	if (mark.line > 0)
-		snprintf(where, sizeof(where), " (line %zu, column %zu)", mark.line, mark.column);
-	config_error(errs, file, "%s%s%s%s", path, *path ? ": " : "", msg, where);
+	config_error_at(errs, file, &mark, path, "%s", msg);
 	return -EINVAL;
 }
 
@@ -448,7 +446,7 @@ int config_schema_load(const char *file, const char *src, size_t src_len, const 
 	if (!c)
 		return -ENOMEM;
 	cfg.log_ctx = c;
-	e = cyaml_load_data((const uint8_t *)yaml, yaml_len, &cfg, &top_schema,
+	e = cyaml_load_data((const uint8_t *)yaml, yaml_len, &cfg, &config_top_schema,
 			    (cyaml_data_t **)&raw, NULL);
 	switch (e) {
 	case CYAML_OK:
@@ -477,7 +475,7 @@ int config_schema_load(const char *file, const char *src, size_t src_len, const 
 	}
 	if (!raw) {
 		/* Not expected: `services` is required. */
-		config_error(errs, file, "services: required key is missing");
+		config_error_at(errs, file, NULL, "services", "required key is missing");
 		return -EINVAL;
 	}
 	*ret = raw;
@@ -490,6 +488,6 @@ struct raw_config *config_schema_free(struct raw_config *raw)
 
 	cfg.log_fn = NULL;
 	if (raw)
-		cyaml_free(&cfg, &top_schema, raw, 0);
+		cyaml_free(&cfg, &config_top_schema, raw, 0);
 	return NULL;
 }

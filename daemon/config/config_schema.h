@@ -13,4 +13,6 @@
 int config_schema_load(const char *file, const char *src, size_t src_len, const char *yaml,
 		       size_t yaml_len, struct raw_config **ret, struct config_errors *errs);
 struct raw_config *config_schema_free(struct raw_config *raw);
+/* The schema itself: its keys are the known keys of the tree pass too. */
+extern const struct cyaml_schema_value config_top_schema;
 

@@ -258,10 +258,10 @@ static int check_duplicates(struct config_vctx *v, const struct config *c)
 	return 0;
 }
 
-int config_validate(const char *file, const struct raw_config *raw, struct config *c,
-		    struct config_errors *errs)
+int config_validate(const char *file, const struct raw_config *raw,
+		    const struct config_tree *tree, struct config *c, struct config_errors *errs)
 {
-	struct config_vctx v = { .file = file, .errs = errs };
+	struct config_vctx v = { .file = file, .errs = errs, .tree = tree };
 	int r;
 
 	r = validate_supervisor(&v, raw->supervisor, &c->supervisor);

@@ -10,6 +10,8 @@
 
 #include <yaml.h>
 
+#include "config/config.h"
+
 #define CONFIG_YAML_MAX_DEPTH 16   /* a valid config nests 5 deep (limits.io_max, log.rate_limit) */
 
 enum config_role { /* what the rewrite makes of a collection */
@@ -48,10 +50,6 @@ void config_walk_pop(struct config_walk *w);
 /* "services.web.command[2]": the path of the node about to start, ending in
  * `last_key` when that node is a key of the top mapping. */
 char *config_walk_path(const struct config_walk *w, const char *last_key, char *buf, size_t len);
-
-struct config_mark {
-	size_t line, column; /* 1-based; line 0 = unknown */
-};
 
 enum yaml_step_kind {
 	YAML_STEP_KEY,     /* the value of mapping key `key` */

@@ -11,7 +11,7 @@
 #include "basic/macro.h"
 #include "policy/instance_env.h"
 
-#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_PATH "PATH=" CONFIG_DEFAULT_PATH /* config.h: check looks there too */
 
 /* The daemon's own protocol variables never pass to a service: a service
  * that inherited NOTIFY_SOCKET would tell systemd it is ready on the

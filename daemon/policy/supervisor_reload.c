@@ -214,7 +214,13 @@ static int plan_prepare(struct supervisor *s, struct plan *p, char *why, size_t 
 
 static int plan_make(struct supervisor *s, const char *path, struct plan *p, struct reload_report *rep)
 {
-	int r = config_load(path, &p->nc, &rep->errs);
+	struct config_errors warns = { .warnings = true };
+	int r = config_load_warn(path, &p->nc, &rep->errs, &warns);
+	/* A missing program or cwd does not refuse the reload, but the
+	 * operator hears of it now rather than at the failed exec. */
+	for (size_t i = 0; i < warns.n; i++)
+		log_warn("%s", warns.lines[i]);
+	config_errors_done(&warns);
 	if (r < 0) {
 		if (rep->errs.n == 0)
 			snprintf(rep->why, sizeof(rep->why), "%.400s: %s", path, strerror(-r));

@@ -115,7 +115,13 @@ static void check_errors(const struct config_errors *e)
 	for (size_t i = 0; i < e->n; i++) {
 		const char *l = e->lines[i];
 		CHECK(l);
-		CHECK(strncmp(l, path, plen) == 0 && l[plen] == ':' && l[plen + 1] == ' ');
+		const struct config_mark *m = &e->notes[i].mark;
+		char where[48];
+
+		/* "FILE: " or "FILE:LINE:COL: ", the position the note's own. */
+		snprintf(where, sizeof(where), m->line ? ":%zu:%zu: " : ": ", m->line, m->column);
+		CHECK(strncmp(l, path, plen) == 0 && strncmp(l + plen, where, strlen(where)) == 0);
+		CHECK(!m->line == !m->column && e->notes[i].message);
 		CHECK(strlen(l) <= plen + ERROR_LINE_MAX);
 		if (strchr(l, '\n'))
 			fprintf(stderr, "error line with a newline: %s\n", l);
