@@ -22,6 +22,7 @@
 #include "control/control.h"
 #include "config/config.h"
 #include "config/config_errors.h"
+#include "config/config_report.h"
 #include "basic/log.h"
 #include "kernel/fdstore.h"
 #include "kernel/inherited_fds.h"
@@ -327,38 +328,6 @@ static int cmd_run(const struct args *a, char **argv)
 	return rc;
 }
 
-static json_object *check_notes(const struct config_errors *e)
-{
-	json_object *a = json_object_new_array();
-	for (size_t i = 0; i < e->n; i++) {
-		const struct config_note *n = &e->notes[i];
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "line", n->mark.line ? json_object_new_int64((int64_t)n->mark.line) : NULL);
-		json_object_object_add(o, "column", n->mark.line ? json_object_new_int64((int64_t)n->mark.column) : NULL);
-		json_object_object_add(o, "path", n->path ? json_object_new_string(n->path) : NULL);
-		json_object_object_add(o, "message", json_object_new_string(n->message));
-		json_object_array_add(a, o);
-	}
-	return a;
-}
-
-/* check --json: one object on stdout, whatever the outcome (docs/cli.md). */
-static void check_json(const char *file, const struct config *c, const struct config_errors *errs,
-		       const struct config_errors *warns)
-{
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "file", json_object_new_string(file));
-	json_object_object_add(o, "ok", json_object_new_boolean(c != NULL));
-	json_object_object_add(o, "services", c ? json_object_new_int64((int64_t)c->n_services) : NULL);
-	json_object_object_add(o, "instances", c ? json_object_new_int64((int64_t)c->total_instances) : NULL);
-	json_object_object_add(o, "errors", check_notes(errs));
-	json_object_object_add(o, "errors_dropped", json_object_new_int64((int64_t)errs->dropped));
-	json_object_object_add(o, "warnings", check_notes(warns));
-	json_object_object_add(o, "warnings_dropped", json_object_new_int64((int64_t)warns->dropped));
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-}
-
 static int cmd_check(const struct args *a)
 {
 	struct config_errors errs = { 0 }, warns = { .warnings = true };
@@ -367,7 +336,9 @@ static int cmd_check(const struct args *a)
 		return usage_error("%s", "check needs -c FILE");
 	int r = config_load_warn(a->config, &c, &errs, &warns);
 	if (a->json) {
-		check_json(a->config, r < 0 ? NULL : c, &errs, &warns);
+		json_object *o = config_report_json(a->config, r < 0 ? NULL : c, &errs, &warns);
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
 	} else if (r < 0) {
 		print_errors(&errs);
 	} else {

@@ -52,7 +52,7 @@ _ringvisor()
 	run) opts+=" --event-backend= --spawn= --cgroup-root= --cgroup-kill= --probe= --state-dir= --log-format= --debug";;
 	status) opts+=" -o --json";;
 	start|stop|restart|scale) opts+=" --no-wait --timeout= --json";;
-	leaks|snapshots|reload) opts+=" --json";;
+	check|leaks|snapshots|reload) opts+=" --json";;
 	logs) opts+=" -n -f --follow --json";;
 	top) opts+=" --interval=";;
 	help) COMPREPLY=($(compgen -W "$verbs" -- "$cur")); return;;
