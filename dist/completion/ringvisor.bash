@@ -2,7 +2,7 @@
 # bash completion for ringvisor(8): the commands, each command's options,
 # and service names (SERVICE or SERVICE.INDEX) asked of the running daemon
 # with `ringvisor status` (on the --socket or -c given so far, else the
-# default), so a name is never guessed. integration/t_completion.sh checks
+# default), so a name is never guessed. integration/t_cli_docs.sh checks
 # that every command of `ringvisor --help` is here.
 
 _ringvisor_targets()
