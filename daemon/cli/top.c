@@ -133,6 +133,7 @@ static int fetch(const struct top *t, const struct pollfd *wake, int nwake, stru
 	int r = ask(fd, "{\"cmd\":\"status\"}\n", wake, nwake, &s->status);
 	if (r == 0) {
 		s->at_ns = now_ns();
+		s->at_wall = time(NULL);
 		/* An error here only costs the fds and threads columns. */
 		int lr = ask(fd, "{\"cmd\":\"leaks\"}\n", wake, nwake, &leaks);
 		if (lr == -EINTR)

@@ -186,16 +186,16 @@ static void probe_sources(const struct snapshot *s, char *probe, size_t len)
 		snprintf(probe, len, "-");
 }
 
-/* Line 1: the daemon, the instances, the probe, the time. */
+/* Line 1: the daemon, the instances, the probe, the time of the refresh
+ * (not of the drawing: a key redraws the same refresh). */
 static void header_daemon(struct top *t, const struct snapshot *s)
 {
 	json_object *sup = jget(s->status, "supervisor");
 	char now[16], probe[64];
-	time_t tt = time(NULL);
 	int64_t pid = -1, n = -1;
 
 	probe_sources(s, probe, sizeof(probe));
-	strftime(now, sizeof(now), "%H:%M:%S", localtime(&tt));
+	strftime(now, sizeof(now), "%H:%M:%S", localtime(&s->at_wall));
 	(void)jnum(sup, "pid", &pid);
 	(void)jnum(sup, "instances", &n);
 	line_begin(t);

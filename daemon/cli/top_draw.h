@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <termios.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -40,6 +41,7 @@ struct snapshot {
 	json_object *status, *leaks; /* leaks: NULL when the daemon refused it */
 	char leaks_err[128];
 	uint64_t at_ns;
+	time_t at_wall;              /* when it was fetched: the header's time */
 	struct top_row *rows;        /* every instance, in the order of the current sort */
 	size_t n_rows;
 	size_t *view;                /* indexes into rows that pass the filter (n_rows room) */
