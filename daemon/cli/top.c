@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -211,8 +212,19 @@ static int write_all(int fd, const char *p, size_t n)
 
 /* ---- the terminal ---- */
 
+/* The terminal's size, read at start, on SIGWINCH and on fg. */
+static void term_size(struct top *t)
+{
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) {
+		t->width = ws.ws_col;
+		t->height = ws.ws_row;
+	}
+}
+
 static void term_enter(struct top *t)
 {
+	term_size(t);
 	if (t->keys && tcgetattr(STDIN_FILENO, &t->saved) == 0) {
 		struct termios raw = t->saved;
 		raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);   /* ISIG stays: Ctrl-C arrives as SIGINT */
@@ -262,6 +274,7 @@ static int signals_read(struct top *t, bool *redraw)
 	while (read(t->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGWINCH:
+			term_size(t);
 			t->clear = *redraw = true;
 			break;
 		case SIGTSTP:

@@ -16,9 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -247,18 +245,14 @@ static void header_view(struct top *t)
 
 #define N_COLS 10
 
-/* The terminal's size, and a clear screen or home position. */
+/* A clear screen or the home position (t->width and t->height are top.c's
+ * to keep: at start and on SIGWINCH). */
 static void frame_begin(struct top *t)
 {
 	t->out.len = 0;
 	t->lines = 0;
 	if (!t->live)
 		return;
-	struct winsize ws;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) {
-		t->width = ws.ws_col;
-		t->height = ws.ws_row;
-	}
 	(void)buf_add(&t->out, t->clear ? "\033[H\033[2J" : "\033[H", t->clear ? 7 : 3);
 	t->clear = false;
 }
