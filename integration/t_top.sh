@@ -298,4 +298,18 @@ wait_for 3 test -s "$T/$TNAME-term.after" || fail "top did not end on SIGTERM"
 cmp -s "$T/$TNAME-term.before" "$T/$TNAME-term.after" || fail "termios not restored after SIGTERM"
 [ "$(pane "$TNAME-term" alternate_on)" = 0 ] || fail "still on the alternate screen after SIGTERM"
 [ "$(pane "$TNAME-term" cursor_flag)" = 1 ] || fail "the cursor is still hidden after SIGTERM"
+
+# -n 2 on a terminal: top ends by itself after its second refresh (shown
+# for one interval), exit 0, the terminal restored.
+top_pane "$TNAME-n" --interval=200ms -n 2
+wait_for 5 test -s "$T/$TNAME-n.after" || fail "top -n 2 did not end: $(screen "$TNAME-n")"
+[ "$(cat "$T/$TNAME-n.rc")" = 0 ] || fail "top -n 2 exited $(cat "$T/$TNAME-n.rc")"
+cmp -s "$T/$TNAME-n.before" "$T/$TNAME-n.after" || fail "termios not restored after -n 2"
+[ "$(pane "$TNAME-n" alternate_on)" = 0 ] || fail "still on the alternate screen after -n 2"
+# -b on a terminal: plain frames on the main screen, as piped.
+top_pane "$TNAME-b" -b -n 2 -d 0.2
+wait_for 5 test -s "$T/$TNAME-b.rc" || fail "top -b -n 2 did not end: $(screen "$TNAME-b")"
+[ "$(cat "$T/$TNAME-b.rc")" = 0 ] || fail "top -b -n 2 exited $(cat "$T/$TNAME-b.rc")"
+[ "$(screen "$TNAME-b" | grep -c '^ringvisor pid')" -eq 2 ] && [ "$(screen "$TNAME-b" | grep -c '^zspin\.0 ')" -eq 2 ] ||
+	fail "top -b on a terminal: not 2 frames: $(screen "$TNAME-b")"
 exit 0
