@@ -132,7 +132,7 @@ grep -Eq "^ringvisor pid $DAEMON_PID, backend $RV_BACKEND, 5 instances, probe [a
 usrc=$(sup_field usage_source)
 grep -Eq "^cpu: (cgroup cpu.stat|- \(no cgroup\)); memory: [a-z.+-]+; fds, threads: $usrc" "$T/screen1.txt" ||
 	fail "no sources line (usage_source $usrc): $(cat "$T/screen1.txt")"
-grep -Eq '^sort: name; refresh every 200ms; keys: c m f t r n sort' "$T/screen1.txt" || fail "no sort line: $(cat "$T/screen1.txt")"
+grep -Eq '^sort: name; refresh every 200ms; keys: q quits, c m f t r n sort' "$T/screen1.txt" || fail "no sort line: $(cat "$T/screen1.txt")"
 grep -Eq '^INSTANCE +STATE +PID +CPU% +MEM +FDS +THREADS +VERDICT' "$T/screen1.txt" || fail "no column titles: $(cat "$T/screen1.txt")"
 for i in web.0 web.1 worker.0; do
 	pid=$(inst "$i" .pid)

@@ -238,8 +238,8 @@ static void header_view(struct top *t)
 		putf(t, "; filter: \"%s\"", t->filter);
 	putf(t, "; refresh every %s", format_duration_ms(t->interval_ms, every, sizeof(every)));
 	if (t->live)
-		put(t, "; keys: c m f t r n sort (cpu mem fds threads restarts name), / filter, "
-		       "arrows PgUp PgDn Home End j k scroll, q quits");
+		put(t, "; keys: q quits, c m f t r n sort (cpu mem fds threads restarts name), / filter, "
+		       "arrows PgUp PgDn Home End j k scroll");   /* q first: a narrow terminal cuts the rest */
 	line_end(t);
 }
 
