@@ -39,12 +39,7 @@ struct args {
 	const char *config;
 	const char *socket;
 	const char *cgroup_root;
-	const char *interval;   /* top --interval */
-	const char *delay;      /* top -d SECONDS */
-	const char *sort;       /* top --sort */
-	bool batch;             /* top -b */
-	const char *top_option; /* the first of -b, -d, --sort given, for refusing it elsewhere */
-	const char *count;      /* -n: logs' lines or top's frames, parsed once the verb is known */
+	struct top_args top;    /* --interval, -b, -d, --sort */
 	const char *probe;
 	const char *state_dir;
 	bool cgroup_kill_fallback;
@@ -77,8 +72,8 @@ static int usage_error(const char *fmt, const char *arg)
 }
 
 enum { OPT_SOCKET = 256, OPT_CGROUP_ROOT, OPT_CGROUP_KILL, OPT_PROBE, OPT_STATE_DIR, OPT_BACKEND,
-       OPT_SPAWN, OPT_LOG_FORMAT, OPT_JSON, OPT_DEBUG, OPT_VERSION, OPT_INTERVAL,
-       OPT_NO_WAIT, OPT_TIMEOUT, OPT_SORT };
+       OPT_SPAWN, OPT_LOG_FORMAT, OPT_JSON, OPT_DEBUG, OPT_VERSION,
+       OPT_NO_WAIT, OPT_TIMEOUT };
 
 /* The options of `run`: 1 when c was one of them, 0 when not, or the
  * usage error's exit code. */
@@ -139,24 +134,20 @@ static int parse_client_option(int c, struct args *a)
 	case OPT_JSON:
 		a->json = true;
 		return 0;
-	case OPT_INTERVAL:
-		a->interval = optarg;
+	case TOP_ARG_INTERVAL:
+	case TOP_ARG_BATCH:
+	case TOP_ARG_DELAY:
+	case TOP_ARG_SORT:
+		top_options_take(&a->top, c, optarg);
 		return 0;
-	case 'n':
-		a->count = optarg;
+	case 'n': {
+		char *end;
+		errno = 0;
+		a->lines = strtol(optarg, &end, 10);
+		if (*end || !*optarg || errno || a->lines < 0 || a->lines > RV_PROTO_MAX_LINES)
+			return usage_error("-n: expected a number from 0 to 100000 (logs' lines, top's frames), got \"%s\"", optarg);
 		return 0;
-	case 'b':
-		a->batch = true;
-		a->top_option = a->top_option ? a->top_option : "-b";
-		return 0;
-	case 'd':
-		a->delay = optarg;
-		a->top_option = a->top_option ? a->top_option : "-d";
-		return 0;
-	case OPT_SORT:
-		a->sort = optarg;
-		a->top_option = a->top_option ? a->top_option : "--sort";
-		return 0;
+	}
 	case 'f':
 		a->follow = true;
 		return 0;
@@ -195,7 +186,10 @@ static int parse_options(int argc, char **argv, struct args *a)
 		{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
-		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "interval", required_argument, NULL, TOP_ARG_INTERVAL },
+		{ "batch", no_argument, NULL, TOP_ARG_BATCH },
+		{ "delay", required_argument, NULL, TOP_ARG_DELAY },
+		{ "sort", required_argument, NULL, TOP_ARG_SORT },
 		{ "lines", required_argument, NULL, 'n' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -203,9 +197,6 @@ static int parse_options(int argc, char **argv, struct args *a)
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "batch", no_argument, NULL, 'b' },
-		{ "delay", required_argument, NULL, 'd' },
-		{ "sort", required_argument, NULL, OPT_SORT },
 		{ 0 },
 	};
 	int c;
@@ -393,13 +384,13 @@ static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **ar
 
 static int cmd_top(const struct args *a, int argc, char **argv)
 {
-	struct top_options o = { .batch = a->batch };
+	struct top_options o;
 	struct config *c = NULL;
 	char err[160];
 
 	if (argc > 0)
 		return usage_error("unexpected argument \"%s\"", argv[0]);
-	if (top_options_parse(&o, a->interval, a->delay, a->sort, a->count, err, sizeof(err)) < 0)
+	if (top_options_parse(&o, &a->top, a->lines, err, sizeof(err)) < 0)
 		return usage_error("%s", err);
 	if (!a->socket && !getenv("RINGVISOR_SOCKET") && a->config && load(a->config, &c) < 0)
 		return 1;
@@ -407,49 +398,6 @@ static int cmd_top(const struct args *a, int argc, char **argv)
 	int rc = top_run(&o);
 	config_free(c);
 	return rc;
-}
-
-/* logs -n, once the verb is known (top's -n counts frames). */
-static int parse_lines(struct args *a)
-{
-	char *end;
-	errno = 0;
-	a->lines = a->count ? strtol(a->count, &end, 10) : -1;
-	if (a->count && (*end || !*a->count || errno || a->lines < 0 || a->lines > RV_PROTO_MAX_LINES))
-		return usage_error("-n: expected a number of lines from 0 to 100000, got \"%s\"", a->count);
-	return 0;
-}
-
-/* Every option a command accepts does something: the others are refused,
- * not ignored. 0, or the usage error's exit code. */
-static int refuse_foreign_options(struct args *a, const char *verb)
-{
-	bool top = !strcmp(verb, "top"), logs = !strcmp(verb, "logs");
-	char m[128];
-
-	if (a->run_option && strcmp(verb, "run")) {
-		fprintf(stderr, "ringvisor: --%s is an option of run, not of %s\n", a->run_option, verb);
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	if (a->json && (!strcmp(verb, "run") || !strcmp(verb, "check") || top))
-		return usage_error("--json is not an option of %s", verb);
-	if (a->interval && !top)
-		return usage_error("--interval is an option of top, not of %s", verb);
-	if (a->top_option && !top) {
-		snprintf(m, sizeof(m), "%s is an option of top, not of %s", a->top_option, verb);
-		return usage_error("%s", m);
-	}
-	if (a->count && !logs && !top)
-		return usage_error("-n is an option of logs and top, not of %s", verb);
-	if (a->follow && !logs)
-		return usage_error("-f is an option of logs, not of %s", verb);
-	if (a->wide && strcmp(verb, "status"))
-		return usage_error("-o wide is an option of status, not of %s", verb);
-	bool waits = !strcmp(verb, "start") || !strcmp(verb, "stop") || !strcmp(verb, "restart") || !strcmp(verb, "scale");
-	if ((a->no_wait || a->timeout) && !waits)
-		return usage_error("--no-wait and --timeout are options of start, stop, restart and scale, not of %s", verb);
-	return logs ? parse_lines(a) : 0;
 }
 
 int main(int argc, char **argv)
@@ -479,8 +427,24 @@ int main(int argc, char **argv)
 			usage(stdout);
 		return 0;
 	}
-	if ((r = refuse_foreign_options(&a, verb)) != 0)
-		return r;
+	/* Every option a command accepts does something: the others are
+	 * refused, not ignored. */
+	if (a.run_option && strcmp(verb, "run")) {
+		fprintf(stderr, "ringvisor: --%s is an option of run, not of %s\n", a.run_option, verb);
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (a.json && (!strcmp(verb, "run") || !strcmp(verb, "check") || !strcmp(verb, "top")))
+		return usage_error("--json is not an option of %s", verb);
+	if (top_options_refusal(&a.top) && strcmp(verb, "top"))
+		return usage_error(top_options_refusal(&a.top), verb);
+	if ((a.lines >= 0 && strcmp(verb, "logs") && strcmp(verb, "top")) || (a.follow && strcmp(verb, "logs")))
+		return usage_error(a.follow ? "-f is an option of logs, not of %s" : "-n is an option of logs and top, not of %s", verb);
+	if (a.wide && strcmp(verb, "status"))
+		return usage_error("-o wide is an option of status, not of %s", verb);
+	bool waits = !strcmp(verb, "start") || !strcmp(verb, "stop") || !strcmp(verb, "restart") || !strcmp(verb, "scale");
+	if ((a.no_wait || a.timeout) && !waits)
+		return usage_error("--no-wait and --timeout are options of start, stop, restart and scale, not of %s", verb);
 	if (!strcmp(verb, "top"))
 		return cmd_top(&a, rest, restv);
 	if (!strcmp(verb, "run") || !strcmp(verb, "check")) {

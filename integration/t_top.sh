@@ -97,7 +97,8 @@ refused "-b is an option of top, not of status" status -b
 refused "-d is an option of top, not of leaks" leaks -d 1
 refused "--sort is an option of top, not of status" status --sort=cpu
 refused "-n is an option of logs and top, not of status" status -n 3
-refused "-n: expected a number of frames from 1 to 1000000" top -b -n 0
+refused "-n: expected a number of frames from 1 to 100000" top -b -n 0
+refused "-n: expected a number from 0 to 100000" top -b -n 200000
 refused "--sort: expected cpu, memory, fds, threads, restarts or name" top --sort=pid
 refused "-d: expected seconds from 0.1 to 3600" top -b -d 0.01
 

@@ -293,7 +293,6 @@ static int signals_read(struct top *t, bool *redraw)
 	return 0;
 }
 
-
 /* Reads the keys waiting on stdin: WAIT_QUIT, WAIT_REDRAW or WAIT_REFRESH
  * (nothing to do). */
 static int keys_read(struct top *t)
