@@ -42,7 +42,7 @@ struct args {
 	const char *config;
 	const char *socket;
 	const char *cgroup_root;
-	const char *interval;   /* top */
+	struct top_args top;    /* --interval, -b, -d, --sort */
 	const char *probe;
 	const char *state_dir;
 	bool cgroup_kill_fallback;
@@ -75,7 +75,7 @@ static int usage_error(const char *fmt, const char *arg)
 }
 
 enum { OPT_SOCKET = 256, OPT_CGROUP_ROOT, OPT_CGROUP_KILL, OPT_PROBE, OPT_STATE_DIR, OPT_BACKEND,
-       OPT_SPAWN, OPT_LOG_FORMAT, OPT_JSON, OPT_DEBUG, OPT_VERSION, OPT_INTERVAL,
+       OPT_SPAWN, OPT_LOG_FORMAT, OPT_JSON, OPT_DEBUG, OPT_VERSION,
        OPT_NO_WAIT, OPT_TIMEOUT };
 
 /* The options of `run`: 1 when c was one of them, 0 when not, or the
@@ -137,15 +137,18 @@ static int parse_client_option(int c, struct args *a)
 	case OPT_JSON:
 		a->json = true;
 		return 0;
-	case OPT_INTERVAL:
-		a->interval = optarg;
+	case TOP_ARG_INTERVAL:
+	case TOP_ARG_BATCH:
+	case TOP_ARG_DELAY:
+	case TOP_ARG_SORT:
+		top_options_take(&a->top, c, optarg);
 		return 0;
 	case 'n': {
 		char *end;
 		errno = 0;
 		a->lines = strtol(optarg, &end, 10);
 		if (*end || !*optarg || errno || a->lines < 0 || a->lines > RV_PROTO_MAX_LINES)
-			return usage_error("-n: expected a number of lines from 0 to 100000, got \"%s\"", optarg);
+			return usage_error("-n: expected a number from 0 to 100000 (logs' lines, top's frames), got \"%s\"", optarg);
 		return 0;
 	}
 	case 'f':
@@ -186,7 +189,10 @@ static int parse_options(int argc, char **argv, struct args *a)
 		{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
-		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "interval", required_argument, NULL, TOP_ARG_INTERVAL },
+		{ "batch", no_argument, NULL, TOP_ARG_BATCH },
+		{ "delay", required_argument, NULL, TOP_ARG_DELAY },
+		{ "sort", required_argument, NULL, TOP_ARG_SORT },
 		{ "lines", required_argument, NULL, 'n' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -198,7 +204,7 @@ static int parse_options(int argc, char **argv, struct args *a)
 	};
 	int c;
 	int idx = -1;
-	while ((c = getopt_long(argc, argv, "c:hn:fo:", opts, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:hn:fo:bd:", opts, &idx)) != -1) {
 		int r = parse_run_option(c, a);
 		if (r == 1 && !a->run_option)
 			a->run_option = idx >= 0 ? opts[idx].name : "?";
@@ -398,17 +404,18 @@ static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **ar
 
 static int cmd_top(const struct args *a, int argc, char **argv)
 {
-	uint64_t ms = 1000;
+	struct top_options o;
 	struct config *c = NULL;
+	char err[160];
 
 	if (argc > 0)
 		return usage_error("unexpected argument \"%s\"", argv[0]);
-	if (a->interval && (parse_duration_ms(a->interval, &ms) < 0 || ms < TOP_INTERVAL_MIN_MS ||
-			    ms > TOP_INTERVAL_MAX_MS))
-		return usage_error("--interval: expected a duration from 100ms to 1h, got \"%s\"", a->interval);
+	if (top_options_parse(&o, &a->top, a->lines, err, sizeof(err)) < 0)
+		return usage_error("%s", err);
 	if (!a->socket && !getenv("RINGVISOR_SOCKET") && a->config && load(a->config, &c, NULL) < 0)
 		return 1;
-	int rc = top_run(socket_path(a, c), ms);
+	o.socket = socket_path(a, c);
+	int rc = top_run(&o);
 	config_free(c);
 	return rc;
 }
@@ -449,10 +456,10 @@ int main(int argc, char **argv)
 	}
 	if (a.json && (!strcmp(verb, "run") || !strcmp(verb, "top")))
 		return usage_error("--json is not an option of %s", verb);
-	if (a.interval && strcmp(verb, "top"))
-		return usage_error("--interval is an option of top, not of %s", verb);
-	if ((a.lines >= 0 || a.follow) && strcmp(verb, "logs"))
-		return usage_error("-n and -f are options of logs, not of %s", verb);
+	if (top_options_refusal(&a.top) && strcmp(verb, "top"))
+		return usage_error(top_options_refusal(&a.top), verb);
+	if ((a.lines >= 0 && strcmp(verb, "logs") && strcmp(verb, "top")) || (a.follow && strcmp(verb, "logs")))
+		return usage_error(a.follow ? "-f is an option of logs, not of %s" : "-n is an option of logs and top, not of %s", verb);
 	if (a.wide && strcmp(verb, "status"))
 		return usage_error("-o wide is an option of status, not of %s", verb);
 	bool waits = !strcmp(verb, "start") || !strcmp(verb, "stop") || !strcmp(verb, "restart") || !strcmp(verb, "scale");

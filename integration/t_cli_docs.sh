@@ -38,8 +38,8 @@ for v in $verbs; do
 	complete_words ringvisor "${v:0:2}" | grep -qx "$v" || fail "bash completion of '${v:0:2}' lacks $v"
 	grep -q "'$v:" "$zcomp" || fail "the zsh completion lacks $v"
 	# Every long option of the command's synopsis completes.
-	opts=$(grep -E "^  ringvisor ([a-z]+\|)*$v( |\||$)" -A2 "$T/usage" | sed -n '1p;/^              /p' |
-		grep -oE -- '--[a-z-]+' | sort -u)
+	opts=$(awk -v v="$v" '/^  ringvisor / { on = 0; n = split($2, names, "|"); for (i = 1; i <= n; i++) if (names[i] == v) on = 1 }
+		/^[^ ]/ { on = 0 } on' "$T/usage" | grep -oE -- '--[a-z-]+' | sort -u)
 	for o in $opts; do
 		case $o in --socket|--help) continue;; esac
 		complete_words ringvisor "$v" -- | grep -qE -- "^$o=?$" || fail "bash completion of '$v --' lacks $o"

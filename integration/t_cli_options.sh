@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every option a command accepts does something or is refused (exit 100,
 # the option and the command named): run's options on a client command,
-# --json on run and top (their output has no JSON form yet), -n/-f
-# outside logs, --interval outside top. The accepted forms still work.
+# --json on run and top (their output has no JSON form yet), -n
+# outside logs and top, -f outside logs, --interval, -b, -d and --sort
+# outside top (t_top.sh). The accepted forms still work.
 # `help CMD` and `CMD --help` print that command's usage.
 . "$(dirname "$0")/lib.sh"
 cfg=$(write_config opts.yaml <<'YAML'
@@ -24,7 +25,8 @@ refused "--debug is an option of run, not of logs" --socket "$SOCK" logs sleeper
 refused "--log-format is an option of run, not of check" check -c "$cfg" --log-format=json
 refused "--json is not an option of top" --socket "$SOCK" top --json
 refused "--json is not an option of run" run -c "$cfg" --json
-refused "-n and -f are options of logs, not of status" --socket "$SOCK" status -n 5
+refused "-n is an option of logs and top, not of status" --socket "$SOCK" status -n 5
+refused "-f is an option of logs, not of top" --socket "$SOCK" top -f
 refused "--interval is an option of top, not of status" --socket "$SOCK" status --interval=1s
 # help CMD and CMD --help: the same text, for every command; an unknown one
 # is a usage error.

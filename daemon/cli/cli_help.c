@@ -52,7 +52,15 @@ static const struct help helps[] = {
 	{ "snapshots", "snapshots [SERVICE] [--json]", "Lists the saved snapshots." },
 	{ "logs", "logs SERVICE[.INDEX] [-n N] [-f] [--json]",
 	  "The tail of the instance's output (the last N lines, 0..100000); -f follows it." },
-	{ "top", "top [--interval=DURATION]", "A live view of every instance; q quits. Piped: one frame." },
+	{ "top", "top [-b] [-n FRAMES] [-d SECONDS | --interval=DURATION]\n"
+		 "              [--sort=cpu|memory|fds|threads|restarts|name]",
+	  "A live view of every instance, refreshed every interval (default 1s), with where its\n"
+	  "figures come from. Keys: c m f t r n sort by CPU, memory, fds, threads, restarts or name;\n"
+	  "/ TEXT Enter keeps the names containing TEXT (Esc clears); arrows, PgUp, PgDn, Home,\n"
+	  "End, j, k scroll; q quits. -n quits after FRAMES refreshes.\n"
+	  "-b (or stdout not a terminal): plain frames, each with the time; the first comes an\n"
+	  "interval after a first sample, so CPU% has a rate. -b runs until killed without -n;\n"
+	  "not a terminal and no -b: one frame." },
 	{ "reload", "reload [-c FILE] [--json]",
 	  "Reads the daemon's config file again (or FILE, from now on) and applies the difference:\n"
 	  "unchanged services keep running; a bad file changes nothing (exit 1, every error)." },

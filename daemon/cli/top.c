@@ -4,7 +4,13 @@
  * requests on it, {"cmd":"status"} then {"cmd":"leaks"} (a raw line: a
  * daemon without `leaks` answers an error and top shows `-` for what it
  * would have given). CPU% is the difference of each instance's
- * cgroup.cpu_usage_usec between two refreshes over the time between them.
+ * cgroup.cpu_usage_usec between two refreshes over the time between them,
+ * computed once per refresh (top_rows.c); the last refresh is kept, so a
+ * key (sort, filter, scroll: top_keys.c) redraws it at once.
+ *
+ * Batch mode (-b, or stdout not a terminal) prints plain frames; it
+ * fetches once an interval before its first frame, so that every frame
+ * has CPU% rates.
  *
  * The terminal: alternate screen, cursor hidden, autowrap off, stdin in
  * cbreak mode (no echo, no line buffering, signals kept); every exit path
@@ -19,6 +25,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -34,9 +41,16 @@
 #include "basic/time_util.h"
 #include "cli/top.h"
 #include "cli/top_draw.h"
+#include "cli/top_keys.h"
+#include "cli/top_rows.h"
 
 #define TOP_REPLY_MAX (64U << 20)
 #define TOP_TIMEOUT_MS 5000          /* per reply: a stuck daemon does not freeze the view for long */
+
+/* What waiting in the live view ends with (or a signal's number, > 0). */
+#define WAIT_REFRESH 0
+#define WAIT_QUIT (-1)
+#define WAIT_REDRAW (-2)
 
 /* ---- the control socket ---- */
 
@@ -100,6 +114,7 @@ static void snapshot_done(struct snapshot *s)
 {
 	json_object_put(s->status);
 	json_object_put(s->leaks);
+	top_rows_free(s);
 	*s = (struct snapshot){ 0 };
 }
 
@@ -119,6 +134,7 @@ static int fetch(const struct top *t, const struct pollfd *wake, int nwake, stru
 	int r = ask(fd, "{\"cmd\":\"status\"}\n", wake, nwake, &s->status);
 	if (r == 0) {
 		s->at_ns = now_ns();
+		s->at_wall = time(NULL);
 		/* An error here only costs the fds and threads columns. */
 		int lr = ask(fd, "{\"cmd\":\"leaks\"}\n", wake, nwake, &leaks);
 		if (lr == -EINTR)
@@ -151,6 +167,30 @@ static int fetch(const struct top *t, const struct pollfd *wake, int nwake, stru
 	return 0;
 }
 
+/* One refresh: t->snap with its rows, or t->err. Returns fetch's code. */
+static int refresh(struct top *t, const struct pollfd *wake, int nwake)
+{
+	struct snapshot s;
+	char err[512];
+	int r = fetch(t, wake, nwake, &s, err, sizeof(err));
+
+	if (r == 0 && top_rows_collect(t, &s) < 0) {
+		snprintf(err, sizeof(err), "%s", strerror(ENOMEM));
+		snapshot_done(&s);
+		r = CLI_EXIT_FAIL;
+	}
+	if (r == -EINTR)
+		return r;
+	if (r != 0) {
+		snprintf(t->err, sizeof(t->err), "%s", err);
+		return r;
+	}
+	snapshot_done(&t->snap);
+	t->snap = s;
+	t->err[0] = '\0';
+	return 0;
+}
+
 static int write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
@@ -172,8 +212,19 @@ static int write_all(int fd, const char *p, size_t n)
 
 /* ---- the terminal ---- */
 
+/* The terminal's size, read at start, on SIGWINCH and on fg. */
+static void term_size(struct top *t)
+{
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) {
+		t->width = ws.ws_col;
+		t->height = ws.ws_row;
+	}
+}
+
 static void term_enter(struct top *t)
 {
+	term_size(t);
 	if (t->keys && tcgetattr(STDIN_FILENO, &t->saved) == 0) {
 		struct termios raw = t->saved;
 		raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);   /* ISIG stays: Ctrl-C arrives as SIGINT */
@@ -223,6 +274,7 @@ static int signals_read(struct top *t, bool *redraw)
 	while (read(t->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGWINCH:
+			term_size(t);
 			t->clear = *redraw = true;
 			break;
 		case SIGTSTP:
@@ -233,7 +285,7 @@ static int signals_read(struct top *t, bool *redraw)
 			*redraw = true;
 			break;
 		case SIGQUIT:
-			return -1;   /* like q */
+			return WAIT_QUIT;   /* like q */
 		default:
 			return (int)si.ssi_signo;
 		}
@@ -241,8 +293,24 @@ static int signals_read(struct top *t, bool *redraw)
 	return 0;
 }
 
-/* Waits for the deadline, a key or a signal. Returns 0 to refresh, -1 to
- * quit (q), or the signal that ends top. */
+/* Reads the keys waiting on stdin: WAIT_QUIT, WAIT_REDRAW or WAIT_REFRESH
+ * (nothing to do). */
+static int keys_read(struct top *t)
+{
+	char k[64];
+	ssize_t n = read(STDIN_FILENO, k, sizeof(k));
+
+	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+		t->keys = false;   /* stdin closed: only signals end top now */
+	if (n <= 0)
+		return WAIT_REFRESH;
+	int r = top_keys_feed(t, k, (size_t)n);
+	return r < 0 ? WAIT_QUIT : r > 0 ? WAIT_REDRAW : WAIT_REFRESH;
+}
+
+/* Waits for the deadline, a key or a signal. Returns WAIT_REFRESH at the
+ * deadline, WAIT_REDRAW after a key or a resize (the same snapshot, drawn
+ * again at once), WAIT_QUIT (q), or the signal that ends top. */
 static int wait_input(struct top *t, uint64_t deadline)
 {
 	for (;;) {
@@ -252,10 +320,10 @@ static int wait_input(struct top *t, uint64_t deadline)
 					{ .fd = t->keys ? STDIN_FILENO : -1, .events = POLLIN } };
 		int r = poll(pf, 2, (int)MIN(left, (uint64_t)INT32_MAX));
 		if (r < 0 && errno != EINTR)
-			return -1;
+			return WAIT_QUIT;
 		if (r <= 0) {
 			if (now_ns() >= deadline)
-				return 0;
+				return WAIT_REFRESH;
 			continue;
 		}
 		if (pf[0].revents) {
@@ -264,55 +332,54 @@ static int wait_input(struct top *t, uint64_t deadline)
 			if (sig)
 				return sig;
 			if (redraw)
-				return 0;
+				return WAIT_REDRAW;
 		}
-		if (pf[1].revents) {
-			char k[64];
-			ssize_t n = read(STDIN_FILENO, k, sizeof(k));
-			if (n > 0 && (memchr(k, 'q', (size_t)n) || memchr(k, 'Q', (size_t)n)))
-				return -1;
-			if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
-				t->keys = false;   /* stdin closed: only signals end top now */
-		}
+		if (pf[1].revents && (r = keys_read(t)) != WAIT_REFRESH)
+			return r;
 	}
 }
 
-static int top_live(struct top *t, struct snapshot *first)
+/* The live view's loop: a refresh every interval, a redraw on each key. */
+static int live_loop(struct top *t)
 {
-	int quit = 0, r;
-	char err[512];
-	struct snapshot s = *first;
+	uint64_t drawn = 1, deadline = now_ns() + t->interval_ms * NSEC_PER_MSEC;
+	int quit;
 
-	r = signals_block(t);
-	if (r < 0) {
-		fprintf(stderr, "ringvisor: top: signalfd: %s\n", strerror(-r));
-		snapshot_done(&s);
-		return CLI_EXIT_FAIL;
-	}
-	t->keys = isatty(STDIN_FILENO);
-	term_enter(t);
-	top_render(t, &s, NULL);
-	snapshot_done(&s);
-	for (uint64_t deadline = now_ns() + t->interval_ms * NSEC_PER_MSEC;;) {
-		if (write_all(STDOUT_FILENO, t->out.p, t->out.len) < 0) {
-			quit = -1;   /* the terminal is gone */
-			break;
-		}
+	for (top_render(t);;) {
+		if (write_all(STDOUT_FILENO, t->out.p, t->out.len) < 0)
+			return WAIT_QUIT;   /* the terminal is gone */
 		quit = wait_input(t, deadline);
-		if (quit)
-			break;
+		if (quit == WAIT_REDRAW) {
+			top_render(t);
+			continue;
+		}
+		if (quit != WAIT_REFRESH)
+			return quit;
+		if (t->frames && drawn >= t->frames)
+			return WAIT_QUIT;   /* -n: the last frame was shown for an interval */
 		struct pollfd wake[2] = { { .fd = t->sigfd, .events = POLLIN },
 					  { .fd = t->keys ? STDIN_FILENO : -1, .events = POLLIN } };
-		r = fetch(t, wake, 2, &s, err, sizeof(err));
-		if (r == -EINTR) {
+		if (refresh(t, wake, 2) == -EINTR) {
 			t->out.len = 0;   /* a key or signal came first: see to it, then fetch again */
 			deadline = 0;
 			continue;
 		}
-		top_render(t, r == 0 ? &s : NULL, err);
-		snapshot_done(&s);
+		drawn++;
+		top_render(t);
 		deadline = now_ns() + t->interval_ms * NSEC_PER_MSEC;
 	}
+}
+
+static int top_live(struct top *t)
+{
+	int r = signals_block(t);
+	if (r < 0) {
+		fprintf(stderr, "ringvisor: top: signalfd: %s\n", strerror(-r));
+		return CLI_EXIT_FAIL;
+	}
+	t->keys = isatty(STDIN_FILENO);
+	term_enter(t);
+	int quit = live_loop(t);
 	term_leave(t);
 	safe_close(t->sigfd);
 	if (quit > 0) {
@@ -325,31 +392,57 @@ static int top_live(struct top *t, struct snapshot *first)
 	return CLI_EXIT_OK;
 }
 
-int top_run(const char *socket_path, uint64_t interval_ms)
+/* Sleeps until the monotonic deadline: batch mode has nothing else to
+ * watch (its signals keep their default actions). */
+static void sleep_until(uint64_t deadline)
+{
+	struct timespec ts = { .tv_sec = (time_t)(deadline / NSEC_PER_SEC), .tv_nsec = (long)(deadline % NSEC_PER_SEC) };
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* Batch: frames (0: until killed) plain frames, an empty line between
+ * two. The first comes an interval after the refresh top_run made, so
+ * that it has CPU% rates too; a refresh that fails later is printed as
+ * its frame ("ringvisor: cannot reach ...") and top goes on. */
+static int top_batch(struct top *t, uint64_t frames)
+{
+	uint64_t deadline = now_ns() + t->interval_ms * NSEC_PER_MSEC;
+
+	for (uint64_t i = 0; frames == 0 || i < frames; i++) {
+		sleep_until(deadline);
+		deadline = now_ns() + t->interval_ms * NSEC_PER_MSEC;
+		(void)refresh(t, NULL, 0);
+		top_render(t);
+		if ((i > 0 && write_all(STDOUT_FILENO, "\n", 1) < 0) ||
+		    write_all(STDOUT_FILENO, t->out.p, t->out.len) < 0)
+			return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}
+
+int top_run(const struct top_options *o)
 {
 	struct top t = {
-		.socket = socket_path, .interval_ms = interval_ms, .live = isatty(STDOUT_FILENO),
-		.sigfd = -EBADF, .width = INT32_MAX, .height = INT32_MAX,
+		.socket = o->socket, .interval_ms = o->interval_ms, .frames = o->frames, .sort = o->sort,
+		.live = !o->batch && isatty(STDOUT_FILENO), .sigfd = -EBADF, .width = INT32_MAX,
+		.height = INT32_MAX,
 	};
-	struct snapshot s;
-	char err[512];
 	int rc;
 
-	/* The first frame's failure is an exit code, before the screen changes. */
-	rc = fetch(&t, NULL, 0, &s, err, sizeof(err));
+	/* The first refresh's failure is an exit code, before the screen changes. */
+	rc = refresh(&t, NULL, 0);
 	if (rc != 0) {
-		fprintf(stderr, "ringvisor: %s\n", err);
-		return rc;
-	}
-	if (t.live) {
+		fprintf(stderr, "ringvisor: %s\n", t.err);
+	} else if (t.live) {
 		t.width = 80;
 		t.height = 24;
-		rc = top_live(&t, &s);
+		rc = top_live(&t);
 	} else {
-		top_render(&t, &s, NULL);
-		snapshot_done(&s);
-		rc = write_all(STDOUT_FILENO, t.out.p, t.out.len) < 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+		/* -b alone runs until killed, as top(1)'s; piped without -b, one frame. */
+		rc = top_batch(&t, o->frames ? o->frames : o->batch ? 0 : 1);
 	}
+	snapshot_done(&t.snap);
 	json_object_put(t.prev_cpu);
 	free(t.out.p);
 	return rc;

@@ -1,25 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * top_draw.c: the frames of `ringvisor top`. A frame is built in t->out:
- * the header (daemon, backend, probe source, time), the column titles and
- * one row per instance (state, pid, CPU%, memory, fds, threads, verdict,
- * fds and threads sparklines). Every string from the daemon is sanitized
- * (no control characters reach the terminal) and every line is cut at the
- * terminal's width; rows that do not fit the height become "... N more".
+ * top_draw.c: the frames of `ringvisor top`. A frame is built in t->out
+ * from the last snapshot alone (a key redraws without fetching): three
+ * header lines (daemon, backend, probe source, time; where CPU, memory,
+ * fds and threads come from; the sort, the filter and the keys), the
+ * column titles and the rows of the view (top_rows.c sorts and filters
+ * them) from the scroll offset: state, pid, CPU%, memory, fds, threads,
+ * verdict, fds and threads sparklines. Every string from the daemon is
+ * sanitized (no control characters reach the terminal) and every line is
+ * cut at the terminal's width; rows that do not fit the height become
+ * "... N more: A above, B below".
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "basic/macro.h"
 #include "cli/top_draw.h"
+#include "cli/top_rows.h"
 #include "basic/units.h"
 
 static int buf_add(struct buf *b, const char *s, size_t n)
@@ -151,39 +154,21 @@ static void fmt_bytes(uint64_t b, char *buf, size_t n)
 		snprintf(buf, n, v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
 }
 
-/* The leaks entry of instance (index, at position pos in status). */
-static json_object *leaks_instance(json_object *by_name, const char *svc, size_t pos, int64_t index)
-{
-	json_object *insts = jarr(jget(by_name, svc), "instances");
-	int64_t i;
-	if (!insts)
-		return NULL;
-	size_t n = json_object_array_length(insts);
-	if (pos < n && jnum(json_object_array_get_idx(insts, pos), "index", &i) && i == index)
-		return json_object_array_get_idx(insts, pos);
-	for (size_t k = 0; k < n; k++)
-		if (jnum(json_object_array_get_idx(insts, k), "index", &i) && i == index)
-			return json_object_array_get_idx(insts, k);
-	return NULL;
-}
-
 static const char *sparkline(json_object *li, const char *k)
 {
 	const char *s = jstr(jget(li, "sparkline"), k);
 	return s && *s ? s : "-";
 }
 
-static void header(struct top *t, const struct snapshot *s, json_object *leak_svcs)
+/* The probe source: each service's, "bpf+procfs" when they differ; the
+ * reply's own without services; "-" without a leaks reply. */
+static void probe_sources(const struct snapshot *s, char *probe, size_t len)
 {
-	json_object *sup = jget(s->status, "supervisor");
+	json_object *leak_svcs = jarr(s->leaks, "services");
 	const char *srcs[4] = { jstr(s->leaks, "source") };
 	size_t nsrc = 0;
-	char now[16], probe[64] = "";
-	time_t tt = time(NULL);
-	int64_t pid = -1, n = -1;
 
-	/* The probe source: each service's, "bpf+procfs" when they differ;
-	 * the reply's own without services; "-" without a leaks reply. */
+	probe[0] = '\0';
 	for (size_t i = 0; leak_svcs && i < json_object_array_length(leak_svcs); i++) {
 		const char *src = jstr(json_object_array_get_idx(leak_svcs, i), "source");
 		size_t k = 0;
@@ -194,171 +179,165 @@ static void header(struct top *t, const struct snapshot *s, json_object *leak_sv
 	}
 	nsrc = nsrc ? nsrc : srcs[0] ? 1 : 0;
 	for (size_t k = 0; k < nsrc; k++)
-		snprintf(probe + strlen(probe), sizeof(probe) - strlen(probe), "%s%s", k ? "+" : "", srcs[k]);
-	strftime(now, sizeof(now), "%H:%M:%S", localtime(&tt));
+		snprintf(probe + strlen(probe), len - strlen(probe), "%s%s", k ? "+" : "", srcs[k]);
+	if (!probe[0])
+		snprintf(probe, len, "-");
+}
+
+/* Line 1: the daemon, the instances, the probe, the time of the refresh
+ * (not of the drawing: a key redraws the same refresh). */
+static void header_daemon(struct top *t, const struct snapshot *s)
+{
+	json_object *sup = jget(s->status, "supervisor");
+	char now[16], probe[64];
+	int64_t pid = -1, n = -1;
+
+	probe_sources(s, probe, sizeof(probe));
+	strftime(now, sizeof(now), "%H:%M:%S", localtime(&s->at_wall));
 	(void)jnum(sup, "pid", &pid);
 	(void)jnum(sup, "instances", &n);
 	line_begin(t);
 	putf(t, "ringvisor pid %lld, backend %s, %lld instances, probe %s, %s", (long long)pid,
-	     jstr(sup, "event_backend") ? jstr(sup, "event_backend") : "?", (long long)n,
-	     probe[0] ? probe : "-", now);
+	     jstr(sup, "event_backend") ? jstr(sup, "event_backend") : "?", (long long)n, probe, now);
 	line_end(t);
+}
+
+/* Line 2: where CPU, MEM, FDS and THREADS come from (docs/protocol.md:
+ * the instances' cgroup counters and usage, supervisor.usage_source). */
+static void header_sources(struct top *t, const struct snapshot *s)
+{
+	const char *use = jstr(jget(s->status, "supervisor"), "usage_source");
+	char ago[32];
+
 	line_begin(t);
+	putf(t, "cpu: %s; memory: %s%s%s; fds, threads: %s", s->cpu_cgroup ? "cgroup cpu.stat" : "- (no cgroup)",
+	     s->mem_cgroup ? "memory.current" : "", s->mem_cgroup && s->mem_rss ? "+" : "",
+	     s->mem_rss ? "rss" : s->mem_cgroup ? "" : "-", use ? use : s->leaks ? "leaks" : "-");
+	if (s->usage_ago_ms >= 0)
+		putf(t, ", leak pass %s ago", format_duration_ms((uint64_t)s->usage_ago_ms / 100 * 100, ago, sizeof(ago)));
+	else if (use && strcmp(use, "none"))
+		put(t, ", no leak pass yet");
 	if (!s->leaks)
-		putf(t, "fds, threads: - (leaks: %s)", s->leaks_err);
+		putf(t, "; verdicts: - (leaks: %s)", s->leaks_err);
+	line_end(t);
+}
+
+/* Line 3: the order, the filter and (live) the keys. */
+static void header_view(struct top *t)
+{
+	char every[32];
+
+	line_begin(t);
+	if (t->editing) {
+		putf(t, "filter: %s_  (Enter applies, Esc clears)", t->edit);
+		line_end(t);
+		return;
+	}
+	putf(t, "sort: %s", top_sort_to_string(t->sort));
+	if (t->filter[0])
+		putf(t, "; filter: \"%s\"", t->filter);
+	putf(t, "; refresh every %s", format_duration_ms(t->interval_ms, every, sizeof(every)));
 	if (t->live)
-		putf(t, "%sq quits, refresh every %s", s->leaks ? "" : "; ",
-		     format_duration_ms(t->interval_ms, now, sizeof(now)));
+		put(t, "; keys: q quits, c m f t r n sort (cpu mem fds threads restarts name), / filter, "
+		       "arrows PgUp PgDn Home End j k scroll");   /* q first: a narrow terminal cuts the rest */
 	line_end(t);
 }
 
 #define N_COLS 10
 
-/* The terminal's size, and a clear screen or home position. */
+/* A clear screen or the home position (t->width and t->height are top.c's
+ * to keep: at start and on SIGWINCH). */
 static void frame_begin(struct top *t)
 {
 	t->out.len = 0;
 	t->lines = 0;
 	if (!t->live)
 		return;
-	struct winsize ws;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) {
-		t->width = ws.ws_col;
-		t->height = ws.ws_row;
-	}
 	(void)buf_add(&t->out, t->clear ? "\033[H\033[2J" : "\033[H", t->clear ? 7 : 3);
 	t->clear = false;
 }
 
-/* The `leaks` reply's services, by name. */
-static json_object *index_leaks(json_object *leak_svcs)
+/* Column widths, over every instance, filtered out or not (so that they
+ * do not jump as rows scroll or the filter changes). */
+static void measure(const struct snapshot *s, int w[N_COLS])
 {
-	json_object *by_name = json_object_new_object();
-	for (size_t i = 0; leak_svcs && i < json_object_array_length(leak_svcs); i++) {
-		json_object *ls = json_object_array_get_idx(leak_svcs, i);
-		if (jstr(ls, "name"))
-			json_object_object_add(by_name, jstr(ls, "name"), json_object_get(ls));
+	for (size_t i = 0; i < s->n_rows; i++) {
+		w[0] = MAX(w[0], text_cols(s->rows[i].key));
+		w[8] = MAX(w[8], text_cols(sparkline(s->rows[i].li, "fds")));
 	}
-	return by_name;
 }
 
-/* Column widths, over every instance (so they do not jump as rows
- * scroll); the number of instances. */
-static size_t measure(json_object *svcs, json_object *by_name, int w[N_COLS])
+static void num_cell(int64_t v, char *buf, size_t len)
 {
-	size_t total = 0;
-
-	for (size_t i = 0; svcs && i < json_object_array_length(svcs); i++) {
-		json_object *svc = json_object_array_get_idx(svcs, i), *insts = jarr(svc, "instances");
-		const char *name = jstr(svc, "name") ? jstr(svc, "name") : "?";
-		for (size_t j = 0; insts && j < json_object_array_length(insts); j++) {
-			int64_t idx = -1;
-			(void)jnum(json_object_array_get_idx(insts, j), "index", &idx);
-			json_object *li = leaks_instance(by_name, name, j, idx);
-			w[0] = MAX(w[0], (int)strlen(name) + 1 + snprintf(NULL, 0, "%lld", (long long)idx));
-			w[8] = MAX(w[8], text_cols(sparkline(li, "fds")));
-			total++;
-		}
-	}
-	return total;
+	if (v >= 0)
+		snprintf(buf, len, "%lld", (long long)v);
 }
 
-/* CPU% of one instance since the previous frame; its usage is recorded in
- * cpu for the next. */
-static void cpu_percent(struct top *t, const struct snapshot *s, json_object *in, const char *key,
-			json_object *cpu, char *pct, size_t len)
+static void row(struct top *t, const struct top_row *r, const int w[N_COLS])
 {
-	int64_t v, usec;
+	char pid[24] = "-", cpu[24] = "-", mem[24] = "-", fds[24] = "-", thr[24] = "-";
 
-	if (!jnum(jget(in, "cgroup"), "cpu_usage_usec", &usec))
-		return;
-	json_object_object_add(cpu, key, json_object_new_int64(usec));
-	if (jnum(t->prev_cpu, key, &v) && usec >= v && s->at_ns > t->prev_ns)
-		snprintf(pct, len, "%.1f", (double)(usec - v) * 1e5 / (double)(s->at_ns - t->prev_ns));
-}
-
-static void row(struct top *t, const char *key, const char *pct, json_object *in, json_object *li,
-		const int w[N_COLS])
-{
-	char pid[24] = "-", mem[24] = "-", fds[24] = "-", thr[24] = "-";
-	int64_t v;
-
-	if (jnum(in, "pid", &v) && v > 0)
-		snprintf(pid, sizeof(pid), "%lld", (long long)v);
-	if (jnum(jget(in, "cgroup"), "memory_current", &v) && v >= 0)
-		fmt_bytes((uint64_t)v, mem, sizeof(mem));
-	if (jnum(li, "fds", &v))
-		snprintf(fds, sizeof(fds), "%lld", (long long)v);
-	if (jnum(li, "threads", &v))
-		snprintf(thr, sizeof(thr), "%lld", (long long)v);
-	const char *cells[N_COLS] = { key, jstr(in, "state") ? jstr(in, "state") : "?", pid, pct, mem,
-				      fds, thr, jstr(li, "verdict") ? jstr(li, "verdict") : "-",
-				      sparkline(li, "fds"), sparkline(li, "threads") };
+	if (r->pid > 0)
+		num_cell(r->pid, pid, sizeof(pid));
+	if (r->cpu >= 0)
+		snprintf(cpu, sizeof(cpu), "%.1f", r->cpu);
+	if (r->mem >= 0)
+		fmt_bytes((uint64_t)r->mem, mem, sizeof(mem));
+	num_cell(r->fds, fds, sizeof(fds));
+	num_cell(r->threads, thr, sizeof(thr));
+	const char *cells[N_COLS] = { r->key, r->state, pid, cpu, mem, fds, thr,
+				      jstr(r->li, "verdict") ? jstr(r->li, "verdict") : "-",
+				      sparkline(r->li, "fds"), sparkline(r->li, "threads") };
 	line_begin(t);
 	for (size_t c = 0; c < N_COLS; c++)
 		cell(t, cells[c], w[c], c >= 2 && c <= 6);
 	line_end(t);
 }
 
-/* Every instance's row, as many as fit; the CPU sample of every one. */
-static size_t rows(struct top *t, const struct snapshot *s, json_object *svcs, json_object *by_name,
-		   json_object *cpu, const int w[N_COLS], size_t max)
+/* The rows of the view from t->offset, as many as fit in room lines; the
+ * last line says how many are above and below when not all fit. */
+static void rows(struct top *t, const struct snapshot *s, const int w[N_COLS], size_t room)
 {
-	size_t shown = 0;
+	size_t n = s->n_view, fit = n <= room ? n : room > 0 ? room - 1 : 0;
 
-	for (size_t i = 0; svcs && i < json_object_array_length(svcs); i++) {
-		json_object *svc = json_object_array_get_idx(svcs, i), *insts = jarr(svc, "instances");
-		const char *name = jstr(svc, "name") ? jstr(svc, "name") : "?";
-		for (size_t j = 0; insts && j < json_object_array_length(insts); j++) {
-			json_object *in = json_object_array_get_idx(insts, j);
-			char key[96], pct[24] = "-";
-			int64_t idx = -1;
-
-			(void)jnum(in, "index", &idx);
-			snprintf(key, sizeof(key), "%s.%lld", name, (long long)idx);
-			cpu_percent(t, s, in, key, cpu, pct, sizeof(pct));
-			if (shown >= max)
-				continue;   /* still recorded the CPU sample above */
-			shown++;
-			row(t, key, pct, in, leaks_instance(by_name, name, j, idx), w);
-		}
+	t->offset = MIN(t->offset, n - fit);   /* End, or a view that shrank */
+	t->page = MAX(fit, (size_t)1);
+	for (size_t i = t->offset; i < t->offset + fit; i++)
+		row(t, &s->rows[s->view[i]], w);
+	if (n == 0 && t->filter[0]) {
+		line_begin(t);
+		putf(t, "(no instance name contains \"%s\")", t->filter);
+		line_end(t);
+	} else if (fit < n && room > 0) {
+		line_begin(t);
+		putf(t, "... %zu more: %zu above, %zu below", n - fit, t->offset, n - fit - t->offset);
+		line_end(t);
 	}
-	return shown;
 }
 
-/* Draws one frame of s (or of the error err when s is NULL) into t->out. */
-void top_render(struct top *t, const struct snapshot *s, const char *err)
+void top_render(struct top *t)
 {
 	static const char *const titles[N_COLS] = { "INSTANCE", "STATE", "PID", "CPU%", "MEM", "FDS",
 						    "THREADS", "VERDICT", "FDS HISTORY", "THREADS HISTORY" };
 	int w[N_COLS] = { 8, 9, 7, 6, 6, 6, 7, 8, 11, 0 };
+	struct snapshot *s = &t->snap;
 
 	frame_begin(t);
-	if (!s) {
+	if (t->err[0] || !s->status) {
 		line_begin(t);
-		putf(t, "ringvisor: %s", err);
+		putf(t, "ringvisor: %s", t->err[0] ? t->err : "no reply yet");
 		line_end(t);
 	} else {
-		json_object *svcs = jarr(s->status, "services"), *leak_svcs = jarr(s->leaks, "services");
-		json_object *by_name = index_leaks(leak_svcs), *cpu = json_object_new_object();
-		size_t total = measure(svcs, by_name, w);
-
-		header(t, s, leak_svcs);
+		top_rows_view(t, s);
+		measure(s, w);
+		header_daemon(t, s);
+		header_sources(t, s);
+		header_view(t);
 		line_begin(t);
 		for (size_t c = 0; c < N_COLS; c++)
 			cell(t, titles[c], w[c], c >= 2 && c <= 6);
 		line_end(t);
-		size_t room = t->live ? (size_t)MAX(0, t->height - t->lines) : SIZE_MAX;
-		size_t shown = rows(t, s, svcs, by_name, cpu, w, total <= room ? total : room > 0 ? room - 1 : 0);
-		if (shown < total) {
-			line_begin(t);
-			putf(t, "... %zu more", total - shown);
-			line_end(t);
-		}
-		json_object_put(t->prev_cpu);
-		t->prev_cpu = cpu;
-		t->prev_ns = s->at_ns;
-		json_object_put(by_name);
+		rows(t, s, w, t->live ? (size_t)MAX(0, t->height - t->lines) : SIZE_MAX);
 	}
 	if (t->live && t->lines < t->height)
 		(void)buf_add(&t->out, "\r\n\033[J", 5);   /* what the previous frame left below */

@@ -28,7 +28,7 @@ _ringvisor()
 	local verbs="run check status start stop restart scale signal freeze thaw leaks snapshot snapshots logs top reload reexec shutdown help"
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		--socket|-c|--config|--timeout|--interval|-n|-o|--sort|-d) ((i++));;
+		--socket|-c|--config|--timeout|--interval|-n|-o|--sort|-d|--delay) ((i++));;
 		-*) ;;
 		*) verb=${COMP_WORDS[i]}; break;;
 		esac
@@ -37,7 +37,8 @@ _ringvisor()
 	-c|--config) COMPREPLY=($(compgen -f -- "$cur")); return;;
 	--socket) COMPREPLY=($(compgen -f -- "$cur")); return;;
 	-o) COMPREPLY=($(compgen -W "wide" -- "$cur")); return;;
-	--timeout|--interval|-n|-d) return;;
+	--sort) COMPREPLY=($(compgen -W "cpu memory fds threads restarts name" -- "$cur")); return;;
+	--timeout|--interval|-n|-d|--delay) return;;
 	esac
 	if [ -z "$verb" ]; then
 		if [[ $cur == -* ]]; then
@@ -54,7 +55,7 @@ _ringvisor()
 	start|stop|restart|scale) opts+=" --no-wait --timeout= --json";;
 	check|leaks|snapshots|reload) opts+=" --json";;
 	logs) opts+=" -n -f --follow --json";;
-	top) opts+=" --interval=";;
+	top) opts+=" -b --batch -n -d --delay= --interval= --sort=";;
 	help) COMPREPLY=($(compgen -W "$verbs" -- "$cur")); return;;
 	esac
 	if [[ $cur == -* ]]; then
