@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli_logs.c: `ringvisor logs TARGET [-n N] [-f]`. The reply is one JSON
- * line with the tail; with -f every following line is one more log line,
- * until the daemon goes away or we are interrupted.
+ * cli_logs.c: `ringvisor logs TARGET [-n N] [--since D] [-f] [-t] [--raw]`
+ * and `logs --rotate TARGET`. The reply is one JSON line with the lines;
+ * with -f every following line is one more log line, until the daemon goes
+ * away or we are interrupted.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "cli/cli.h"
 #include "cli/cli_logs.h"
 #include "cli/text_escape.h"
+#include "basic/base64.h"
 #include "basic/macro.h"
 
 static const char *get_str(json_object *o, const char *k, size_t *len)
@@ -35,15 +37,43 @@ static bool get_bool(json_object *o, const char *k)
 	return json_object_object_get_ex(o, k, &v) && json_object_get_boolean(v);
 }
 
-/* One log line: raw for one instance, "svc.i| " before it otherwise. A
- * split piece gets no newline, so pieces join back into the line. */
-static void print_line(json_object *l, bool prefix, bool json)
+struct printer {
+	const struct rv_request *req;
+	const struct cli_logs_opts *o;
+	bool mid_line;          /* the last piece printed was split: no time or prefix now */
+};
+
+/* The line's bytes as written: "bytes" (base64) when the daemon had to
+ * repair "line" (not UTF-8), else "line". *ret_buf is what to free. */
+static const char *line_bytes(json_object *l, size_t *n, char **ret_buf)
+{
+	size_t bn = 0;
+	const char *b64 = get_str(l, "bytes", &bn);
+
+	*ret_buf = NULL;
+	if (b64 && (*ret_buf = malloc(bn / 4 * 3 + 1))) {
+		ssize_t k = base64_decode(b64, bn, *ret_buf);
+		if (k >= 0) {
+			*n = (size_t)k;
+			return *ret_buf;
+		}
+	}
+	return get_str(l, "line", n);
+}
+
+/* One log line: "svc.i| " before it for a whole service, its time first
+ * with -t. A split piece gets no newline, so pieces join back into the
+ * line. Text is escaped (control characters, bytes that are not UTF-8, as
+ * \xHH) unless --raw: a service's output must not drive the terminal or
+ * garble what reads ours. */
+static void print_line(struct printer *p, json_object *l)
 {
 	size_t n = 0;
-	const char *line = get_str(l, "line", &n);
+	_cleanup_free_ char *buf = NULL;
+	const char *line;
 	json_object *v;
 
-	if (json) {
+	if (p->o->json) {
 		puts(json_object_to_json_string_ext(l, JSON_C_TO_STRING_PLAIN));
 		return;
 	}
@@ -53,48 +83,66 @@ static void print_line(json_object *l, bool prefix, bool json)
 			(long long)json_object_get_int64(v));
 		return;
 	}
-	if (!line)
+	if (!(line = line_bytes(l, &n, &buf)))
 		return;
-	if (prefix && json_object_object_get_ex(l, "index", &v))
+	if (!p->mid_line && p->o->timestamps)   /* a line read back without a time: '-' */
+		printf("%-24s ", get_str(l, "ts", NULL) ?: "-");
+	if (!p->mid_line && p->req->index < 0 && json_object_object_get_ex(l, "index", &v))
 		printf("%s.%d| ", get_str(l, "service", NULL), json_object_get_int(v));
-	/* On a terminal, a service's escape sequences are shown, not obeyed;
-	 * into a pipe or file the bytes go as they are. */
-	if (isatty(STDOUT_FILENO))
-		text_escape_write(stdout, line, n);
-	else
+	if (p->o->raw)
 		fwrite(line, 1, n, stdout);
-	if (!get_bool(l, "split"))
+	else
+		text_escape_write(stdout, line, n);
+	p->mid_line = get_bool(l, "split");
+	if (!p->mid_line)
 		putchar('\n');
 }
 
+/* The first reply: the lines (and notes on what could not be reached), or
+ * for --rotate the files rotated. */
+static void print_first(struct printer *p, json_object *o)
+{
+	json_object *a;
+
+	if (json_object_object_get_ex(o, "notes", &a))
+		for (size_t i = 0; i < json_object_array_length(a); i++)
+			fprintf(stderr, "ringvisor: note: %s\n", json_object_get_string(json_object_array_get_idx(a, i)));
+	if (p->req->rotate && p->o->json)
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	else if (p->req->rotate && json_object_object_get_ex(o, "rotated", &a))
+		for (size_t i = 0; i < json_object_array_length(a); i++)
+			printf("rotated %s\n", json_object_get_string(json_object_array_get_idx(a, i)));
+	else if (json_object_object_get_ex(o, "lines", &a))
+		for (size_t i = 0; i < json_object_array_length(a); i++)
+			print_line(p, json_object_array_get_idx(a, i));
+}
+
 /* Handles one reply line; returns false when the reply was an error. */
-static bool handle(const char *s, size_t n, bool first, const struct rv_request *req, bool json)
+static bool handle(struct printer *p, const char *s, bool first)
 {
 	json_object *o = json_tokener_parse(s);
 	bool ok = true;
 
-	(void)n;
 	if (!o) {
 		fprintf(stderr, "ringvisor: malformed reply from the daemon\n");
 		return false;
 	}
 	if (first) {
-		json_object *lines;
 		ok = get_bool(o, "ok");
 		if (!ok)
 			fprintf(stderr, "ringvisor: logs: %s\n", get_str(o, "error", NULL) ?: "failed");
-		else if (json_object_object_get_ex(o, "lines", &lines))
-			for (size_t i = 0; i < json_object_array_length(lines); i++)
-				print_line(json_object_array_get_idx(lines, i), req->index < 0, json);
+		else
+			print_first(p, o);
 	} else {
-		print_line(o, req->index < 0, json);
+		print_line(p, o);
 	}
 	json_object_put(o);
 	return ok;
 }
 
-int cli_logs(const char *socket_path, const struct rv_request *req, bool json)
+int cli_logs(const char *socket_path, const struct rv_request *req, const struct cli_logs_opts *opts)
 {
+	struct printer p = { .req = req, .o = opts };
 	size_t len = 0, cap = 1 << 16;
 	bool first = true;
 	_cleanup_close_ int fd = cli_send(socket_path, req);
@@ -130,7 +178,7 @@ int cli_logs(const char *socket_path, const struct rv_request *req, bool json)
 		size_t start = 0;
 		for (char *nl; (nl = memchr(buf + start, '\n', len - start));) {
 			*nl = '\0';
-			if (!handle(buf + start, (size_t)(nl - (buf + start)), first, req, json))
+			if (!handle(&p, buf + start, first))
 				return CLI_EXIT_FAIL;
 			first = false;
 			start = (size_t)(nl - buf) + 1;
