@@ -84,7 +84,13 @@ struct reply_ctx {
 	json_object *lines, *notes;
 	const struct logstream *s;
 	size_t bytes, max_bytes;
+	size_t read_left;              /* bytes all streams may still read back from files */
 };
+
+/* What one request may read back from files over all its streams: each
+ * stream is bounded by LOGREAD_MAX_BYTES, and a service of 1000 instances
+ * must not make one request read 16 GB on the loop. */
+#define LOGS_READ_TOTAL (4 * LOGREAD_MAX_BYTES)
 
 /* What a line read back from a file costs, closer: a file may give 100000
  * short lines, which the 6x guess would refuse. Escapes: a control byte
@@ -156,21 +162,28 @@ static bool tail_answers(const struct reply_ctx *rc, const struct logstream *s)
 static bool add_from_file(struct reply_ctx *rc, struct logstream *s)
 {
 	struct logread_req req = {
-		.want = rc->want, .since_ms = rc->since, .max_bytes = LOGREAD_MAX_BYTES,
+		.want = rc->want, .since_ms = rc->since, .max_bytes = MIN(rc->read_left, LOGREAD_MAX_BYTES),
 		.cost = file_line_cost, .budget = rc->max_bytes - MIN(rc->bytes, rc->max_bytes),
 		.cost_userdata = rc,
 	};
 	struct logread_result res;
-	int r = logstream_read_back(s, &req, add_file_line, rc, &res);
+	int r;
 
+	if (req.max_bytes == 0) {
+		note(rc, "%s.%u: the in-memory tail only: this request read back its %u MiB from files "
+		     "already; ask for one instance", s->service, s->index, LOGS_READ_TOTAL >> 20);
+		return false;
+	}
+	r = logstream_read_back(s, &req, add_file_line, rc, &res);
 	if (r < 0) {
 		note(rc, "%s.%u: cannot read %s back (%s): the in-memory tail only", s->service, s->index,
 		     s->path, strerror(-r));
 		return false;
 	}
+	rc->read_left -= MIN(res.bytes_read, rc->read_left);
 	if (res.bytes_capped)
-		note(rc, "%s.%u: read back at most %u MiB of %s and its rotated files", s->service,
-		     s->index, LOGREAD_MAX_BYTES >> 20, s->path);
+		note(rc, "%s.%u: read back at most %zu MiB of %s and its rotated files", s->service,
+		     s->index, req.max_bytes >> 20, s->path);
 	if (res.budget_capped)
 		note(rc, "%s.%u: older lines left out: a reply is at most %zu MiB", s->service, s->index,
 		     rc->max_bytes >> 20);
@@ -188,7 +201,10 @@ static int add_stream(struct logstream *s, void *userdata)
 	if (!tail_answers(rc, s)) {
 		if (s->file_ok && (!rc->since || s->cfg->timestamps) && add_from_file(rc, s))
 			return 0;
-		if (!s->file_ok)
+		if (s->has_file && !s->file_ok)
+			note(rc, "%s.%u: only the last %zu lines are in memory: the log file %s was refused "
+			     "at start (see the daemon's log)", s->service, s->index, s->tail.count, s->path);
+		else if (!s->file_ok)
 			note(rc, "%s.%u: only the last %zu lines are kept in memory (log.tail); "
 			     "set log.dir to keep more in files", s->service, s->index, s->tail.count);
 		else if (rc->since && !s->cfg->timestamps)
@@ -208,7 +224,8 @@ static json_object *error_reply(const char *msg)
 
 json_object *logs_reply(struct supervisor *sup, const struct rv_request *req, size_t max_bytes)
 {
-	struct reply_ctx rc = { .want = req->lines, .lines = json_object_new_array(), .max_bytes = max_bytes };
+	struct reply_ctx rc = { .want = req->lines, .lines = json_object_new_array(), .max_bytes = max_bytes,
+				.read_left = LOGS_READ_TOTAL };
 	uint64_t now_ms = realtime_ns() / NSEC_PER_MSEC;
 
 	if (req->since_ms)

@@ -195,6 +195,7 @@ int logread_last(const struct logread_req *r, logread_fn fn, void *userdata,
 	if (k < 0)
 		return k;
 	res.bytes_capped = rd.capped;
+	res.bytes_read = rd.cap - rd.pos;
 	size_t n = pick(&rd, &res, &first);
 	for (size_t i = 0, s = first; i < n; i++) {
 		const char *nlp = memchr(rd.buf + s, '\n', rd.cap - s);

@@ -54,6 +54,7 @@ typedef int (*logread_fn)(const char *line, size_t n, uint64_t ts_ms, void *user
 
 struct logread_result {
 	size_t lines;              /* lines passed to fn */
+	size_t bytes_read;         /* from the files and the staging buffer */
 	bool bytes_capped;         /* stopped at max_bytes with older data left */
 	bool budget_capped;        /* stopped at the caller's budget */
 };
