@@ -5,7 +5,8 @@
 # short, exactly the last N lines in order; --since keeps only the lines of
 # the last DURATION (from the files' time prefixes); a service without a
 # file, or whose file has no times, gets the tail and a note saying why;
-# --rotate rotates now and names the file; a service's bytes are escaped in
+# --rotate rotates now and names the file; after a reexec (an empty tail)
+# the files still answer; a service's bytes are escaped in
 # text (\xHH), exact with --raw, and every --json line is strict JSON.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3; [ -x $PY ] || PY=$(command -v python3)
@@ -86,7 +87,14 @@ grep -q "no log file to rotate" "$T/rot.err" || fail "--rotate mem said: $(cat "
 rv logs --rotate fil.0 --json | jq -e --arg f "$T/logs/fil.0.log" '.ok and .rotated == [$f]' >/dev/null ||
 	fail "logs --rotate --json does not list the file"
 
-# 6. Text escapes control characters and invalid UTF-8 (a pipe too);
+# 6. After a reexec the tail starts empty: the files still answer.
+rv reexec >/dev/null || fail "reexec exited $?"
+rv logs fil.0 -n 300 2>"$T/re.err" | diff <(seq 1 300 | sed 's/^/line /') - >&2 ||
+	fail "after reexec, -n 300 is not lines 1..300 (the empty tail answered?): $(cat "$T/re.err")"
+[ "$(rv logs fil.0 -n 3 -t | grep -cE "^$ISO line 29[89]|^$ISO line 300")" -eq 3 ] ||
+	fail "after reexec, -t has no times from the file"
+
+# 7. Text escapes control characters and invalid UTF-8 (a pipe too);
 # --raw is exact; --json is strict JSON, in the reply and in -f.
 wait_for 10 grep -q 'red' "$T/logs/esc.0.log" || fail "esc.0.log has no line 'red'"
 rv logs esc.0 >"$T/esc" || fail "logs esc.0 exited $?"

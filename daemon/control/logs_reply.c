@@ -148,13 +148,14 @@ static void note(struct reply_ctx *rc, const char *fmt, ...)
 }
 
 /* Does the tail alone answer? It does when it holds `want` lines, or a
- * line older than `since` (so every newer one), or everything the stream
- * ever had. */
+ * line older than `since` (so every newer one). A tail that never lost a
+ * line may still be short of the file: a daemon restarted (reexec) starts
+ * with an empty tail beside a file of the service's history. */
 static bool tail_answers(const struct reply_ctx *rc, const struct logstream *s)
 {
-	if (logtail_first_seq(&s->tail) == 0 || s->tail.count >= rc->want)
+	if (s->tail.count >= rc->want)
 		return true;
-	return rc->since && logtail_oldest_ts(&s->tail) < rc->since;
+	return rc->since && s->tail.count && logtail_oldest_ts(&s->tail) < rc->since;
 }
 
 /* The lines from the stream's files; false when they could not be read
@@ -190,27 +191,35 @@ static bool add_from_file(struct reply_ctx *rc, struct logstream *s)
 	return true;
 }
 
+/* The tail came up short and no file answers: say why, if lines were lost. */
+static void note_tail_only(struct reply_ctx *rc, const struct logstream *s)
+{
+	bool lost = logtail_first_seq(&s->tail) > 0;
+
+	if (s->has_file && !s->file_ok)
+		note(rc, "%s.%u: only the last %zu lines are in memory: the log file %s was refused "
+		     "at start (see the daemon's log)", s->service, s->index, s->tail.count, s->path);
+	else if (!s->file_ok && lost)
+		note(rc, "%s.%u: only the last %zu lines are kept in memory (log.tail); "
+		     "set log.dir to keep more in files", s->service, s->index, s->tail.count);
+	else if (s->file_ok && rc->since && !s->cfg->timestamps)
+		note(rc, "%s.%u: --since reaches back only through the in-memory tail (%zu lines): "
+		     "%s has no times (set log.timestamps)", s->service, s->index, s->tail.count, s->path);
+}
+
 static int add_stream(struct logstream *s, void *userdata)
 {
 	struct reply_ctx *rc = userdata;
 
-	/* No tail yet: the stream has not had a byte. */
 	rc->s = s;
+	/* No tail yet: the stream has not had a byte since we started. */
+	if (s->tail.buf && tail_answers(rc, s))
+		return logtail_foreach_last(&s->tail, rc->want, add_tail_line, rc) < 0 ? -E2BIG : 0;
+	if (s->file_ok && (!rc->since || s->cfg->timestamps) && add_from_file(rc, s))
+		return 0;
 	if (!s->tail.buf)
 		return 0;
-	if (!tail_answers(rc, s)) {
-		if (s->file_ok && (!rc->since || s->cfg->timestamps) && add_from_file(rc, s))
-			return 0;
-		if (s->has_file && !s->file_ok)
-			note(rc, "%s.%u: only the last %zu lines are in memory: the log file %s was refused "
-			     "at start (see the daemon's log)", s->service, s->index, s->tail.count, s->path);
-		else if (!s->file_ok)
-			note(rc, "%s.%u: only the last %zu lines are kept in memory (log.tail); "
-			     "set log.dir to keep more in files", s->service, s->index, s->tail.count);
-		else if (rc->since && !s->cfg->timestamps)
-			note(rc, "%s.%u: --since reaches back only through the in-memory tail (%zu lines): "
-			     "%s has no times (set log.timestamps)", s->service, s->index, s->tail.count, s->path);
-	}
+	note_tail_only(rc, s);
 	return logtail_foreach_last(&s->tail, rc->want, add_tail_line, rc) < 0 ? -E2BIG : 0;
 }
 
