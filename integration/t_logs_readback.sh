@@ -6,8 +6,9 @@
 # the last DURATION (from the files' time prefixes); a service without a
 # file, or whose file has no times, gets the tail and a note saying why;
 # --rotate rotates now and names the file; after a reexec (an empty tail)
-# the files still answer; a service's bytes are escaped in
-# text (\xHH), exact with --raw, and every --json line is strict JSON.
+# the files still answer; followers get each new line with its time; a
+# service's bytes are escaped in text (\xHH), exact with --raw, and every
+# --json line is strict JSON.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3; [ -x $PY ] || PY=$(command -v python3)
 [ -n "$PY" ] || skip "python3 is not installed (the strict JSON check needs it)"
@@ -27,6 +28,8 @@ services:
     log: {dir: $T/logs, timestamps: false}
   mem:
     command: [/bin/sh, -c, 'for i in \$(seq 1 200); do echo "mem \$i"; done; exec sleep 1000']
+  tick:
+    command: [/bin/sh, -c, 'i=1; while :; do echo "tick \$i"; i=\$((i+1)); sleep 0.2; done']
   esc:
     log: {dir: $T/logs}
     command: [/bin/sh, -c, "printf 'bad \\\\377 byte\\\\n\\\\033[2J red\\\\tq\"\\\\\\\\\\\\n'; exec sleep 1000"]
@@ -113,4 +116,15 @@ assert len(lines) == 4 and all("ts" in l for l in lines), lines
 assert lines[0]["line"] == "bad \ufffd byte" and lines[0]["bytes"] == "YmFkIP8gYnl0ZQ==", lines[0]
 assert lines[1]["line"] == "\x1b[2J red\tq\"\\", lines[1]
 ' "$T/fj" || fail "--json is not strict JSON with ts and bytes: $(cat -v "$T/fj")"
+# 8. Followers get the receive time of each new line, close to now.
+timeout 2 "$RINGVISOR" --socket "$SOCK" logs tick.0 -n 0 -f --json >"$T/tick"
+$PY -c '
+import datetime, json, sys
+objs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert len(objs) >= 5 and all(o["line"].startswith("tick ") for o in objs), objs
+now = datetime.datetime.now(datetime.timezone.utc)
+for o in objs:
+    ts = datetime.datetime.strptime(o["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+    assert abs((now - ts).total_seconds()) < 10, (o, now)
+' "$T/tick" || fail "logs -f --json: new lines without a current ts: $(head -3 "$T/tick")"
 log "logs: times, read back through rotated files, --since, notes, --rotate, escaping"
