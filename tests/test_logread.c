@@ -101,7 +101,7 @@ static const char *lines(struct fx *fx, const struct logread_req *r, struct logr
 
 static struct logread_req base(const struct fx *fx)
 {
-	return (struct logread_req){ .dirfd = fx->dirfd, .name = "web.log", .backups = 3,
+	return (struct logread_req){ .dirfd = fx->dirfd, .name = "web.log", .backups = 3, .live_fd = -1,
 				     .live_size = UINT64_MAX, .want = 100, .max_bytes = 1 << 20 };
 }
 
@@ -136,9 +136,19 @@ static void test_order(void **state)
 	assert_int_equal(unlinkat(fx->dirfd, "web.log.2", 0), 0);
 	r = base(fx);
 	assert_string_equal(lines(fx, &r, NULL), "c1|c2|d1|d2|in flight");
-	/* The live file deleted: its backups still answer. */
+	/* The live file deleted or replaced: the writer's fd still reads what
+	 * it wrote; without an fd, its backups still answer. */
+	int wfd = openat(fx->dirfd, "web.log", O_WRONLY | O_APPEND | O_CLOEXEC);
+	assert_true(wfd >= 0);
 	assert_int_equal(unlinkat(fx->dirfd, "web.log", 0), 0);
+	put(fx, "web.log", "planted\n");
+	r.live_fd = wfd;
+	assert_string_equal(lines(fx, &r, NULL), "c1|c2|d1|d2|in flight");
+	assert_int_equal(unlinkat(fx->dirfd, "web.log", 0), 0);
+	assert_string_equal(lines(fx, &r, NULL), "c1|c2|d1|d2|in flight");
+	r.live_fd = -1;
 	assert_string_equal(lines(fx, &r, NULL), "c1|c2");
+	close(wfd);
 }
 
 static void test_bounds(void **state)

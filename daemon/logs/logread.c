@@ -92,16 +92,13 @@ static int prepend(struct reader *rd, const char *mem, int fd, uint64_t size)
 	return 0;
 }
 
-/* One file of the directory, its first `limit` bytes (UINT64_MAX: all).
- * 1 for enough, 0 to go on, -ENOENT when there is no such file. */
-static int prepend_file(struct reader *rd, const char *name, uint64_t limit)
+/* An open file's first `limit` bytes (UINT64_MAX: all): 1 for enough, 0
+ * to go on. Closes fd. */
+static int prepend_fd(struct reader *rd, int fd, uint64_t limit)
 {
 	struct stat st;
-	int fd = openat(rd->r->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	int r;
 
-	if (fd < 0)
-		return -errno;
 	if (fstat(fd, &st) < 0)
 		r = -errno;
 	else if (!S_ISREG(st.st_mode))
@@ -110,6 +107,29 @@ static int prepend_file(struct reader *rd, const char *name, uint64_t limit)
 		r = prepend(rd, NULL, fd, MIN((uint64_t)st.st_size, limit));
 	close(fd);
 	return r;
+}
+
+/* One file of the directory, by name; -ENOENT when there is none. */
+static int prepend_file(struct reader *rd, const char *name, uint64_t limit)
+{
+	int fd = openat(rd->r->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : prepend_fd(rd, fd, limit);
+}
+
+/* The live file: through the writer's fd (the file it writes, whatever
+ * happened to the name), else by name. */
+static int prepend_live(struct reader *rd)
+{
+	const struct logread_req *r = rd->r;
+	char path[64];
+	int fd = -1;
+
+	if (r->live_fd >= 0) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", r->live_fd);
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	}
+	return fd >= 0 ? prepend_fd(rd, fd, r->live_size) : prepend_file(rd, r->name, r->live_size);
 }
 
 /* Every source, newest first, until enough is read. */
@@ -121,7 +141,7 @@ static int fill(struct reader *rd)
 
 	k = prepend(rd, r->pending, -EBADF, r->pending ? r->pending_len : 0);
 	if (k == 0)
-		k = prepend_file(rd, r->name, r->live_size);
+		k = prepend_live(rd);
 	if (k == -ENOENT)
 		k = 0;   /* the live file deleted: its backups are still there */
 	for (unsigned i = 1; k == 0 && i <= r->backups; i++) {

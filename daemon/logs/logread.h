@@ -11,7 +11,9 @@
  * buffer of at most max_bytes, until enough lines are in, a line is older
  * than `since`, or the bound is reached. Nothing is followed: every name is
  * opened relative to the directory fd with O_NOFOLLOW, and only regular
- * files are read.
+ * files are read. The live file is read through the writer's own fd
+ * (reopened for reading by /proc/self/fd) when there is one: what was
+ * written, even if the name was deleted or replaced since.
  *
  * With `timestamps` (the file's lines start with "2026-12-07T05:01:02.123Z ",
  * as logpump writes them) that prefix is taken off and becomes the line's
@@ -35,6 +37,7 @@ struct logread_req {
 	const char *name;          /* the live file's name in it */
 	unsigned backups;          /* name.1 .. name.backups may exist */
 	uint64_t live_size;        /* bytes of the live file that are accounted for */
+	int live_fd;               /* the writer's fd of the live file, or -1: read by name */
 	const char *pending;       /* bytes not yet in the file (may be NULL) */
 	size_t pending_len;
 	bool timestamps;           /* lines carry the time prefix */

@@ -232,6 +232,7 @@ int logstream_read_back(struct logstream *s, struct logread_req *req, logread_fn
 	req->name = s->file.name;
 	req->backups = s->file.backups;
 	req->live_size = s->file.size;
+	req->live_fd = s->file.fd >= 0 ? s->file.fd : -1;
 	/* Not yet in the file (a write in flight included: live_size leaves
 	 * it out there). */
 	req->pending = s->out;
