@@ -93,13 +93,17 @@ struct reply_ctx {
 #define LOGS_READ_TOTAL (4 * LOGREAD_MAX_BYTES)
 
 /* What a line read back from a file costs, closer: a file may give 100000
- * short lines, which the 6x guess would refuse. Escapes: a control byte
- * as \u00XX (6), '"', '\\' and '/' doubled, a byte past ASCII at worst a
- * U+FFFD (3). */
+ * short lines, which must fit the reply. Its wrapping has no seq, split or
+ * truncated: {"service":"","index":99999,"stream":"stderr","ts":"<24>",
+ * "line":""}, and a comma, is 89 bytes and the name. Escapes: a control
+ * byte as \u00XX (6), '"', '\\' and '/' doubled, a byte past ASCII at
+ * worst a U+FFFD (3). */
+#define FILE_LINE_OVERHEAD 96
+
 static size_t file_line_cost(const char *line, size_t n, void *userdata)
 {
 	const struct reply_ctx *rc = userdata;
-	size_t c = LINE_OVERHEAD + strlen(rc->s->service);
+	size_t c = FILE_LINE_OVERHEAD + strlen(rc->s->service);
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char b = (unsigned char)line[i];
