@@ -47,10 +47,7 @@ struct args {
 	const char *run_option; /* the first option of `run` given, for refusing it elsewhere */
 	long lines;             /* logs -n; -1 = the default */
 	bool follow;            /* logs -f */
-	bool timestamps;        /* logs -t */
-	bool raw;               /* logs --raw */
-	bool rotate;            /* logs --rotate */
-	const char *since;      /* logs --since DURATION */
+	struct cli_logs_args logs;   /* logs -t, --since, --raw, --rotate */
 	bool help;              /* --help / -h: the verb's help, or the usage */
 };
 
@@ -69,8 +66,7 @@ static int usage_error(const char *fmt, const char *arg)
 }
 
 enum { OPT_SOCKET = 256, OPT_CGROUP_ROOT, OPT_CGROUP_KILL, OPT_PROBE, OPT_STATE_DIR, OPT_BACKEND,
-       OPT_SPAWN, OPT_LOG_FORMAT, OPT_JSON, OPT_DEBUG, OPT_VERSION, OPT_INTERVAL, OPT_SINCE, OPT_RAW,
-       OPT_ROTATE };
+       OPT_SPAWN, OPT_LOG_FORMAT, OPT_JSON, OPT_DEBUG, OPT_VERSION, OPT_INTERVAL };
 
 /* The options of `run`: 1 when c was one of them, 0 when not, or the
  * usage error's exit code. */
@@ -121,6 +117,8 @@ static int parse_run_option(int c, struct args *a)
 /* The options of the client commands (and -c, --socket, shared by all). */
 static int parse_client_option(int c, struct args *a)
 {
+	if (cli_logs_option(c, optarg, &a->logs))
+		return 0;
 	switch (c) {
 	case 'c':
 		a->config = optarg;
@@ -144,18 +142,6 @@ static int parse_client_option(int c, struct args *a)
 	}
 	case 'f':
 		a->follow = true;
-		return 0;
-	case 't':
-		a->timestamps = true;
-		return 0;
-	case OPT_RAW:
-		a->raw = true;
-		return 0;
-	case OPT_ROTATE:
-		a->rotate = true;
-		return 0;
-	case OPT_SINCE:
-		a->since = optarg;
 		return 0;
 	case 'h':
 		a->help = true;
@@ -184,17 +170,14 @@ static int parse_options(int argc, char **argv, struct args *a)
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "lines", required_argument, NULL, 'n' },
 		{ "follow", no_argument, NULL, 'f' },
-		{ "timestamps", no_argument, NULL, 't' },
-		{ "since", required_argument, NULL, OPT_SINCE },
-		{ "raw", no_argument, NULL, OPT_RAW },
-		{ "rotate", no_argument, NULL, OPT_ROTATE },
+		CLI_LOGS_LONG_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ 0 },
 	};
 	int c;
 	int idx = -1;
-	while ((c = getopt_long(argc, argv, "c:hn:ft", opts, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:hn:f" CLI_LOGS_SHORT_OPTS, opts, &idx)) != -1) {
 		int r = parse_run_option(c, a);
 		if (r == 1 && !a->run_option)
 			a->run_option = idx >= 0 ? opts[idx].name : "?";
@@ -331,25 +314,6 @@ static int cmd_check(const struct args *a)
 	return 0;
 }
 
-/* logs' options into the request: --since alone means every line since
- * (up to the protocol's 100000); --rotate reads nothing, so takes none of
- * the options that shape what is read. */
-static int logs_request(const struct args *a, struct rv_request *req)
-{
-	req->lines = a->lines >= 0 ? (uint32_t)a->lines : a->since ? RV_PROTO_MAX_LINES : RV_PROTO_DEFAULT_LINES;
-	req->follow = a->follow;
-	req->rotate = a->rotate;
-	if (a->rotate && (a->lines >= 0 || a->follow || a->since || a->timestamps || a->raw))
-		return usage_error("%s", "--rotate goes without -n, -f, -t, --since and --raw");
-	if (a->raw && a->json)
-		return usage_error("%s", "--raw is for text output, not with --json");
-	if (a->since && (parse_duration_ms(a->since, &req->since_ms) < 0 || req->since_ms == 0 ||
-			 req->since_ms > RV_PROTO_MAX_SINCE_MS))
-		return usage_error("--since: expected a duration such as 90s, 10m or 1h (at most 8784h), got \"%s\"",
-				   a->since);
-	return 0;
-}
-
 static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **argv)
 {
 	struct rv_request req = { .cmd = cmd, .index = -1 };
@@ -381,15 +345,16 @@ static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **ar
 		}
 		memcpy(req.path, abs, strlen(abs) + 1);
 	}
-	if (cmd == RV_CMD_LOGS) {
-		int r = logs_request(a, &req);
-		if (r != 0)
-			return r;
-	}
+	req.lines = a->lines >= 0 ? (uint32_t)a->lines : RV_PROTO_DEFAULT_LINES;
+	req.follow = a->follow;
+	char err[160];
+	const char *bad = cmd != RV_CMD_LOGS ? NULL :
+			  cli_logs_request(&a->logs, a->lines >= 0, a->json, &req, err, sizeof(err));
+	if (bad)
+		return usage_error("%s", bad);
 	if (!a->socket && !getenv("RINGVISOR_SOCKET") && a->config && load(a->config, &c) < 0)
 		return 1;
-	struct cli_logs_opts lo = { .json = a->json, .timestamps = a->timestamps, .raw = a->raw };
-	int rc = cmd == RV_CMD_LOGS ? cli_logs(socket_path(a, c), &req, &lo) :
+	int rc = cmd == RV_CMD_LOGS ? cli_logs(socket_path(a, c), &req, a->json, &a->logs) :
 				      cli_request(socket_path(a, c), &req, a->json);
 	config_free(c);
 	return rc;
@@ -410,30 +375,6 @@ static int cmd_top(const struct args *a, int argc, char **argv)
 	int rc = top_run(socket_path(a, c), ms);
 	config_free(c);
 	return rc;
-}
-
-/* Every option a command accepts does something: the others are refused,
- * not ignored, each by its name. */
-static int refuse_foreign_options(const struct args *a, const char *verb)
-{
-	const char *logs_option = a->lines >= 0 ? "-n" : a->follow ? "-f" : a->timestamps ? "-t" :
-				  a->since ? "--since" : a->raw ? "--raw" : a->rotate ? "--rotate" : NULL;
-
-	if (a->run_option && strcmp(verb, "run")) {
-		fprintf(stderr, "ringvisor: --%s is an option of run, not of %s\n", a->run_option, verb);
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	if (a->json && (!strcmp(verb, "run") || !strcmp(verb, "check") || !strcmp(verb, "top")))
-		return usage_error("--json is not an option of %s", verb);
-	if (a->interval && strcmp(verb, "top"))
-		return usage_error("--interval is an option of top, not of %s", verb);
-	if (logs_option && strcmp(verb, "logs")) {
-		fprintf(stderr, "ringvisor: %s is an option of logs, not of %s\n", logs_option, verb);
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -463,9 +404,22 @@ int main(int argc, char **argv)
 			usage(stdout);
 		return 0;
 	}
-	r = refuse_foreign_options(&a, verb);
-	if (r != 0)
-		return r;
+	/* Every option a command accepts does something: the others are
+	 * refused, not ignored. */
+	if (a.run_option && strcmp(verb, "run")) {
+		fprintf(stderr, "ringvisor: --%s is an option of run, not of %s\n", a.run_option, verb);
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (a.json && (!strcmp(verb, "run") || !strcmp(verb, "check") || !strcmp(verb, "top")))
+		return usage_error("--json is not an option of %s", verb);
+	if (a.interval && strcmp(verb, "top"))
+		return usage_error("--interval is an option of top, not of %s", verb);
+	if ((a.lines >= 0 || a.follow) && strcmp(verb, "logs"))
+		return usage_error("-n and -f are options of logs, not of %s", verb);
+	const char *logs_refusal = cli_logs_refusal(&a.logs);
+	if (logs_refusal && strcmp(verb, "logs"))
+		return usage_error(logs_refusal, verb);
 	if (!strcmp(verb, "top"))
 		return cmd_top(&a, rest, restv);
 	if (!strcmp(verb, "run") || !strcmp(verb, "check")) {

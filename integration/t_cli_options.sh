@@ -26,8 +26,7 @@ refused "--log-format is an option of run, not of check" check -c "$cfg" --log-f
 refused "--json is not an option of check" check -c "$cfg" --json
 refused "--json is not an option of top" --socket "$SOCK" top --json
 refused "--json is not an option of run" run -c "$cfg" --json
-refused "-n is an option of logs, not of status" --socket "$SOCK" status -n 5
-refused "-f is an option of logs, not of leaks" --socket "$SOCK" leaks -f
+refused "-n and -f are options of logs, not of status" --socket "$SOCK" status -n 5
 refused "-t is an option of logs, not of status" --socket "$SOCK" status -t
 refused "--since is an option of logs, not of status" --socket "$SOCK" status --since 10m
 refused "--raw is an option of logs, not of snapshots" --socket "$SOCK" snapshots --raw

@@ -19,6 +19,7 @@
 #include "cli/text_escape.h"
 #include "basic/base64.h"
 #include "basic/macro.h"
+#include "basic/units.h"
 
 static const char *get_str(json_object *o, const char *k, size_t *len)
 {
@@ -37,9 +38,60 @@ static bool get_bool(json_object *o, const char *k)
 	return json_object_object_get_ex(o, k, &v) && json_object_get_boolean(v);
 }
 
+bool cli_logs_option(int c, const char *arg, struct cli_logs_args *a)
+{
+	switch (c) {
+	case 't':
+		a->timestamps = true;
+		return true;
+	case CLI_LOGS_OPT_RAW:
+		a->raw = true;
+		return true;
+	case CLI_LOGS_OPT_ROTATE:
+		a->rotate = true;
+		return true;
+	case CLI_LOGS_OPT_SINCE:
+		a->since = arg;
+		return true;
+	}
+	return false;
+}
+
+const char *cli_logs_refusal(const struct cli_logs_args *a)
+{
+	return a->timestamps ? "-t is an option of logs, not of %s" :
+	       a->since ? "--since is an option of logs, not of %s" :
+	       a->raw ? "--raw is an option of logs, not of %s" :
+	       a->rotate ? "--rotate is an option of logs, not of %s" : NULL;
+}
+
+/* --rotate reads nothing, so takes none of the options that shape what is
+ * read; --raw is text output's. */
+const char *cli_logs_request(const struct cli_logs_args *a, bool lines_given, bool json,
+			     struct rv_request *req, char *err, size_t errlen)
+{
+	req->rotate = a->rotate;
+	if (a->rotate && (lines_given || req->follow || a->since || a->timestamps || a->raw))
+		return "--rotate goes without -n, -f, -t, --since and --raw";
+	if (a->raw && json)
+		return "--raw is for text output, not with --json";
+	if (!a->since)
+		return NULL;
+	if (parse_duration_ms(a->since, &req->since_ms) < 0 || req->since_ms == 0 ||
+	    req->since_ms > RV_PROTO_MAX_SINCE_MS) {
+		snprintf(err, errlen, "--since: expected a duration such as 90s, 10m or 1h (at most 8784h), got \"%s\"",
+			 a->since);
+		return err;
+	}
+	if (!lines_given)
+		req->lines = RV_PROTO_MAX_LINES;
+	return NULL;
+}
+
 struct printer {
 	const struct rv_request *req;
-	const struct cli_logs_opts *o;
+	const struct cli_logs_args *a;
+	bool json;
 	bool mid_line;          /* the last piece printed was split: no time or prefix now */
 };
 
@@ -73,7 +125,7 @@ static void print_line(struct printer *p, json_object *l)
 	const char *line;
 	json_object *v;
 
-	if (p->o->json) {
+	if (p->json) {
 		puts(json_object_to_json_string_ext(l, JSON_C_TO_STRING_PLAIN));
 		return;
 	}
@@ -85,11 +137,11 @@ static void print_line(struct printer *p, json_object *l)
 	}
 	if (!(line = line_bytes(l, &n, &buf)))
 		return;
-	if (!p->mid_line && p->o->timestamps)   /* a line read back without a time: '-' */
+	if (!p->mid_line && p->a->timestamps)   /* a line read back without a time: '-' */
 		printf("%-24s ", get_str(l, "ts", NULL) ?: "-");
 	if (!p->mid_line && p->req->index < 0 && json_object_object_get_ex(l, "index", &v))
 		printf("%s.%d| ", get_str(l, "service", NULL), json_object_get_int(v));
-	if (p->o->raw)
+	if (p->a->raw)
 		fwrite(line, 1, n, stdout);
 	else
 		text_escape_write(stdout, line, n);
@@ -107,7 +159,7 @@ static void print_first(struct printer *p, json_object *o)
 	if (json_object_object_get_ex(o, "notes", &a))
 		for (size_t i = 0; i < json_object_array_length(a); i++)
 			fprintf(stderr, "ringvisor: note: %s\n", json_object_get_string(json_object_array_get_idx(a, i)));
-	if (p->req->rotate && p->o->json)
+	if (p->req->rotate && p->json)
 		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	else if (p->req->rotate && json_object_object_get_ex(o, "rotated", &a))
 		for (size_t i = 0; i < json_object_array_length(a); i++)
@@ -140,9 +192,9 @@ static bool handle(struct printer *p, const char *s, bool first)
 	return ok;
 }
 
-int cli_logs(const char *socket_path, const struct rv_request *req, const struct cli_logs_opts *opts)
+int cli_logs(const char *socket_path, const struct rv_request *req, bool json, const struct cli_logs_args *a)
 {
-	struct printer p = { .req = req, .o = opts };
+	struct printer p = { .req = req, .a = a, .json = json };
 	size_t len = 0, cap = 1 << 16;
 	bool first = true;
 	_cleanup_close_ int fd = cli_send(socket_path, req);
