@@ -54,6 +54,7 @@ struct args {
 	const char *run_option; /* the first option of `run` given, for refusing it elsewhere */
 	long lines;             /* logs -n; -1 = the default */
 	bool follow;            /* logs -f */
+	struct cli_logs_args logs;   /* logs -t, --since, --raw, --rotate */
 	bool help;              /* --help / -h: the verb's help, or the usage */
 	bool wide;              /* status -o wide */
 	bool no_wait;           /* start, stop, restart, scale --no-wait */
@@ -127,6 +128,8 @@ static int parse_run_option(int c, struct args *a)
 /* The options of the client commands (and -c, --socket, shared by all). */
 static int parse_client_option(int c, struct args *a)
 {
+	if (cli_logs_option(c, optarg, &a->logs))
+		return 0;
 	switch (c) {
 	case 'c':
 		a->config = optarg;
@@ -195,6 +198,7 @@ static int parse_options(int argc, char **argv, struct args *a)
 		{ "sort", required_argument, NULL, TOP_ARG_SORT },
 		{ "lines", required_argument, NULL, 'n' },
 		{ "follow", no_argument, NULL, 'f' },
+		CLI_LOGS_LONG_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "output", required_argument, NULL, 'o' },
@@ -204,7 +208,7 @@ static int parse_options(int argc, char **argv, struct args *a)
 	};
 	int c;
 	int idx = -1;
-	while ((c = getopt_long(argc, argv, "c:hn:fo:bd:", opts, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:hn:fo:bd:" CLI_LOGS_SHORT_OPTS, opts, &idx)) != -1) {
 		int r = parse_run_option(c, a);
 		if (r == 1 && !a->run_option)
 			a->run_option = idx >= 0 ? opts[idx].name : "?";
@@ -394,9 +398,14 @@ static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **ar
 		return usage_error("--timeout: expected a duration up to 1h, got \"%s\"", a->timeout);
 	req.lines = a->lines >= 0 ? (uint32_t)a->lines : RV_PROTO_DEFAULT_LINES;
 	req.follow = a->follow;
+	char err[160];
+	const char *bad = cmd != RV_CMD_LOGS ? NULL :
+			  cli_logs_request(&a->logs, a->lines >= 0, a->json, &req, err, sizeof(err));
+	if (bad)
+		return usage_error("%s", bad);
 	if (!a->socket && !getenv("RINGVISOR_SOCKET") && a->config && load(a->config, &c, NULL) < 0)
 		return 1;
-	int rc = cmd == RV_CMD_LOGS ? cli_logs(socket_path(a, c), &req, a->json) :
+	int rc = cmd == RV_CMD_LOGS ? cli_logs(socket_path(a, c), &req, a->json, &a->logs) :
 				      cli_request(socket_path(a, c), &req, &o);
 	config_free(c);
 	return rc;
@@ -465,6 +474,9 @@ int main(int argc, char **argv)
 	bool waits = !strcmp(verb, "start") || !strcmp(verb, "stop") || !strcmp(verb, "restart") || !strcmp(verb, "scale");
 	if ((a.no_wait || a.timeout) && !waits)
 		return usage_error("--no-wait and --timeout are options of start, stop, restart and scale, not of %s", verb);
+	const char *logs_refusal = cli_logs_refusal(&a.logs);
+	if (logs_refusal && strcmp(verb, "logs"))
+		return usage_error(logs_refusal, verb);
 	if (!strcmp(verb, "top"))
 		return cmd_top(&a, rest, restv);
 	if (!strcmp(verb, "run") || !strcmp(verb, "check")) {

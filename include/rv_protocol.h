@@ -9,6 +9,7 @@
  *             "count": 3,                   (scale)
  *             "signal": "SIGHUP",           (signal)
  *             "lines": 10, "follow": true,  (logs)
+ *             "since_ms": 600000, "rotate": true, (logs)
  *             "path": "/etc/ringvisor.yaml"} (reload: optional)
  *   reply:   {"ok": true, ...} or {"ok": false, "error": "text"}
  */
@@ -51,8 +52,11 @@ struct rv_request {
 	int signal;                            /* signal */
 	uint32_t lines;                        /* logs: how many, 0..RV_PROTO_MAX_LINES */
 	bool follow;                           /* logs: then stream new lines */
+	uint64_t since_ms;                     /* logs: only lines received this recently; 0 = any */
+	bool rotate;                           /* logs: rotate the target's files instead */
 	char path[RV_PROTO_MAX_PATH + 1];      /* reload: the file to read; "" = the daemon's own */
 };
 
 #define RV_PROTO_MAX_LINES 100000
 #define RV_PROTO_DEFAULT_LINES 10
+#define RV_PROTO_MAX_SINCE_MS (366ULL * 24 * 3600 * 1000)   /* a year: --since 8784h */

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # A service's output is arbitrary bytes (issue 12, finding 10): the JSON
-# replies carrying it are valid UTF-8 (invalid bytes become U+FFFD), and
-# `ringvisor logs` on a terminal shows escape sequences as \xHH instead of
-# letting them act on root's terminal; into a pipe the bytes go unchanged.
+# replies carrying it are valid UTF-8 (invalid bytes become U+FFFD, the
+# bytes as written go beside as base64 "bytes"), and `ringvisor logs` shows
+# escape sequences and invalid bytes as \xHH instead of letting them act on
+# root's terminal, on a terminal and into a pipe alike (issue 16); --raw
+# writes the bytes as the service wrote them.
 . "$(dirname "$0")/lib.sh"
 command -v script >/dev/null || skip "script (bsdutils) is not installed"
 cfg=$(write_config esc.yaml <<'EOF2'
@@ -25,6 +27,10 @@ assert "\x1b]0;owned\x07" in lines[1], lines[1]
 script -qc "$RINGVISOR --socket $SOCK logs esc" /dev/null >"$T/tty.out" </dev/null
 grep -q '\\x1b]0;owned\\x07' "$T/tty.out" || fail "not escaped on a terminal: $(cat -v "$T/tty.out")"
 if grep -q $'\x1b]0;owned' "$T/tty.out"; then fail "a raw escape reached the terminal"; fi
-# Into a pipe: as sent (here, after the daemon's UTF-8 repair).
-rv logs esc | grep -q $'\x1b\\[2J red' || fail "bytes changed in a pipe"
+# Into a pipe: escaped just the same; --raw: the bytes as written.
+rv logs esc >"$T/pipe.out"
+grep -qF 'bad \xff byte' "$T/pipe.out" || fail "invalid UTF-8 not escaped in a pipe: $(cat -v "$T/pipe.out")"
+grep -qF '\x1b[2J red' "$T/pipe.out" || fail "escape not escaped in a pipe: $(cat -v "$T/pipe.out")"
+rv logs esc --raw | LC_ALL=C grep -q $'^esc.0| bad \xff byte$' || fail "--raw changed the invalid byte"
+rv logs esc --raw | grep -q $'\x1b\\[2J red' || fail "--raw changed the escape sequence"
 exit 0

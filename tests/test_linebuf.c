@@ -330,10 +330,11 @@ struct seen {
 	char lines[64][64];
 	unsigned flags[64];
 	uint64_t seqs[64];
+	uint64_t ts[64];
 	size_t n;
 };
 
-static int collect(const char *line, size_t n, unsigned flags, uint64_t seq, void *userdata)
+static int collect(const char *line, size_t n, unsigned flags, uint64_t seq, uint64_t ts_ms, void *userdata)
 {
 	struct seen *s = userdata;
 
@@ -341,6 +342,7 @@ static int collect(const char *line, size_t n, unsigned flags, uint64_t seq, voi
 		return -E2BIG;
 	snprintf(s->lines[s->n], sizeof(s->lines[0]), "%.*s", (int)MIN(n, 63u), line);
 	s->flags[s->n] = flags;
+	s->ts[s->n] = ts_ms;
 	s->seqs[s->n++] = seq;
 	return 0;
 }
@@ -356,33 +358,36 @@ static void test_tail(void **state)
 	assert_int_equal(logtail_init(&t, LOGTAIL_MAX + 1), -EINVAL);
 	assert_int_equal(logtail_init(&t, 256), 0);
 	assert_int_equal(logtail_foreach_last(&t, 10, collect, &s), 0);
+	assert_int_equal(logtail_oldest_ts(&t), 0);
 	for (int i = 0; i < 100; i++) {
-		snprintf(line, sizeof(line), "line %03d", i);   /* 8 + 8 bytes each */
-		logtail_push(&t, line, 8, i == 99);
+		snprintf(line, sizeof(line), "line %03d", i);   /* 16 + 8 bytes each */
+		logtail_push(&t, line, 8, i == 99, 1700000000000ULL + (uint64_t)i);
 	}
-	assert_int_equal(t.count, 16);   /* 16 * 16 = 256 */
-	assert_int_equal(logtail_first_seq(&t), 84);
+	assert_int_equal(t.count, 10);   /* 10 * 24 = 240 of 256 */
+	assert_int_equal(logtail_first_seq(&t), 90);
+	assert_int_equal(logtail_oldest_ts(&t), 1700000000090ULL);
 	assert_int_equal(logtail_foreach_last(&t, 3, collect, &s), 3);
 	assert_string_equal(s.lines[0], "line 097");
 	assert_string_equal(s.lines[2], "line 099");
 	assert_int_equal(s.seqs[2], 99);
+	assert_int_equal(s.ts[2], 1700000000099ULL);   /* each keeps its receive time */
 	assert_int_equal(s.flags[1], 0);
 	assert_int_equal(s.flags[2], LOGTAIL_SPLIT);
 	s.n = 0;
-	assert_int_equal(logtail_foreach_last(&t, 1000, collect, &s), 16);
-	assert_string_equal(s.lines[0], "line 084");
+	assert_int_equal(logtail_foreach_last(&t, 1000, collect, &s), 10);
+	assert_string_equal(s.lines[0], "line 090");
 	assert_int_equal(logtail_foreach_last(&t, 0, collect, &s), 0);
 	s.n = ELEMENTSOF(s.lines);
 	assert_int_equal(logtail_foreach_last(&t, 5, collect, &s), -E2BIG);
 
 	/* Longer than the whole tail: keeps its start, marked, alone. */
 	memset(line, 'L', sizeof(line));
-	logtail_push(&t, line, sizeof(line), false);
+	logtail_push(&t, line, sizeof(line), false, 5);
 	s.n = 0;
 	assert_int_equal(logtail_foreach_last(&t, 10, collect, &s), 1);
 	assert_int_equal(s.flags[0], LOGTAIL_TRUNCATED);
 	assert_int_equal(s.seqs[0], 100);
-	logtail_push(&t, "after", 5, false);
+	logtail_push(&t, "after", 5, false, 6);
 	s.n = 0;
 	assert_int_equal(logtail_foreach_last(&t, 10, collect, &s), 1);
 	assert_string_equal(s.lines[0], "after");
@@ -396,16 +401,18 @@ struct check {
 	size_t bytes;
 };
 
-static int check_line(const char *line, size_t n, unsigned flags, uint64_t seq, void *userdata)
+static int check_line(const char *line, size_t n, unsigned flags, uint64_t seq, uint64_t ts_ms,
+		      void *userdata)
 {
 	struct check *c = userdata;
 
+	assert_int_equal(ts_ms, seq * 3);
 	assert_int_equal(seq, c->expect_seq++);
 	assert_int_equal(n, c->lens[seq]);
 	assert_int_equal(flags, 0);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(line[i], (char)('a' + (seq + i) % 26));
-	c->bytes += 8 + n;
+	c->bytes += LOGTAIL_HDR + n;
 	return 0;
 }
 
@@ -425,7 +432,7 @@ static void test_tail_random(void **state)
 		lens[i] = RND() % 8 ? RND() % 40 : RND() % 200;
 		for (size_t k = 0; k < lens[i]; k++)
 			line[k] = (char)('a' + (i + k) % 26);
-		logtail_push(&t, line, lens[i], false);
+		logtail_push(&t, line, lens[i], false, i * 3);
 
 		struct check c = { .lens = lens, .expect_seq = logtail_first_seq(&t) };
 		int r = logtail_foreach_last(&t, SIZE_MAX, check_line, &c);
@@ -435,7 +442,7 @@ static void test_tail_random(void **state)
 		assert_true(c.bytes <= 512);
 		/* Packed: all lines so far, or the bound less at most one
 		 * evicted record's worth of room. */
-		assert_true(t.count == i + 1 || c.bytes + (8 + 200) > 512);
+		assert_true(t.count == i + 1 || c.bytes + (LOGTAIL_HDR + 200) > 512);
 		assert_int_equal(c.bytes, t.len);
 	}
 	logtail_done(&t);

@@ -8,11 +8,13 @@
  */
 #include <json-c/json.h>
 
+#include "basic/time_util.h"
 #include "control/logs_reply.h"
 #include "policy/supervisor.h"
 #include "policy_test_util.h"
 
 #define LINES 50
+#define NOW_MS (realtime_ns() / NSEC_PER_MSEC)
 #define LINE "0123456789012345678901234567890123456789012345678901234567890123456789012345678"
 
 /* A supervisor around the fixture's service: all logs_reply() looks at. */
@@ -32,8 +34,8 @@ static void fill(struct fixture *fx)
 		if (!s->tail.buf)
 			assert_int_equal(logtail_init(&s->tail, 64 * 1024), 0);
 		for (int k = 0; k < LINES; k++)
-			logtail_push(&s->tail, LINE, sizeof(LINE) - 1, false);
-		logtail_push(&s->tail, "bad \xff byte", 10, false);
+			logtail_push(&s->tail, LINE, sizeof(LINE) - 1, false, NOW_MS - 3600 * 1000 + (uint64_t)k);
+		logtail_push(&s->tail, "bad \xff byte", 10, false, NOW_MS);
 	}
 }
 
@@ -68,6 +70,71 @@ static void test_bounded(void **state)
 	/* The last is the invalid byte, made valid. */
 	json_object *line = json_object_object_get(json_object_array_get_idx(v, 4), "line");
 	assert_string_equal(json_object_get_string(line), "bad \xef\xbf\xbd byte");
+	/* ... and the bytes as written beside it, for --raw. */
+	line = json_object_object_get(json_object_array_get_idx(v, 4), "bytes");
+	assert_string_equal(json_object_get_string(line), "YmFkIP8gYnl0ZQ==");
+	assert_null(json_object_object_get(json_object_array_get_idx(v, 3), "bytes"));
+	json_object_put(o);
+}
+
+/* Every line has its receive time as "ts"; since_ms keeps only the lines
+ * received that recently; a tail that lost lines and has no file says so. */
+static void test_ts_since(void **state)
+{
+	struct fixture *fx = fx_get(state);
+	struct rv_request req = { .cmd = RV_CMD_LOGS, .service = "web", .index = 0, .lines = 1000 };
+	char want[TIMESTAMP_MS_LEN + 1];
+	json_object *o, *v, *ts;
+
+	fill(fx);
+	o = logs_reply(sup_of(fx), &req, 1 << 20);
+	assert_true(json_object_object_get_ex(o, "lines", &v));
+	assert_int_equal(json_object_array_length(v), LINES + 1);
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(v, 0), "ts", &ts));
+	uint64_t first_ms;
+	assert_int_equal(parse_timestamp_ms(json_object_get_string(ts), TIMESTAMP_MS_LEN, &first_ms), 0);
+	format_timestamp_ms(want, first_ms);
+	assert_string_equal(json_object_get_string(ts), want);
+	assert_true(NOW_MS - first_ms >= 3600 * 1000 && NOW_MS - first_ms < 3700 * 1000);
+	assert_false(json_object_object_get_ex(o, "notes", &v));   /* nothing was lost */
+	json_object_put(o);
+
+	/* The last 10 minutes: only the line pushed "now". */
+	req.since_ms = 10 * 60 * 1000;
+	o = logs_reply(sup_of(fx), &req, 1 << 20);
+	assert_true(json_object_object_get_ex(o, "lines", &v));
+	assert_int_equal(json_object_array_length(v), 1);
+	json_object_put(o);
+
+	/* A 256-byte tail keeps 2 of 51 lines, and there is no file: a note. */
+	struct logstream *s = fx->svc.instances[0]->log_out;
+	logtail_done(&s->tail);
+	assert_int_equal(logtail_init(&s->tail, 256), 0);
+	for (int k = 0; k < 20; k++)
+		logtail_push(&s->tail, LINE, sizeof(LINE) - 1, false, NOW_MS);
+	req.since_ms = 0;
+	o = logs_reply(sup_of(fx), &req, 1 << 20);
+	assert_true(json_object_object_get_ex(o, "lines", &v));
+	assert_int_equal(json_object_array_length(v), 2);
+	assert_true(json_object_object_get_ex(o, "notes", &v));
+	assert_non_null(strstr(json_object_get_string(json_object_array_get_idx(v, 0)),
+			       "web.0: only the last 2 lines are kept in memory"));
+	json_object_put(o);
+}
+
+/* --rotate of a service without log files: an error that says so. */
+static void test_rotate_no_file(void **state)
+{
+	struct fixture *fx = fx_get(state);
+	struct rv_request req = { .cmd = RV_CMD_LOGS, .service = "web", .index = -1, .rotate = true };
+	json_object *o, *v;
+
+	fill(fx);
+	o = logs_rotate_reply(sup_of(fx), &req);
+	assert_true(json_object_object_get_ex(o, "ok", &v));
+	assert_false(json_object_get_boolean(v));
+	assert_true(json_object_object_get_ex(o, "error", &v));
+	assert_string_equal(json_object_get_string(v), "no log file to rotate (log.dir is not set)");
 	json_object_put(o);
 }
 
@@ -75,6 +142,10 @@ static void test_bounded(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { T(test_bounded, env_epoll) };
+	const struct CMUnitTest tests[] = {
+		T(test_bounded, env_epoll),
+		T(test_ts_since, env_epoll),
+		T(test_rotate_no_file, env_epoll),
+	};
 	return cmocka_run_group_tests_name("logs reply", tests, NULL, NULL);
 }

@@ -169,11 +169,14 @@ struct seen {
 	size_t n;
 };
 
-static int tail_cb(const char *line, size_t n, unsigned flags, uint64_t seq, void *ud)
+static int tail_cb(const char *line, size_t n, unsigned flags, uint64_t seq, uint64_t ts_ms, void *ud)
 {
 	struct seen *sn = ud;
+	uint64_t now_ms = realtime_ns() / NSEC_PER_MSEC;
 
 	assert_int_equal(flags, 0);
+	/* The receive time: the wall clock when the daemon read it, just now. */
+	assert_true(ts_ms <= now_ms && ts_ms + 60 * 1000 > now_ms);
 	assert_true(sn->n < 16 && n < 64);
 	memcpy(sn->lines[sn->n], line, n);
 	sn->lines[sn->n][n] = '\0';
@@ -181,10 +184,11 @@ static int tail_cb(const char *line, size_t n, unsigned flags, uint64_t seq, voi
 	return 0;
 }
 
-static void follow_cb(struct log_follower *f, const char *line, size_t n, bool split, uint64_t seq)
+static void follow_cb(struct log_follower *f, const char *line, size_t n, bool split, uint64_t seq,
+		      uint64_t ts_ms)
 {
 	assert_false(split);
-	assert_int_equal(tail_cb(line, n, 0, seq, f->userdata), 0);
+	assert_int_equal(tail_cb(line, n, 0, seq, ts_ms, f->userdata), 0);
 }
 
 static struct seen *tail_of(struct logstream *s)

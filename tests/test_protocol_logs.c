@@ -88,6 +88,38 @@ static void test_roundtrip(void **state)
 	assert_int_equal(out.index, 1);
 	assert_int_equal(out.lines, 7);
 	assert_true(out.follow);
+	assert_int_equal(out.since_ms, 0);
+	assert_false(out.rotate);
+}
+
+/* since_ms (1 ms .. a year) and rotate (alone), only for logs. */
+static void test_since_rotate(void **state)
+{
+	struct rv_request r, in = { .cmd = RV_CMD_LOGS, .service = "db", .index = -1, .lines = 9,
+				    .since_ms = 600000 };
+	char buf[RV_PROTO_MAX_REQUEST], err[256];
+
+	(void)state;
+	int n = rv_request_format(&in, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(rv_request_parse(buf, (size_t)n - 1, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.since_ms, 600000);
+	assert_int_equal(r.lines, 9);
+	in = (struct rv_request){ .cmd = RV_CMD_LOGS, .service = "db", .index = 2, .rotate = true, .lines = 10 };
+	n = rv_request_format(&in, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"rotate\":true"));
+	assert_null(strstr(buf, "\"lines\""));   /* rotate reads nothing */
+	assert_int_equal(rv_request_parse(buf, (size_t)n - 1, &r, err, sizeof(err)), 0);
+	assert_true(r.rotate);
+	assert_int_equal(r.index, 2);
+	expect_error("{\"cmd\":\"logs\",\"target\":\"web\",\"since_ms\":0}", "1..31622400000");
+	expect_error("{\"cmd\":\"logs\",\"target\":\"web\",\"since_ms\":31622400001}", "1..31622400000");
+	expect_error("{\"cmd\":\"logs\",\"target\":\"web\",\"since_ms\":\"10m\"}", "1..31622400000");
+	expect_error("{\"cmd\":\"status\",\"since_ms\":5}", "only for logs");
+	expect_error("{\"cmd\":\"stop\",\"target\":\"web\",\"rotate\":true}", "only for logs");
+	expect_error("{\"cmd\":\"logs\",\"target\":\"web\",\"rotate\":1}", "true or false");
+	expect_error("{\"cmd\":\"logs\",\"target\":\"web\",\"rotate\":true,\"lines\":5}", "goes without");
+	expect_error("{\"cmd\":\"logs\",\"target\":\"web\",\"rotate\":true,\"follow\":true}", "goes without");
 }
 
 int main(void)
@@ -97,6 +129,7 @@ int main(void)
 		cmocka_unit_test(test_lines_follow),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_since_rotate),
 	};
 	return cmocka_run_group_tests_name("protocol_logs", tests, NULL, NULL);
 }

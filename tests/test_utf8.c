@@ -6,6 +6,7 @@
  * CLI's terminal escaping of control characters, and the logs reply of a
  * line holding both.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 
 #include "basic/utf8.h"
 #include "cli/text_escape.h"
+#include "basic/base64.h"
 
 #define LIT(s) s, sizeof(s) - 1
 
@@ -83,6 +85,42 @@ static void test_terminal_escape(void **state)
 	assert_string_equal(escaped(LIT("cr\rdel\x7f"), out, sizeof(out)), "cr\\x0ddel\\x7f");
 	/* U+009B, the one-byte CSI, written as UTF-8. */
 	assert_string_equal(escaped(LIT("\xc2\x9b" "31m"), out, sizeof(out)), "\\xc2\\x9b31m");
+	/* Bytes that are not UTF-8: each shown as \xHH, valid text around
+	 * them (and right after a bad lead byte) kept. */
+	assert_string_equal(escaped(LIT("a\xff" "b"), out, sizeof(out)), "a\\xffb");
+	assert_string_equal(escaped(LIT("\xc3(caf\xc3\xa9"), out, sizeof(out)), "\\xc3(caf\xc3\xa9");
+	assert_string_equal(escaped(LIT("\xc0\xaf"), out, sizeof(out)), "\\xc0\\xaf");   /* overlong '/' */
+	assert_string_equal(escaped(LIT("\xed\xa0\x80"), out, sizeof(out)), "\\xed\\xa0\\x80");   /* a surrogate */
+	assert_string_equal(escaped(LIT("cut \xe2\x82"), out, sizeof(out)), "cut \\xe2\\x82");   /* truncated at the end */
+	assert_string_equal(escaped(LIT("\xf0\x9f\x98\x80 ok"), out, sizeof(out)), "\xf0\x9f\x98\x80 ok");
+}
+
+static void test_base64(void **state)
+{
+	char enc[64];
+	unsigned char dec[64];
+	(void)state;
+
+	base64_encode("", 0, enc);
+	assert_string_equal(enc, "");
+	base64_encode("f", 1, enc);
+	assert_string_equal(enc, "Zg==");
+	base64_encode("fo", 2, enc);
+	assert_string_equal(enc, "Zm8=");
+	base64_encode("foobar", 6, enc);
+	assert_string_equal(enc, "Zm9vYmFy");
+	/* Every byte value survives the round trip, at every length mod 3. */
+	unsigned char all[40];
+	for (size_t n = 0; n <= sizeof(all); n++) {
+		for (size_t i = 0; i < n; i++)
+			all[i] = (unsigned char)(0xff - i * 7);
+		base64_encode(all, n, enc);
+		assert_int_equal(strlen(enc), BASE64_LEN(n));
+		assert_int_equal(base64_decode(enc, strlen(enc), dec), (ssize_t)n);
+		assert_memory_equal(dec, all, n);
+	}
+	assert_int_equal(base64_decode("Zg=", 3, dec), -EINVAL);
+	assert_int_equal(base64_decode("Z!==", 4, dec), -EINVAL);
 }
 
 int main(void)
@@ -91,6 +129,7 @@ int main(void)
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_terminal_escape),
+		cmocka_unit_test(test_base64),
 	};
 	return cmocka_run_group_tests_name("utf8", tests, NULL, NULL);
 }

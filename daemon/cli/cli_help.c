@@ -50,8 +50,14 @@ static const struct help helps[] = {
 	  "Fds, threads and memory per instance, their trend, the leak verdict and why." },
 	{ "snapshot", "snapshot SERVICE[.INDEX]", "Freezes the instance, saves its evidence (fds, maps, counts), thaws it; prints the path." },
 	{ "snapshots", "snapshots [SERVICE] [--json]", "Lists the saved snapshots." },
-	{ "logs", "logs SERVICE[.INDEX] [-n N] [-f] [--json]",
-	  "The tail of the instance's output (the last N lines, 0..100000); -f follows it." },
+	{ "logs", "logs SERVICE[.INDEX] [-n N] [--since DURATION] [-f] [-t] [--raw|--json]\n"
+		  "  ringvisor logs --rotate SERVICE[.INDEX] [--json]",
+	  "The last N lines of the instance's output (default 10, at most 100000), or those of the\n"
+	  "last DURATION (90s, 10m, 1h), read back through the log file and its rotated files when\n"
+	  "the in-memory tail is too short; -f then follows new lines. -t prints each line's\n"
+	  "receive time (2026-12-07T05:01:02.123Z). Control characters and bytes that are not\n"
+	  "UTF-8 are shown as \\xHH; --raw prints the bytes as written. --rotate rotates the\n"
+	  "log files now and says which." },
 	{ "top", "top [-b] [-n FRAMES] [-d SECONDS | --interval=DURATION]\n"
 		 "              [--sort=cpu|memory|fds|threads|restarts|name]",
 	  "A live view of every instance, refreshed every interval (default 1s), with where its\n"

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli_logs.c: `ringvisor logs TARGET [-n N] [-f]`. The reply is one JSON
- * line with the tail; with -f every following line is one more log line,
- * until the daemon goes away or we are interrupted.
+ * cli_logs.c: `ringvisor logs TARGET [-n N] [--since D] [-f] [-t] [--raw]`
+ * and `logs --rotate TARGET`. The reply is one JSON line with the lines;
+ * with -f every following line is one more log line, until the daemon goes
+ * away or we are interrupted.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +18,9 @@
 #include "cli/cli_ask.h"
 #include "cli/cli_logs.h"
 #include "cli/text_escape.h"
+#include "basic/base64.h"
 #include "basic/macro.h"
+#include "basic/units.h"
 
 static const char *get_str(json_object *o, const char *k, size_t *len)
 {
@@ -36,15 +39,94 @@ static bool get_bool(json_object *o, const char *k)
 	return json_object_object_get_ex(o, k, &v) && json_object_get_boolean(v);
 }
 
-/* One log line: raw for one instance, "svc.i| " before it otherwise. A
- * split piece gets no newline, so pieces join back into the line. */
-static void print_line(json_object *l, bool prefix, bool json)
+bool cli_logs_option(int c, const char *arg, struct cli_logs_args *a)
+{
+	switch (c) {
+	case 't':
+		a->timestamps = true;
+		return true;
+	case CLI_LOGS_OPT_RAW:
+		a->raw = true;
+		return true;
+	case CLI_LOGS_OPT_ROTATE:
+		a->rotate = true;
+		return true;
+	case CLI_LOGS_OPT_SINCE:
+		a->since = arg;
+		return true;
+	}
+	return false;
+}
+
+const char *cli_logs_refusal(const struct cli_logs_args *a)
+{
+	return a->timestamps ? "-t is an option of logs, not of %s" :
+	       a->since ? "--since is an option of logs, not of %s" :
+	       a->raw ? "--raw is an option of logs, not of %s" :
+	       a->rotate ? "--rotate is an option of logs, not of %s" : NULL;
+}
+
+/* --rotate reads nothing, so takes none of the options that shape what is
+ * read; --raw is text output's. */
+const char *cli_logs_request(const struct cli_logs_args *a, bool lines_given, bool json,
+			     struct rv_request *req, char *err, size_t errlen)
+{
+	req->rotate = a->rotate;
+	if (a->rotate && (lines_given || req->follow || a->since || a->timestamps || a->raw))
+		return "--rotate goes without -n, -f, -t, --since and --raw";
+	if (a->raw && json)
+		return "--raw is for text output, not with --json";
+	if (!a->since)
+		return NULL;
+	if (parse_duration_ms(a->since, &req->since_ms) < 0 || req->since_ms == 0 ||
+	    req->since_ms > RV_PROTO_MAX_SINCE_MS) {
+		snprintf(err, errlen, "--since: expected a duration such as 90s, 10m or 1h (at most 8784h), got \"%s\"",
+			 a->since);
+		return err;
+	}
+	if (!lines_given)
+		req->lines = RV_PROTO_MAX_LINES;
+	return NULL;
+}
+
+struct printer {
+	const struct rv_request *req;
+	const struct cli_logs_args *a;
+	bool json;
+	bool mid_line;          /* the last piece printed was split: no time or prefix now */
+};
+
+/* The line's bytes as written: "bytes" (base64) when the daemon had to
+ * repair "line" (not UTF-8), else "line". *ret_buf is what to free. */
+static const char *line_bytes(json_object *l, size_t *n, char **ret_buf)
+{
+	size_t bn = 0;
+	const char *b64 = get_str(l, "bytes", &bn);
+
+	*ret_buf = NULL;
+	if (b64 && (*ret_buf = malloc(bn / 4 * 3 + 1))) {
+		ssize_t k = base64_decode(b64, bn, *ret_buf);
+		if (k >= 0) {
+			*n = (size_t)k;
+			return *ret_buf;
+		}
+	}
+	return get_str(l, "line", n);
+}
+
+/* One log line: "svc.i| " before it for a whole service, its time first
+ * with -t. A split piece gets no newline, so pieces join back into the
+ * line. Text is escaped (control characters, bytes that are not UTF-8, as
+ * \xHH) unless --raw: a service's output must not drive the terminal or
+ * garble what reads ours. */
+static void print_line(struct printer *p, json_object *l)
 {
 	size_t n = 0;
-	const char *line = get_str(l, "line", &n);
+	_cleanup_free_ char *buf = NULL;
+	const char *line;
 	json_object *v;
 
-	if (json) {
+	if (p->json) {
 		puts(json_object_to_json_string_ext(l, JSON_C_TO_STRING_PLAIN));
 		return;
 	}
@@ -54,48 +136,66 @@ static void print_line(json_object *l, bool prefix, bool json)
 			(long long)json_object_get_int64(v));
 		return;
 	}
-	if (!line)
+	if (!(line = line_bytes(l, &n, &buf)))
 		return;
-	if (prefix && json_object_object_get_ex(l, "index", &v))
+	if (!p->mid_line && p->a->timestamps)   /* a line read back without a time: '-' */
+		printf("%-24s ", get_str(l, "ts", NULL) ?: "-");
+	if (!p->mid_line && p->req->index < 0 && json_object_object_get_ex(l, "index", &v))
 		printf("%s.%d| ", get_str(l, "service", NULL), json_object_get_int(v));
-	/* On a terminal, a service's escape sequences are shown, not obeyed;
-	 * into a pipe or file the bytes go as they are. */
-	if (isatty(STDOUT_FILENO))
-		text_escape_write(stdout, line, n);
-	else
+	if (p->a->raw)
 		fwrite(line, 1, n, stdout);
-	if (!get_bool(l, "split"))
+	else
+		text_escape_write(stdout, line, n);
+	p->mid_line = get_bool(l, "split");
+	if (!p->mid_line)
 		putchar('\n');
 }
 
+/* The first reply: the lines (and notes on what could not be reached), or
+ * for --rotate the files rotated. */
+static void print_first(struct printer *p, json_object *o)
+{
+	json_object *a;
+
+	if (json_object_object_get_ex(o, "notes", &a))
+		for (size_t i = 0; i < json_object_array_length(a); i++)
+			fprintf(stderr, "ringvisor: note: %s\n", json_object_get_string(json_object_array_get_idx(a, i)));
+	if (p->req->rotate && p->json)
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	else if (p->req->rotate && json_object_object_get_ex(o, "rotated", &a))
+		for (size_t i = 0; i < json_object_array_length(a); i++)
+			printf("rotated %s\n", json_object_get_string(json_object_array_get_idx(a, i)));
+	else if (json_object_object_get_ex(o, "lines", &a))
+		for (size_t i = 0; i < json_object_array_length(a); i++)
+			print_line(p, json_object_array_get_idx(a, i));
+}
+
 /* Handles one reply line; returns false when the reply was an error. */
-static bool handle(const char *s, size_t n, bool first, const struct rv_request *req, bool json)
+static bool handle(struct printer *p, const char *s, bool first)
 {
 	json_object *o = json_tokener_parse(s);
 	bool ok = true;
 
-	(void)n;
 	if (!o) {
 		fprintf(stderr, "ringvisor: malformed reply from the daemon\n");
 		return false;
 	}
 	if (first) {
-		json_object *lines;
 		ok = get_bool(o, "ok");
 		if (!ok)
 			fprintf(stderr, "ringvisor: logs: %s\n", get_str(o, "error", NULL) ?: "failed");
-		else if (json_object_object_get_ex(o, "lines", &lines))
-			for (size_t i = 0; i < json_object_array_length(lines); i++)
-				print_line(json_object_array_get_idx(lines, i), req->index < 0, json);
+		else
+			print_first(p, o);
 	} else {
-		print_line(o, req->index < 0, json);
+		print_line(p, o);
 	}
 	json_object_put(o);
 	return ok;
 }
 
-int cli_logs(const char *socket_path, const struct rv_request *req, bool json)
+int cli_logs(const char *socket_path, const struct rv_request *req, bool json, const struct cli_logs_args *a)
 {
+	struct printer p = { .req = req, .a = a, .json = json };
 	size_t len = 0, cap = 1 << 16;
 	bool first = true;
 	_cleanup_close_ int fd = cli_send(socket_path, req);
@@ -131,7 +231,7 @@ int cli_logs(const char *socket_path, const struct rv_request *req, bool json)
 		size_t start = 0;
 		for (char *nl; (nl = memchr(buf + start, '\n', len - start));) {
 			*nl = '\0';
-			if (!handle(buf + start, (size_t)(nl - (buf + start)), first, req, json))
+			if (!handle(&p, buf + start, first))
 				return CLI_EXIT_FAIL;
 			first = false;
 			start = (size_t)(nl - buf) + 1;

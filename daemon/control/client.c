@@ -160,7 +160,7 @@ static void client_queue_json(struct client *cl, json_object *o, bool *ret_full)
  * read loses lines, never slows the service.
  */
 static void on_follow_line(struct log_follower *f, const char *line, size_t n, bool split,
-			   uint64_t seq)
+			   uint64_t seq, uint64_t ts_ms)
 {
 	struct client *cl = f->userdata;
 	bool full = false;
@@ -177,7 +177,7 @@ static void on_follow_line(struct log_follower *f, const char *line, size_t n, b
 		}
 		cl->skipped = 0;
 	}
-	client_queue_json(cl, logs_line_json(f->stream, line, n, split, false, seq), &full);
+	client_queue_json(cl, logs_line_json(f->stream, line, n, split, false, seq, ts_ms), &full);
 	cl->skipped += full;
 	(void)loop_modify(cl->loop, cl->source, POLLIN | POLLOUT);
 }
@@ -204,7 +204,8 @@ static int follow_stream(struct logstream *s, void *userdata)
 static void client_logs(struct client *cl, const struct rv_request *req)
 {
 	struct supervisor *sup = cl->sup;
-	json_object *reply = logs_reply(sup, req, CONTROL_MAX_REPLY);
+	json_object *reply = req->rotate ? logs_rotate_reply(sup, req) :
+					    logs_reply(sup, req, CONTROL_MAX_REPLY);
 	json_object *ok;
 	bool full;
 	size_t n = 0;

@@ -140,7 +140,8 @@ static int check_fields(json_object *o, char *err, size_t errlen)
 
 	json_object_object_foreach(o, key, val) {
 		if (strcmp(key, "cmd") && strcmp(key, "target") && strcmp(key, "count") &&
-		    strcmp(key, "signal") && strcmp(key, "lines") && strcmp(key, "follow") && strcmp(key, "path"))
+		    strcmp(key, "signal") && strcmp(key, "lines") && strcmp(key, "follow") && strcmp(key, "path") &&
+		    strcmp(key, "since_ms") && strcmp(key, "rotate"))
 			FAIL(-EINVAL, "unknown field \"%s\"", quoted(key, q));
 		if (json_object_is_type(val, json_type_string) && has_nul(val))
 			FAIL(-EINVAL, "\"%s\" contains a NUL character", key);
@@ -170,6 +171,32 @@ static int parse_cmd_target(json_object *o, struct rv_request *req, char *err, s
 	} else if (needs_target) {
 		FAIL(-EINVAL, "%s needs a \"target\"", rv_cmd_to_string(req->cmd));
 	}
+	return 0;
+}
+
+/* since_ms and rotate (logs); rotate goes with nothing that reads lines. */
+static int parse_logs_args(json_object *o, struct rv_request *req, char *err, size_t errlen)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(o, "since_ms", &v)) {
+		if (req->cmd != RV_CMD_LOGS)
+			FAIL(-EINVAL, "\"since_ms\" is only for logs");
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 ||
+		    (uint64_t)json_object_get_int64(v) > RV_PROTO_MAX_SINCE_MS)
+			FAIL(-EINVAL, "\"since_ms\" must be an integer 1..%llu",
+			     (unsigned long long)RV_PROTO_MAX_SINCE_MS);
+		req->since_ms = (uint64_t)json_object_get_int64(v);
+	}
+	if (json_object_object_get_ex(o, "rotate", &v)) {
+		if (req->cmd != RV_CMD_LOGS)
+			FAIL(-EINVAL, "\"rotate\" is only for logs");
+		if (!json_object_is_type(v, json_type_boolean))
+			FAIL(-EINVAL, "\"rotate\" must be true or false");
+		req->rotate = json_object_get_boolean(v);
+	}
+	if (req->rotate && (req->follow || req->since_ms || json_object_object_get_ex(o, "lines", &v)))
+		FAIL(-EINVAL, "\"rotate\" goes without \"lines\", \"since_ms\" and \"follow\"");
 	return 0;
 }
 
@@ -214,7 +241,7 @@ static int parse_args(json_object *o, struct rv_request *req, char *err, size_t 
 			FAIL(-EINVAL, "\"follow\" must be true or false");
 		req->follow = json_object_get_boolean(v);
 	}
-	return 0;
+	return parse_logs_args(o, req, err, errlen);
 }
 
 int rv_request_parse(const char *line, size_t len, struct rv_request *ret, char *err, size_t errlen)
@@ -258,10 +285,14 @@ int rv_request_format(const struct rv_request *r, char *buf, size_t len)
 		json_object_object_add(o, "count", json_object_new_int64(r->count));
 	if (r->cmd == RV_CMD_RELOAD && r->path[0])
 		json_object_object_add(o, "path", json_object_new_string(r->path));
-	if (r->cmd == RV_CMD_LOGS) {
+	if (r->cmd == RV_CMD_LOGS && r->rotate)
+		json_object_object_add(o, "rotate", json_object_new_boolean(1));
+	if (r->cmd == RV_CMD_LOGS && !r->rotate) {
 		json_object_object_add(o, "lines", json_object_new_int64(r->lines));
 		if (r->follow)
 			json_object_object_add(o, "follow", json_object_new_boolean(1));
+		if (r->since_ms)
+			json_object_object_add(o, "since_ms", json_object_new_int64((int64_t)r->since_ms));
 	}
 	if (r->cmd == RV_CMD_SIGNAL) {
 		/* Real-time signals have no name: send the number. */

@@ -222,8 +222,10 @@ uint64_t ratelimit_take(struct ratelimit *rl, uint64_t n, uint64_t now_ns)
 struct tail_hdr {
 	uint32_t len;
 	uint32_t flags;
+	uint64_t ts_ms;
 };
 #define TAIL_HDR sizeof(struct tail_hdr)
+_Static_assert(TAIL_HDR == LOGTAIL_HDR, "LOGTAIL_HDR is the header's size");
 
 int logtail_init(struct logtail *t, size_t cap)
 {
@@ -267,9 +269,9 @@ static void evict_oldest(struct logtail *t)
 		t->head = t->len = 0;
 }
 
-void logtail_push(struct logtail *t, const char *line, size_t n, bool split)
+void logtail_push(struct logtail *t, const char *line, size_t n, bool split, uint64_t ts_ms)
 {
-	struct tail_hdr h = { .flags = split ? LOGTAIL_SPLIT : 0 };
+	struct tail_hdr h = { .flags = split ? LOGTAIL_SPLIT : 0, .ts_ms = ts_ms };
 	size_t end;
 
 	if (n > t->cap - TAIL_HDR) {
@@ -285,6 +287,16 @@ void logtail_push(struct logtail *t, const char *line, size_t n, bool split)
 	t->len += TAIL_HDR + n;
 	t->count++;
 	t->next_seq++;
+}
+
+uint64_t logtail_oldest_ts(const struct logtail *t)
+{
+	struct tail_hdr h;
+
+	if (t->count == 0)
+		return 0;
+	tail_get(t, t->head, &h, TAIL_HDR);
+	return h.ts_ms;
 }
 
 static void reverse(char *p, size_t n)
@@ -320,7 +332,7 @@ int logtail_foreach_last(struct logtail *t, size_t n, logtail_fn fn, void *userd
 		memcpy(&h, t->buf + off, TAIL_HDR);
 		if (i >= skip) {
 			int r = fn(t->buf + off + TAIL_HDR, h.len, h.flags,
-				   logtail_first_seq(t) + i, userdata);
+				   logtail_first_seq(t) + i, h.ts_ms, userdata);
 			if (r < 0)
 				return r;
 			visited++;

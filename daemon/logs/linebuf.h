@@ -118,15 +118,18 @@ uint64_t ratelimit_take(struct ratelimit *rl, uint64_t n, uint64_t now_ns);
 
 /*
  * Tail: the newest lines that fit in cap bytes (cap <= LOGTAIL_MAX), each
- * stored with an 8-byte header, packed in a ring, oldest evicted first. A
- * line longer than cap - 8 keeps its first bytes and LOGTAIL_TRUNCATED.
- * Every line gets a sequence number (first_seq .. next_seq-1 are held) so a
- * follower can tell what it has already seen.
+ * stored with a LOGTAIL_HDR-byte header (length, flags, receive time),
+ * packed in a ring, oldest evicted first. A line longer than cap -
+ * LOGTAIL_HDR keeps its first bytes and LOGTAIL_TRUNCATED. Every line gets
+ * a sequence number (first_seq .. next_seq-1 are held) so a follower can
+ * tell what it has already seen, and keeps the wall-clock time (ms since
+ * the epoch) the caller says it was read at, for `logs -t` and `--since`.
  */
 #define LOGTAIL_MAX (1u << 20)
 #define LOGTAIL_MIN 64u
 #define LOGTAIL_SPLIT 1u
 #define LOGTAIL_TRUNCATED 2u
+#define LOGTAIL_HDR 16u
 
 struct logtail {
 	char *buf;
@@ -137,11 +140,14 @@ struct logtail {
 	uint64_t next_seq;  /* what the next pushed line gets */
 };
 
-typedef int (*logtail_fn)(const char *line, size_t n, unsigned flags, uint64_t seq, void *userdata);
+typedef int (*logtail_fn)(const char *line, size_t n, unsigned flags, uint64_t seq, uint64_t ts_ms,
+			  void *userdata);
 
 int logtail_init(struct logtail *t, size_t cap);     /* -EINVAL outside LOGTAIL_MIN..MAX */
 void logtail_done(struct logtail *t);                /* idempotent */
-void logtail_push(struct logtail *t, const char *line, size_t n, bool split);
+void logtail_push(struct logtail *t, const char *line, size_t n, bool split, uint64_t ts_ms);
+/* The receive time of the oldest line held; 0 when empty. */
+uint64_t logtail_oldest_ts(const struct logtail *t);
 /* Calls fn on the last MIN(n, count) lines, oldest first, each contiguous
  * (so the tail is first rotated in place: not const, O(cap)); stops at and
  * returns fn's first negative return, else the number of lines visited.

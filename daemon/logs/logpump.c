@@ -95,8 +95,26 @@ static void on_written(struct loop *l, int64_t res, void *userdata)
 
 	s->write_in_flight = false;
 	written(s, res);
+	if (s->rotate_pending)
+		(void)logpump_rotate(s);
 	stream_pump(s);
 	notify_idle(s);
+}
+
+/* An operator's rotation: now, or, while a write is in flight (its fd is
+ * the live file's), as soon as it completes, so no byte lands in the file
+ * that just became name.1 after the live one was reopened. */
+int logpump_rotate(struct logstream *s)
+{
+	if (!s->file_ok)
+		return -ENOENT;
+	s->rotate_pending = s->write_in_flight;
+	if (s->rotate_pending)
+		return 0;
+	int r = logfile_rotate(&s->file);
+	if (r < 0)
+		set_error(s, r, "cannot rotate on request");
+	return r;
 }
 
 /* Bytes of out[0..n) up to and with its last '\n', 0 if none. */
@@ -168,19 +186,15 @@ static void on_retry(struct loop *l, void *userdata)
 
 /* ---- framing: from the ring to the outputs ---- */
 
-static size_t format_timestamp(char *out, uint64_t realtime_ns)
+/* The file's prefix: the receive time and a space. */
+static size_t format_timestamp(char *out, uint64_t ts_ms)
 {
-	time_t sec = (time_t)(realtime_ns / NSEC_PER_SEC);
-	struct tm tm;
-	char b[LOG_TIMESTAMP_LEN + 8];
+	char b[TIMESTAMP_MS_LEN + 1];
 
-	gmtime_r(&sec, &tm);
-	int n = snprintf(b, sizeof(b), "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ ", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-			 (unsigned)(realtime_ns % NSEC_PER_SEC / NSEC_PER_MSEC));
-	n = MIN(MAX(n, 0), LOG_TIMESTAMP_LEN);
-	memcpy(out, b, (size_t)n);
-	return (size_t)n;
+	format_timestamp_ms(b, ts_ms);
+	memcpy(out, b, TIMESTAMP_MS_LEN);
+	out[TIMESTAMP_MS_LEN] = ' ';
+	return LOG_TIMESTAMP_LEN;
 }
 
 static void drop(struct logstream *s, size_t n, bool split, const char *why)
@@ -196,7 +210,7 @@ static void drop(struct logstream *s, size_t n, bool split, const char *why)
 }
 
 /* The marker, on a line of its own, before the first piece after drops. */
-static void put_marker(struct logstream *s, bool to_file, bool to_sink)
+static void put_marker(struct logstream *s, bool to_file, bool to_sink, uint64_t ts_ms)
 {
 	char m[MARKER_MAX];
 	int n = format_drop_marker(m, sizeof(m), s->pend_drop_bytes, MAX(s->pend_drop_lines, 1u),
@@ -213,7 +227,7 @@ static void put_marker(struct logstream *s, bool to_file, bool to_sink)
 	}
 	if (to_sink)
 		logsink_put(&s->ctx->sink, s->service, s->index, m, (size_t)n, false);
-	logtail_push(&s->tail, m, (size_t)n, false);
+	logtail_push(&s->tail, m, (size_t)n, false, ts_ms);
 	s->pend_drop_bytes = s->pend_drop_lines = 0;
 }
 
@@ -263,14 +277,16 @@ static void emit(struct logstream *s, size_t n, bool split, uint64_t *rt)
 {
 	char *piece = s->ctx->piece;
 
+	/* Every piece carries its receive time (the tail, followers, the
+	 * file's prefix): one clock read per framing pass. */
+	if (!*rt)
+		*rt = realtime_ns();
+	uint64_t ts_ms = *rt / NSEC_PER_MSEC;
 	if (s->pend_drop_bytes)
-		put_marker(s, file_usable(s), forwards(s));
+		put_marker(s, file_usable(s), forwards(s), ts_ms);
 	if (file_usable(s)) {
-		if (s->cfg->timestamps && !s->mid_line) {
-			if (!*rt)
-				*rt = realtime_ns();   /* one clock read per framing pass */
-			s->out_len += format_timestamp(s->out + s->out_len, *rt);
-		}
+		if (s->cfg->timestamps && !s->mid_line)
+			s->out_len += format_timestamp(s->out + s->out_len, ts_ms);
 		piece = s->out + s->out_len;
 		linebuf_take_piece(&s->in, piece, n, split);
 		s->out_len += n;
@@ -284,9 +300,9 @@ static void emit(struct logstream *s, size_t n, bool split, uint64_t *rt)
 		s->c.dropped_lines += s->has_file && !split;
 	}
 	s->c.lines_in += !split;
-	logtail_push(&s->tail, piece, n, split);
+	logtail_push(&s->tail, piece, n, split, ts_ms);
 	for (struct log_follower *f = s->followers; f; f = f->next)
-		f->push(f, piece, n, split, s->tail.next_seq - 1);
+		f->push(f, piece, n, split, s->tail.next_seq - 1, ts_ms);
 	if (forwards(s))
 		logsink_put(&s->ctx->sink, s->service, s->index, piece, n, split);
 }

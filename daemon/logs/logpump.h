@@ -14,3 +14,6 @@ void logpump_attach(struct logstream *s);    /* timers, and watch the pipe */
 void logpump_detach(struct logstream *s);
 void logpump_drain(struct logstream *s);     /* read what is left, write it out */
 bool logpump_pending(const struct logstream *s);   /* bytes still on their way */
+/* Rotates the stream's file now (after a write in flight, if one is):
+ * -ENOENT when it has no file, or logfile_rotate's error. */
+int logpump_rotate(struct logstream *s);

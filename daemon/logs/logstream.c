@@ -218,6 +218,29 @@ void logstream_finish(struct logstream *s)
 	mark_busy(s);
 }
 
+int logstream_rotate(struct logstream *s)
+{
+	return logpump_rotate(s);
+}
+
+int logstream_read_back(struct logstream *s, struct logread_req *req, logread_fn fn, void *userdata,
+			struct logread_result *ret)
+{
+	if (!s->file_ok)
+		return -ENOENT;
+	req->dirfd = s->file.dirfd;
+	req->name = s->file.name;
+	req->backups = s->file.backups;
+	req->live_size = s->file.size;
+	req->live_fd = s->file.fd >= 0 ? s->file.fd : -1;
+	/* Not yet in the file (a write in flight included: live_size leaves
+	 * it out there). */
+	req->pending = s->out;
+	req->pending_len = s->out ? s->out_len : 0;
+	req->timestamps = s->cfg->timestamps;
+	return logread_last(req, fn, userdata, ret);
+}
+
 void logstream_follow(struct logstream *s, struct log_follower *f)
 {
 	f->stream = s;

@@ -42,6 +42,7 @@
 #include "logs/linebuf.h"
 #include "logs/logdirs.h"
 #include "logs/logfile.h"
+#include "logs/logread.h"
 #include "logs/logsink.h"
 
 #define LOGSTREAM_RING (64u * 1024)
@@ -60,7 +61,8 @@ struct logstream;
 struct log_follower {
 	struct logstream *stream;      /* NULL once the stream is gone */
 	struct log_follower *next;
-	void (*push)(struct log_follower *f, const char *line, size_t n, bool split, uint64_t seq);
+	void (*push)(struct log_follower *f, const char *line, size_t n, bool split, uint64_t seq,
+		     uint64_t ts_ms);
 	void *userdata;
 };
 
@@ -110,6 +112,7 @@ struct logstream {
 	size_t out_len;
 	bool write_in_flight;
 	bool mid_line;                 /* the file's last piece was split */
+	bool rotate_pending;           /* an operator's rotation, once the write in flight is done */
 	struct logtail tail;
 	struct logfile file;
 	bool has_file;                 /* a file is configured */
@@ -152,6 +155,15 @@ void logstream_close(struct logstream *s);
 void logstream_free(struct logstream *s);
 /* Shutdown: stop reading new data, write out what is buffered. */
 void logstream_finish(struct logstream *s);
+
+/* `logs --rotate`: rotates the stream's file now (once a write in flight
+ * is done); -ENOENT when the stream has no file. */
+int logstream_rotate(struct logstream *s);
+/* `logs -n/--since` past the tail: the stream's last lines from its files
+ * (logs/logread.h); -ENOENT when it has no file. req's file fields are
+ * filled in here. */
+int logstream_read_back(struct logstream *s, struct logread_req *req, logread_fn fn, void *userdata,
+			struct logread_result *ret);
 
 void logstream_follow(struct logstream *s, struct log_follower *f);
 void logstream_unfollow(struct log_follower *f);

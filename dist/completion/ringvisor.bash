@@ -28,7 +28,7 @@ _ringvisor()
 	local verbs="run check status start stop restart scale signal freeze thaw leaks snapshot snapshots logs top reload reexec shutdown help"
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		--socket|-c|--config|--timeout|--interval|-n|-o|--sort|-d|--delay) ((i++));;
+		--socket|-c|--config|--timeout|--interval|-n|-o|--sort|-d|--delay|--since) ((i++));;
 		-*) ;;
 		*) verb=${COMP_WORDS[i]}; break;;
 		esac
@@ -38,7 +38,7 @@ _ringvisor()
 	--socket) COMPREPLY=($(compgen -f -- "$cur")); return;;
 	-o) COMPREPLY=($(compgen -W "wide" -- "$cur")); return;;
 	--sort) COMPREPLY=($(compgen -W "cpu memory fds threads restarts name" -- "$cur")); return;;
-	--timeout|--interval|-n|-d|--delay) return;;
+	--timeout|--interval|-n|-d|--delay|--since) return;;
 	esac
 	if [ -z "$verb" ]; then
 		if [[ $cur == -* ]]; then
@@ -54,7 +54,7 @@ _ringvisor()
 	status) opts+=" -o --json";;
 	start|stop|restart|scale) opts+=" --no-wait --timeout= --json";;
 	check|leaks|snapshots|reload) opts+=" --json";;
-	logs) opts+=" -n -f --follow --json";;
+	logs) opts+=" -n -f --follow -t --timestamps --since --raw --rotate --json";;
 	top) opts+=" -b --batch -n -d --delay= --interval= --sort=";;
 	help) COMPREPLY=($(compgen -W "$verbs" -- "$cur")); return;;
 	esac
