@@ -236,7 +236,22 @@ static void client_metrics(struct client *cl)
 	struct mtext line;
 
 	metrics_reply_line(cl->sup, &line);
-	int r = line.overflow ? -ENOBUFS : client_queue(cl, line.buf, line.len);
+	int r = line.overflow ? -ENOBUFS : 0;
+	if (r == 0 && *cl->queued_total + line.len + 1 > CONTROL_MAX_QUEUED)
+		r = -EBUSY;
+	if (r == 0 && cl->out_len == 0) {
+		/* The queue is empty (a reply is read before the next request
+		 * is taken): the line becomes it, megabytes not copied again.
+		 * Its NUL's place takes the newline. */
+		free(cl->out);
+		line.buf[line.len] = '\n';
+		cl->out = TAKE_PTR(line.buf);
+		cl->out_cap = line.cap;
+		cl->out_len = line.len + 1;
+		*cl->queued_total += cl->out_len;
+	} else if (r == 0) {
+		r = client_queue(cl, line.buf, line.len);
+	}
 	mtext_done(&line);
 	if (r == -EBUSY)
 		client_reply_error(cl, "busy: the daemon's reply queue is full, retry");

@@ -31,6 +31,10 @@ static bool rss_bytes(uint64_t *ret)
 	return pages >= 0;
 }
 
+/* About what one instance with leak sampling on writes (t_metrics.sh,
+ * bench/metrics.sh: ~2400 bytes), so that the buffer seldom grows. */
+#define METRICS_BYTES_PER_INSTANCE 2560
+
 /* One family of one sample without labels. */
 static void single(struct mtext *t, const char *name, const char *type, const char *help, uint64_t v)
 {
@@ -110,6 +114,7 @@ void metrics_text(struct supervisor *s, struct mtext *t)
 		t->overflow = true;
 		return;
 	}
+	(void)mtext_reserve(t, 4096 + n * METRICS_BYTES_PER_INSTANCE);
 	daemon_families(s, t, wall_offset_ns);
 	metrics_instances(t, m, n, wall_offset_ns);
 }
@@ -122,6 +127,8 @@ void metrics_reply_line(struct supervisor *s, struct mtext *out)
 	mtext_init(&text, METRICS_MAX_TEXT);
 	metrics_text(s, &text);
 	mtext_init(out, METRICS_MAX_REPLY);
+	/* Quotes and newlines take two bytes each: about 1/8 of the text. */
+	(void)mtext_reserve(out, text.len + text.len / 6 + 64);
 	if (text.overflow)
 		out->overflow = true;
 	mtext_raw(out, head, sizeof(head) - 1);

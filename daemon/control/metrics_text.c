@@ -42,6 +42,12 @@ static bool reserve(struct mtext *t, size_t n)
 	return true;
 }
 
+bool mtext_reserve(struct mtext *t, size_t n)
+{
+	n = MIN(n, t->max - 1 - t->len);
+	return reserve(t, n);
+}
+
 void mtext_raw(struct mtext *t, const char *s, size_t n)
 {
 	if (!reserve(t, n))

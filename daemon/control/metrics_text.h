@@ -25,6 +25,9 @@ struct mtext {
 };
 
 void mtext_init(struct mtext *t, size_t max);
+/* Room for n bytes at once (at most max): a writer that knows its size
+ * about avoids the copies of growing. false when out of memory. */
+bool mtext_reserve(struct mtext *t, size_t n);
 void mtext_done(struct mtext *t);
 
 void mtext_raw(struct mtext *t, const char *s, size_t n);
