@@ -367,7 +367,8 @@ static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **ar
 	struct rv_request req = { .cmd = cmd, .index = -1 };
 	struct config *c = NULL;
 	int nargs = cmd == RV_CMD_STATUS || cmd == RV_CMD_LEAKS || cmd == RV_CMD_SNAPSHOTS ? -1 :
-		    cmd == RV_CMD_SHUTDOWN || cmd == RV_CMD_RELOAD || cmd == RV_CMD_REEXEC ? 0 :
+		    cmd == RV_CMD_SHUTDOWN || cmd == RV_CMD_RELOAD || cmd == RV_CMD_REEXEC ||
+		    cmd == RV_CMD_METRICS ? 0 :
 		    cmd == RV_CMD_SCALE || cmd == RV_CMD_SIGNAL ? 2 : 1;
 
 	if ((nargs >= 0 && argc != nargs) || (nargs < 0 && argc > 1))

@@ -4,7 +4,7 @@
  * CLI; parsing and formatting are daemon/control/protocol.h. See
  * docs/protocol.md. One JSON object per line each way:
  *
- *   request: {"cmd": "status"|"start"|"stop"|"restart"|"scale"|"signal"|"shutdown"|"freeze"|"thaw",
+ *   request: {"cmd": "status"|"start"|"stop"|"restart"|"scale"|"signal"|"shutdown"|"freeze"|"thaw"|"metrics"|...,
  *             "target": "web" | "web.1",   (service commands)
  *             "count": 3,                   (scale)
  *             "signal": "SIGHUP",           (signal)
@@ -40,6 +40,7 @@ enum rv_cmd {
 	RV_CMD_LOGS,
 	RV_CMD_RELOAD,
 	RV_CMD_REEXEC,
+	RV_CMD_METRICS,
 	_RV_CMD_MAX,
 	_RV_CMD_INVALID = -EINVAL,
 };

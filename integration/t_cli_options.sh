@@ -40,7 +40,7 @@ refused "--raw is for text output, not with --json" --socket "$SOCK" logs sleepe
 refused "--interval is an option of top, not of status" --socket "$SOCK" status --interval=1s
 # help CMD and CMD --help: the same text, for every command; an unknown one
 # is a usage error.
-for v in run check status start stop restart scale signal freeze thaw leaks snapshot snapshots logs top \
+for v in run check status start stop restart scale signal freeze thaw leaks metrics snapshot snapshots logs top \
 	 reload reexec shutdown; do
 	"$RINGVISOR" help "$v" >"$T/h1" 2>&1 || fail "help $v exited $?"
 	head -1 "$T/h1" | grep -qE "^Usage: ringvisor ([a-z]+\|)*$v[ |]|^Usage: ringvisor ([a-z]+\|)*$v\$" ||

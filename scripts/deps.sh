@@ -9,7 +9,8 @@
 #          client (libsystemd-dev), libFuzzer (libclang-rt-dev), the tools
 #          the integration tests drive (capsh, jq, tmux, mount, unshare),
 #          the VM suite's qemu, busybox-static and cpio, the container test's
-#          podman and runc, and the packaging tests' systemd-analyze,
+#          podman and runc, the metrics test's consumers (promtool from
+#          prometheus, python3-prometheus-client's parser), and the packaging tests' systemd-analyze,
 #          debhelper, lintian and build-essential (dpkg-buildpackage
 #          checks for it, though debian/control may not name it), and zsh
 #          (the completion test checks _ringvisor parses);
@@ -21,7 +22,7 @@ build=(gcc make pkg-config liburing-dev libcap-dev libbpf-dev libelf-dev zlib1g-
        clang llvm bpftool libcyaml-dev libyaml-dev libjson-c-dev python3)
 test=(libcmocka-dev libsystemd-dev libclang-rt-dev libcap2-bin python3 jq procps util-linux
       mount tmux qemu-system-x86 busybox-static cpio podman runc systemd debhelper lintian
-      dpkg-dev fakeroot build-essential zsh)
+      dpkg-dev fakeroot build-essential zsh prometheus python3-prometheus-client)
 bench=(supervisor s6)
 check=0
 [ "${1:-}" = --check ] && { check=1; shift; }

@@ -215,6 +215,11 @@ static void test_reload_reexec(void **state)
 	bad("{\"cmd\":\"reload\",\"path\":3}", -EINVAL, "absolute");
 	bad("{\"cmd\":\"status\",\"path\":\"/x\"}", -EINVAL, "only for reload");
 	bad("{\"cmd\":\"reload\",\"target\":\"web\"}", -EINVAL, "no target");
+	/* metrics: the whole daemon, no target, no argument. */
+	r = ok("{\"cmd\":\"metrics\"}");
+	assert_int_equal(r.cmd, RV_CMD_METRICS);
+	bad("{\"cmd\":\"metrics\",\"target\":\"web\"}", -EINVAL, "no target");
+	bad("{\"cmd\":\"metrics\",\"lines\":3}", -EINVAL, "only for logs");
 	/* The longest path that fits, and one byte more. */
 	int n = snprintf(line, sizeof(line), "{\"cmd\":\"reload\",\"path\":\"/%0*d\"}", RV_PROTO_MAX_PATH - 1, 0);
 	assert_true(n < RV_PROTO_MAX_REQUEST);
@@ -382,6 +387,7 @@ static void test_cmd_names(void **state)
 		[RV_CMD_SHUTDOWN] = "shutdown", [RV_CMD_FREEZE] = "freeze", [RV_CMD_THAW] = "thaw",
 		[RV_CMD_LEAKS] = "leaks", [RV_CMD_SNAPSHOT] = "snapshot", [RV_CMD_SNAPSHOTS] = "snapshots",
 		[RV_CMD_LOGS] = "logs", [RV_CMD_RELOAD] = "reload", [RV_CMD_REEXEC] = "reexec",
+		[RV_CMD_METRICS] = "metrics",
 	};
 
 	for (int c = 0; c < _RV_CMD_MAX; c++) {
@@ -403,13 +409,15 @@ static void test_cmd_is_mutating(void **state)
 {
 	(void)state;
 
-	/* Read-only: status, leaks, snapshots (listing). Everything else,
-	 * snapshot included (it freezes the instance), needs privileges. */
+	/* Read-only: status, leaks, snapshots (listing), metrics. Everything
+	 * else, snapshot included (it freezes the instance), needs privileges. */
 	assert_false(rv_cmd_is_mutating(RV_CMD_STATUS));
 	assert_false(rv_cmd_is_mutating(RV_CMD_LEAKS));
 	assert_false(rv_cmd_is_mutating(RV_CMD_SNAPSHOTS));
+	assert_false(rv_cmd_is_mutating(RV_CMD_METRICS));
 	for (int c = 0; c < _RV_CMD_MAX; c++)
-		if (c != RV_CMD_STATUS && c != RV_CMD_LEAKS && c != RV_CMD_SNAPSHOTS && !rv_cmd_is_mutating(c))
+		if (c != RV_CMD_STATUS && c != RV_CMD_LEAKS && c != RV_CMD_SNAPSHOTS && c != RV_CMD_METRICS &&
+		    !rv_cmd_is_mutating(c))
 			fail_msg("%s must need privileges", rv_cmd_to_string(c));
 	/* Fail safe: whatever is not known to be harmless needs privileges. */
 	assert_true(rv_cmd_is_mutating(_RV_CMD_INVALID));

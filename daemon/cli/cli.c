@@ -125,6 +125,8 @@ static void print_reply(const struct rv_request *req, json_object *reply, const 
 		print_reload(reply);
 	else if (req->cmd == RV_CMD_SNAPSHOTS)
 		print_paths(reply, "snapshots", "path");
+	else if (req->cmd == RV_CMD_METRICS && jstr(reply, "text"))
+		fputs(jstr(reply, "text"), stdout);   /* exactly: it ends with its newline */
 	else if (req->cmd == RV_CMD_START && jstr(reply, "waiting"))
 		printf("%s: queued, waiting for %s\n", req->service, jstr(reply, "waiting"));
 }

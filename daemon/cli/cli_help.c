@@ -48,6 +48,10 @@ static const struct help helps[] = {
 	{ "freeze thaw", "freeze|thaw SERVICE[.INDEX]", "Freezes or thaws the instance's cgroup (needs cgroups)." },
 	{ "leaks", "leaks [SERVICE[.INDEX]] [--json]",
 	  "Fds, threads and memory per instance, their trend, the leak verdict and why." },
+	{ "metrics", "metrics [--json]",
+	  "The daemon's state as Prometheus text (format 0.0.4): per instance its state, restarts,\n"
+	  "exits, memory, CPU, pids, fds, threads, leak verdict, violations and log bytes, and the\n"
+	  "daemon's own figures; for node_exporter's textfile collector. docs/metrics.md lists them." },
 	{ "snapshot", "snapshot SERVICE[.INDEX]", "Freezes the instance, saves its evidence (fds, maps, counts), thaws it; prints the path." },
 	{ "snapshots", "snapshots [SERVICE] [--json]", "Lists the saved snapshots." },
 	{ "logs", "logs SERVICE[.INDEX] [-n N] [--since DURATION] [-f] [-t] [--raw|--json]\n"

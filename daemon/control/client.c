@@ -24,6 +24,7 @@
 #include "control/client.h"
 #include "control/commands.h"
 #include "control/logs_reply.h"
+#include "control/metrics.h"
 
 #define CONTROL_TRIM_AFTER (64U << 10)
 
@@ -229,6 +230,36 @@ static void client_logs(struct client *cl, const struct rv_request *req)
 	loop_timer_stop(cl->loop, &cl->idle);
 }
 
+/* The text is built and escaped into its reply line directly: no json-c
+ * object of megabytes (metrics.h). */
+static void client_metrics(struct client *cl)
+{
+	struct mtext line;
+
+	metrics_reply_line(cl->sup, &line);
+	int r = line.overflow ? -ENOBUFS : 0;
+	if (r == 0 && *cl->queued_total + line.len + 1 > CONTROL_MAX_QUEUED)
+		r = -EBUSY;
+	if (r == 0 && cl->out_len == 0) {
+		/* The queue is empty (a reply is read before the next request
+		 * is taken): the line becomes it, megabytes not copied again.
+		 * Its NUL's place takes the newline. */
+		free(cl->out);
+		line.buf[line.len] = '\n';
+		cl->out = TAKE_PTR(line.buf);
+		cl->out_cap = line.cap;
+		cl->out_len = line.len + 1;
+		*cl->queued_total += cl->out_len;
+	} else if (r == 0) {
+		r = client_queue(cl, line.buf, line.len);
+	}
+	mtext_done(&line);
+	if (r == -EBUSY)
+		client_reply_error(cl, "busy: the daemon's reply queue is full, retry");
+	else if (r < 0)
+		client_reply_error(cl, "metrics: the text is larger than the reply bound (docs/metrics.md)");
+}
+
 static void client_handle_line(struct client *cl, const char *line, size_t len)
 {
 	struct rv_request req;
@@ -246,6 +277,10 @@ static void client_handle_line(struct client *cl, const char *line, size_t len)
 	}
 	if (req.cmd == RV_CMD_LOGS) {
 		client_logs(cl, &req);
+		return;
+	}
+	if (req.cmd == RV_CMD_METRICS) {
+		client_metrics(cl);
 		return;
 	}
 	json_object *reply = command_run(cl->sup, &req, *cl->n_clients);

@@ -25,14 +25,14 @@ static const char *const rv_cmd_table[_RV_CMD_MAX] = {
 	[RV_CMD_LEAKS] = "leaks",     [RV_CMD_SNAPSHOT] = "snapshot",
 	[RV_CMD_SNAPSHOTS] = "snapshots",
 	[RV_CMD_LOGS] = "logs",       [RV_CMD_RELOAD] = "reload",
-	[RV_CMD_REEXEC] = "reexec",
+	[RV_CMD_REEXEC] = "reexec",   [RV_CMD_METRICS] = "metrics",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(rv_cmd, enum rv_cmd)
 
 bool rv_cmd_is_mutating(enum rv_cmd c)
 {
-	return c != RV_CMD_STATUS && c != RV_CMD_LEAKS && c != RV_CMD_SNAPSHOTS;
+	return c != RV_CMD_STATUS && c != RV_CMD_LEAKS && c != RV_CMD_SNAPSHOTS && c != RV_CMD_METRICS;
 }
 
 static bool name_ok(const char *s, size_t n)
@@ -161,12 +161,13 @@ static int parse_cmd_target(json_object *o, struct rv_request *req, char *err, s
 		FAIL(-EOPNOTSUPP, "unknown command \"%s\"", quoted(json_object_get_string(v), q));
 	bool needs_target = req->cmd != RV_CMD_STATUS && req->cmd != RV_CMD_SHUTDOWN &&
 			    req->cmd != RV_CMD_LEAKS && req->cmd != RV_CMD_SNAPSHOTS &&
-			    req->cmd != RV_CMD_RELOAD && req->cmd != RV_CMD_REEXEC;
+			    req->cmd != RV_CMD_RELOAD && req->cmd != RV_CMD_REEXEC && req->cmd != RV_CMD_METRICS;
 	if (json_object_object_get_ex(o, "target", &v)) {
 		if (!json_object_is_type(v, json_type_string) ||
 		    rv_target_parse(json_object_get_string(v), req->service, &req->index) < 0)
 			FAIL(-EINVAL, "\"target\" must be SERVICE or SERVICE.INDEX");
-		if (req->cmd == RV_CMD_SHUTDOWN || req->cmd == RV_CMD_RELOAD || req->cmd == RV_CMD_REEXEC)
+		if (req->cmd == RV_CMD_SHUTDOWN || req->cmd == RV_CMD_RELOAD || req->cmd == RV_CMD_REEXEC ||
+		    req->cmd == RV_CMD_METRICS)
 			FAIL(-EINVAL, "%s takes no target", rv_cmd_to_string(req->cmd));
 	} else if (needs_target) {
 		FAIL(-EINVAL, "%s needs a \"target\"", rv_cmd_to_string(req->cmd));

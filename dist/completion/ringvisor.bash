@@ -25,7 +25,7 @@ _ringvisor()
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local verbs="run check status start stop restart scale signal freeze thaw leaks snapshot snapshots logs top reload reexec shutdown help"
+	local verbs="run check status start stop restart scale signal freeze thaw leaks metrics snapshot snapshots logs top reload reexec shutdown help"
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
 		--socket|-c|--config|--timeout|--interval|-n|-o|--sort|-d|--delay|--since) ((i++));;
@@ -53,7 +53,7 @@ _ringvisor()
 	run) opts+=" --event-backend= --spawn= --cgroup-root= --cgroup-kill= --probe= --state-dir= --log-format= --debug";;
 	status) opts+=" -o --json";;
 	start|stop|restart|scale) opts+=" --no-wait --timeout= --json";;
-	check|leaks|snapshots|reload) opts+=" --json";;
+	check|leaks|snapshots|reload|metrics) opts+=" --json";;
 	logs) opts+=" -n -f --follow -t --timestamps --since --raw --rotate --json";;
 	top) opts+=" -b --batch -n -d --delay= --interval= --sort=";;
 	help) COMPREPLY=($(compgen -W "$verbs" -- "$cur")); return;;

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * metrics.c: the `metrics` reply (docs/metrics.md): the daemon's own
+ * families, then every instance's (metrics_instance.c), as Prometheus
+ * text; then that text as one JSON string in the reply line, escaped here
+ * rather than through a json-c object (one copy fewer of a text of
+ * megabytes).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "basic/fd_util.h"
+#include "basic/log.h"
+#include "basic/macro.h"
+#include "basic/time_util.h"
+#include "control/metrics.h"
+#include "control/metrics_instance.h"
+
+static bool rss_bytes(uint64_t *ret)
+{
+	long pages = -1;
+	FILE *f = fopen("/proc/self/statm", "re");
+	if (!f)
+		return false;
+	if (fscanf(f, "%*s %ld", &pages) != 1)
+		pages = -1;
+	fclose(f);
+	*ret = pages < 0 ? 0 : (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+	return pages >= 0;
+}
+
+/* About what one instance with leak sampling on writes (t_metrics.sh,
+ * bench/metrics.sh: ~2400 bytes), so that the buffer seldom grows. */
+#define METRICS_BYTES_PER_INSTANCE 2560
+
+/* One family of one sample without labels. */
+static void single(struct mtext *t, const char *name, const char *type, const char *help, uint64_t v)
+{
+	mtext_family(t, name, type, help);
+	mtext_sample(t, name);
+	mtext_value_u64(t, v);
+}
+
+/* An info gauge: the value is 1, the labels are the news. */
+static void info(struct mtext *t, const char *name, const char *help, const char *key, const char *value)
+{
+	mtext_family(t, name, "gauge", help);
+	mtext_sample(t, name);
+	mtext_label(t, key, value);
+	mtext_value_u64(t, 1);
+}
+
+static void daemon_families(struct supervisor *s, struct mtext *t, uint64_t wall_offset_ns)
+{
+	uint64_t rss;
+	long fds = fd_count();
+
+	info(t, "ringvisor_config_info", "The config file the daemon runs.", "path",
+	     s->config->path ? s->config->path : "");
+	mtext_family(t, "ringvisor_start_time_seconds", "gauge", "When the daemon started, in unix time.");
+	mtext_sample(t, "ringvisor_start_time_seconds");
+	mtext_value_fixed(t, (s->started_ns + wall_offset_ns) / 1000000, 3);
+	if (fds >= 0)
+		single(t, "ringvisor_open_fds", "gauge", "Open fds of the daemon.", (uint64_t)fds);
+	if (rss_bytes(&rss))
+		single(t, "ringvisor_resident_memory_bytes", "gauge", "Resident memory of the daemon.", rss);
+	single(t, "ringvisor_loop_wakeups_total", "counter", "Times the event loop woke up.", loop_wakeups(s->loop));
+	info(t, "ringvisor_event_loop_info", "The event loop's backend.", "backend", loop_backend_name(s->loop));
+	single(t, "ringvisor_services", "gauge", "Services configured.", s->n_services);
+	single(t, "ringvisor_instances", "gauge", "Instances, retiring ones included.", s->rt.total_instances);
+	single(t, "ringvisor_orphans_reaped_total", "counter", "Processes the daemon reaped that were not its "
+	       "instances' main processes.", s->orphans_reaped);
+	single(t, "ringvisor_own_log_dropped_lines_total", "counter",
+	       "Lines of the daemon's own log dropped because its stderr would have blocked.", log_dropped());
+	info(t, "ringvisor_leak_probe_info", "How the leak watch counts (bpf, procfs, tree, none).", "source",
+	     s->leaks.tree ? "tree" : leakwatch_source(&s->leaks));
+	single(t, "ringvisor_leak_probe_passes_total", "counter", "Passes of the leak probe.", s->leaks.passes);
+	if (s->leaks.passes) {
+		mtext_family(t, "ringvisor_leak_probe_last_pass_cpu_seconds", "gauge",
+			     "CPU time the daemon spent on the leak probe's last pass.");
+		mtext_sample(t, "ringvisor_leak_probe_last_pass_cpu_seconds");
+		mtext_value_fixed(t, s->leaks.cpu_ns_last, 9);
+	}
+}
+
+/* Every instance, in service order then index order. */
+static struct metrics_inst *gather(struct supervisor *s, size_t *ret_n)
+{
+	size_t n = 0, cap = 0;
+	for (size_t i = 0; i < s->n_services; i++)
+		cap += s->services[i].n_instances;
+	struct metrics_inst *m = calloc(MAX(cap, (size_t)1), sizeof(*m));
+	if (!m)
+		return NULL;
+	for (size_t i = 0; i < s->n_services; i++)
+		for (uint32_t j = 0; j < s->services[i].n_instances; j++)
+			if (s->services[i].instances[j]) {
+				m[n].inst = s->services[i].instances[j];
+				metrics_inst_read(&m[n++]);
+			}
+	*ret_n = n;
+	return m;
+}
+
+void metrics_text(struct supervisor *s, struct mtext *t)
+{
+	uint64_t wall_offset_ns = realtime_ns() - now_ns();
+	size_t n = 0;
+	_cleanup_free_ struct metrics_inst *m = gather(s, &n);
+
+	if (!m) {
+		t->overflow = true;
+		return;
+	}
+	(void)mtext_reserve(t, 4096 + n * METRICS_BYTES_PER_INSTANCE);
+	daemon_families(s, t, wall_offset_ns);
+	metrics_instances(t, m, n, wall_offset_ns);
+}
+
+void metrics_reply_line(struct supervisor *s, struct mtext *out)
+{
+	struct mtext text;
+	static const char head[] = "{\"ok\":true,\"text\":\"", tail[] = "\"}";
+
+	mtext_init(&text, METRICS_MAX_TEXT);
+	metrics_text(s, &text);
+	mtext_init(out, METRICS_MAX_REPLY);
+	/* Quotes and newlines take two bytes each: about 1/8 of the text. */
+	(void)mtext_reserve(out, text.len + text.len / 6 + 64);
+	if (text.overflow)
+		out->overflow = true;
+	mtext_raw(out, head, sizeof(head) - 1);
+	mtext_escape_json(out, text.buf ? text.buf : "", text.len);
+	mtext_raw(out, tail, sizeof(tail) - 1);
+	mtext_done(&text);
+}
