@@ -62,6 +62,10 @@ said "no such instance: web.7"
 code 4 start nosuch
 code 4 stop web.7
 code 4 restart nosuch.0
+code 4 logs nosuch
+code 4 logs web.7
+code 4 leaks nosuch
+code 4 signal nosuch HUP
 # 100: usage; 111: no daemon there.
 code 100 start
 code 100 status -o narrow

@@ -170,27 +170,25 @@ static void print_first(struct printer *p, json_object *o)
 			print_line(p, json_object_array_get_idx(a, i));
 }
 
-/* Handles one reply line; returns false when the reply was an error. */
-static bool handle(struct printer *p, const char *s, bool first)
+/* Handles one reply line: CLI_EXIT_OK, or the exit code of the error. */
+static int handle(struct printer *p, const char *s, bool first)
 {
 	json_object *o = json_tokener_parse(s);
-	bool ok = true;
+	int rc = CLI_EXIT_OK;
 
 	if (!o) {
 		fprintf(stderr, "ringvisor: malformed reply from the daemon\n");
-		return false;
+		return CLI_EXIT_TEMP;
 	}
-	if (first) {
-		ok = get_bool(o, "ok");
-		if (!ok)
-			fprintf(stderr, "ringvisor: logs: %s\n", get_str(o, "error", NULL) ?: "failed");
-		else
-			print_first(p, o);
-	} else {
+	if (first && !get_bool(o, "ok")) {
+		fprintf(stderr, "ringvisor: logs: %s\n", get_str(o, "error", NULL) ?: "failed");
+		rc = cli_refusal_exit(o);   /* 4 for an unknown target */
+	} else if (first)
+		print_first(p, o);
+	else
 		print_line(p, o);
-	}
 	json_object_put(o);
-	return ok;
+	return rc;
 }
 
 int cli_logs(const char *socket_path, const struct rv_request *req, bool json, const struct cli_logs_args *a)
@@ -231,8 +229,9 @@ int cli_logs(const char *socket_path, const struct rv_request *req, bool json, c
 		size_t start = 0;
 		for (char *nl; (nl = memchr(buf + start, '\n', len - start));) {
 			*nl = '\0';
-			if (!handle(&p, buf + start, first))
-				return CLI_EXIT_FAIL;
+			int rc = handle(&p, buf + start, first);
+			if (rc != CLI_EXIT_OK)
+				return rc;
 			first = false;
 			start = (size_t)(nl - buf) + 1;
 		}

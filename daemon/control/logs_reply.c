@@ -235,6 +235,14 @@ static json_object *error_reply(const char *msg)
 	return o;
 }
 
+/* A target that names nothing: the CLI exits 4 for it (docs/cli.md). */
+static json_object *unknown_reply(const char *msg)
+{
+	json_object *o = error_reply(msg);
+	json_object_object_add(o, "unknown_target", json_object_new_boolean(1));
+	return o;
+}
+
 json_object *logs_reply(struct supervisor *sup, const struct rv_request *req, size_t max_bytes)
 {
 	struct reply_ctx rc = { .want = req->lines, .lines = json_object_new_array(), .max_bytes = max_bytes,
@@ -249,8 +257,9 @@ json_object *logs_reply(struct supervisor *sup, const struct rv_request *req, si
 	if (r <= 0) {
 		json_object_put(rc.lines);
 		json_object_put(rc.notes);
-		return error_reply(r == -E2BIG ? "reply too large: ask for fewer lines, or one instance" :
-				   r == -ENOENT ? "no such service" : "no such instance");
+		if (r != -E2BIG)
+			return unknown_reply(r == -ENOENT ? "no such service" : "no such instance");
+		return error_reply("reply too large: ask for fewer lines, or one instance");
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
@@ -286,8 +295,9 @@ json_object *logs_rotate_reply(struct supervisor *sup, const struct rv_request *
 
 	if (r <= 0 || c.error[0] || json_object_array_length(c.rotated) == 0) {
 		json_object_put(c.rotated);
-		return error_reply(r == -ENOENT ? "no such service" : r == 0 ? "no such instance" :
-				   c.error[0] ? c.error : "no log file to rotate (log.dir is not set)");
+		if (r == -ENOENT || r == 0)
+			return unknown_reply(r == -ENOENT ? "no such service" : "no such instance");
+		return error_reply(c.error[0] ? c.error : "no log file to rotate (log.dir is not set)");
 	}
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
