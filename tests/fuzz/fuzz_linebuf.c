@@ -46,7 +46,7 @@
  *  - format_forward_line() gives exactly "web.<i>| <piece>[ [split]]\n",
  *    fits a buffer of that size and refuses one a byte shorter;
  *  - the tail holds exactly the newest pieces that fit its bytes (each cut
- *    to cap - 8 and flagged truncated when longer), in order, with
+ *    to cap - LOGTAIL_HDR and flagged truncated when longer), in order, with
  *    consecutive sequence numbers; foreach_last visits the last n, oldest
  *    first, and stops at the callback's first negative return.
  */
@@ -96,6 +96,7 @@ static unsigned u16(struct input *in)
 
 struct record {
 	uint64_t hash;
+	uint64_t ts_ms;     /* the receive time pushed with it: comes back with it */
 	uint32_t len, flags;
 };
 
@@ -216,7 +217,7 @@ static void check_forward(struct state *st, size_t n, bool split)
 
 static void push_tail(struct state *st, size_t n, bool split)
 {
-	size_t keep = MIN(n, st->tail.cap - 8);
+	size_t keep = MIN(n, st->tail.cap - LOGTAIL_HDR);
 
 	if (st->n_recs == st->cap_recs) {
 		st->cap_recs = st->cap_recs ? st->cap_recs * 2 : 64;
@@ -227,8 +228,10 @@ static void push_tail(struct state *st, size_t n, bool split)
 		.hash = hash(piece, keep),
 		.len = (uint32_t)keep,
 		.flags = (split ? LOGTAIL_SPLIT : 0) | (keep < n ? LOGTAIL_TRUNCATED : 0),
+		/* a time of its own per record, up to the largest a tail keeps */
+		.ts_ms = (st->n_recs * 0x9E3779B97F4A7C15ULL) >> 20,
 	};
-	logtail_push(&st->tail, piece, n, split);
+	logtail_push(&st->tail, piece, n, split, st->recs[st->n_recs - 1].ts_ms);
 }
 
 /* Checks a piece against the model before it leaves it; returns whether
@@ -349,14 +352,14 @@ struct visit {
 	unsigned visited, stop_at;
 };
 
-static int visit_fn(const char *line, size_t n, unsigned flags, uint64_t seq, void *userdata)
+static int visit_fn(const char *line, size_t n, unsigned flags, uint64_t seq, uint64_t ts_ms, void *userdata)
 {
 	struct visit *v = userdata;
 	const struct record *rec;
 
 	CHECK(seq == v->next && seq < v->st->n_recs);
 	rec = &v->st->recs[seq];
-	CHECK(n == rec->len && flags == rec->flags && hash(line, n) == rec->hash);
+	CHECK(n == rec->len && flags == rec->flags && hash(line, n) == rec->hash && ts_ms == rec->ts_ms);
 	v->next++;
 	if (++v->visited == v->stop_at)
 		return -42;
@@ -375,11 +378,11 @@ static void check_tail(struct state *st, size_t k, unsigned stop_at)
 	first = st->n_recs - count;
 	CHECK(logtail_first_seq(t) == first);
 	for (size_t i = first; i < st->n_recs; i++)
-		bytes += 8 + st->recs[i].len;
+		bytes += LOGTAIL_HDR + st->recs[i].len;
 	CHECK(bytes == t->len && bytes <= t->cap);
 	/* The newest that fit: the next older one would not have. */
 	if (first > 0)
-		CHECK(bytes + 8 + st->recs[first - 1].len > t->cap);
+		CHECK(bytes + LOGTAIL_HDR + st->recs[first - 1].len > t->cap);
 	want = MIN(k, count);
 	v.next = st->n_recs - want;
 	r = logtail_foreach_last(&st->tail, k, visit_fn, &v);
