@@ -89,6 +89,18 @@ def emit_code(out, lines):
     out.append(".RE")
 
 
+def indented_block(lines, i, width):
+    """The code block indented by width spaces from line i (blank lines
+    inside it kept), without its indent; and the index after it."""
+    pad = " " * width
+    block = []
+    while i < len(lines) and (lines[i].startswith(pad) or
+                              (lines[i] == "" and i + 1 < len(lines) and lines[i + 1].startswith(pad))):
+        block.append(lines[i][width:])
+        i += 1
+    return block, i
+
+
 def convert(src, name, section, desc, see_also):
     out = []
     date = datetime.date.fromtimestamp(os.stat(src).st_mtime).isoformat()
@@ -131,13 +143,8 @@ def convert(src, name, section, desc, see_also):
                     j += 1
                 if j < n and lines[j].startswith("    "):
                     out.append(".SH SYNOPSIS")
-                    k = j
-                    block = []
-                    while k < n and (lines[k].startswith("    ") or (lines[k] == "" and k + 1 < n and lines[k + 1].startswith("    "))):
-                        block.append(lines[k][4:])
-                        k += 1
+                    block, j = indented_block(lines, j, 4)
                     emit_code(out, block)
-                    j = k
                 out.append(".SH DESCRIPTION")
                 i = j
                 continue
@@ -156,13 +163,8 @@ def convert(src, name, section, desc, see_also):
             i = j
             continue
         if ln.startswith("    ") and not para and list_depth == 0:
-            j = i
-            block = []
-            while j < n and (lines[j].startswith("    ") or (lines[j] == "" and j + 1 < n and lines[j + 1].startswith("    "))):
-                block.append(lines[j][4:])
-                j += 1
+            block, i = indented_block(lines, i, 4)
             emit_code(out, block)
-            i = j
             continue
         m = re.match(r"^(\s*)([-*]|\d+\.)\s+(.*)$", ln)
         if m:
@@ -188,13 +190,8 @@ def convert(src, name, section, desc, see_also):
             flush()
             if i < n and lines[i].startswith(" " * (indent + 6)) and lines[i].strip():
                 # a code block inside the item
-                j = i
-                block = []
-                while j < n and (lines[j].startswith(" " * (indent + 6)) or (lines[j] == "" and j + 1 < n and lines[j + 1].startswith(" " * (indent + 6)))):
-                    block.append(lines[j][indent + 6:])
-                    j += 1
+                block, i = indented_block(lines, i, indent + 6)
                 emit_code(out, block)
-                i = j
             continue
         if not ln.strip():
             flush()
