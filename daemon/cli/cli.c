@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -17,16 +16,6 @@
 #include "cli/cli_wait.h"
 #include "basic/macro.h"
 
-static const char *jstr(json_object *o, const char *k)
-{
-	return cli_jstr(o, k);
-}
-
-static int64_t jint(json_object *o, const char *k)
-{
-	return cli_jint(o, k);
-}
-
 static void print_paths(json_object *reply, const char *key, const char *field)
 {
 	json_object *a;
@@ -35,7 +24,7 @@ static void print_paths(json_object *reply, const char *key, const char *field)
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
 		json_object *e = json_object_array_get_idx(a, i);
 		if (field)
-			printf("%s  %lld bytes\n", jstr(e, field), (long long)jint(e, "bytes"));
+			printf("%s  %lld bytes\n", cli_jstr(e, field), (long long)cli_jint(e, "bytes"));
 		else
 			printf("%s\n", json_object_get_string(e));
 	}
@@ -58,7 +47,7 @@ static void print_reload(json_object *reply)
 				printf("%s %s\n", acts[k], json_object_get_string(e));
 				continue;
 			}
-			printf("%s %s (", acts[k], jstr(e, "service"));
+			printf("%s %s (", acts[k], cli_jstr(e, "service"));
 			for (size_t j = 0; j < json_object_array_length(keys); j++)
 				printf("%s%s", j ? ", " : "", json_object_get_string(json_object_array_get_idx(keys, j)));
 			printf(")\n");
@@ -75,8 +64,8 @@ static void print_errors(json_object *reply)
 		return;
 	for (size_t i = 0; i < json_object_array_length(a); i++)
 		fprintf(stderr, "%s\n", json_object_get_string(json_object_array_get_idx(a, i)));
-	if (jint(reply, "errors_dropped") > 0)
-		fprintf(stderr, "... and %lld more errors\n", (long long)jint(reply, "errors_dropped"));
+	if (cli_jint(reply, "errors_dropped") > 0)
+		fprintf(stderr, "... and %lld more errors\n", (long long)cli_jint(reply, "errors_dropped"));
 }
 
 #define REEXEC_WAIT_MS 30000
@@ -125,10 +114,10 @@ static void print_reply(const struct rv_request *req, json_object *reply, const 
 		print_reload(reply);
 	else if (req->cmd == RV_CMD_SNAPSHOTS)
 		print_paths(reply, "snapshots", "path");
-	else if (req->cmd == RV_CMD_METRICS && jstr(reply, "text"))
-		fputs(jstr(reply, "text"), stdout);   /* exactly: it ends with its newline */
-	else if (req->cmd == RV_CMD_START && jstr(reply, "waiting"))
-		printf("%s: queued, waiting for %s\n", req->service, jstr(reply, "waiting"));
+	else if (req->cmd == RV_CMD_METRICS && cli_jstr(reply, "text"))
+		fputs(cli_jstr(reply, "text"), stdout);   /* exactly: it ends with its newline */
+	else if (req->cmd == RV_CMD_START && cli_jstr(reply, "waiting"))
+		printf("%s: queued, waiting for %s\n", req->service, cli_jstr(reply, "waiting"));
 }
 
 int cli_request(const char *socket_path, const struct rv_request *req, const struct cli_opts *o)
@@ -139,12 +128,8 @@ int cli_request(const char *socket_path, const struct rv_request *req, const str
 
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	json_object *ok;
-	if (!json_object_object_get_ex(reply, "ok", &ok) || !json_object_get_boolean(ok)) {
-		fprintf(stderr, "ringvisor: %s: %s\n", rv_cmd_to_string(req->cmd),
-			jstr(reply, "error") ? jstr(reply, "error") : "failed");
+	if ((rc = cli_refused(req, reply)) != CLI_EXIT_OK) {
 		print_errors(reply);
-		rc = cli_refusal_exit(reply);
 		json_object_put(reply);
 		return rc;
 	}
@@ -157,7 +142,7 @@ int cli_request(const char *socket_path, const struct rv_request *req, const str
 	if (waits(req->cmd) && !o->no_wait) {
 		fflush(stdout);   /* "queued" before what the wait says on stderr */
 		fd = safe_close(fd);   /* a client slot is all a waiter holds */
-		rc = cli_wait(socket_path, req, req->cmd == RV_CMD_SCALE ? jint(reply, "from") : -1, o);
+		rc = cli_wait(socket_path, req, req->cmd == RV_CMD_SCALE ? cli_jint(reply, "from") : -1, o);
 	}
 	if (req->cmd == RV_CMD_REEXEC)
 		rc = wait_back(socket_path, fd);
