@@ -10,7 +10,7 @@ CC ?= cc
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
 
-PKGS := liburing libcap json-c libcyaml yaml-0.1 libbpf
+PKGS := liburing libcap json-c libcyaml yaml-0.1 libbpf libmicrohttpd
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wwrite-strings -Wpointer-arith -Wimplicit-fallthrough=5 \
 	-Werror=implicit-function-declaration -Werror=incompatible-pointer-types \
@@ -89,6 +89,7 @@ TEST_LAYER_config := config
 TEST_LAYER_config_limits := config
 TEST_LAYER_config_leak := config
 TEST_LAYER_config_leak_rates := config
+TEST_LAYER_config_metrics := config
 TEST_LAYER_config_log := config
 TEST_LAYER_config_defaults := config
 TEST_LAYER_config_errors := config

@@ -304,7 +304,7 @@ static int cmd_run(const struct args *a, char **argv)
 		.config_path = a->config, .socket_path = socket_path(a, c), .cgroup_root = a->cgroup_root,
 		.cgroup_kill_fallback = a->cgroup_kill_fallback,
 		.probe = a->probe, .state_dir = a->state_dir,
-		.backend = a->backend, .spawn = a->spawn, .front_sources = CONTROL_MAX_CLIENTS,
+		.backend = a->backend, .spawn = a->spawn, .front_sources = CONTROL_FRONT_SOURCES,
 		.argv = argv, .inherited = &inherited, .self_exe = "/proc/self/exe",
 	};
 	/* Our previous image's output pipes (reexec); any other stray fd goes. */

@@ -11,7 +11,7 @@ bash "$script" >"$T/ok.out" 2>&1 || fail "check-build-deps fails here, where mak
 [ ! -s "$T/ok.out" ] || fail "check-build-deps printed with nothing missing: $(cat "$T/ok.out")"
 
 PKG_CONFIG_LIBDIR=/nonexistent PKG_CONFIG_PATH= bash "$script" >"$T/libs.out" 2>&1 && fail "no library found, yet exit 0"
-for p in liburing-dev libcap-dev libjson-c-dev libcyaml-dev libbpf-dev libelf-dev zlib1g-dev libyaml-dev; do
+for p in liburing-dev libcap-dev libjson-c-dev libcyaml-dev libbpf-dev libelf-dev zlib1g-dev libyaml-dev libmicrohttpd-dev; do
 	grep -q -- "$p" "$T/libs.out" || fail "the missing libraries' message lacks $p: $(cat "$T/libs.out")"
 done
 grep -q "make deps" "$T/libs.out" || fail "the message does not say make deps: $(cat "$T/libs.out")"

@@ -13,7 +13,8 @@ for t in clang:clang llvm-strip:llvm bpftool:bpftool python3:python3; do
 done
 if command -v pkg-config >/dev/null; then
 	for m in liburing:liburing-dev libcap:libcap-dev json-c:libjson-c-dev libcyaml:libcyaml-dev \
-		 libbpf:libbpf-dev libelf:libelf-dev zlib:zlib1g-dev yaml-0.1:libyaml-dev; do
+		 libbpf:libbpf-dev libelf:libelf-dev zlib:zlib1g-dev yaml-0.1:libyaml-dev \
+		 libmicrohttpd:libmicrohttpd-dev; do
 		pkg-config --exists "${m%%:*}" || need "${m%%:*} (pkg-config)" "${m#*:}"
 	done
 fi

@@ -19,7 +19,7 @@
 # installs anything. apt-get update runs first: a fresh machine has no lists.
 set -euo pipefail
 build=(gcc make pkg-config liburing-dev libcap-dev libbpf-dev libelf-dev zlib1g-dev
-       clang llvm bpftool libcyaml-dev libyaml-dev libjson-c-dev python3)
+       clang llvm bpftool libcyaml-dev libyaml-dev libjson-c-dev libmicrohttpd-dev python3)
 test=(libcmocka-dev libsystemd-dev libclang-rt-dev libcap2-bin python3 jq procps util-linux
       mount tmux qemu-system-x86 busybox-static cpio podman runc systemd debhelper lintian
       dpkg-dev fakeroot build-essential zsh prometheus python3-prometheus-client)

@@ -19,6 +19,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "basic/netaddr.h"
+
 /* Bounds: every number in the config is checked against one of these. */
 #define CONFIG_MAX_SERVICES 10000
 #define CONFIG_MAX_INSTANCES 10000         /* per service */
@@ -260,6 +262,20 @@ struct service_config {
 	size_t n_deps;
 };
 
+/* supervisor.metrics (docs/metrics.md): where the daemon serves its
+ * Prometheus text over HTTP. Off (n_listen 0) unless listed. */
+#define CONFIG_METRICS_LISTEN_MAX 4
+#define CONFIG_UNIX_PATH_MAX 107          /* sun_path less its NUL */
+struct metrics_listen_config {
+	bool is_unix;
+	char path[CONFIG_UNIX_PATH_MAX + 1];  /* unix: the socket file */
+	struct netaddr addr;                  /* tcp: a literal address and port */
+};
+struct metrics_config {
+	struct metrics_listen_config listen[CONFIG_METRICS_LISTEN_MAX];
+	size_t n_listen;
+};
+
 struct supervisor_config {
 	char *control_socket;            /* NULL = not set in the file */
 	uint64_t shutdown_timeout_ms;    /* default 8s: within docker's and podman's 10 s grace */
@@ -273,6 +289,7 @@ struct supervisor_config {
 	enum probe_choice probe;         /* default auto */
 	char *state_dir;                 /* NULL = /var/lib/ringvisor; else absolute, no ".." */
 	struct log_config log;           /* defaults for every service's log */
+	struct metrics_config metrics;
 };
 
 struct config {

@@ -109,11 +109,17 @@ struct raw_service {
 	unsigned n_depends_on;
 };
 
+struct raw_metrics {
+	char **listen;
+	unsigned n_listen;
+};
+
 struct raw_supervisor {
 	char *control_socket, *shutdown_timeout, *admin_group;
 	char *cgroup_root, *strict_limits, *children_die_with_daemon;
 	char *probe, *state_dir;
 	struct raw_log *log;
+	struct raw_metrics *metrics;
 };
 
 struct raw_config {

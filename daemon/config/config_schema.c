@@ -196,6 +196,12 @@ static const cyaml_schema_value_t service_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_service, service_fields),
 };
 
+static const cyaml_schema_field_t metrics_fields[] = {   /* +1: validation says the bound */
+	CYAML_FIELD_SEQUENCE_COUNT("listen", CYAML_FLAG_POINTER | OPT, struct raw_metrics, listen,
+				   n_listen, &path_schema, 0, CONFIG_METRICS_LISTEN_MAX + 1),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t supervisor_fields[] = {
 	STR("control_socket", OPT, struct raw_supervisor, control_socket, CONFIG_MAX_PATH),
 	STR("shutdown_timeout", OPT, struct raw_supervisor, shutdown_timeout, NUMBER_LEN_MAX),
@@ -206,6 +212,7 @@ static const cyaml_schema_field_t supervisor_fields[] = {
 	STR("probe", OPT, struct raw_supervisor, probe, NUMBER_LEN_MAX),
 	STR("state_dir", OPT, struct raw_supervisor, state_dir, CONFIG_MAX_PATH),
 	CYAML_FIELD_MAPPING_PTR("log", OPT, struct raw_supervisor, log, log_fields),
+	CYAML_FIELD_MAPPING_PTR("metrics", OPT, struct raw_supervisor, metrics, metrics_fields),
 	CYAML_FIELD_END,
 };
 

@@ -27,6 +27,7 @@
 #include "config/config_env.h"
 #include "config/config_leak.h"
 #include "config/config_limits.h"
+#include "config/config_metrics.h"
 #include "config/config_log.h"
 #include "config/config_ready.h"
 #include "config/config_resolve.h"
@@ -207,6 +208,7 @@ static int validate_supervisor(struct config_vctx *v, const struct raw_superviso
 	    config_validate_supervisor_limits(v, rs, sc) < 0 ||
 	    config_validate_supervisor_leak(v, rs, sc) < 0)
 		return -ENOMEM;
+	config_validate_supervisor_metrics(v, rs, sc);
 	if (sc->control_socket && sc->control_socket[0] != '/')
 		config_verr(v, "control_socket", "\"%s\" is not an absolute path",
 			    config_show(&b, sc->control_socket));

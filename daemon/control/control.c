@@ -20,6 +20,7 @@
 #include "control/client.h"
 #include "control/control.h"
 #include "control/control_socket.h"
+#include "control/metrics_http.h"
 #include "policy/supervisor.h"
 
 struct control {
@@ -35,6 +36,7 @@ struct control {
 	size_t n_clients;
 	size_t queued;                 /* reply bytes queued over all clients */
 	uint64_t rejected;
+	struct metrics_http *metrics;  /* supervisor.metrics.listen's HTTP listeners */
 };
 
 static void on_client_gone(struct client *cl, void *userdata)
@@ -178,6 +180,9 @@ int control_new(struct supervisor *sup, const char *path, struct control **ret)
 	r = loop_add(sup->loop, c->fd, POLLIN, on_listen, c, &c->source);
 	if (r < 0)
 		goto fail;
+	r = metrics_http_new(sup, &sup->config->supervisor.metrics, &c->metrics);
+	if (r < 0)
+		goto fail;
 	*ret = c;
 	return 0;
 fail:
@@ -192,6 +197,7 @@ struct control *control_free(struct control *c)
 	for (size_t i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (c->clients[i])
 			client_free(c->clients[i]);
+	metrics_http_free(c->metrics);
 	loop_remove(c->sup->loop, c->source);
 	loop_timer_stop(c->sup->loop, &c->accept_retry);
 	safe_close(c->fd);

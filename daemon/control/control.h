@@ -18,6 +18,9 @@ struct control;
 #define CONTROL_MAX_REPLY (16U << 20)     /* bytes queued for one client */
 #define CONTROL_MAX_QUEUED (64U << 20)    /* bytes queued for every client together */
 #define CONTROL_FOLLOW_MAX (256U << 10)   /* bytes queued for a `logs -f` client */
+/* The loop sources of the daemon's front doors: the control socket's
+ * clients and the metrics listeners (control/metrics_http.h). */
+#define CONTROL_FRONT_SOURCES (CONTROL_MAX_CLIENTS + 4)
 
 /* Binds and listens on `path` (creating its directory, 0755). Refuses with
  * -EADDRINUSE when another daemon answers on it; a stale socket file left by a

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * control_socket.c: the listening socket (its directory, a stale file left
- * by a dead daemon, bind with mode 0666: kernel/unix_path.c) and who a peer
- * is (SO_PEERCRED, SO_PEERGROUPS).
+ * by a dead daemon, bind with mode 0666: kernel/unix_path.c), also for the
+ * metrics listener's unix sockets, and who a peer is (SO_PEERCRED,
+ * SO_PEERGROUPS).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,25 +16,26 @@
 #include "control/control_socket.h"
 #include "kernel/unix_path.h"
 
-int control_socket_listen(const char *path, int *ret_fd)
+int unix_socket_listen(const char *what, const char *path, int *ret_fd)
 {
 	struct sockaddr_un sa;
 	int r;
 
 	if ((r = unix_path_address(path, &sa)) < 0)
-		return log_error_errno(r, "control socket path %s", path);
+		return log_error_errno(r, "%s path %s", what, path);
 	if ((r = unix_path_make_parent(path)) < 0)
 		return log_error_errno(r, "Failed to create the directory of %s", path);
 	if ((r = unix_path_reclaim(&sa, SOCK_STREAM)) == -EEXIST)
-		return log_error_errno(r, "control socket %s: something else than a socket is there; "
-				       "not removing it", path);
+		return log_error_errno(r, "%s %s: something else than a socket is there; "
+				       "not removing it", what, path);
 	if (r < 0)
-		return log_error_errno(r, "control socket %s", path);
+		return log_error_errno(r, "%s %s", what, path);
 	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return log_error_errno(-errno, "control socket %s", path);
-	/* Mode 0666: anyone may connect and read; who may change things is
-	 * decided per request from SO_PEERCRED (docs/protocol.md). */
+		return log_error_errno(-errno, "%s %s", what, path);
+	/* Mode 0666: anyone may connect and read (what `status` tells any
+	 * local user); who may change things is decided per request from
+	 * SO_PEERCRED (docs/protocol.md). */
 	if ((r = unix_path_bind(fd, &sa, 0666)) < 0)
 		return log_error_errno(r, "Failed to bind %s", path);
 	if (listen(fd, 128) < 0) {
@@ -43,6 +45,11 @@ int control_socket_listen(const char *path, int *ret_fd)
 	}
 	*ret_fd = TAKE_FD(fd);
 	return 0;
+}
+
+int control_socket_listen(const char *path, int *ret_fd)
+{
+	return unix_socket_listen("control socket", path, ret_fd);
 }
 
 bool control_peer_is_admin(int fd, const struct supervisor_config *sc, uid_t *ret_uid)

@@ -14,7 +14,9 @@
 
 #include "config/config.h"
 
-#define FD_BUDGET_RESERVE 128   /* 64 control clients, log files, loop, signalfd, inotify, BPF */
+/* 64 control clients, log files, loop, signalfd, inotify, BPF; and 4 metrics
+ * listeners of 11 each (socket, MHD epoll and eventfd, 8 connections). */
+#define FD_BUDGET_RESERVE 176
 
 struct fd_budget {
 	uint64_t limit;            /* RLIMIT_NOFILE, soft */

@@ -16,6 +16,7 @@
 #include "basic/macro.h"
 #include "config/config_diff.h"
 #include "config/config_errors.h"
+#include "config/config_metrics.h"
 #include "policy/fd_budget.h"
 #include "policy/instance_ready.h"
 #include "logs/logstream.h"
@@ -92,7 +93,9 @@ static int check_fixed_keys(const struct config *a, const struct config *b, char
 			  !str_eq(a->supervisor.cgroup_root, b->supervisor.cgroup_root) ? "cgroup_root" :
 			  !str_eq(a->supervisor.state_dir, b->supervisor.state_dir) ? "state_dir" :
 			  a->supervisor.probe != b->supervisor.probe ? "probe" :
-			  !str_eq(a->supervisor.admin_group, b->supervisor.admin_group) ? "admin_group" : NULL;
+			  !str_eq(a->supervisor.admin_group, b->supervisor.admin_group) ? "admin_group" :
+			  !config_metrics_equal(&a->supervisor.metrics, &b->supervisor.metrics) ? "metrics.listen" :
+			  NULL;
 	if (!key)
 		return 0;
 	snprintf(why, len, "%s: supervisor.%s cannot change by reload (the daemon set it up at start): "
