@@ -87,6 +87,8 @@ assert src and src[0] in ("memory.current", "rss"), src
 assert one("ringvisor_violations_total", service="web", index="0", kind="oom-kill", action="restart") == 0
 assert one("ringvisor_log_bytes_total", service="crashy", index="0", stream="stdout") >= 5
 assert one("ringvisor_leak_probe_passes_total") >= 1
+assert 0 <= one("ringvisor_leak_probe_last_pass_duration_seconds") < 60
+assert one("ringvisor_leak_probe_last_pass_cpu_seconds") >= 0
 print(int(one("ringvisor_instance_restarts_total", service="web", index="0")),
       int(one("ringvisor_instance_restarts_total", service="crashy", index="0")))
 PY

@@ -82,6 +82,10 @@ static void daemon_families(struct supervisor *s, struct mtext *t, uint64_t wall
 			     "CPU time the daemon spent on the leak probe's last pass.");
 		mtext_sample(t, "ringvisor_leak_probe_last_pass_cpu_seconds");
 		mtext_value_fixed(t, s->leaks.cpu_ns_last, 9);
+		mtext_family(t, "ringvisor_leak_probe_last_pass_duration_seconds", "gauge",
+			     "Wall time of the leak probe's last pass, its slices together.");
+		mtext_sample(t, "ringvisor_leak_probe_last_pass_duration_seconds");
+		mtext_value_fixed(t, s->leaks.wall_ns_last, 9);
 	}
 }
 

@@ -273,6 +273,7 @@ static void run_slice(struct leakwatch *lw)
 		return;
 	}
 	lw->passes++;
+	lw->wall_ns_last = now_ns() - lw->due_ns;
 	arm(lw);
 }
 

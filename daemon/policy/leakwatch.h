@@ -45,6 +45,7 @@ struct leakwatch {
 	struct probe_result res;
 	uint64_t passes;
 	uint64_t cpu_ns_last;
+	uint64_t wall_ns_last;          /* the last pass, first slice to last */
 	/* Snapshots being written, each by a child process; a verdict that
 	 * finds none free goes without (counted). */
 	struct snapshot_job jobs[LEAKWATCH_SNAPSHOT_JOBS];
