@@ -6,7 +6,7 @@
 # kill -9. The bounds hold without stalling the daemon: a silent client is
 # closed after METRICS_HTTP_TIMEOUT_S (10 s) while status and other scrapes
 # are answered; past 8 connections a ninth waits; a 40 KB header gets 431;
-# other paths 404, other methods 405. The connections leave no fd behind. A
+# other paths 404, other methods 405; keep-alive holds. The connections leave no fd behind. A
 # bad listener is refused by check with the key; a port in use is said in
 # the log and the daemon runs its services anyway; reload cannot move the
 # listeners.
@@ -84,6 +84,14 @@ fams() { grep '^# TYPE' "$1" | sort; }
 [ "$(fams "$T/tcp.body")" = "$(fams "$T/cli.txt")" ] || fail "tcp and the CLI list other families: $(diff <(fams "$T/tcp.body") <(fams "$T/cli.txt"))"
 grep -q '^ringvisor_instance_restarts_total{service="victim",index="0"} 0$' "$T/tcp.body" || fail "no victim restart counter"
 
+# Keep-alive: three scrapes on one connection (Prometheus keeps its own).
+"$PY" - "$PORT" >"$T/keepalive.out" 2>&1 <<'PY' || fail "keep-alive: $(cat "$T/keepalive.out")"
+import http.client, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+for _ in range(3):
+    c.request("GET", "/metrics"); r = c.getresponse(); r.read()
+    assert r.status == 200 and r.getheader("Connection") != "close", (r.status, r.getheader("Connection"))
+PY
 http tcp "$PORT" / | head -1 | grep -q "404" || fail "/ is not 404"
 http tcp "$PORT" /metrics POST | head -1 | grep -q "405" || fail "POST is not 405"
 http tcp "$PORT" /metrics GET 40000 | head -1 | grep -q "431" || fail "a 40 KB header is not refused with 431"

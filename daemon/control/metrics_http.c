@@ -140,9 +140,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **req)
 {
+	static int seen;
 	struct listener *l = cls;
 
-	(void)version, (void)upload, (void)req;
+	(void)version, (void)upload;
+	/* The first call comes with the headers: a reply queued then is an
+	 * early reply, after which MHD closes the connection. The next call
+	 * comes once the request is whole; then keep-alive holds. */
+	if (!*req) {
+		*req = &seen;
+		return MHD_YES;
+	}
 	if (*upload_size) {   /* a body we do not want: read and dropped */
 		*upload_size = 0;
 		return MHD_YES;
