@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Start, status, stop, start, restart, signal and scale through the CLI, and
-# an exec failure shown in status with its errno text.
+# an exec failure shown in status with its errno text. The auto leak probe
+# is opened after the first spawns (loading BPF is not on their path): the
+# `ready` event, logged just before them, comes before `probe`.
 . "$(dirname "$0")/lib.sh"
 cfg=$(write_config basic.yaml <<YAML
 supervisor: {shutdown_timeout: 5s}
@@ -15,6 +17,10 @@ YAML
 )
 rv_start "$cfg"
 wait_for 5 all_in_state 2 running || fail "two sleepers not running"
+ready_at=$(grep -n ' ready backend=' "$T/daemon.log" | cut -d: -f1)
+probe_at=$(grep -n ' probe source=' "$T/daemon.log" | cut -d: -f1)
+[ -n "$ready_at" ] && [ -n "$probe_at" ] && [ "$ready_at" -lt "$probe_at" ] ||
+	fail "the probe was opened before the services started: $(grep -n 'ready\|probe' "$T/daemon.log")"
 rv status sleeper >"$T/status.txt" || fail "status sleeper failed"
 grep -q 'sleeper.1' "$T/status.txt" || fail "status table lacks sleeper.1"
 

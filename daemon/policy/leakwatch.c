@@ -301,7 +301,8 @@ int leakwatch_start(struct leakwatch *lw, struct loop *l, struct service *servic
 		    struct snapshots *sn, bool have_cgroups, const char *no_cgroups_reason,
 		    enum probe_mode mode)
 {
-	*lw = (struct leakwatch){ .loop = l, .services = services, .n_services = n, .snapshots = sn };
+	*lw = (struct leakwatch){ .loop = l, .services = services, .n_services = n, .snapshots = sn,
+				  .mode = mode };
 	loop_timer_init(&lw->timer, on_sample, lw);
 	loop_timer_init(&lw->slice_timer, on_slice, lw);
 	for (size_t i = 0; i < LEAKWATCH_SNAPSHOT_JOBS; i++)
@@ -309,19 +310,33 @@ int leakwatch_start(struct leakwatch *lw, struct loop *l, struct service *servic
 	/* BPF tells processes apart by cgroup id: without cgroups, /proc
 	 * by process tree. */
 	lw->tree = !have_cgroups;
-	int r = probe_new(lw->tree ? PROBE_PROCFS : mode, &lw->probe, lw->probe_why, sizeof(lw->probe_why));
+	if (lw->tree)
+		snprintf(lw->no_cgroups_reason, sizeof(lw->no_cgroups_reason), "%s", no_cgroups_reason);
+	/* auto can always fall back to /proc: its probe is opened once the
+	 * services are started (leakwatch_open_probe), so loading BPF (~100
+	 * ms and more) is not on the path to the first spawn. A probe asked
+	 * for by name must fail the start, so it is opened now. */
+	return mode == PROBE_AUTO ? 0 : leakwatch_open_probe(lw);
+}
+
+int leakwatch_open_probe(struct leakwatch *lw)
+{
+	if (lw->probe)
+		return 0;
+	int r = probe_new(lw->tree ? PROBE_PROCFS : lw->mode, &lw->probe, lw->probe_why, sizeof(lw->probe_why));
 	if (r < 0)
 		return log_error_errno(r, "leak probe: %s", lw->probe_why[0] ? lw->probe_why : "cannot start");
 	if (lw->tree) {
 		snprintf(lw->probe_why, sizeof(lw->probe_why), "no cgroups (%s): instances told apart by "
-			 "process tree", no_cgroups_reason);
+			 "process tree", lw->no_cgroups_reason);
 		log_warn("leak probe: counting from /proc (source: procfs): %s", lw->probe_why);
-	} else if (probe_source(lw->probe) == PROBE_SOURCE_PROCFS && mode == PROBE_AUTO)
+	} else if (probe_source(lw->probe) == PROBE_SOURCE_PROCFS && lw->mode == PROBE_AUTO)
 		log_warn("leak probe: counting from /proc (source: procfs): %s", lw->probe_why);
 	log_event("probe", NULL, -1, "source", leakwatch_source(lw), NULL);
 	uint64_t now = now_ns();
-	for (size_t i = 0; i < n; i++)
-		services[i].next_sample_ns = now + services[i].cfg->leak.sample_every_ms * NSEC_PER_MSEC;
+	for (size_t i = 0; i < lw->n_services; i++)
+		if (!lw->services[i].next_sample_ns)
+			lw->services[i].next_sample_ns = now + lw->services[i].cfg->leak.sample_every_ms * NSEC_PER_MSEC;
 	arm(lw);
 	return 0;
 }

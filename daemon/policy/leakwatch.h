@@ -30,6 +30,8 @@ struct leakwatch {
 	struct snapshots *snapshots;
 	struct probe *probe;            /* NULL: off (it failed to start) */
 	char probe_why[160];            /* why BPF is not used, when it is not */
+	enum probe_mode mode;
+	char no_cgroups_reason[96];
 	bool tree;                      /* no cgroups: instances are process trees
 	                                 * (probe_tree.c), counted from /proc */
 	struct loop_timer timer;
@@ -54,10 +56,14 @@ struct leakwatch {
 
 /* Without cgroups the procfs probe tells instances apart by process tree
  * (said in probe_why), whatever mode asks. mode: auto, bpf or procfs.
- * -errno when the chosen probe cannot start. */
+ * bpf and procfs open their probe here: -errno when it cannot start;
+ * auto waits for leakwatch_open_probe(). */
 int leakwatch_start(struct leakwatch *lw, struct loop *l, struct service *services, size_t n,
 		    struct snapshots *sn, bool have_cgroups, const char *no_cgroups_reason,
 		    enum probe_mode mode);
+/* The probe of an auto mode, opened after the first spawns; 0 when it
+ * is open already. -errno (said) when none could start. */
+int leakwatch_open_probe(struct leakwatch *lw);
 void leakwatch_stop(struct leakwatch *lw);
 /* reload: the services array was rebuilt; the first new_from are the
  * ones it had (their schedule kept), the rest are sampled from now on. */
