@@ -10,7 +10,10 @@ CC ?= cc
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
 
-PKGS := liburing libcap json-c libcyaml yaml-0.1 libbpf libmicrohttpd
+# libmicrohttpd is dlopen()ed when a metrics listener is configured
+# (control/mhd_lib.c): its headers only, never linked.
+PKGS_LINK := liburing libcap json-c libcyaml yaml-0.1 libbpf
+PKGS := $(PKGS_LINK) libmicrohttpd
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wwrite-strings -Wpointer-arith -Wimplicit-fallthrough=5 \
 	-Werror=implicit-function-declaration -Werror=incompatible-pointer-types \
@@ -180,7 +183,7 @@ $(BUILD)/layers/stub.o: | $(DEPS_STAMP)
 $(BUILD)/layers/%.ok: $(BUILD)/layers/stub.o $(BUILD)/lib/lib%.a $$(call lib_of,$$(LAYER_DEPS_$$*))
 	$(if $(filter 1,$(V)),,@echo "  LAYER   $*")
 	$(Q)$(CC) $(LDFLAGS) -o $(@:.ok=.bin) $< -Wl,--whole-archive $(call lib_of,$*) -Wl,--no-whole-archive \
-		$(call lib_of,$(LAYER_DEPS_$*)) $(shell pkg-config --libs $(PKGS)) -lm
+		$(call lib_of,$(LAYER_DEPS_$*)) $(shell pkg-config --libs $(PKGS_LINK)) -lm
 	$(Q)rm -f $(@:.ok=.bin) && touch $@
 
 $(BUILD)/bpf/vmlinux.h: $(wildcard $(BTF_VMLINUX)) bpf/vmlinux.h | $(DEPS_STAMP)
@@ -203,7 +206,7 @@ $(BPF_USERS): $(BUILD)/bpf/leak.skel.h
 
 $(BUILD)/ringvisor: $(BUILD)/obj/main.o $(MAIN_LIBS) $(addprefix $(BUILD)/layers/,$(addsuffix .ok,$(LAYERS)))
 	$(if $(filter 1,$(V)),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(MAIN_LIBS) $(shell pkg-config --libs $(PKGS)) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(MAIN_LIBS) $(shell pkg-config --libs $(PKGS_LINK)) -lm
 
 $(BUILD)/tests/obj/%.o: tests/%.c | $(DEPS_STAMP) $(TEST_DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
@@ -216,7 +219,7 @@ test_layer = $(or $(TEST_LAYER_$(1)),$(patsubst daemon/%/,%,$(dir $(firstword $(
 $(BUILD)/tests/test_%: $(BUILD)/tests/obj/test_%.o $(BUILD)/tests/obj/fault.o $$(call libs_for,$$(call test_layer,$$*))
 	$(if $(filter 1,$(V)),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $(filter %.o,$^) $(call libs_for,$(call test_layer,$*)) \
-		$(shell pkg-config --libs $(PKGS) cmocka) -lm $(TEST_LIBS_$*)
+		$(shell pkg-config --libs $(PKGS_LINK) cmocka) -lm $(TEST_LIBS_$*)
 
 # bench/probe_bench.c: one bpf pass vs one /proc pass (run by `make bench`).
 $(BUILD)/bench/obj/%.o: bench/%.c | $(DEPS_STAMP)
@@ -227,16 +230,16 @@ $(BUILD)/bench/obj/%.o: bench/%.c | $(DEPS_STAMP)
 # bench/leak_corpus.c: the leak verdict over the corpus of tests/leak_corpus.h.
 $(BUILD)/bench/leak_corpus: $(BUILD)/bench/obj/leak_corpus.o $(call libs_for,policy)
 	$(if $(filter 1,$(V)),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,policy) $(shell pkg-config --libs $(PKGS)) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,policy) $(shell pkg-config --libs $(PKGS_LINK)) -lm
 
 # bench/leak_pattern.c: one corpus pattern as a real process (bench/leaks.sh).
 $(BUILD)/bench/leak_pattern: $(BUILD)/bench/obj/leak_pattern.o $(call libs_for,policy)
 	$(if $(filter 1,$(V)),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,policy) $(shell pkg-config --libs $(PKGS)) -lm -lpthread
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,policy) $(shell pkg-config --libs $(PKGS_LINK)) -lm -lpthread
 
 $(BUILD)/bench/probe_bench: $(BUILD)/bench/obj/probe_bench.o $(call libs_for,probe)
 	$(if $(filter 1,$(V)),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,probe) $(shell pkg-config --libs $(PKGS)) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,probe) $(shell pkg-config --libs $(PKGS_LINK)) -lm
 
 # bench/spew.c, bench/logwait.c: the writer and the clock of the
 # log-capture bench (bench/logs.sh).

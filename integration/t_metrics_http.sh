@@ -9,7 +9,8 @@
 # other paths 404, other methods 405; keep-alive holds. The connections leave no fd behind. A
 # bad listener is refused by check with the key; a port in use is said in
 # the log and the daemon runs its services anyway; reload cannot move the
-# listeners.
+# listeners; without libmicrohttpd (dlopen()ed) the daemon says what to
+# install and runs on.
 . "$(dirname "$0")/lib.sh"
 command -v prometheus >/dev/null || skip "prometheus not installed (Debian prometheus)"
 command -v promtool >/dev/null || skip "promtool not installed (Debian prometheus)"
@@ -197,3 +198,23 @@ wait_for 5 all_in_state 3 running || fail "services not running with the metrics
 grep -q "metrics 127.0.0.1:$BUSY: cannot listen: Address already in use" "$T/daemon.log" \
 	|| fail "the port in use is not said: $(grep metrics "$T/daemon.log")"
 log "404/405/431, 8-connection bound, silent client closed, no fd left, bad listeners named, port in use survived"
+rv_stop_daemon
+
+# Without libmicrohttpd (dlopen()ed only when a listener is configured: a
+# mount namespace puts /dev/null over it), the daemon says what to install
+# and runs its services.
+LIBMHD=$(ldconfig -p | awk '/libmicrohttpd\.so\.12 / {print $NF; exit}')
+if [ -n "$LIBMHD" ] && unshare -m true 2>/dev/null; then
+	SOCK=$T/control3.sock
+	sed -i "s|127.0.0.1:$BUSY|127.0.0.1:$PPORT|" "$cfg"
+	unshare -m sh -c "mount --bind /dev/null '$LIBMHD' && exec \"\$0\" \"\$@\"" "$RINGVISOR" run -c "$cfg" \
+		--socket "$SOCK" --event-backend="$RV_BACKEND" --cgroup-root="$CGROOT" >"$T/daemon.out" 2>"$T/daemon.log" &
+	DAEMON_PID=$!
+	wait_for 10 rv_answers || fail "the daemon without libmicrohttpd does not answer: $(tail -3 "$T/daemon.log")"
+	wait_for 5 all_in_state 3 running || fail "services not running without libmicrohttpd"
+	grep -q "metrics: not served: cannot load libmicrohttpd.so.12 .*install libmicrohttpd12" "$T/daemon.log" \
+		|| fail "the missing library is not said: $(grep metrics "$T/daemon.log")"
+	log "without libmicrohttpd: said, services run"
+else
+	log "SKIPPED the check without libmicrohttpd: no libmicrohttpd.so.12 in ldconfig, or unshare -m refused"
+fi

@@ -10,7 +10,7 @@
  * ready, never blocking. MHD_get_timeout() says when an idle connection
  * must be closed: a timer of our loop. The text is made when a request
  * comes (metrics.c) and handed to MHD without a copy; MHD frees it when
- * sent.
+ * sent. The library is dlopen()ed with the first listener (mhd_lib.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,8 +23,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
-
 #include "basic/fd_util.h"
 #include "basic/log.h"
 #include "basic/macro.h"
@@ -34,6 +32,7 @@
 #include "control/control_socket.h"
 #include "control/metrics.h"
 #include "control/metrics_http.h"
+#include "control/mhd_lib.h"
 #include "kernel/loop.h"
 #include "policy/supervisor.h"
 
@@ -54,6 +53,7 @@ struct listener {
 
 struct metrics_http {
 	struct supervisor *sup;
+	const struct mhd_lib *lib;    /* loaded with the first listener */
 	struct listener listeners[CONFIG_METRICS_LISTEN_MAX];
 	size_t n_listeners;
 	size_t inflight;              /* bytes of texts MHD still holds */
@@ -88,18 +88,18 @@ static void free_sent_text(void *cls)
 	free(t);
 }
 
-static enum MHD_Result reply_plain(struct MHD_Connection *c, unsigned status, const char *body,
-				   const char *allow)
+static enum MHD_Result reply_plain(const struct mhd_lib *lib, struct MHD_Connection *c, unsigned status,
+				   const char *body, const char *allow)
 {
 	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+	    lib->response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
-	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	(void)lib->add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	if (allow)
-		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-	enum MHD_Result ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
+		(void)lib->add_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	enum MHD_Result ret = lib->queue_response(c, status, r);
+	lib->destroy_response(r);
 	return ret;
 }
 
@@ -111,18 +111,17 @@ static enum MHD_Result reply_metrics(struct metrics_http *h, struct MHD_Connecti
 	struct MHD_Response *r;
 
 	if (h->inflight >= METRICS_HTTP_MAX_INFLIGHT)
-		return reply_plain(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		return reply_plain(h->lib, c, MHD_HTTP_SERVICE_UNAVAILABLE,
 				   "too many metrics texts still being sent; try again\n", NULL);
 	mtext_init(&text, METRICS_HTTP_MAX_TEXT);
 	metrics_text(h->sup, &text);
 	if (text.overflow || !text.buf) {
 		mtext_done(&text);
-		return reply_plain(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		return reply_plain(h->lib, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				   "the metrics text did not fit its bound (docs/metrics.md)\n", NULL);
 	}
 	t = malloc(sizeof(*t));
-	r = t ? MHD_create_response_from_buffer_with_free_callback_cls(text.len, text.buf,
-									free_sent_text, t) : NULL;
+	r = t ? h->lib->response_with_free(text.len, text.buf, free_sent_text, t) : NULL;
 	if (!r) {
 		free(t);
 		mtext_done(&text);
@@ -130,9 +129,9 @@ static enum MHD_Result reply_metrics(struct metrics_http *h, struct MHD_Connecti
 	}
 	*t = (struct sent_text){ .owner = h, .buf = text.buf, .len = text.len };
 	h->inflight += text.len;
-	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE);
-	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
+	(void)h->lib->add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE);
+	enum MHD_Result ret = h->lib->queue_response(c, MHD_HTTP_OK, r);
+	h->lib->destroy_response(r);
 	return ret;
 }
 
@@ -156,9 +155,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return reply_plain(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n", "GET, HEAD");
+		return reply_plain(l->owner->lib, c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n",
+				   "GET, HEAD");
 	if (strcmp(url, "/metrics"))
-		return reply_plain(c, MHD_HTTP_NOT_FOUND, "ringvisor serves /metrics\n", NULL);
+		return reply_plain(l->owner->lib, c, MHD_HTTP_NOT_FOUND, "ringvisor serves /metrics\n", NULL);
 	return reply_metrics(l->owner, c);
 }
 
@@ -168,8 +168,8 @@ static void run(struct listener *l)
 	struct loop *lp = l->owner->sup->loop;
 	MHD_UNSIGNED_LONG_LONG ms;
 
-	(void)MHD_run(l->mhd);
-	if (MHD_get_timeout(l->mhd, &ms) == MHD_YES)
+	(void)l->owner->lib->run(l->mhd);
+	if (l->owner->lib->get_timeout(l->mhd, &ms) == MHD_YES)
 		(void)loop_timer_start(lp, &l->timer, now_ns() + MIN(ms, (MHD_UNSIGNED_LONG_LONG)3600000) * 1000000ULL);
 	else
 		loop_timer_stop(lp, &l->timer);
@@ -220,7 +220,7 @@ static int start_mhd(struct listener *l, int fd)
 {
 	const union MHD_DaemonInfo *info;
 
-	l->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, l,
+	l->mhd = l->owner->lib->start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, l,
 				  /* first, or MHD's own logger says the rest */
 				  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, l,
 				  MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
@@ -231,7 +231,7 @@ static int start_mhd(struct listener *l, int fd)
 				  MHD_OPTION_END);
 	if (!l->mhd)
 		return log_error_errno(-EINVAL, "metrics %s: libmicrohttpd refused to start", l->name);
-	info = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	info = l->owner->lib->get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	if (!info)
 		return log_error_errno(-EINVAL, "metrics %s: libmicrohttpd has no epoll fd", l->name);
 	return loop_add(l->owner->sup->loop, info->epoll_fd, POLLIN, on_ready, l, &l->source);
@@ -242,7 +242,7 @@ static void listener_stop(struct listener *l)
 	loop_remove(l->owner->sup->loop, l->source);
 	loop_timer_stop(l->owner->sup->loop, &l->timer);
 	if (l->mhd)
-		MHD_stop_daemon(l->mhd);   /* frees what is in flight, closes the socket */
+		l->owner->lib->stop_daemon(l->mhd);   /* frees what is in flight, closes the socket */
 	l->mhd = NULL;
 	if (l->bound)
 		(void)unlink(l->conf.path);
@@ -281,6 +281,15 @@ int metrics_http_new(struct supervisor *sup, const struct metrics_config *mc, st
 	if (!h)
 		return -ENOMEM;
 	h->sup = sup;
+	if (mc->n_listen > 0) {
+		char why[256];
+		h->lib = mhd_lib_load(why, sizeof(why));
+		if (!h->lib) {
+			log_error("metrics: not served: %s", why);
+			*ret = h;
+			return 0;
+		}
+	}
 	h->starting = true;
 	for (size_t i = 0; i < mc->n_listen; i++)
 		listener_start(h, &mc->listen[i]);
