@@ -20,6 +20,7 @@
 #include "control/client.h"
 #include "control/control.h"
 #include "control/control_socket.h"
+#include "control/metrics.h"
 #include "policy/supervisor.h"
 
 struct control {
@@ -34,6 +35,7 @@ struct control {
 	struct client *clients[CONTROL_MAX_CLIENTS];
 	size_t n_clients;
 	size_t queued;                 /* reply bytes queued over all clients */
+	struct metrics_store metrics;  /* buffers kept from one metrics reply to the next */
 	uint64_t rejected;
 };
 
@@ -123,7 +125,7 @@ static void admit(struct control *ctl, int cfd)
 		slot++;
 	struct client_params p = {
 		.loop = ctl->sup->loop, .sup = ctl->sup, .admin = admin, .uid = uid,
-		.queued_total = &ctl->queued, .n_clients = &ctl->n_clients,
+		.queued_total = &ctl->queued, .n_clients = &ctl->n_clients, .metrics = &ctl->metrics,
 		.gone = on_client_gone, .userdata = ctl,
 	};
 	if (client_new(&p, cfd, &ctl->clients[slot]) < 0) {
@@ -197,6 +199,7 @@ struct control *control_free(struct control *c)
 	safe_close(c->fd);
 	if (c->bound)
 		(void)unlink(c->path);
+	metrics_store_done(&c->metrics);
 	free(c->path);
 	free(c);
 	return NULL;
