@@ -4,7 +4,9 @@
  * label values and HELP text escaped as format 0.0.4 says, invalid UTF-8
  * replaced, integers and fixed-point values exact at their limits, the
  * JSON escaping of the reply line, and the bound: past it nothing more is
- * written and the overflow is said.
+ * written and the overflow is said. The JSON mode (the text written
+ * escaped as it goes) must write exactly what escaping the plain text
+ * afterwards writes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -73,6 +75,10 @@ static void test_family_and_samples(void **state)
 static void test_values(void **state)
 {
 	(void)state;
+	WRITES("m 0\n", (mtext_sample(&t, "m"), mtext_value_u64(&t, 0)));
+	WRITES("m 0.000000\n", (mtext_sample(&t, "m"), mtext_value_fixed(&t, 0, 6)));
+	WRITES("m{i=\"18446744073709551615\"} 0\n",
+	       (mtext_sample(&t, "m"), mtext_label_u64(&t, "i", UINT64_MAX), mtext_value_i64(&t, 0)));
 	WRITES("m 18446744073709551615\n", (mtext_sample(&t, "m"), mtext_value_u64(&t, UINT64_MAX)));
 	WRITES("m -9223372036854775808\n", (mtext_sample(&t, "m"), mtext_value_i64(&t, INT64_MIN)));
 	WRITES("m -1\n", (mtext_sample(&t, "m"), mtext_value_i64(&t, -1)));
@@ -81,6 +87,70 @@ static void test_values(void **state)
 	WRITES("m 1796621171.940\n", (mtext_sample(&t, "m"), mtext_value_fixed(&t, 1796621171940ULL, 3)));
 	WRITES("m 18446744073.709551615\n", (mtext_sample(&t, "m"), mtext_value_fixed(&t, UINT64_MAX, 9)));
 	WRITES("m 5\n", (mtext_sample(&t, "m"), mtext_value_fixed(&t, 5, 0)));
+}
+
+/* The same calls in both modes: the plain text, then the JSON mode's. */
+static void both_modes(void (*calls)(struct mtext *t), struct mtext *plain, struct mtext *json)
+{
+	mtext_init(plain, 1 << 20);
+	mtext_init(json, 1 << 20);
+	json->json = true;
+	calls(plain);
+	calls(json);
+	assert_false(plain->overflow);
+	assert_false(json->overflow);
+}
+
+static void tricky(struct mtext *t)
+{
+	mtext_family(t, "m_total", "counter", "A \"quoted\" help\\with\nlines.");
+	mtext_sample(t, "m_total");
+	mtext_label(t, "path", "/a \"b\" \\c\nd\te\x01\xff\xc3\xa9");
+	mtext_label_u64(t, "index", 0);
+	mtext_value_u64(t, UINT64_MAX);
+	mtext_sample(t, "m_total");
+	/* A label set is written in the writer's mode. */
+	if (t->json)
+		mtext_label_set(t, "service=\\\"web\\\",index=\\\"1\\\"", 27);
+	else
+		mtext_label_set(t, "service=\"web\",index=\"1\"", 23);
+	mtext_label(t, "kind", "plain");
+	mtext_value_fixed(t, 1234567, 6);
+	mtext_sample(t, "m_total");
+	mtext_value_i64(t, INT64_MIN);
+}
+
+static void test_json_mode(void **state)
+{
+	struct mtext plain, json, want;
+	(void)state;
+
+	both_modes(tricky, &plain, &json);
+	mtext_init(&want, 1 << 20);
+	mtext_escape_json(&want, plain.buf, plain.len);
+	assert_string_equal(json.buf, want.buf);
+	assert_int_equal(json.len, want.len);
+	/* The plain text itself, as the format has it. */
+	assert_string_equal(plain.buf,
+			    "# HELP m_total A \"quoted\" help\\\\with\\nlines.\n# TYPE m_total counter\n"
+			    "m_total{path=\"/a \\\"b\\\" \\\\c\\nd\te\x01\xef\xbf\xbd\xc3\xa9\",index=\"0\"} "
+			    "18446744073709551615\n"
+			    "m_total{service=\"web\",index=\"1\",kind=\"plain\"} 1.234567\n"
+			    "m_total -9223372036854775808\n");
+	mtext_done(&plain);
+	mtext_done(&json);
+	mtext_done(&want);
+}
+
+/* A label set put on a sample that has labels already, and on one that
+ * has none. */
+static void test_label_set(void **state)
+{
+	(void)state;
+	WRITES("m{a=\"1\",s=\"x\"} 0\n", (mtext_sample(&t, "m"), mtext_label_set(&t, "a=\"1\"", 5),
+					  mtext_label(&t, "s", "x"), mtext_value_u64(&t, 0)));
+	WRITES("m{s=\"x\",a=\"1\"} 0\n", (mtext_sample(&t, "m"), mtext_label(&t, "s", "x"),
+					  mtext_label_set(&t, "a=\"1\"", 5), mtext_value_u64(&t, 0)));
 }
 
 /* The bound: what fits is written whole, the rest not at all, and the
@@ -123,6 +193,8 @@ int main(void)
 		cmocka_unit_test(test_family_and_samples),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_bound),
+		cmocka_unit_test(test_json_mode),
+		cmocka_unit_test(test_label_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,7 +38,7 @@ int client_new(const struct client_params *p, int fd, struct client **ret)
 	if (!cl)
 		return -ENOMEM;
 	*cl = (struct client){ .loop = p->loop, .sup = p->sup, .fd = fd, .admin = p->admin, .uid = p->uid,
-			       .queued_total = p->queued_total, .n_clients = p->n_clients,
+			       .queued_total = p->queued_total, .n_clients = p->n_clients, .metrics = p->metrics,
 			       .gone = p->gone, .userdata = p->userdata };
 	loop_timer_init(&cl->idle, on_idle, cl);
 	loop_timer_init(&cl->kick, on_kick, cl);
@@ -50,6 +50,19 @@ int client_new(const struct client_params *p, int fd, struct client **ret)
 	(void)loop_timer_start(cl->loop, &cl->idle, now_ns() + CONTROL_IDLE_TIMEOUT_MS * NSEC_PER_MSEC);
 	*ret = cl;
 	return 0;
+}
+
+/* Frees the reply buffer, or gives it back to the metrics store when it
+ * came from there (its pages stay mapped for the next scrape). */
+static void drop_out(struct client *cl)
+{
+	if (cl->out_metrics && cl->metrics)
+		metrics_store_put(cl->metrics, cl->out, cl->out_cap);
+	else
+		free(cl->out);
+	cl->out = NULL;
+	cl->out_cap = 0;
+	cl->out_metrics = false;
 }
 
 void client_free(struct client *cl)
@@ -64,7 +77,7 @@ void client_free(struct client *cl)
 	*cl->queued_total -= cl->out_len;
 	if (cl->gone)
 		cl->gone(cl, cl->userdata);
-	free(cl->out);
+	drop_out(cl);
 	free(cl);
 }
 
@@ -92,10 +105,10 @@ static bool client_flush(struct client *cl)
 	 * daemon's footprint does not keep the high-water mark of the largest
 	 * request ever served. */
 	if (cl->out_len > CONTROL_TRIM_AFTER && !cl->followers) {
-		free(cl->out);
-		cl->out = NULL;
-		cl->out_cap = 0;
-		(void)malloc_trim(0);
+		bool metrics = cl->out_metrics;
+		drop_out(cl);
+		if (!metrics)
+			(void)malloc_trim(0);
 	}
 	cl->out_len = cl->out_off = 0;
 	if (cl->closing) {
@@ -236,7 +249,7 @@ static void client_metrics(struct client *cl)
 {
 	struct mtext line;
 
-	metrics_reply_line(cl->sup, &line);
+	metrics_reply_line(cl->metrics, cl->sup, &line);
 	int r = line.overflow ? -ENOBUFS : 0;
 	if (r == 0 && *cl->queued_total + line.len + 1 > CONTROL_MAX_QUEUED)
 		r = -EBUSY;
@@ -244,15 +257,17 @@ static void client_metrics(struct client *cl)
 		/* The queue is empty (a reply is read before the next request
 		 * is taken): the line becomes it, megabytes not copied again.
 		 * Its NUL's place takes the newline. */
-		free(cl->out);
+		drop_out(cl);
 		line.buf[line.len] = '\n';
 		cl->out = TAKE_PTR(line.buf);
 		cl->out_cap = line.cap;
+		cl->out_metrics = true;
 		cl->out_len = line.len + 1;
 		*cl->queued_total += cl->out_len;
 	} else if (r == 0) {
 		r = client_queue(cl, line.buf, line.len);
 	}
+	metrics_store_put(cl->metrics, TAKE_PTR(line.buf), line.cap);
 	mtext_done(&line);
 	if (r == -EBUSY)
 		client_reply_error(cl, "busy: the daemon's reply queue is full, retry");

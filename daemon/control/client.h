@@ -18,6 +18,7 @@
 
 struct supervisor;
 struct client;
+struct metrics_store;
 
 struct client_params {
 	struct loop *loop;
@@ -26,6 +27,7 @@ struct client_params {
 	uid_t uid;
 	size_t *queued_total;        /* reply bytes queued over all clients */
 	const size_t *n_clients;     /* shown by status */
+	struct metrics_store *metrics;   /* the control's: buffers kept between scrapes */
 	void (*gone)(struct client *cl, void *userdata);   /* just before it is freed */
 	void *userdata;
 };
@@ -44,6 +46,8 @@ struct client {
 	size_t in_len;
 	char *out;
 	size_t out_len, out_off, out_cap;
+	bool out_metrics;            /* out is the metrics store's buffer: given back once sent */
+	struct metrics_store *metrics;
 	size_t *queued_total;
 	const size_t *n_clients;
 	/* `logs -f`: one follower per stream followed; new lines are queued up

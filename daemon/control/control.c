@@ -20,6 +20,7 @@
 #include "control/client.h"
 #include "control/control.h"
 #include "control/control_socket.h"
+#include "control/metrics.h"
 #include "control/metrics_http.h"
 #include "policy/supervisor.h"
 
@@ -35,8 +36,9 @@ struct control {
 	struct client *clients[CONTROL_MAX_CLIENTS];
 	size_t n_clients;
 	size_t queued;                 /* reply bytes queued over all clients */
+	struct metrics_store metrics;  /* buffers kept from one metrics reply to the next */
 	uint64_t rejected;
-	struct metrics_http *metrics;  /* supervisor.metrics.listen's HTTP listeners */
+	struct metrics_http *http;     /* supervisor.metrics.listen's HTTP listeners */
 };
 
 static void on_client_gone(struct client *cl, void *userdata)
@@ -125,7 +127,7 @@ static void admit(struct control *ctl, int cfd)
 		slot++;
 	struct client_params p = {
 		.loop = ctl->sup->loop, .sup = ctl->sup, .admin = admin, .uid = uid,
-		.queued_total = &ctl->queued, .n_clients = &ctl->n_clients,
+		.queued_total = &ctl->queued, .n_clients = &ctl->n_clients, .metrics = &ctl->metrics,
 		.gone = on_client_gone, .userdata = ctl,
 	};
 	if (client_new(&p, cfd, &ctl->clients[slot]) < 0) {
@@ -180,7 +182,7 @@ int control_new(struct supervisor *sup, const char *path, struct control **ret)
 	r = loop_add(sup->loop, c->fd, POLLIN, on_listen, c, &c->source);
 	if (r < 0)
 		goto fail;
-	r = metrics_http_new(sup, &sup->config->supervisor.metrics, &c->metrics);
+	r = metrics_http_new(sup, &sup->config->supervisor.metrics, &c->http);
 	if (r < 0)
 		goto fail;
 	*ret = c;
@@ -197,12 +199,13 @@ struct control *control_free(struct control *c)
 	for (size_t i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (c->clients[i])
 			client_free(c->clients[i]);
-	metrics_http_free(c->metrics);
+	metrics_http_free(c->http);
 	loop_remove(c->sup->loop, c->source);
 	loop_timer_stop(c->sup->loop, &c->accept_retry);
 	safe_close(c->fd);
 	if (c->bound)
 		(void)unlink(c->path);
+	metrics_store_done(&c->metrics);
 	free(c->path);
 	free(c);
 	return NULL;

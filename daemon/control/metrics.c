@@ -89,54 +89,96 @@ static void daemon_families(struct supervisor *s, struct mtext *t, uint64_t wall
 	}
 }
 
-/* Every instance, in service order then index order. */
-static struct metrics_inst *gather(struct supervisor *s, size_t *ret_n)
+/* Every instance, in service order then index order, into st->m. */
+static struct metrics_inst *gather(struct metrics_store *st, struct supervisor *s, bool json, size_t *ret_n)
 {
 	size_t n = 0, cap = 0;
+
 	for (size_t i = 0; i < s->n_services; i++)
 		cap += s->services[i].n_instances;
-	struct metrics_inst *m = calloc(MAX(cap, (size_t)1), sizeof(*m));
-	if (!m)
-		return NULL;
+	if (cap > st->m_cap || !st->m) {
+		struct metrics_inst *m = reallocarray(st->m, MAX(cap, (size_t)1), sizeof(*m));
+		if (!m)
+			return NULL;
+		st->m = m;
+		st->m_cap = MAX(cap, (size_t)1);
+	}
+	/* A service name is [A-Za-z0-9_-]{1,64}: ~100 bytes of labels. */
+	st->labels.len = 0;
+	st->labels.max = (cap + 1) * 512;
+	st->labels.overflow = false;
+	st->labels.json = json;
 	for (size_t i = 0; i < s->n_services; i++)
 		for (uint32_t j = 0; j < s->services[i].n_instances; j++)
 			if (s->services[i].instances[j]) {
-				m[n].inst = s->services[i].instances[j];
-				metrics_inst_read(&m[n++]);
+				st->m[n] = (struct metrics_inst){ .inst = s->services[i].instances[j] };
+				metrics_inst_read(&st->m[n++], &st->labels);
 			}
 	*ret_n = n;
-	return m;
+	return st->labels.overflow ? NULL : st->m;
+}
+
+void metrics_text_store(struct metrics_store *st, struct supervisor *s, struct mtext *t)
+{
+	uint64_t wall_offset_ns = realtime_ns() - now_ns();
+	size_t n = 0;
+	struct metrics_inst *m;
+
+	if (!t->buf && st->spare) {
+		t->buf = TAKE_PTR(st->spare);
+		t->cap = st->spare_cap;
+		t->len = 0;
+		t->buf[0] = '\0';
+	}
+	if (!(m = gather(st, s, t->json, &n))) {
+		t->overflow = true;
+		return;
+	}
+	/* JSON adds a backslash to every quote and newline: ~1/8. */
+	(void)mtext_reserve(t, 4096 + n * (t->json ? METRICS_BYTES_PER_INSTANCE * 9 / 8 : METRICS_BYTES_PER_INSTANCE));
+	daemon_families(s, t, wall_offset_ns);
+	metrics_instances(t, m, n, st->labels.buf, wall_offset_ns);
 }
 
 void metrics_text(struct supervisor *s, struct mtext *t)
 {
-	uint64_t wall_offset_ns = realtime_ns() - now_ns();
-	size_t n = 0;
-	_cleanup_free_ struct metrics_inst *m = gather(s, &n);
+	struct metrics_store st = { 0 };
 
-	if (!m) {
-		t->overflow = true;
-		return;
-	}
-	(void)mtext_reserve(t, 4096 + n * METRICS_BYTES_PER_INSTANCE);
-	daemon_families(s, t, wall_offset_ns);
-	metrics_instances(t, m, n, wall_offset_ns);
+	metrics_text_store(&st, s, t);
+	metrics_store_done(&st);
 }
 
-void metrics_reply_line(struct supervisor *s, struct mtext *out)
+void metrics_store_put(struct metrics_store *st, char *buf, size_t cap)
 {
-	struct mtext text;
+	if (buf && !st->spare && cap <= METRICS_KEEP_MAX) {
+		st->spare = buf;
+		st->spare_cap = cap;
+	} else {
+		free(buf);
+	}
+}
+
+void metrics_store_done(struct metrics_store *st)
+{
+	free(st->m);
+	mtext_done(&st->labels);
+	free(st->spare);
+	*st = (struct metrics_store){ 0 };
+}
+
+void metrics_reply_line(struct metrics_store *st, struct supervisor *s, struct mtext *out)
+{
 	static const char head[] = "{\"ok\":true,\"text\":\"", tail[] = "\"}";
 
-	mtext_init(&text, METRICS_MAX_TEXT);
-	metrics_text(s, &text);
 	mtext_init(out, METRICS_MAX_REPLY);
-	/* Quotes and newlines take two bytes each: about 1/8 of the text. */
-	(void)mtext_reserve(out, text.len + text.len / 6 + 64);
-	if (text.overflow)
-		out->overflow = true;
+	if (st->spare) {
+		out->buf = TAKE_PTR(st->spare);
+		out->cap = st->spare_cap;
+		out->buf[0] = '\0';
+	}
 	mtext_raw(out, head, sizeof(head) - 1);
-	mtext_escape_json(out, text.buf ? text.buf : "", text.len);
+	out->json = true;
+	metrics_text_store(st, s, out);
+	out->json = false;
 	mtext_raw(out, tail, sizeof(tail) - 1);
-	mtext_done(&text);
 }

@@ -14,12 +14,25 @@
 #include "kernel/cgroup.h"
 #include "policy/instance_ready.h"
 
-void metrics_inst_read(struct metrics_inst *m)
+static void format_labels(struct metrics_inst *m, struct mtext *labels)
+{
+	size_t start = labels->len;
+
+	labels->in_labels = false;
+	mtext_label(labels, "service", m->inst->cfg->name);
+	mtext_label_u64(labels, "index", m->inst->index);
+	/* Without its '{': a label set (mtext_label_set). */
+	m->labels_off = labels->overflow ? 0 : (uint32_t)start + 1;
+	m->labels_len = labels->overflow ? 0 : (uint32_t)(labels->len - start - 1);
+}
+
+void metrics_inst_read(struct metrics_inst *m, struct mtext *labels)
 {
 	const struct instance *inst = m->inst;
 	unsigned ctrl = inst->rt->cg->controllers;
 	char buf[1024];
 
+	format_labels(m, labels);
 	if (inst->cg.fd < 0)
 		return;
 	/* cpu.stat is there without the cpu controller (usage_usec); the
@@ -38,15 +51,16 @@ void metrics_inst_read(struct metrics_inst *m)
 struct ctx {
 	struct mtext *t;
 	const char *name;
+	const char *labels;
 	uint64_t wall_offset_ns;
 };
 
-/* name{service="S",index="I" (the caller may add labels, then a value). */
-static void begin(const struct ctx *c, const struct instance *inst)
+/* name{service="S",index="I" (the caller may add labels, then a value):
+ * the labels as formatted once for the instance. */
+static void begin(const struct ctx *c, const struct metrics_inst *m)
 {
 	mtext_sample(c->t, c->name);
-	mtext_label(c->t, "service", inst->cfg->name);
-	mtext_label_u64(c->t, "index", inst->index);
+	mtext_label_set(c->t, c->labels + m->labels_off, m->labels_len);
 }
 
 /* The leak watch's last pass is about the process it saw: none now, none shown. */
@@ -58,7 +72,7 @@ static bool sampled(const struct instance *inst)
 static void put_state(const struct ctx *c, const struct metrics_inst *m)
 {
 	for (enum instance_state s = 0; s < _STATE_MAX; s++) {
-		begin(c, m->inst);
+		begin(c, m);
 		mtext_label(c->t, "state", instance_state_to_string(s));
 		mtext_value_u64(c->t, m->inst->state == s);
 	}
@@ -66,7 +80,7 @@ static void put_state(const struct ctx *c, const struct metrics_inst *m)
 
 static void put_restarts(const struct ctx *c, const struct metrics_inst *m)
 {
-	begin(c, m->inst);
+	begin(c, m);
 	mtext_value_u64(c->t, m->inst->restarts);
 }
 
@@ -74,7 +88,7 @@ static void put_start_time(const struct ctx *c, const struct metrics_inst *m)
 {
 	if (!state_has_process(m->inst->state) || !m->inst->started_ns)
 		return;
-	begin(c, m->inst);
+	begin(c, m);
 	mtext_value_fixed(c->t, (m->inst->started_ns + c->wall_offset_ns) / 1000000, 3);
 }
 
@@ -83,7 +97,7 @@ static void put_exit_code(const struct ctx *c, const struct metrics_inst *m)
 	const struct exit_info *x = &m->inst->last_exit;
 	if (!x->valid || !x->has_code)
 		return;
-	begin(c, m->inst);
+	begin(c, m);
 	mtext_value_i64(c->t, x->code);
 }
 
@@ -92,7 +106,7 @@ static void put_exit_signal(const struct ctx *c, const struct metrics_inst *m)
 	const struct exit_info *x = &m->inst->last_exit;
 	if (!x->valid || x->has_code || !x->signal)
 		return;
-	begin(c, m->inst);
+	begin(c, m);
 	mtext_value_i64(c->t, x->signal);
 }
 
@@ -101,7 +115,7 @@ static void put_exit_cause(const struct ctx *c, const struct metrics_inst *m)
 	const struct exit_info *x = &m->inst->last_exit;
 	if (!x->valid)
 		return;
-	begin(c, m->inst);
+	begin(c, m);
 	mtext_label(c->t, "cause", x->cause);
 	mtext_value_fixed(c->t, (x->at_ns + c->wall_offset_ns) / 1000000, 3);
 }
@@ -112,11 +126,11 @@ static void put_memory(const struct ctx *c, const struct metrics_inst *m)
 {
 	const struct leak_state *ls = &m->inst->leak;
 	if (m->has_memory) {
-		begin(c, m->inst);
+		begin(c, m);
 		mtext_label(c->t, "source", "memory.current");
 		mtext_value_u64(c->t, m->memory);
 	} else if (sampled(m->inst) && ls->memory_source) {
-		begin(c, m->inst);
+		begin(c, m);
 		mtext_label(c->t, "source", ls->memory_source);
 		mtext_value_u64(c->t, ls->memory);
 	}
@@ -126,7 +140,7 @@ static void put_cpu(const struct ctx *c, const struct metrics_inst *m)
 {
 	if (!m->has_cpu)
 		return;
-	begin(c, m->inst);
+	begin(c, m);
 	mtext_value_fixed(c->t, m->cpu_usec, 6);
 }
 
@@ -134,7 +148,7 @@ static void put_throttled(const struct ctx *c, const struct metrics_inst *m)
 {
 	if (!m->has_cpu || m->throttled_usec == UINT64_MAX)
 		return;
-	begin(c, m->inst);
+	begin(c, m);
 	mtext_value_fixed(c->t, m->throttled_usec, 6);
 }
 
@@ -142,7 +156,7 @@ static void put_pids(const struct ctx *c, const struct metrics_inst *m)
 {
 	if (!m->has_pids)
 		return;
-	begin(c, m->inst);
+	begin(c, m);
 	mtext_value_u64(c->t, m->pids);
 }
 
@@ -151,7 +165,7 @@ static void put_fds(const struct ctx *c, const struct metrics_inst *m)
 	if (!sampled(m->inst))
 		return;
 	for (enum fd_kind k = 0; k < _FD_KIND_MAX; k++) {
-		begin(c, m->inst);
+		begin(c, m);
 		mtext_label(c->t, "kind", fd_kind_to_string(k));
 		mtext_value_u64(c->t, m->inst->leak.fds_by_kind[k]);
 	}
@@ -161,7 +175,7 @@ static void put_threads(const struct ctx *c, const struct metrics_inst *m)
 {
 	if (!sampled(m->inst))
 		return;
-	begin(c, m->inst);
+	begin(c, m);
 	mtext_value_u64(c->t, m->inst->leak.threads);
 }
 
@@ -173,7 +187,7 @@ static void put_verdict(const struct ctx *c, const struct metrics_inst *m)
 	if (!m->inst->leak.sampled_ns)
 		return;
 	for (enum leak_verdict v = 0; v < _LEAK_VERDICT_MAX; v++) {
-		begin(c, m->inst);
+		begin(c, m);
 		mtext_label(c->t, "verdict", leak_verdict_to_string(v));
 		mtext_value_u64(c->t, now == v);
 	}
@@ -184,7 +198,7 @@ static void put_verdict(const struct ctx *c, const struct metrics_inst *m)
 static void put_violations(const struct ctx *c, const struct metrics_inst *m)
 {
 	for (enum violation_kind k = 0; k < _VIOLATION_KIND_MAX; k++) {
-		begin(c, m->inst);
+		begin(c, m);
 		mtext_label(c->t, "kind", violation_kind_to_string(k));
 		mtext_label(c->t, "action", k == VIOLATION_READINESS ? "restart-policy" :
 			    violation_action_to_string(violation_action_for(&m->inst->cfg->on_violation, k)));
@@ -201,7 +215,7 @@ static void put_log(const struct ctx *c, const struct metrics_inst *m, bool drop
 	for (int i = 0; i < 2; i++) {
 		if (!s[i])
 			continue;
-		begin(c, m->inst);
+		begin(c, m);
 		mtext_label(c->t, "stream", names[i]);
 		mtext_value_u64(c->t, dropped ? s[i]->c.dropped_bytes : s[i]->c.bytes_in);
 	}
@@ -222,7 +236,7 @@ static void put_ready(const struct ctx *c, const struct metrics_inst *m)
 	const struct instance *inst = m->inst;
 	if (!inst->rd || (inst->cfg->readiness.check.kind == CHECK_NONE && !inst->cfg->watchdog_ms))
 		return;
-	begin(c, inst);
+	begin(c, m);
 	mtext_value_u64(c->t, inst->rd->ready_ns != 0);
 }
 
@@ -234,7 +248,7 @@ static void put_health(const struct ctx *c, const struct metrics_inst *m)
 	if (!inst->rd || inst->cfg->health.check.kind == CHECK_NONE)
 		return;
 	for (size_t h = 0; h < ELEMENTSOF(states); h++) {
-		begin(c, inst);
+		begin(c, m);
 		mtext_label(c->t, "state", states[h]);
 		mtext_value_u64(c->t, inst->rd->health == (enum health_state)h);
 	}
@@ -245,7 +259,7 @@ static void put_health_checks(const struct ctx *c, const struct metrics_inst *m)
 	const struct instance *inst = m->inst;
 	if (!inst->rd || inst->cfg->health.check.kind == CHECK_NONE || !inst->rd->health_check)
 		return;
-	begin(c, inst);
+	begin(c, m);
 	mtext_value_u64(c->t, inst->rd->health_check->runs);
 }
 
@@ -284,10 +298,12 @@ static const struct family families[] = {
 	{ "ringvisor_instance_health_checks_total", "counter", "Health checks run.", put_health_checks },
 };
 
-void metrics_instances(struct mtext *t, const struct metrics_inst *m, size_t n, uint64_t wall_offset_ns)
+void metrics_instances(struct mtext *t, const struct metrics_inst *m, size_t n, const char *labels,
+		       uint64_t wall_offset_ns)
 {
 	for (size_t f = 0; f < ELEMENTSOF(families); f++) {
-		struct ctx c = { .t = t, .name = families[f].name, .wall_offset_ns = wall_offset_ns };
+		struct ctx c = { .t = t, .name = families[f].name, .labels = labels,
+				 .wall_offset_ns = wall_offset_ns };
 		mtext_family(t, families[f].name, families[f].type, families[f].help);
 		for (size_t i = 0; i < n && !t->overflow; i++)
 			families[f].put(&c, &m[i]);

@@ -57,14 +57,64 @@ void mtext_raw(struct mtext *t, const char *s, size_t n)
 	t->buf[t->len] = '\0';
 }
 
-static void put(struct mtext *t, const char *s)
+/* Room for n more bytes: where they go, or NULL (overflow said). The
+ * writer then commits what it wrote with done(). */
+static char *room(struct mtext *t, size_t n)
 {
-	mtext_raw(t, s, strlen(s));
+	return reserve(t, n) ? t->buf + t->len : NULL;
 }
 
-static void put_char(struct mtext *t, char c)
+static void done(struct mtext *t, char *end)
 {
-	mtext_raw(t, &c, 1);
+	t->len = (size_t)(end - t->buf);
+	*end = '\0';
+}
+
+static char *copy(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* The format's quote and newline, as the mode writes them. */
+static char *quote(const struct mtext *t, char *p)
+{
+	if (t->json)
+		*p++ = '\\';
+	*p++ = '"';
+	return p;
+}
+
+static char *newline(const struct mtext *t, char *p)
+{
+	if (t->json) {
+		*p++ = '\\';
+		*p++ = 'n';
+	} else {
+		*p++ = '\n';
+	}
+	return p;
+}
+
+/* Bytes that need no escape in a label value, HELP text or JSON string:
+ * printable ASCII but the quote and the backslash. */
+static bool plain(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+			return false;
+	}
+	return true;
+}
+
+/* Text of the format (not raw): JSON-escaped in the JSON mode. */
+static void emit(struct mtext *t, const char *s, size_t n)
+{
+	if (t->json)
+		mtext_escape_json(t, s, n);
+	else
+		mtext_raw(t, s, n);
 }
 
 /* Escapes the bytes of s that `special` names, as \c with c from `as`;
@@ -82,16 +132,16 @@ static void escape(struct mtext *t, const char *s, size_t n, const char *special
 			i += seq;
 			continue;
 		}
-		mtext_raw(t, s + run, i - run);
+		emit(t, s + run, i - run);
 		if (seq) {
 			char e[2] = { '\\', as[hit - special] };
-			mtext_raw(t, e, 2);
+			emit(t, e, 2);
 		} else {
 			mtext_raw(t, "\xef\xbf\xbd", 3);
 		}
 		run = ++i;
 	}
-	mtext_raw(t, s + run, n - run);
+	emit(t, s + run, n - run);
 }
 
 void mtext_escape_label(struct mtext *t, const char *s, size_t n)
@@ -130,33 +180,52 @@ void mtext_escape_json(struct mtext *t, const char *s, size_t n)
 	mtext_raw(t, s + run, n - run);
 }
 
+/* Names and types are [a-zA-Z0-9_:] by the format: written as they are. */
 void mtext_family(struct mtext *t, const char *name, const char *type, const char *help)
 {
-	put(t, "# HELP ");
-	put(t, name);
-	put_char(t, ' ');
-	mtext_escape_help(t, help, strlen(help));
-	put(t, "\n# TYPE ");
-	put(t, name);
-	put_char(t, ' ');
-	put(t, type);
-	put_char(t, '\n');
+	size_t nl = strlen(name), tl = strlen(type), hl = strlen(help);
+	char *p = room(t, 2 * nl + tl + hl + 24);
+
+	if (!p)
+		return;
+	p = copy(copy(copy(p, "# HELP ", 7), name, nl), " ", 1);
+	if (plain(help, hl)) {
+		p = copy(p, help, hl);
+	} else {
+		done(t, p);
+		mtext_escape_help(t, help, hl);
+		if (!(p = room(t, nl + tl + 20)))
+			return;
+	}
+	p = copy(copy(copy(newline(t, p), "# TYPE ", 7), name, nl), " ", 1);
+	done(t, newline(t, copy(p, type, tl)));
 }
 
 void mtext_sample(struct mtext *t, const char *name)
 {
-	put(t, name);
+	mtext_raw(t, name, strlen(name));
 	t->in_labels = false;
 }
 
 void mtext_label(struct mtext *t, const char *key, const char *value)
 {
-	put_char(t, t->in_labels ? ',' : '{');
+	size_t kl = strlen(key), vl = strlen(value);
+	char *p = room(t, kl + vl + 8);
+
+	if (!p)
+		return;
+	*p++ = t->in_labels ? ',' : '{';
 	t->in_labels = true;
-	put(t, key);
-	mtext_raw(t, "=\"", 2);
-	mtext_escape_label(t, value, strlen(value));
-	put_char(t, '"');
+	p = quote(t, copy(copy(p, key, kl), "=", 1));
+	if (plain(value, vl)) {
+		p = copy(p, value, vl);
+	} else {
+		done(t, p);
+		mtext_escape_label(t, value, vl);
+		if (!(p = room(t, 2)))
+			return;
+	}
+	done(t, quote(t, p));
 }
 
 /* Decimal digits of v, right-aligned in buf[20]: the start. */
@@ -171,60 +240,80 @@ static char *u64_digits(uint64_t v, char buf[20])
 
 void mtext_label_u64(struct mtext *t, const char *key, uint64_t value)
 {
-	char d[20], *p = u64_digits(value, d);
+	char d[20], *s = u64_digits(value, d);
+	size_t kl = strlen(key);
+	char *p = room(t, kl + 20 + 8);
 
-	put_char(t, t->in_labels ? ',' : '{');
+	if (!p)
+		return;
+	*p++ = t->in_labels ? ',' : '{';
 	t->in_labels = true;
-	put(t, key);
-	mtext_raw(t, "=\"", 2);
-	mtext_raw(t, p, (size_t)(d + 20 - p));
-	put_char(t, '"');
+	p = quote(t, copy(copy(p, key, kl), "=", 1));
+	done(t, quote(t, copy(p, s, (size_t)(d + 20 - s))));
 }
 
-static void end_labels(struct mtext *t)
+void mtext_label_set(struct mtext *t, const char *labels, size_t n)
 {
-	mtext_raw(t, t->in_labels ? "} " : " ", t->in_labels ? 2 : 1);
+	char *p = room(t, n + 1);
+
+	if (!p)
+		return;
+	*p++ = t->in_labels ? ',' : '{';
+	t->in_labels = true;
+	done(t, copy(p, labels, n));
+}
+
+/* Ends the labels, if any, before the value: where the value goes, with
+ * room for 32 bytes and the newline; NULL when it does not fit. */
+static char *value_start(struct mtext *t)
+{
+	char *p = room(t, 2 + 32 + 2);
+
+	if (!p)
+		return NULL;
+	if (t->in_labels)
+		*p++ = '}';
+	*p++ = ' ';
 	t->in_labels = false;
+	return p;
 }
 
 void mtext_value_u64(struct mtext *t, uint64_t v)
 {
-	char d[21], *p = u64_digits(v, d);
+	char d[20], *s = u64_digits(v, d), *p = value_start(t);
 
-	end_labels(t);
-	d[20] = '\n';
-	mtext_raw(t, p, (size_t)(d + 21 - p));
+	if (p)
+		done(t, newline(t, copy(p, s, (size_t)(d + 20 - s))));
 }
 
 void mtext_value_i64(struct mtext *t, int64_t v)
 {
-	if (v >= 0) {
-		mtext_value_u64(t, (uint64_t)v);
+	char d[20], *s = u64_digits(v < 0 ? -(uint64_t)v : (uint64_t)v, d), *p = value_start(t);
+
+	if (!p)
 		return;
-	}
-	char d[21], *p = u64_digits(-(uint64_t)v, d);
-	end_labels(t);
-	put_char(t, '-');
-	d[20] = '\n';
-	mtext_raw(t, p, (size_t)(d + 21 - p));
+	if (v < 0)
+		*p++ = '-';
+	done(t, newline(t, copy(p, s, (size_t)(d + 20 - s))));
 }
 
 void mtext_value_fixed(struct mtext *t, uint64_t v, unsigned digits)
 {
 	static const uint64_t pow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
 					  100000000, 1000000000 };
-	char d[20], f[11], *p;
+	char d[20], *s, *p = value_start(t);
 
+	if (!p)
+		return;
 	digits = MIN(digits, 9u);
-	end_labels(t);
-	p = u64_digits(v / pow10[digits], d);
-	mtext_raw(t, p, (size_t)(d + 20 - p));
+	s = u64_digits(v / pow10[digits], d);
+	p = copy(p, s, (size_t)(d + 20 - s));
 	if (digits) {
 		uint64_t frac = v % pow10[digits];
-		f[0] = '.';
+		*p = '.';
 		for (unsigned i = digits; i > 0; i--, frac /= 10)
-			f[i] = (char)('0' + frac % 10);
-		mtext_raw(t, f, digits + 1);
+			p[i] = (char)('0' + frac % 10);
+		p += digits + 1;
 	}
-	put_char(t, '\n');
+	done(t, newline(t, p));
 }

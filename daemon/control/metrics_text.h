@@ -8,8 +8,14 @@
  * the bound nothing more is written and `overflow` is set: the caller
  * refuses the reply rather than send a cut text.
  *
- * No allocation per sample: the metrics of 1000 instances are ~40 000
+ * No allocation per sample: the metrics of 1000 instances are ~32 000
  * samples, and a json-c object each would cost more than the text.
+ *
+ * With `json` set, the text is written as the body of a JSON string as it
+ * goes (the control socket's reply line): its quotes, backslashes,
+ * newlines and control characters come out escaped, in the same pass, so
+ * the text is never written twice. mtext_raw() writes its bytes as they
+ * are in either mode (the line's own JSON around the string).
  */
 #pragma once
 
@@ -22,6 +28,7 @@ struct mtext {
 	size_t len, cap, max;
 	bool overflow;               /* something did not fit in max, or no memory */
 	bool in_labels;              /* a sample's '{' is open */
+	bool json;                   /* write the text escaped as a JSON string body */
 };
 
 void mtext_init(struct mtext *t, size_t max);
@@ -38,6 +45,9 @@ void mtext_family(struct mtext *t, const char *name, const char *type, const cha
 void mtext_sample(struct mtext *t, const char *name);
 void mtext_label(struct mtext *t, const char *key, const char *value);
 void mtext_label_u64(struct mtext *t, const char *key, uint64_t value);
+/* Labels written once and put on many samples (an instance's service and
+ * index): as mtext_label() wrote them in the same mode, without the '{'. */
+void mtext_label_set(struct mtext *t, const char *labels, size_t n);
 void mtext_value_u64(struct mtext *t, uint64_t v);
 void mtext_value_i64(struct mtext *t, int64_t v);
 /* v / 10^digits as a decimal (digits 0..9): microseconds as seconds with
