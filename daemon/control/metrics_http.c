@@ -57,6 +57,7 @@ struct metrics_http {
 	struct listener listeners[CONFIG_METRICS_LISTEN_MAX];
 	size_t n_listeners;
 	size_t inflight;              /* bytes of texts MHD still holds */
+	struct metrics_store store;   /* buffers kept from one scrape to the next */
 	bool starting;                /* MHD's own words are errors now */
 };
 
@@ -64,7 +65,7 @@ struct metrics_http {
 struct sent_text {
 	struct metrics_http *owner;
 	char *buf;
-	size_t len;
+	size_t len, cap;
 };
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -84,7 +85,7 @@ static void free_sent_text(void *cls)
 	struct sent_text *t = cls;
 
 	t->owner->inflight -= t->len;
-	free(t->buf);
+	metrics_store_put(&t->owner->store, t->buf, t->cap);
 	free(t);
 }
 
@@ -113,8 +114,8 @@ static enum MHD_Result reply_metrics(struct metrics_http *h, struct MHD_Connecti
 	if (h->inflight >= METRICS_HTTP_MAX_INFLIGHT)
 		return reply_plain(h->lib, c, MHD_HTTP_SERVICE_UNAVAILABLE,
 				   "too many metrics texts still being sent; try again\n", NULL);
-	mtext_init(&text, METRICS_HTTP_MAX_TEXT);
-	metrics_text(h->sup, &text);
+	mtext_init(&text, METRICS_MAX_TEXT);
+	metrics_text_store(&h->store, h->sup, &text);
 	if (text.overflow || !text.buf) {
 		mtext_done(&text);
 		return reply_plain(h->lib, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -127,7 +128,7 @@ static enum MHD_Result reply_metrics(struct metrics_http *h, struct MHD_Connecti
 		mtext_done(&text);
 		return MHD_NO;
 	}
-	*t = (struct sent_text){ .owner = h, .buf = text.buf, .len = text.len };
+	*t = (struct sent_text){ .owner = h, .buf = text.buf, .len = text.len, .cap = text.cap };
 	h->inflight += text.len;
 	(void)h->lib->add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE);
 	enum MHD_Result ret = h->lib->queue_response(c, MHD_HTTP_OK, r);
@@ -303,7 +304,8 @@ struct metrics_http *metrics_http_free(struct metrics_http *h)
 	if (!h)
 		return NULL;
 	for (size_t i = 0; i < h->n_listeners; i++)
-		listener_stop(&h->listeners[i]);
+		listener_stop(&h->listeners[i]);   /* texts in flight come back to the store */
+	metrics_store_done(&h->store);
 	free(h);
 	return NULL;
 }

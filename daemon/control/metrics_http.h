@@ -19,8 +19,8 @@ struct metrics_http;
 #define METRICS_HTTP_MAX_CLIENTS 8           /* connections at once, per listener */
 #define METRICS_HTTP_TIMEOUT_S 10            /* a connection idle this long is closed */
 #define METRICS_HTTP_MAX_REQUEST (16U << 10) /* request line and headers */
-#define METRICS_HTTP_MAX_TEXT (64U << 20)    /* one text (~2.4 KiB per instance) */
-#define METRICS_HTTP_MAX_INFLIGHT (128U << 20) /* texts being sent, together */
+#define METRICS_HTTP_MAX_INFLIGHT (128U << 20) /* texts being sent, together; one text
+                                                * is at most METRICS_MAX_TEXT (32 MiB) */
 /* What the listeners add to the loop: one source and one timer each. */
 #define METRICS_HTTP_SOURCES CONFIG_METRICS_LISTEN_MAX
 
