@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Start, status, stop, start, restart, signal and scale through the CLI, and
 # an exec failure shown in status with its errno text. The auto leak probe
-# is opened after the first spawns (loading BPF is not on their path): the
-# `ready` event, logged just before them, comes before `probe`.
+# is opened after the first batch of spawns (loading BPF is not on their
+# path): the `ready` event, logged before them, comes before `probe`, and
+# the first sleeper's start comes before it too.
 . "$(dirname "$0")/lib.sh"
 cfg=$(write_config basic.yaml <<YAML
 supervisor: {shutdown_timeout: 5s}
@@ -17,10 +18,14 @@ YAML
 )
 rv_start "$cfg"
 wait_for 5 all_in_state 2 running || fail "two sleepers not running"
+wait_for 10 grep -q ' probe source=' "$T/daemon.log" || fail "no probe event: $(cat "$T/daemon.log")"
 ready_at=$(grep -n ' ready backend=' "$T/daemon.log" | cut -d: -f1)
 probe_at=$(grep -n ' probe source=' "$T/daemon.log" | cut -d: -f1)
 [ -n "$ready_at" ] && [ -n "$probe_at" ] && [ "$ready_at" -lt "$probe_at" ] ||
 	fail "the probe was opened before the services started: $(grep -n 'ready\|probe' "$T/daemon.log")"
+start_at=$(grep -n ' sleeper.0 start pid=' "$T/daemon.log" | cut -d: -f1)
+[ -n "$start_at" ] && [ "$start_at" -lt "$probe_at" ] ||
+	fail "the probe was opened before the first spawn: $(grep -n 'start\|probe' "$T/daemon.log")"
 rv status sleeper >"$T/status.txt" || fail "status sleeper failed"
 grep -q 'sleeper.1' "$T/status.txt" || fail "status table lacks sleeper.1"
 

@@ -288,6 +288,12 @@ static void on_sample(struct loop *l, void *userdata)
 	struct leakwatch *lw = userdata;
 	(void)l;
 
+	if (!lw->probe) {   /* leakwatch_open_probe_later() */
+		if (leakwatch_open_probe(lw) < 0)
+			log_error("leak watch off: no probe could start");
+		return;
+	}
+
 	if (lw->next_due < lw->n_due)
 		return;   /* the last pass is still being sliced */
 	lw->due_ns = now_ns();
@@ -313,10 +319,16 @@ int leakwatch_start(struct leakwatch *lw, struct loop *l, struct service *servic
 	if (lw->tree)
 		snprintf(lw->no_cgroups_reason, sizeof(lw->no_cgroups_reason), "%s", no_cgroups_reason);
 	/* auto can always fall back to /proc: its probe is opened once the
-	 * services are started (leakwatch_open_probe), so loading BPF (~100
-	 * ms and more) is not on the path to the first spawn. A probe asked
-	 * for by name must fail the start, so it is opened now. */
+	 * first spawns are done (leakwatch_open_probe_later), so loading BPF
+	 * (~100 ms and more) is not on the path to the first child. A probe
+	 * asked for by name must fail the start, so it is opened now. */
 	return mode == PROBE_AUTO ? 0 : leakwatch_open_probe(lw);
+}
+
+void leakwatch_open_probe_later(struct leakwatch *lw)
+{
+	if (!lw->probe)
+		(void)loop_timer_start(lw->loop, &lw->timer, now_ns());
 }
 
 int leakwatch_open_probe(struct leakwatch *lw)

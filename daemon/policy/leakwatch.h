@@ -61,9 +61,13 @@ struct leakwatch {
 int leakwatch_start(struct leakwatch *lw, struct loop *l, struct service *services, size_t n,
 		    struct snapshots *sn, bool have_cgroups, const char *no_cgroups_reason,
 		    enum probe_mode mode);
-/* The probe of an auto mode, opened after the first spawns; 0 when it
- * is open already. -errno (said) when none could start. */
+/* The probe of an auto mode; 0 when it is open already. -errno (said)
+ * when none could start. */
 int leakwatch_open_probe(struct leakwatch *lw);
+/* The same from a timer due now: armed after the first batch of starts'
+ * timer (supervisor_run), it runs once that batch is spawned. Without a
+ * probe the leak watch is off and says so; the services run on. */
+void leakwatch_open_probe_later(struct leakwatch *lw);
 void leakwatch_stop(struct leakwatch *lw);
 /* reload: the services array was rebuilt; the first new_from are the
  * ones it had (their schedule kept), the rest are sampled from now on. */

@@ -469,10 +469,8 @@ int supervisor_run(struct supervisor *s)
 			return log_error_errno(r, "%s: failed to start", svc->cfg->name), 1;
 	}
 	supervisor_adopt_all(s);
-	/* Off the path to the first spawn (leakwatch_start). Without it the
-	 * services run on, unwatched, as they would with the probe refused. */
-	if (leakwatch_open_probe(&s->leaks) < 0)
-		log_error("leak watch off: no probe could start");
+	/* After the first batch of spawns (leakwatch_start says why). */
+	leakwatch_open_probe_later(&s->leaks);
 	int r = loop_run(s->loop);
 	if (r < 0) {
 		log_error_errno(r, "Event loop failed");
