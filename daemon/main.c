@@ -329,9 +329,7 @@ static int cmd_run(const struct args *a, char **argv)
 	if (getpid() == 1 && in_root_pidns()) {
 		/* As init there is nobody to return to: power the machine off
 		 * (everything we ran is stopped by now). */
-		char code[16];
-		snprintf(code, sizeof(code), "%d", rc);
-		log_event("poweroff", NULL, -1, "exit", code, NULL);
+		log_event("poweroff", NULL, -1, LOG_NUM("exit", rc), NULL);
 		sync();
 		(void)reboot(RB_POWER_OFF);
 	}

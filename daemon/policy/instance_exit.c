@@ -60,10 +60,8 @@ void instance_exit_record(struct instance *inst, const siginfo_t *si, bool reape
 	else if (reaped)
 		snprintf(x->cause, sizeof(x->cause), x->has_code ? "exited" : "killed");
 
-	char v[16];
 	if (x->has_code) {
-		snprintf(v, sizeof(v), "%d", x->code);
-		LOG_INST(inst, "exit", "code", v, "cause", x->cause, NULL);
+		LOG_INST(inst, "exit", LOG_NUM("code", x->code), "cause", x->cause, NULL);
 	} else if (!reaped) {
 		LOG_INST(inst, "exit", "status", "unknown", "cause", x->cause, NULL);
 	} else {
