@@ -62,7 +62,7 @@ wait_for 10 state_is crash.0 failed || fail "text: crash not failed"
 rv_stop_daemon || fail "text: daemon exited $? at shutdown"
 TS='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z'
 count() { grep -Ec "^$TS $1\$" "$T/daemon.log"; }
-[ "$(count 'crash\.0 exit code=3 cause=exited')" -eq 3 ] || fail "text: expected 3 'crash.0 exit code=3 cause=exited' lines"
+[ "$(count 'crash\.0 exit code=3 cause=exited pid=[0-9]+')" -eq 3 ] || fail "text: expected 3 'crash.0 exit code=3 cause=exited pid=N' lines"
 [ "$(count 'crash\.0 start pid=[0-9]+')" -eq 3 ] || fail "text: expected 3 start lines"
 [ "$(count 'crash\.0 restart delay=[0-9]+(ms|s)')" -eq 2 ] || fail "text: expected 2 restart lines"
 [ "$(count 'crash\.0 breaker-open .*')" -eq 1 ] || fail "text: no breaker-open line"
