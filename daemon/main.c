@@ -304,7 +304,7 @@ static int cmd_run(const struct args *a, char **argv)
 		.config_path = a->config, .socket_path = socket_path(a, c), .cgroup_root = a->cgroup_root,
 		.cgroup_kill_fallback = a->cgroup_kill_fallback,
 		.probe = a->probe, .state_dir = a->state_dir,
-		.backend = a->backend, .spawn = a->spawn, .front_sources = CONTROL_MAX_CLIENTS,
+		.backend = a->backend, .spawn = a->spawn, .front_sources = CONTROL_LOOP_SOURCES,
 		.argv = argv, .inherited = &inherited, .self_exe = "/proc/self/exe",
 	};
 	/* Our previous image's output pipes (reexec); any other stray fd goes. */
@@ -317,6 +317,8 @@ static int cmd_run(const struct args *a, char **argv)
 	int r = log_open_nonblocking();
 	if (r < 0)
 		log_warn_errno(r, "cannot make our own log non-blocking, writing it blocking");
+	if ((r = log_keep_events(CONTROL_EVENTS_KEPT, CONTROL_EVENTS_KEPT_BYTES)) < 0)   /* `events` */
+		log_warn_errno(r, "cannot keep recent events: `events` will have none");
 	if (supervisor_new(&o, c, &s) < 0)
 		return 1;   /* supervisor_new freed the config and said why */
 	if (control_new(s, o.socket_path, &ctl) < 0) {
@@ -326,6 +328,7 @@ static int cmd_run(const struct args *a, char **argv)
 	int rc = supervisor_run(s);
 	control_free(ctl);
 	supervisor_free(s);
+	log_forget_events();
 	if (getpid() == 1 && in_root_pidns()) {
 		/* As init there is nobody to return to: power the machine off
 		 * (everything we ran is stopped by now). */
