@@ -16,6 +16,7 @@
 #include "basic/time_util.h"
 #include "control/client_events.h"
 #include "control/client_queue.h"
+#include "policy/supervisor.h"
 
 /* Like the daemon's own dropped log lines (log_dropped()), a count over
  * the process: metrics and status read it without a handle on the control. */
@@ -142,6 +143,31 @@ static json_object *head(const struct event_ring *r, uint64_t start, uint64_t co
 	return o;
 }
 
+/* A target names a service, or one of its instances, that is there now
+ * (as status would find it): else an error like status's, with
+ * unknown_target (the CLI exits 4). */
+static bool target_known(struct client *cl, const struct rv_request *req)
+{
+	struct service *svc = req->service[0] ? supervisor_find_service(cl->sup, req->service) : NULL;
+	char msg[RV_PROTO_MAX_NAME + 64];
+	bool full;
+
+	if (!req->service[0])
+		return true;
+	if (svc && (req->index < 0 || ((uint32_t)req->index < svc->n_instances && svc->instances[req->index])))
+		return true;
+	if (svc)
+		snprintf(msg, sizeof(msg), "no such instance: %s.%d", req->service, req->index);
+	else
+		snprintf(msg, sizeof(msg), "no such service: %s", req->service);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	json_object_object_add(o, "unknown_target", json_object_new_boolean(1));
+	client_queue_json(cl, o, &full);
+	return false;
+}
+
 void client_events(struct client *cl, const struct rv_request *req)
 {
 	const struct event_ring *r = log_events();
@@ -152,6 +178,8 @@ void client_events(struct client *cl, const struct rv_request *req)
 		client_reply_error(cl, "events: this daemon keeps no events");
 		return;
 	}
+	if (!target_known(cl, req))
+		return;
 	snprintf(cl->ev_service, sizeof(cl->ev_service), "%s", req->service);
 	cl->ev_index = req->index;
 	struct event_filter f = filter_of(cl);
