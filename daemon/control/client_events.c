@@ -90,9 +90,12 @@ void client_events_pump(struct client *cl)
 
 	if (!cl->subscriber || cl->closing || !r)
 		return;
+	/* Something unsent means POLLOUT is asked for already (client.c):
+	 * one loop_modify per subscriber per event would be a syscall each. */
+	bool was_waiting = client_unsent(cl) > 0;
 	if (event_ring_walk(r, &cl->ev_cursor, UINT64_MAX, &f, queue_chunk, cl) == EVENT_WALK_BEHIND)
 		cut_off(cl, r);
-	if (client_unsent(cl))
+	if (!was_waiting && client_unsent(cl))
 		(void)loop_modify(cl->loop, cl->source, POLLIN | POLLOUT);
 }
 
