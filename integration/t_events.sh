@@ -12,7 +12,8 @@
 # instances crashing in a loop, and reloads of an unchanged file, 28 events
 # each, back to back): the 63 others get every event in order,
 # `status` answers promptly meanwhile, the slow one is cut off with the
-# "dropped" line and the drop counter moves (status, metrics).
+# "dropped" line and the drop counter moves (status, metrics); then
+# `events` prints the 4096 kept and notes that older ones are gone.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 [ -x "$PY" ] || skip "no /usr/bin/python3"
@@ -237,5 +238,10 @@ last=$(cat "$T/slow.out")
 jq -e '.event == "dropped" and .reason == "subscriber too slow" and (.dropped | type == "number" and . > 0)' <<<"$last" >/dev/null ||
 	fail "the slow subscriber's last line: $last"
 rv metrics | grep -qE '^ringvisor_event_subscribers_dropped_total [1-9]' || fail "metrics: $(rv metrics | grep event_sub)"
+# More was made than is kept: all of it is asked for, and a note says so.
+rv events >"$T/after.txt" 2>"$T/after.err" || fail "events after the flood exited $?"
+[ "$(wc -l <"$T/after.txt")" -eq 4096 ] || fail "events after the flood: $(wc -l <"$T/after.txt") lines, the ring keeps 4096"
+grep -qE '^ringvisor: note: the daemon keeps its last 4096 events \(1024 KiB\): [0-9]+ older ones are gone$' "$T/after.err" ||
+	fail "no note on what the ring let go: $(cat "$T/after.err")"
 log "flood of ${flood_s}s ($(cat "$T/reloads.out") reloads and the crashes): $(tail -n 1 "$T/fast.out"); status at most ${slowest} ms; the slow one: $last"
 exit 0

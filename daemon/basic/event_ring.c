@@ -80,6 +80,11 @@ static const struct event_entry *at(const struct event_ring *r, size_t i)
 	return r->slots[(r->head + i) % r->cap];
 }
 
+const struct event_entry *event_ring_first(const struct event_ring *r)
+{
+	return r->n ? at(r, 0) : NULL;
+}
+
 uint64_t event_ring_since(const struct event_ring *r, uint64_t mono_ns)
 {
 	size_t lo = 0, hi = r->n;

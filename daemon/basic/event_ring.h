@@ -52,6 +52,8 @@ int event_ring_push(struct event_ring *r, uint64_t seq, uint64_t mono_ns, const 
 		    const char *line, size_t len);
 /* The seq of the oldest event kept (r->next_seq when empty). */
 uint64_t event_ring_oldest(const struct event_ring *r);
+/* The oldest event kept, or NULL. */
+const struct event_entry *event_ring_first(const struct event_ring *r);
 /* The seq of the first event kept at or after mono_ns (r->next_seq when none). */
 uint64_t event_ring_since(const struct event_ring *r, uint64_t mono_ns);
 bool event_filter_match(const struct event_filter *f, const struct event_entry *e);

@@ -187,10 +187,12 @@ void client_events(struct client *cl, const struct rv_request *req)
 	cl->ev_index = req->index;
 	struct event_filter f = filter_of(cl);
 	uint64_t now = now_ns(), since_ns = req->since_ms * NSEC_PER_MSEC;
-	uint64_t start = req->since_ms && since_ns < now ? event_ring_since(r, now - since_ns) : event_ring_oldest(r);
-	/* Asked for more than is kept: all of it, or a window reaching past the oldest. */
-	bool cut = r->evicted && start == event_ring_oldest(r) &&
-		   (!req->since_ms || (r->n && now - since_ns < r->slots[r->head]->mono_ns));
+	uint64_t from_ns = req->since_ms && since_ns < now ? now - since_ns : 0;   /* 0: all */
+	uint64_t start = event_ring_since(r, from_ns);
+	/* Asked for more than is kept: a window that reaches past the oldest
+	 * event kept, when older ones were let go. */
+	const struct event_entry *oldest = event_ring_first(r);
+	bool cut = r->evicted && (!oldest || from_ns < oldest->mono_ns);
 	const char *refused = req->follow && cl->subscribe ? cl->subscribe(cl, cl->userdata) : NULL;
 
 	if (refused) {
@@ -201,6 +203,12 @@ void client_events(struct client *cl, const struct rv_request *req)
 	(void)event_ring_walk(r, &cursor, r->next_seq, &f, count_one, &count);
 	size_t mark = cl->out_len;
 	client_queue_json(cl, head(r, start, count, cut), &full);
+	if (full && req->follow) {
+		/* Not even the head fits (every client's queue is full). */
+		client_reply_error(cl, "busy: the daemon's reply queue is full, retry");
+		cl->closing = true;
+		return;
+	}
 	if (!req->follow) {
 		cursor = start;
 		if (!full && event_ring_walk(r, &cursor, r->next_seq, &f, queue_all, cl) == EVENT_WALK_DONE)
