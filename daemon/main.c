@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "cli/cli.h"
+#include "cli/cli_events.h"
 #include "cli/cli_help.h"
 #include "cli/cli_logs.h"
 #include "control/control.h"
@@ -53,8 +54,7 @@ struct args {
 	bool json;
 	const char *run_option; /* the first option of `run` given, for refusing it elsewhere */
 	long lines;             /* logs -n; -1 = the default */
-	bool follow;            /* logs -f */
-	struct cli_logs_args logs;   /* logs -t, --since, --raw, --rotate */
+	struct cli_logs_args logs;   /* logs -f, -t, --since, --raw, --rotate */
 	bool help;              /* --help / -h: the verb's help, or the usage */
 	bool wide;              /* status -o wide */
 	bool no_wait;           /* start, stop, restart, scale --no-wait */
@@ -154,9 +154,6 @@ static int parse_client_option(int c, struct args *a)
 			return usage_error("-n: expected a number from 0 to 100000 (logs' lines, top's frames), got \"%s\"", optarg);
 		return 0;
 	}
-	case 'f':
-		a->follow = true;
-		return 0;
 	case 'o':
 		if (strcmp(optarg, "wide"))
 			return usage_error("-o: expected wide, got \"%s\"", optarg);
@@ -304,7 +301,7 @@ static int cmd_run(const struct args *a, char **argv)
 		.config_path = a->config, .socket_path = socket_path(a, c), .cgroup_root = a->cgroup_root,
 		.cgroup_kill_fallback = a->cgroup_kill_fallback,
 		.probe = a->probe, .state_dir = a->state_dir,
-		.backend = a->backend, .spawn = a->spawn, .front_sources = CONTROL_FRONT_SOURCES,
+		.backend = a->backend, .spawn = a->spawn, .front_sources = CONTROL_LOOP_SOURCES,
 		.argv = argv, .inherited = &inherited, .self_exe = "/proc/self/exe",
 	};
 	/* Our previous image's output pipes (reexec); any other stray fd goes. */
@@ -317,6 +314,8 @@ static int cmd_run(const struct args *a, char **argv)
 	int r = log_open_nonblocking();
 	if (r < 0)
 		log_warn_errno(r, "cannot make our own log non-blocking, writing it blocking");
+	if ((r = log_keep_events(CONTROL_EVENTS_KEPT, CONTROL_EVENTS_KEPT_BYTES)) < 0)   /* `events` */
+		log_warn_errno(r, "cannot keep recent events: `events` will have none");
 	if (supervisor_new(&o, c, &s) < 0)
 		return 1;   /* supervisor_new freed the config and said why */
 	if (control_new(s, o.socket_path, &ctl) < 0) {
@@ -326,12 +325,11 @@ static int cmd_run(const struct args *a, char **argv)
 	int rc = supervisor_run(s);
 	control_free(ctl);
 	supervisor_free(s);
+	log_forget_events();
 	if (getpid() == 1 && in_root_pidns()) {
 		/* As init there is nobody to return to: power the machine off
 		 * (everything we ran is stopped by now). */
-		char code[16];
-		snprintf(code, sizeof(code), "%d", rc);
-		log_event("poweroff", NULL, -1, "exit", code, NULL);
+		log_event("poweroff", NULL, -1, LOG_NUM("exit", rc), NULL);
 		sync();
 		(void)reboot(RB_POWER_OFF);
 	}
@@ -366,7 +364,7 @@ static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **ar
 {
 	struct rv_request req = { .cmd = cmd, .index = -1 };
 	struct config *c = NULL;
-	int nargs = cmd == RV_CMD_STATUS || cmd == RV_CMD_LEAKS || cmd == RV_CMD_SNAPSHOTS ? -1 :
+	int nargs = cmd == RV_CMD_STATUS || cmd == RV_CMD_LEAKS || cmd == RV_CMD_SNAPSHOTS || cmd == RV_CMD_EVENTS ? -1 :
 		    cmd == RV_CMD_SHUTDOWN || cmd == RV_CMD_RELOAD || cmd == RV_CMD_REEXEC ||
 		    cmd == RV_CMD_METRICS ? 0 :
 		    cmd == RV_CMD_SCALE || cmd == RV_CMD_SIGNAL ? 2 : 1;
@@ -398,16 +396,18 @@ static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **ar
 	if (a->timeout && (parse_duration_ms(a->timeout, &o.timeout_ms) < 0 || o.timeout_ms > CLI_WAIT_MAX_MS))
 		return usage_error("--timeout: expected a duration up to 1h, got \"%s\"", a->timeout);
 	req.lines = a->lines >= 0 ? (uint32_t)a->lines : RV_PROTO_DEFAULT_LINES;
-	req.follow = a->follow;
+	req.follow = a->logs.follow;
 	char err[160];
-	const char *bad = cmd != RV_CMD_LOGS ? NULL :
+	const char *bad = cmd == RV_CMD_EVENTS ? cli_events_request(a->logs.since, &req, err, sizeof(err)) :
+			  cmd != RV_CMD_LOGS ? NULL :
 			  cli_logs_request(&a->logs, a->lines >= 0, a->json, &req, err, sizeof(err));
 	if (bad)
 		return usage_error("%s", bad);
 	if (!a->socket && !getenv("RINGVISOR_SOCKET") && a->config && load(a->config, &c, NULL) < 0)
 		return 1;
 	int rc = cmd == RV_CMD_LOGS ? cli_logs(socket_path(a, c), &req, a->json, &a->logs) :
-				      cli_request(socket_path(a, c), &req, &o);
+		 cmd == RV_CMD_EVENTS ? cli_events(socket_path(a, c), &req, a->json) :
+					cli_request(socket_path(a, c), &req, &o);
 	config_free(c);
 	return rc;
 }
@@ -468,15 +468,15 @@ int main(int argc, char **argv)
 		return usage_error("--json is not an option of %s", verb);
 	if (top_options_refusal(&a.top) && strcmp(verb, "top"))
 		return usage_error(top_options_refusal(&a.top), verb);
-	if ((a.lines >= 0 && strcmp(verb, "logs") && strcmp(verb, "top")) || (a.follow && strcmp(verb, "logs")))
-		return usage_error(a.follow ? "-f is an option of logs, not of %s" : "-n is an option of logs and top, not of %s", verb);
+	if (a.lines >= 0 && strcmp(verb, "logs") && strcmp(verb, "top"))
+		return usage_error("-n is an option of logs and top, not of %s", verb);
 	if (a.wide && strcmp(verb, "status"))
 		return usage_error("-o wide is an option of status, not of %s", verb);
 	bool waits = !strcmp(verb, "start") || !strcmp(verb, "stop") || !strcmp(verb, "restart") || !strcmp(verb, "scale");
 	if ((a.no_wait || a.timeout) && !waits)
 		return usage_error("--no-wait and --timeout are options of start, stop, restart and scale, not of %s", verb);
-	const char *logs_refusal = cli_logs_refusal(&a.logs);
-	if (logs_refusal && strcmp(verb, "logs"))
+	const char *logs_refusal = cli_logs_refusal(&a.logs, verb);
+	if (logs_refusal)
 		return usage_error(logs_refusal, verb);
 	if (!strcmp(verb, "top"))
 		return cmd_top(&a, rest, restv);

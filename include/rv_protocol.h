@@ -9,7 +9,7 @@
  *             "count": 3,                   (scale)
  *             "signal": "SIGHUP",           (signal)
  *             "lines": 10, "follow": true,  (logs)
- *             "since_ms": 600000, "rotate": true, (logs)
+ *             "since_ms": 600000, "rotate": true, (logs; events: follow, since_ms)
  *             "path": "/etc/ringvisor.yaml"} (reload: optional)
  *   reply:   {"ok": true, ...} or {"ok": false, "error": "text"}
  */
@@ -41,6 +41,7 @@ enum rv_cmd {
 	RV_CMD_RELOAD,
 	RV_CMD_REEXEC,
 	RV_CMD_METRICS,
+	RV_CMD_EVENTS,
 	_RV_CMD_MAX,
 	_RV_CMD_INVALID = -EINVAL,
 };
@@ -52,8 +53,8 @@ struct rv_request {
 	uint32_t count;                        /* scale */
 	int signal;                            /* signal */
 	uint32_t lines;                        /* logs: how many, 0..RV_PROTO_MAX_LINES */
-	bool follow;                           /* logs: then stream new lines */
-	uint64_t since_ms;                     /* logs: only lines received this recently; 0 = any */
+	bool follow;                           /* logs, events: then stream what comes */
+	uint64_t since_ms;                     /* logs, events: only this recent; 0 = any */
 	bool rotate;                           /* logs: rotate the target's files instead */
 	char path[RV_PROTO_MAX_PATH + 1];      /* reload: the file to read; "" = the daemon's own */
 };

@@ -2,8 +2,9 @@
 # Every option a command accepts does something or is refused (exit 100,
 # the option and the command named): run's options on a client command,
 # --json on run and top (their output has no JSON form yet), -n outside
-# logs and top, -f, -t, --since, --raw and --rotate outside logs (and bad
-# values or mixes of them in logs), --interval, -b, -d and --sort outside
+# logs and top, -f and --since outside logs and events, -t, --raw and
+# --rotate outside logs (and bad values or mixes of them in logs and
+# events), --interval, -b, -d and --sort outside
 # top (t_top.sh). The accepted forms still work.
 # `help CMD` and `CMD --help` print that command's usage.
 . "$(dirname "$0")/lib.sh"
@@ -27,12 +28,17 @@ refused "--log-format is an option of run, not of check" check -c "$cfg" --log-f
 refused "--json is not an option of top" --socket "$SOCK" top --json
 refused "--json is not an option of run" run -c "$cfg" --json
 refused "-n is an option of logs and top, not of status" --socket "$SOCK" status -n 5
-refused "-f is an option of logs, not of top" --socket "$SOCK" top -f
+refused "-f is an option of logs and events, not of top" --socket "$SOCK" top -f
 refused "-t is an option of logs, not of status" --socket "$SOCK" status -t
-refused "--since is an option of logs, not of status" --socket "$SOCK" status --since 10m
+refused "--since is an option of logs and events, not of status" --socket "$SOCK" status --since 10m
 refused "--raw is an option of logs, not of snapshots" --socket "$SOCK" snapshots --raw
 refused "--rotate is an option of logs, not of restart" --socket "$SOCK" restart sleeper --rotate
-refused "--since is an option of logs, not of check" check -c "$cfg" --since=1h
+refused "--since is an option of logs and events, not of check" check -c "$cfg" --since=1h
+refused "-t is an option of logs, not of events" --socket "$SOCK" events -t
+refused "-n is an option of logs and top, not of events" --socket "$SOCK" events -n 5
+refused "--raw is an option of logs, not of events" --socket "$SOCK" events --raw
+refused '--since: expected a duration such as 90s, 10m or 1h (at most 8784h), got "10x"' --socket "$SOCK" events --since 10x
+refused "wrong number of arguments for events" --socket "$SOCK" events sleeper sleeper
 refused '--since: expected a duration such as 90s, 10m or 1h (at most 8784h), got "10x"' --socket "$SOCK" logs sleeper --since 10x
 refused '--since: expected a duration' --socket "$SOCK" logs sleeper --since 0
 refused "--rotate goes without -n, -f, -t, --since and --raw" --socket "$SOCK" logs sleeper --rotate -n 5
@@ -40,7 +46,7 @@ refused "--raw is for text output, not with --json" --socket "$SOCK" logs sleepe
 refused "--interval is an option of top, not of status" --socket "$SOCK" status --interval=1s
 # help CMD and CMD --help: the same text, for every command; an unknown one
 # is a usage error.
-for v in run check status start stop restart scale signal freeze thaw leaks metrics snapshot snapshots logs top \
+for v in run check status start stop restart scale signal freeze thaw leaks metrics snapshot snapshots logs events top \
 	 reload reexec shutdown; do
 	"$RINGVISOR" help "$v" >"$T/h1" 2>&1 || fail "help $v exited $?"
 	head -1 "$T/h1" | grep -qE "^Usage: ringvisor ([a-z]+\|)*$v[ |]|^Usage: ringvisor ([a-z]+\|)*$v\$" ||
@@ -57,4 +63,5 @@ rv status --json >/dev/null || fail "status --json"
 "$RINGVISOR" check -c "$cfg" --json | jq -e '.ok == true' >/dev/null || fail "check --json"
 rv logs sleeper -n 5 >/dev/null || fail "logs -n"
 rv logs sleeper -t --since 90s >/dev/null || fail "logs -t --since"
+rv events sleeper --since 1h --json >/dev/null || fail "events --since --json"
 log "options of other commands refused with exit 100, each named"

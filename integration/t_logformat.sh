@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Event lines on stderr. --log-format=json: every line is exactly one JSON
-# object (each line checked with jq on its own), with the events start,
-# exit (code "3", cause exited), restart (delay) and breaker-open of a
+# object (each line checked with jq on its own), with the events start
+# (pid a JSON number), exit (code 3, a number, cause exited), restart
+# (delay) and breaker-open of a
 # crashing service, stop/stopped of a stopped one, and ready, shutdown,
 # shutdown-complete. Text format: "TS SERVICE.INDEX exit code=N
 # cause=exited" and the matching start/restart/breaker-open lines.
@@ -36,9 +37,9 @@ while IFS= read -r line; do
 done <"$T/json.log"
 # ev FILTER: how many event objects match FILTER.
 ev() { jq -c "select($1)" "$T/json.log" | wc -l; }
-[ "$(ev '.event == "start" and .service == "crash" and .index == 0 and (.pid | test("^[0-9]+$"))')" -eq 3 ] ||
+[ "$(ev '.event == "start" and .service == "crash" and .index == 0 and (.pid | type == "number" and . > 0)')" -eq 3 ] ||
 	fail "json: expected 3 start events for crash.0"
-[ "$(ev '.event == "exit" and .service == "crash" and .index == 0 and .code == "3" and .cause == "exited"')" -eq 3 ] ||
+[ "$(ev '.event == "exit" and .service == "crash" and .index == 0 and .code == 3 and .cause == "exited"')" -eq 3 ] ||
 	fail "json: expected 3 exit code=3 events for crash.0"
 [ "$(ev '.event == "restart" and .service == "crash" and .index == 0 and (.delay | length > 0)')" -eq 2 ] ||
 	fail "json: expected 2 restart events for crash.0"
@@ -49,6 +50,10 @@ ev() { jq -c "select($1)" "$T/json.log" | wc -l; }
 for e in ready shutdown; do
 	[ "$(ev ".event == \"$e\"")" -eq 1 ] || fail "json: expected one $e event"
 done
+[ "$(ev '.event == "ready" and .services == 2')" -eq 1 ] || fail "json: ready's services is not the number 2"
+# Only what the call site made a number is one: "3" as a string never.
+[ "$(jq -c 'select(.event != null) | to_entries[] | select(.value | type == "string" and test("^[0-9]+$")) | .key' "$T/json.log" | sort -u | tr '\n' ' ')" = "" ] ||
+	fail "json: members holding digits as strings: $(jq -c 'select(.event != null) | to_entries[] | select(.value | type == "string" and test("^[0-9]+$"))' "$T/json.log" | sort -u | head -n 5)"
 log "json: $lines lines, each one object; start/exit/restart/breaker-open present"
 
 # 2. Text (the default).
@@ -57,7 +62,7 @@ wait_for 10 state_is crash.0 failed || fail "text: crash not failed"
 rv_stop_daemon || fail "text: daemon exited $? at shutdown"
 TS='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z'
 count() { grep -Ec "^$TS $1\$" "$T/daemon.log"; }
-[ "$(count 'crash\.0 exit code=3 cause=exited')" -eq 3 ] || fail "text: expected 3 'crash.0 exit code=3 cause=exited' lines"
+[ "$(count 'crash\.0 exit code=3 cause=exited pid=[0-9]+')" -eq 3 ] || fail "text: expected 3 'crash.0 exit code=3 cause=exited pid=N' lines"
 [ "$(count 'crash\.0 start pid=[0-9]+')" -eq 3 ] || fail "text: expected 3 start lines"
 [ "$(count 'crash\.0 restart delay=[0-9]+(ms|s)')" -eq 2 ] || fail "text: expected 2 restart lines"
 [ "$(count 'crash\.0 breaker-open .*')" -eq 1 ] || fail "text: no breaker-open line"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Permissions on the control socket: a non-root client (nobody, no groups)
-# may run `status`, but stop, restart, start, scale, signal and shutdown are
+# may run `status` and `events`, but stop, restart, start, scale, signal and shutdown are
 # refused with "permission denied" and exit 1, and the service is untouched
 # (same pid, running). So is nobody with an unrelated supplementary group.
 # nobody with supervisor.admin_group (a group made for this test, removed
@@ -38,6 +38,8 @@ as_admin() { setpriv --reuid=65534 --regid=65534 --groups="$GID" "$T/rv-client" 
 as_nobody status >"$T/st.txt" 2>&1 || fail "nobody: status exited $?: $(cat "$T/st.txt")"
 grep -q 'web\.0' "$T/st.txt" || fail "nobody's status lacks web.0: $(cat "$T/st.txt")"
 [ "$(as_nobody status --json | jq -r '.services[0].instances[0].pid')" = "$pid" ] || fail "nobody: status --json"
+as_nobody events web >"$T/ev.txt" 2>&1 || fail "nobody: events exited $?: $(cat "$T/ev.txt")"
+grep -q " web\.0 start pid=$pid" "$T/ev.txt" || fail "nobody's events lack web.0's start: $(cat "$T/ev.txt")"
 
 refused() { # WHO CMD...: exits 1 with "permission denied"
 	local who=$1; shift

@@ -46,6 +46,6 @@ no_zombies || fail "zombies under the daemon"
 
 grep -Eq "Z stubborn\.0 stop signal=SIGTERM$" "$T/daemon.log" || fail "no 'stop signal=SIGTERM' line"
 grep -Eq "Z stubborn\.0 kill signal=SIGKILL reason=\"stop timeout\"$" "$T/daemon.log" || fail "no 'kill signal=SIGKILL' line"
-grep -Eq "Z stubborn\.0 exit signal=SIGKILL cause=stopped$" "$T/daemon.log" || fail "no exit line"
+grep -Eq "Z stubborn\.0 exit signal=SIGKILL cause=stopped pid=[0-9]+$" "$T/daemon.log" || fail "no exit line"
 grep -Eq "Z stubborn\.0 stopped " "$T/daemon.log" || fail "no stopped line"
 exit 0

@@ -387,7 +387,7 @@ static void test_cmd_names(void **state)
 		[RV_CMD_SHUTDOWN] = "shutdown", [RV_CMD_FREEZE] = "freeze", [RV_CMD_THAW] = "thaw",
 		[RV_CMD_LEAKS] = "leaks", [RV_CMD_SNAPSHOT] = "snapshot", [RV_CMD_SNAPSHOTS] = "snapshots",
 		[RV_CMD_LOGS] = "logs", [RV_CMD_RELOAD] = "reload", [RV_CMD_REEXEC] = "reexec",
-		[RV_CMD_METRICS] = "metrics",
+		[RV_CMD_METRICS] = "metrics", [RV_CMD_EVENTS] = "events",
 	};
 
 	for (int c = 0; c < _RV_CMD_MAX; c++) {
@@ -409,15 +409,16 @@ static void test_cmd_is_mutating(void **state)
 {
 	(void)state;
 
-	/* Read-only: status, leaks, snapshots (listing), metrics. Everything
+	/* Read-only: status, leaks, snapshots (listing), metrics, events. Everything
 	 * else, snapshot included (it freezes the instance), needs privileges. */
 	assert_false(rv_cmd_is_mutating(RV_CMD_STATUS));
 	assert_false(rv_cmd_is_mutating(RV_CMD_LEAKS));
 	assert_false(rv_cmd_is_mutating(RV_CMD_SNAPSHOTS));
 	assert_false(rv_cmd_is_mutating(RV_CMD_METRICS));
+	assert_false(rv_cmd_is_mutating(RV_CMD_EVENTS));
 	for (int c = 0; c < _RV_CMD_MAX; c++)
 		if (c != RV_CMD_STATUS && c != RV_CMD_LEAKS && c != RV_CMD_SNAPSHOTS && c != RV_CMD_METRICS &&
-		    !rv_cmd_is_mutating(c))
+		    c != RV_CMD_EVENTS && !rv_cmd_is_mutating(c))
 			fail_msg("%s must need privileges", rv_cmd_to_string(c));
 	/* Fail safe: whatever is not known to be harmless needs privileges. */
 	assert_true(rv_cmd_is_mutating(_RV_CMD_INVALID));

@@ -2,7 +2,9 @@
 /*
  * test_protocol_logs.c: the `logs` request: its target, `lines` (bounded,
  * default 10) and `follow`, which no other command takes; that it needs
- * privileges; and that the CLI's formatting parses back the same.
+ * privileges; and that the CLI's formatting parses back the same. The
+ * `events` request too: an optional target, follow and since_ms, no
+ * lines, anyone may ask.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -122,6 +124,34 @@ static void test_since_rotate(void **state)
 	expect_error("{\"cmd\":\"logs\",\"target\":\"web\",\"rotate\":true,\"follow\":true}", "goes without");
 }
 
+static void test_events(void **state)
+{
+	struct rv_request r, in;
+	char err[256], buf[512];
+	(void)state;
+
+	assert_int_equal(parse("{\"cmd\":\"events\"}", &r, err, sizeof(err)), 0);
+	assert_int_equal(r.cmd, RV_CMD_EVENTS);
+	assert_string_equal(r.service, "");
+	assert_false(r.follow);
+	assert_false(rv_cmd_is_mutating(RV_CMD_EVENTS));   /* like status: anyone */
+	assert_int_equal(parse("{\"cmd\":\"events\",\"target\":\"web.1\",\"follow\":true,\"since_ms\":600000}",
+			       &r, err, sizeof(err)), 0);
+	assert_true(r.follow);
+	assert_int_equal(r.since_ms, 600000);
+	assert_int_equal(r.index, 1);
+	expect_error("{\"cmd\":\"events\",\"lines\":5}", "only for logs");
+	expect_error("{\"cmd\":\"events\",\"rotate\":true}", "only for logs");
+	expect_error("{\"cmd\":\"events\",\"since_ms\":0}", "1..31622400000");
+	in = (struct rv_request){ .cmd = RV_CMD_EVENTS, .service = "db", .index = -1, .follow = true, .since_ms = 90000 };
+	int n = rv_request_format(&in, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(rv_request_parse(buf, (size_t)n - 1, &r, err, sizeof(err)), 0);
+	assert_true(r.follow);
+	assert_int_equal(r.since_ms, 90000);
+	assert_string_equal(r.service, "db");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -130,6 +160,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_since_rotate),
+		cmocka_unit_test(test_events),
 	};
 	return cmocka_run_group_tests_name("protocol_logs", tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -24,7 +25,10 @@
 
 #include <json-c/json.h>
 
+#include "basic/event.h"
+#include "basic/event_ring.h"
 #include "basic/log.h"
+#include "basic/time_util.h"
 
 #define LOG_LINE_MAX 4096
 
@@ -165,54 +169,112 @@ int log_errno(enum log_level level, int err, const char *fmt, ...)
 	return err < 0 ? err : -err;
 }
 
+/* The ring of recent events (log_keep_events) and who hears of each. */
+static struct event_ring *event_log;
+static uint64_t event_seq;
+static void (*event_sink)(void *userdata);
+static void *event_sink_userdata;
+
+int log_keep_events(size_t max_events, size_t max_bytes)
+{
+	struct event_ring *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	int err = event_ring_init(r, max_events, max_bytes);
+	if (err < 0) {
+		free(r);
+		return err;
+	}
+	/* An empty ring's next_seq is the next event's number: a subscriber
+	 * that comes before any event (a ring kept again, events already
+	 * numbered) would otherwise wait at 1 and be "behind" at the first. */
+	r->next_seq = event_seq + 1;
+	log_forget_events();
+	event_log = r;
+	return 0;
+}
+
+void log_forget_events(void)
+{
+	if (event_log)
+		event_ring_done(event_log);
+	free(event_log);
+	event_log = NULL;
+}
+
+const struct event_ring *log_events(void) { return event_log; }
+
+void log_set_event_sink(void (*sink)(void *userdata), void *userdata)
+{
+	event_sink = sink;
+	event_sink_userdata = userdata;
+}
+
+/* Numbered, kept as its JSON line, and the sink told. An event that
+ * cannot be kept (out of memory) leaves a gap in the numbers. */
+static void keep_event(struct event *e)
+{
+	if (!event_log)
+		return;
+	e->seq = ++event_seq;
+	json_object *o = event_to_json(e);
+	size_t n = 0;
+	const char *s = o ? json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n) : NULL;
+	int r = s ? event_ring_push(event_log, e->seq, now_ns(), e->service, e->index, s, n) : -ENOMEM;
+	json_object_put(o);
+	if (r >= 0 && event_sink)
+		event_sink(event_sink_userdata);
+}
+
+/* The pairs after index: a key, then a string, or for a key marked
+ * LOG_NUM_MARK a long long. */
+static void collect_fields(struct event *e, va_list ap)
+{
+	for (const char *k; (k = va_arg(ap, const char *));) {
+		struct event_field f = { .key = k };
+		if (k[0] == LOG_NUM_MARK[0]) {
+			f.key = k + 1;
+			f.is_num = true;
+			f.num = va_arg(ap, long long);
+		} else {
+			f.str = va_arg(ap, const char *);
+		}
+		if (e->n_fields < EVENT_MAX_FIELDS)
+			e->fields[e->n_fields++] = f;
+	}
+}
+
+static void log_eventv(enum log_level level, const char *name, const char *service, int index, va_list ap)
+{
+	struct event e = { .wall_ns = realtime_ns(), .name = name, .service = service, .index = index };
+	char line[LOG_LINE_MAX];
+
+	collect_fields(&e, ap);
+	if (level <= log_max_level && log_format == LOG_FORMAT_JSON) {
+		json_object *o = event_to_json(&e);
+		if (o)
+			emit_json(o);
+		json_object_put(o);
+	} else if (level <= log_max_level) {
+		write_line(line, event_format_text(&e, line, sizeof(line)));
+	}
+	keep_event(&e);
+}
+
 void log_event(const char *event, const char *service, int index, ...)
 {
-	char ts[40];
 	va_list ap;
 
-	timestamp(ts, sizeof(ts));
-	if (log_format == LOG_FORMAT_JSON) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "ts", json_object_new_string(ts));
-		json_object_object_add(o, "event", json_object_new_string(event));
-		if (service) {
-			json_object_object_add(o, "service", json_object_new_string(service));
-			if (index >= 0)
-				json_object_object_add(o, "index", json_object_new_int(index));
-		}
-		va_start(ap, index);
-		for (const char *k; (k = va_arg(ap, const char *));) {
-			const char *v = va_arg(ap, const char *);
-			json_object_object_add(o, k, json_object_new_string(v ? v : ""));
-		}
-		va_end(ap);
-		emit_json(o);
-		json_object_put(o);
-		return;
-	}
-
-	char line[LOG_LINE_MAX];
-	size_t n = 0;
-#define APPEND(...)                                                              \
-	do {                                                                     \
-		int _m = snprintf(line + n, sizeof(line) - n, __VA_ARGS__);       \
-		if (_m > 0)                                                      \
-			n = MIN(n + (size_t)_m, sizeof(line) - 2);               \
-	} while (0)
-	APPEND("%s ", ts);
-	if (service && index >= 0)
-		APPEND("%s.%d ", service, index);
-	else if (service)
-		APPEND("%s ", service);
-	APPEND("%s", event);
 	va_start(ap, index);
-	for (const char *k; (k = va_arg(ap, const char *));) {
-		const char *v = va_arg(ap, const char *);
-		bool quote = v && strpbrk(v, " \t\"") != NULL;
-		APPEND(quote ? " %s=\"%s\"" : " %s=%s", k, v ? v : "");
-	}
+	log_eventv(LOG_LVL_ERROR, event, service, index, ap);
 	va_end(ap);
-#undef APPEND
-	line[n++] = '\n';
-	write_line(line, n);
+}
+
+void log_event_debug(const char *event, const char *service, int index, ...)
+{
+	va_list ap;
+
+	va_start(ap, index);
+	log_eventv(LOG_LVL_DEBUG, event, service, index, ap);
+	va_end(ap);
 }

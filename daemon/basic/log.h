@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "basic/macro.h"
@@ -38,9 +39,33 @@ int log_errno(enum log_level level, int err, const char *fmt, ...) _printf_(3, 4
 #define log_warn_errno(e, ...) log_errno(LOG_LVL_WARN, (e), __VA_ARGS__)
 
 /*
- * One event line. `fields` is a NULL-terminated list of key, value string
- * pairs; in text format they print as key=value, in JSON as string members.
- * Example: log_event("exit", "web", 0, "code", "1", "cause", "exited", NULL);
+ * One event line. After index come key, value pairs and a NULL: a value is
+ * a string, or, for a key given as LOG_NUM(key, value), a number. In text
+ * format they print as key=value, in JSON as string or number members (a
+ * number is a JSON number by what the call site said, never by how the
+ * text looks). Example:
+ *   log_event("exit", "web", 0, LOG_NUM("code", 1), "cause", "exited", NULL);
  */
 void log_event(const char *event, const char *service, int index, ...)
 	__attribute__((sentinel));
+/* The same event at debug level: on stderr only with --debug, but kept
+ * and streamed like any other (the state changes: docs/events.md). */
+void log_event_debug(const char *event, const char *service, int index, ...)
+	__attribute__((sentinel));
+/* A number field: its key marked by a first byte no key has. */
+#define LOG_NUM_MARK "\001"
+#define LOG_NUM(key, value) LOG_NUM_MARK key, (long long)(value)
+
+/*
+ * The daemon keeps its recent events (the event ring, docs/events.md):
+ * from log_keep_events() on, each event is numbered (seq 1, 2, ...) and
+ * kept as its JSON line, at most max_events of them and max_bytes of
+ * lines, the oldest going first; then the sink, if one is set, is called
+ * (control/ streams them to `events -f` subscribers: a callback, since
+ * basic/ is below everyone). The sink must not log events itself.
+ */
+int log_keep_events(size_t max_events, size_t max_bytes);
+void log_forget_events(void);
+struct event_ring;
+const struct event_ring *log_events(void);   /* NULL when none are kept */
+void log_set_event_sink(void (*sink)(void *userdata), void *userdata);

@@ -62,6 +62,12 @@ static const struct help helps[] = {
 	  "receive time (2026-12-07T05:01:02.123Z). Control characters and bytes that are not\n"
 	  "UTF-8 are shown as \\xHH; --raw prints the bytes as written. --rotate rotates the\n"
 	  "log files now and says which." },
+	{ "events", "events [-f] [--json] [--since DURATION] [SERVICE[.INDEX]]",
+	  "The daemon's events: state changes (with cause, exit code or signal, pid), violations,\n"
+	  "leak verdicts, readiness and health, reloads; one line each, as the text log has them\n"
+	  "(--json: one object each). The daemon keeps its last 4096 (or 1 MiB): all of those, or\n"
+	  "those of the last DURATION; -f then follows new ones. A reader too slow for the ring\n"
+	  "is cut off (exit 1, and says so). docs/events.md lists every event." },
 	{ "top", "top [-b] [-n FRAMES] [-d SECONDS | --interval=DURATION]\n"
 		 "              [--sort=cpu|memory|fds|threads|restarts|name]",
 	  "A live view of every instance, refreshed every interval (default 1s), with where its\n"

@@ -42,6 +42,9 @@ static bool get_bool(json_object *o, const char *k)
 bool cli_logs_option(int c, const char *arg, struct cli_logs_args *a)
 {
 	switch (c) {
+	case 'f':
+		a->follow = true;
+		return true;
 	case 't':
 		a->timestamps = true;
 		return true;
@@ -58,10 +61,13 @@ bool cli_logs_option(int c, const char *arg, struct cli_logs_args *a)
 	return false;
 }
 
-const char *cli_logs_refusal(const struct cli_logs_args *a)
+const char *cli_logs_refusal(const struct cli_logs_args *a, const char *verb)
 {
-	return a->timestamps ? "-t is an option of logs, not of %s" :
-	       a->since ? "--since is an option of logs, not of %s" :
+	if (!strcmp(verb, "logs"))
+		return NULL;
+	return a->follow && strcmp(verb, "events") ? "-f is an option of logs and events, not of %s" :
+	       a->timestamps ? "-t is an option of logs, not of %s" :
+	       a->since && strcmp(verb, "events") ? "--since is an option of logs and events, not of %s" :
 	       a->raw ? "--raw is an option of logs, not of %s" :
 	       a->rotate ? "--rotate is an option of logs, not of %s" : NULL;
 }

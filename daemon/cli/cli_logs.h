@@ -20,6 +20,7 @@ enum { CLI_LOGS_OPT_SINCE = 0x200, CLI_LOGS_OPT_RAW, CLI_LOGS_OPT_ROTATE };
 	{ "rotate", no_argument, NULL, CLI_LOGS_OPT_ROTATE }
 
 struct cli_logs_args {
+	bool follow;         /* -f (logs and events): then new lines */
 	bool timestamps;     /* -t: each line's receive time first */
 	bool raw;            /* --raw: the bytes as written, nothing escaped */
 	bool rotate;         /* --rotate: rotate the files instead of reading */
@@ -29,10 +30,10 @@ struct cli_logs_args {
 /* Takes option c (with its argument) into a: true when it is one of
  * these, false when not. */
 bool cli_logs_option(int c, const char *arg, struct cli_logs_args *a);
-/* For refusing them on another command: a usage message with one %s for
- * that command ("-t is an option of logs, not of %s"), or NULL when none
- * was given. */
-const char *cli_logs_refusal(const struct cli_logs_args *a);
+/* For refusing them on another command than verb: a usage message with
+ * one %s for verb ("-t is an option of logs, not of %s"), or NULL when
+ * verb takes every one given (`events` takes --since). */
+const char *cli_logs_refusal(const struct cli_logs_args *a, const char *verb);
 /* The request's since_ms and rotate (and lines, when --since comes
  * without -n: every line since, up to 100000) from a; req->lines and
  * req->follow are set already. NULL, or a usage error written into err. */

@@ -22,6 +22,8 @@
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "control/client.h"
+#include "control/client_events.h"
+#include "control/client_queue.h"
 #include "control/commands.h"
 #include "control/logs_reply.h"
 #include "control/metrics.h"
@@ -39,7 +41,7 @@ int client_new(const struct client_params *p, int fd, struct client **ret)
 		return -ENOMEM;
 	*cl = (struct client){ .loop = p->loop, .sup = p->sup, .fd = fd, .admin = p->admin, .uid = p->uid,
 			       .queued_total = p->queued_total, .n_clients = p->n_clients, .metrics = p->metrics,
-			       .gone = p->gone, .userdata = p->userdata };
+			       .gone = p->gone, .subscribe = p->subscribe, .userdata = p->userdata };
 	loop_timer_init(&cl->idle, on_idle, cl);
 	loop_timer_init(&cl->kick, on_kick, cl);
 	int r = loop_add(cl->loop, fd, POLLIN, on_client, cl, &cl->source);
@@ -72,6 +74,7 @@ void client_free(struct client *cl)
 	loop_timer_stop(cl->loop, &cl->kick);
 	for (size_t i = 0; i < cl->n_followers; i++)
 		logstream_unfollow(&cl->followers[i]);
+	client_events_done(cl);
 	free(cl->followers);
 	safe_close(cl->fd);
 	*cl->queued_total -= cl->out_len;
@@ -84,6 +87,7 @@ void client_free(struct client *cl)
 /* Returns false when the client was freed. */
 static bool client_flush(struct client *cl)
 {
+again:
 	while (cl->out_off < cl->out_len) {
 		ssize_t n = send(cl->fd, cl->out + cl->out_off, cl->out_len - cl->out_off,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -104,7 +108,7 @@ static bool client_flush(struct client *cl)
 	 * small json-c objects) leaves the heap high: give it back, so the
 	 * daemon's footprint does not keep the high-water mark of the largest
 	 * request ever served. */
-	if (cl->out_len > CONTROL_TRIM_AFTER && !cl->followers) {
+	if (cl->out_len > CONTROL_TRIM_AFTER && !cl->followers && !cl->subscriber) {
 		bool metrics = cl->out_metrics;
 		drop_out(cl);
 		if (!metrics)
@@ -115,56 +119,15 @@ static bool client_flush(struct client *cl)
 		client_free(cl);
 		return false;
 	}
+	/* A subscriber read what it had: the next events, if any. */
+	client_events_pump(cl);
+	if (cl->out_len)
+		goto again;
 	/* The reply is read: the next request has its own time. */
-	if (!cl->followers)
+	if (!cl->followers && !cl->subscriber)
 		(void)loop_timer_start(cl->loop, &cl->idle, now_ns() + CONTROL_IDLE_TIMEOUT_MS * NSEC_PER_MSEC);
 	(void)loop_modify(cl->loop, cl->source, POLLIN);
 	return true;
-}
-
-static int client_queue(struct client *cl, const char *s, size_t n)
-{
-	size_t max = cl->followers ? CONTROL_FOLLOW_MAX : CONTROL_MAX_REPLY;
-
-	if (cl->out_len + n + 1 > max)
-		return -ENOBUFS;
-	/* Every client's replies together are bounded too: one reply each
-	 * (see client_serve), and this much at most. */
-	if (*cl->queued_total + n + 1 > CONTROL_MAX_QUEUED)
-		return -EBUSY;
-	if (cl->out_len + n + 1 > cl->out_cap) {
-		size_t cap = MIN(MAX(cl->out_len + n + 1, 2 * cl->out_cap), (size_t)CONTROL_MAX_REPLY);
-		char *o = realloc(cl->out, cap);
-		if (!o)
-			return -ENOMEM;
-		cl->out = o;
-		cl->out_cap = cap;
-	}
-	memcpy(cl->out + cl->out_len, s, n);
-	cl->out[cl->out_len + n] = '\n';
-	cl->out_len += n + 1;
-	*cl->queued_total += n + 1;
-	return 0;
-}
-
-static void client_reply_error(struct client *cl, const char *msg)
-{
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "ok", json_object_new_boolean(0));
-	json_object_object_add(o, "error", json_object_new_string(msg));
-	size_t n;
-	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
-	(void)client_queue(cl, s, n);
-	json_object_put(o);
-}
-
-static void client_queue_json(struct client *cl, json_object *o, bool *ret_full)
-{
-	size_t n;
-	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
-
-	*ret_full = client_queue(cl, s, n) < 0;
-	json_object_put(o);
 }
 
 /*
@@ -298,6 +261,10 @@ static void client_handle_line(struct client *cl, const char *line, size_t len)
 		client_metrics(cl);
 		return;
 	}
+	if (req.cmd == RV_CMD_EVENTS) {
+		client_events(cl, &req);
+		return;
+	}
 	json_object *reply = command_run(cl->sup, &req, *cl->n_clients);
 	size_t n;
 	const char *s = json_object_to_json_string_length(reply, JSON_C_TO_STRING_PLAIN, &n);
@@ -314,7 +281,7 @@ static void client_handle_line(struct client *cl, const char *line, size_t len)
 /* Serves the first whole request buffered, if any: true when one was. */
 static bool serve_one(struct client *cl)
 {
-	char *nl = cl->followers ? NULL : memchr(cl->in, '\n', cl->in_len);
+	char *nl = cl->followers || cl->subscriber ? NULL : memchr(cl->in, '\n', cl->in_len);
 	if (!nl)
 		return false;
 	size_t len = (size_t)(nl - cl->in);
@@ -350,7 +317,7 @@ static void client_serve(struct client *cl)
 			client_free(cl);
 			return;
 		}
-		if (cl->followers) {
+		if (cl->followers || cl->subscriber) {
 			/* Following: the client only reads; what it sends is ignored. */
 			continue;
 		}

@@ -29,6 +29,8 @@ struct client_params {
 	const size_t *n_clients;     /* shown by status */
 	struct metrics_store *metrics;   /* the control's: buffers kept between scrapes */
 	void (*gone)(struct client *cl, void *userdata);   /* just before it is freed */
+	/* `events -f`: moves the client to a subscriber slot; NULL, or why not. */
+	const char *(*subscribe)(struct client *cl, void *userdata);
 	void *userdata;
 };
 
@@ -55,7 +57,13 @@ struct client {
 	struct log_follower *followers;
 	size_t n_followers;
 	uint64_t skipped;
+	/* `events -f` (client_events.c): the next event it gets, and which. */
+	bool subscriber;
+	uint64_t ev_cursor;
+	char ev_service[RV_PROTO_MAX_NAME + 1];   /* "": every event */
+	int ev_index;
 	void (*gone)(struct client *cl, void *userdata);
+	const char *(*subscribe)(struct client *cl, void *userdata);
 	void *userdata;
 };
 

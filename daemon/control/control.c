@@ -6,6 +6,12 @@
  * so no local user can take every slot and shut root out. A connection
  * past those gets one error line and is closed. What a connection may do,
  * and how it is kept fair, is client.c.
+ *
+ * An `events -f` subscriber leaves its client slot for one of
+ * CONTROL_MAX_SUBSCRIBERS subscriber slots (kept for root and the admin
+ * group, and per user, the same way), so that subscribers never take the
+ * slots commands need. The control is the event log's sink: each new
+ * event is offered to every subscriber (client_events.c).
  */
 #include <errno.h>
 #include <poll.h>
@@ -18,6 +24,7 @@
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "control/client.h"
+#include "control/client_events.h"
 #include "control/control.h"
 #include "control/control_socket.h"
 #include "control/metrics.h"
@@ -35,6 +42,8 @@ struct control {
 	bool bound;                    /* we created the socket file: unlink it at exit */
 	struct client *clients[CONTROL_MAX_CLIENTS];
 	size_t n_clients;
+	struct client *subscribers[CONTROL_MAX_SUBSCRIBERS];
+	size_t n_subscribers;
 	size_t queued;                 /* reply bytes queued over all clients */
 	struct metrics_store metrics;  /* buffers kept from one metrics reply to the next */
 	uint64_t rejected;
@@ -49,6 +58,43 @@ static void on_client_gone(struct client *cl, void *userdata)
 			ctl->clients[i] = NULL;
 			ctl->n_clients--;
 		}
+	for (size_t i = 0; i < CONTROL_MAX_SUBSCRIBERS; i++)
+		if (ctl->subscribers[i] == cl) {
+			ctl->subscribers[i] = NULL;
+			ctl->n_subscribers--;
+		}
+}
+
+/* A slot among the subscribers, with the same rules as the clients': NULL
+ * when cl may take one (it then leaves its client slot), else why not. */
+static const char *on_subscribe(struct client *cl, void *userdata)
+{
+	struct control *ctl = userdata;
+	size_t mine = 0, slot = 0;
+
+	if (ctl->n_subscribers >= CONTROL_MAX_SUBSCRIBERS)
+		return "too many event subscribers";
+	if (!cl->admin && ctl->n_subscribers >= CONTROL_MAX_SUBSCRIBERS - CONTROL_SUBSCRIBER_ADMIN_SLOTS)
+		return "too many event subscribers (the rest are kept for root and the admin group)";
+	for (size_t i = 0; i < CONTROL_MAX_SUBSCRIBERS; i++)
+		mine += ctl->subscribers[i] && ctl->subscribers[i]->uid == cl->uid;
+	if (!cl->admin && mine >= CONTROL_SUBSCRIBERS_PER_UID)
+		return "too many event subscribers of this user";
+	on_client_gone(cl, ctl);   /* out of the clients' slots */
+	while (ctl->subscribers[slot])
+		slot++;
+	ctl->subscribers[slot] = cl;
+	ctl->n_subscribers++;
+	return NULL;
+}
+
+/* A new event (basic/log.c): each subscriber takes what concerns it. */
+static void on_event(void *userdata)
+{
+	struct control *ctl = userdata;
+	for (size_t i = 0; i < CONTROL_MAX_SUBSCRIBERS; i++)
+		if (ctl->subscribers[i])
+			client_events_pump(ctl->subscribers[i]);
 }
 
 static void on_listen(struct loop *l, int fd, uint32_t revents, void *userdata);
@@ -128,7 +174,7 @@ static void admit(struct control *ctl, int cfd)
 	struct client_params p = {
 		.loop = ctl->sup->loop, .sup = ctl->sup, .admin = admin, .uid = uid,
 		.queued_total = &ctl->queued, .n_clients = &ctl->n_clients, .metrics = &ctl->metrics,
-		.gone = on_client_gone, .userdata = ctl,
+		.gone = on_client_gone, .subscribe = on_subscribe, .userdata = ctl,
 	};
 	if (client_new(&p, cfd, &ctl->clients[slot]) < 0) {
 		reject(ctl, cfd, "out of memory");
@@ -185,6 +231,7 @@ int control_new(struct supervisor *sup, const char *path, struct control **ret)
 	r = metrics_http_new(sup, &sup->config->supervisor.metrics, &c->http);
 	if (r < 0)
 		goto fail;
+	log_set_event_sink(on_event, c);
 	*ret = c;
 	return 0;
 fail:
@@ -196,9 +243,13 @@ struct control *control_free(struct control *c)
 {
 	if (!c)
 		return NULL;
+	log_set_event_sink(NULL, NULL);
 	for (size_t i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (c->clients[i])
 			client_free(c->clients[i]);
+	for (size_t i = 0; i < CONTROL_MAX_SUBSCRIBERS; i++)
+		if (c->subscribers[i])
+			client_free(c->subscribers[i]);
 	metrics_http_free(c->http);
 	loop_remove(c->sup->loop, c->source);
 	loop_timer_stop(c->sup->loop, &c->accept_retry);

@@ -18,9 +18,19 @@ struct control;
 #define CONTROL_MAX_REPLY (16U << 20)     /* bytes queued for one client */
 #define CONTROL_MAX_QUEUED (64U << 20)    /* bytes queued for every client together */
 #define CONTROL_FOLLOW_MAX (256U << 10)   /* bytes queued for a `logs -f` client */
-/* The loop sources of the daemon's front doors: the control socket's
- * clients and the metrics listeners (control/metrics_http.h). */
-#define CONTROL_FRONT_SOURCES (CONTROL_MAX_CLIENTS + 4)
+/* The event stream (docs/events.md). The daemon keeps its last events in a
+ * ring; `events -f` subscribers read from it, each at its own pace, in
+ * slots of their own, so that 64 of them leave every command slot free. */
+#define CONTROL_EVENTS_KEPT 4096               /* events in the ring, ... */
+#define CONTROL_EVENTS_KEPT_BYTES (1U << 20)   /* ... and bytes of their lines, at most */
+#define CONTROL_MAX_SUBSCRIBERS 64
+#define CONTROL_SUBSCRIBER_ADMIN_SLOTS 8       /* of them, kept for root and the admin group */
+#define CONTROL_SUBSCRIBERS_PER_UID 8          /* subscribers of one other user */
+#define CONTROL_EVENTS_CHUNK (64U << 10)       /* bytes a subscriber has queued, at most, before more */
+/* Loop sources and timers the control may hold: a connection has an fd
+ * and two timers; a metrics listener (control/metrics_http.h) an fd and a
+ * timer, 4 at most. */
+#define CONTROL_LOOP_SOURCES (2 * (CONTROL_MAX_CLIENTS + CONTROL_MAX_SUBSCRIBERS) + 4)
 
 /* Binds and listens on `path` (creating its directory, 0755). Refuses with
  * -EADDRINUSE when another daemon answers on it; a stale socket file left by a

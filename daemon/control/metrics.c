@@ -15,6 +15,7 @@
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/time_util.h"
+#include "control/client_events.h"
 #include "control/metrics.h"
 #include "control/metrics_instance.h"
 
@@ -72,6 +73,7 @@ static void daemon_families(struct supervisor *s, struct mtext *t, uint64_t wall
 	single(t, "ringvisor_instances", "gauge", "Instances, retiring ones included.", s->rt.total_instances);
 	single(t, "ringvisor_orphans_reaped_total", "counter", "Processes the daemon reaped that were not its "
 	       "instances' main processes.", s->orphans_reaped);
+	single(t, "ringvisor_event_subscribers_dropped_total", "counter", "Event subscribers cut off for reading too slowly.", client_events_dropped_total());
 	single(t, "ringvisor_own_log_dropped_lines_total", "counter",
 	       "Lines of the daemon's own log dropped because its stderr would have blocked.", log_dropped());
 	info(t, "ringvisor_leak_probe_info", "How the leak watch counts (bpf, procfs, tree, none).", "source",

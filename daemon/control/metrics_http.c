@@ -36,8 +36,8 @@
 #include "kernel/loop.h"
 #include "policy/supervisor.h"
 
-_Static_assert(CONTROL_FRONT_SOURCES >= CONTROL_MAX_CLIENTS + METRICS_HTTP_SOURCES,
-	       "the loop has a source for each metrics listener");
+_Static_assert(CONTROL_LOOP_SOURCES >= 2 * (CONTROL_MAX_CLIENTS + CONTROL_MAX_SUBSCRIBERS) + METRICS_HTTP_SOURCES,
+	       "the loop has a source and a timer for each metrics listener");
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 

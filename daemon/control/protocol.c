@@ -26,13 +26,15 @@ static const char *const rv_cmd_table[_RV_CMD_MAX] = {
 	[RV_CMD_SNAPSHOTS] = "snapshots",
 	[RV_CMD_LOGS] = "logs",       [RV_CMD_RELOAD] = "reload",
 	[RV_CMD_REEXEC] = "reexec",   [RV_CMD_METRICS] = "metrics",
+	[RV_CMD_EVENTS] = "events",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(rv_cmd, enum rv_cmd)
 
 bool rv_cmd_is_mutating(enum rv_cmd c)
 {
-	return c != RV_CMD_STATUS && c != RV_CMD_LEAKS && c != RV_CMD_SNAPSHOTS && c != RV_CMD_METRICS;
+	return c != RV_CMD_STATUS && c != RV_CMD_LEAKS && c != RV_CMD_SNAPSHOTS && c != RV_CMD_METRICS &&
+	       c != RV_CMD_EVENTS;
 }
 
 static bool name_ok(const char *s, size_t n)
@@ -161,7 +163,8 @@ static int parse_cmd_target(json_object *o, struct rv_request *req, char *err, s
 		FAIL(-EOPNOTSUPP, "unknown command \"%s\"", quoted(json_object_get_string(v), q));
 	bool needs_target = req->cmd != RV_CMD_STATUS && req->cmd != RV_CMD_SHUTDOWN &&
 			    req->cmd != RV_CMD_LEAKS && req->cmd != RV_CMD_SNAPSHOTS &&
-			    req->cmd != RV_CMD_RELOAD && req->cmd != RV_CMD_REEXEC && req->cmd != RV_CMD_METRICS;
+			    req->cmd != RV_CMD_RELOAD && req->cmd != RV_CMD_REEXEC && req->cmd != RV_CMD_METRICS &&
+			    req->cmd != RV_CMD_EVENTS;
 	if (json_object_object_get_ex(o, "target", &v)) {
 		if (!json_object_is_type(v, json_type_string) ||
 		    rv_target_parse(json_object_get_string(v), req->service, &req->index) < 0)
@@ -181,8 +184,8 @@ static int parse_logs_args(json_object *o, struct rv_request *req, char *err, si
 	json_object *v;
 
 	if (json_object_object_get_ex(o, "since_ms", &v)) {
-		if (req->cmd != RV_CMD_LOGS)
-			FAIL(-EINVAL, "\"since_ms\" is only for logs");
+		if (req->cmd != RV_CMD_LOGS && req->cmd != RV_CMD_EVENTS)
+			FAIL(-EINVAL, "\"since_ms\" is only for logs and events");
 		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 ||
 		    (uint64_t)json_object_get_int64(v) > RV_PROTO_MAX_SINCE_MS)
 			FAIL(-EINVAL, "\"since_ms\" must be an integer 1..%llu",
@@ -236,8 +239,8 @@ static int parse_args(json_object *o, struct rv_request *req, char *err, size_t 
 		req->lines = (uint32_t)json_object_get_int64(v);
 	}
 	if (json_object_object_get_ex(o, "follow", &v)) {
-		if (req->cmd != RV_CMD_LOGS)
-			FAIL(-EINVAL, "\"follow\" is only for logs");
+		if (req->cmd != RV_CMD_LOGS && req->cmd != RV_CMD_EVENTS)
+			FAIL(-EINVAL, "\"follow\" is only for logs and events");
 		if (!json_object_is_type(v, json_type_boolean))
 			FAIL(-EINVAL, "\"follow\" must be true or false");
 		req->follow = json_object_get_boolean(v);
@@ -295,6 +298,10 @@ int rv_request_format(const struct rv_request *r, char *buf, size_t len)
 		if (r->since_ms)
 			json_object_object_add(o, "since_ms", json_object_new_int64((int64_t)r->since_ms));
 	}
+	if (r->cmd == RV_CMD_EVENTS && r->follow)
+		json_object_object_add(o, "follow", json_object_new_boolean(1));
+	if (r->cmd == RV_CMD_EVENTS && r->since_ms)
+		json_object_object_add(o, "since_ms", json_object_new_int64((int64_t)r->since_ms));
 	if (r->cmd == RV_CMD_SIGNAL) {
 		/* Real-time signals have no name: send the number. */
 		char num[16];

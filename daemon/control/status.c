@@ -15,6 +15,7 @@
 #include "basic/units.h"
 #include "control/status.h"
 #include "control/status_cgroup.h"
+#include "control/client_events.h"
 #include "control/status_log.h"
 #include "control/status_ready.h"
 #include "config/config_names.h"
@@ -113,6 +114,7 @@ static json_object *status_supervisor(struct supervisor *s, size_t control_clien
 	json_object_object_add(lg, "forward_dropped_lines",
 			       json_object_new_int64((int64_t)s->logs.ctx.sink.dropped_lines));
 	json_object_object_add(o, "log", lg);
+	json_object_object_add(o, "events", client_events_status());
 	json_object_object_add(o, "notify", status_notify(s));
 	json_object_object_add(o, "checks", status_checks(s));
 	return o;

@@ -18,6 +18,7 @@
 #include "policy/instance.h"
 #include "policy/instance_adopt.h"
 #include "policy/instance_exit.h"
+#include "policy/instance_log.h"
 #include "policy/instance_ready.h"
 #include "policy/instance_spawn.h"
 #include "config/config_names.h"
@@ -205,10 +206,11 @@ void instance_handle_exit(struct instance *inst)
 			inst->exec_error = e;
 		instance_close_errpipe(inst);
 	}
+	pid_t pid = inst->pid.pid;
 	instance_drop_process(inst);
 	/* A limit hit may be what ended it: count it first, name the cause. */
 	check_violations(inst);
-	instance_exit_record(inst, &si, r > 0);
+	instance_exit_record(inst, &si, pid, r > 0);
 	inst->exit_was_stop = inst->state == STATE_STOPPING;
 	/* The rest of the tree is killed; the instance has ended only once
 	 * cgroup.events says populated 0, so a restart never overlaps the old
@@ -331,8 +333,7 @@ static void enter(struct instance *inst, enum instance_state next, enum instance
 	loop_timer_stop(rt->loop, &inst->timer);
 	inst->state = next;
 	inst->state_since_ns = now_ns();
-	log_debug("%s.%u: %s -> %s (%s: %s)", inst->cfg->name, inst->index, instance_state_to_string(prev),
-		  instance_state_to_string(next), instance_event_to_string(e), why);
+	instance_log_state(inst, prev, e, why);
 	if (!state_has_process(next) || next == STATE_STARTING)
 		forget_last_end(inst);
 	instance_ready_follow(inst, prev, next);

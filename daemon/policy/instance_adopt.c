@@ -53,9 +53,7 @@ int instance_adopt_process(struct instance *inst, struct pidref *pid, const stru
 	if (inst->rd && rec->ready)
 		inst->rd->ready_seen = true;   /* ready again at once, not waiting for a READY=1 sent long ago */
 	const char *pipes = adopt_pipes(inst, rec);
-	char spid[16], n[16];
-	snprintf(spid, sizeof(spid), "%d", (int)inst->pid.pid);
-	snprintf(n, sizeof(n), "%u", inst->restarts);
-	log_event("adopted", inst->cfg->name, (int)inst->index, "pid", spid, "restarts", n, "output", pipes, NULL);
+	log_event("adopted", inst->cfg->name, (int)inst->index, LOG_NUM("pid", inst->pid.pid),
+		  LOG_NUM("restarts", inst->restarts), "output", pipes, NULL);
 	return 0;
 }

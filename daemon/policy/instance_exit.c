@@ -35,7 +35,7 @@ static void maybe_shutdown(struct instance *inst, const struct exit_info *x, boo
 				inst->rt->userdata);
 }
 
-void instance_exit_record(struct instance *inst, const siginfo_t *si, bool reaped)
+void instance_exit_record(struct instance *inst, const siginfo_t *si, pid_t pid, bool reaped)
 {
 	struct exit_info *x = &inst->last_exit;
 	*x = (struct exit_info){ .valid = true, .at_ns = now_ns() };
@@ -60,15 +60,13 @@ void instance_exit_record(struct instance *inst, const siginfo_t *si, bool reape
 	else if (reaped)
 		snprintf(x->cause, sizeof(x->cause), x->has_code ? "exited" : "killed");
 
-	char v[16];
-	if (x->has_code) {
-		snprintf(v, sizeof(v), "%d", x->code);
-		LOG_INST(inst, "exit", "code", v, "cause", x->cause, NULL);
-	} else if (!reaped) {
-		LOG_INST(inst, "exit", "status", "unknown", "cause", x->cause, NULL);
-	} else {
-		LOG_INST(inst, "exit", "signal", signal_name(x->signal), "cause", x->cause, NULL);
-	}
+	/* The pid last: the text lines scripts already match start the same. */
+	if (x->has_code)
+		LOG_INST(inst, "exit", LOG_NUM("code", x->code), "cause", x->cause, LOG_NUM("pid", pid), NULL);
+	else if (!reaped)
+		LOG_INST(inst, "exit", "status", "unknown", "cause", x->cause, LOG_NUM("pid", pid), NULL);
+	else
+		LOG_INST(inst, "exit", "signal", signal_name(x->signal), "cause", x->cause, LOG_NUM("pid", pid), NULL);
 	maybe_shutdown(inst, x, reaped);
 }
 

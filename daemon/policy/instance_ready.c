@@ -264,9 +264,7 @@ static void on_health(struct check *c, bool ok, const char *detail, void *userda
 	} else {
 		rd->oks_in_row = 0;
 		if (++rd->fails_in_row >= hc->failures && rd->health != HEALTH_UNHEALTHY) {
-			char n[16];
-			snprintf(n, sizeof(n), "%u", rd->fails_in_row);
-			LOG_INST(inst, "unhealthy", "failures", n, "check", detail, NULL);
+			LOG_INST(inst, "unhealthy", LOG_NUM("failures", rd->fails_in_row), "check", detail, NULL);
 			rd->health = HEALTH_UNHEALTHY;
 			(void)check_schedule(c, hc->check.interval_ms);
 			rd->hooks->violation(inst, VIOLATION_HEALTH);   /* may stop it: after scheduling */

@@ -119,9 +119,7 @@ int instance_spawn(struct instance *inst, const struct instance_hooks *h)
 		instance_drop_process(inst);
 		return r;
 	}
-	char pid[16];
-	snprintf(pid, sizeof(pid), "%d", (int)inst->pid.pid);
-	LOG_INST(inst, "start", "pid", pid, NULL);
+	LOG_INST(inst, "start", LOG_NUM("pid", inst->pid.pid), NULL);
 	instance_record_save(inst);
 	return 0;
 }

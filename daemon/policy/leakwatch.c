@@ -61,16 +61,15 @@ static size_t find_range(const struct probe_result *r, uint64_t id, size_t *firs
 static void log_leak(const struct instance *inst, const char *snapshot)
 {
 	struct leak_trend trend, *t = &trend;
-	char rate[64], horizon[32], times[16];
+	char rate[64], horizon[32];
 
 	leak_evaluate_again(&inst->leak.hist, &inst->cfg->leak, &inst->leak.last,
 			    inst->leak.sampled_ns / NSEC_PER_MSEC, t);
 	const struct leak_series_trend *st = &t->series[t->worst];
 	leak_format_rate(t->worst, st->per_hour, rate, sizeof(rate));
 	format_duration_ms(st->horizon_ms, horizon, sizeof(horizon));
-	snprintf(times, sizeof(times), "%u", inst->leak.leaks);
 	log_event("leak", inst->cfg->name, (int)inst->index, "reason", t->reason, "rate", rate,
-		  "over", horizon, "times", times, "snapshot", snapshot, NULL);
+		  "over", horizon, LOG_NUM("times", inst->leak.leaks), "snapshot", snapshot, NULL);
 }
 
 /* The snapshot is written (or not): now the policy acts. */

@@ -451,10 +451,8 @@ struct supervisor *supervisor_free(struct supervisor *s)
 
 int supervisor_run(struct supervisor *s)
 {
-	char n[32];
-	snprintf(n, sizeof(n), "%zu", s->n_services);
 	log_event("ready", NULL, -1, "backend", loop_backend_name(s->loop),
-		  "spawn", spawn_method_to_string(s->rt.spawn_method), "services", n,
+		  "spawn", spawn_method_to_string(s->rt.spawn_method), LOG_NUM("services", s->n_services),
 		  "socket", s->socket_path, NULL);
 	for (size_t i = 0; i < s->n_services; i++) {
 		struct service *svc = &s->services[i];

@@ -151,12 +151,8 @@ void supervisor_adopt_all(struct supervisor *s)
 			(void)instance_freeze(inst, true);
 		ok++;
 	}
-	if (s->n_adoptees) {
-		char n[16], m[16];
-		snprintf(n, sizeof(n), "%zu", ok);
-		snprintf(m, sizeof(m), "%zu", s->n_adoptees - ok);
-		log_event("adoption", NULL, -1, "adopted", n, "failed", m, NULL);
-	}
+	if (s->n_adoptees)
+		log_event("adoption", NULL, -1, LOG_NUM("adopted", ok), LOG_NUM("failed", s->n_adoptees - ok), NULL);
 	for (size_t i = 0; i < s->n_services; i++)
 		supervisor_state_restore_stopped(s, &s->services[i]);
 	supervisor_adopt_done(s);

@@ -10,9 +10,7 @@
 
 static void report_leftover(const char *svc, const char *idx, unsigned npids, int error, void *ud)
 {
-	char n[16];
 	(void)ud;
-	snprintf(n, sizeof(n), "%u", npids);
 	if (error < 0) {
 		log_error_errno(error, "leftover cgroup services/%s/%s from a previous run (%u processes) "
 				"could not be killed and removed", svc, idx, npids);
@@ -20,7 +18,7 @@ static void report_leftover(const char *svc, const char *idx, unsigned npids, in
 	}
 	log_warn("leftover cgroup services/%s/%s from a previous run held %u processes: killed",
 		 svc, idx, npids);
-	log_event("leftover-killed", svc, atoi(idx), "processes", n, NULL);
+	log_event("leftover-killed", svc, atoi(idx), LOG_NUM("processes", npids), NULL);
 }
 
 static void disable(struct supervisor_cgroup *sc, const char *fmt, const char *arg, int err)

@@ -406,12 +406,10 @@ int supervisor_reload(struct supervisor *s, const char *path, struct reload_repo
 	plan_done(&p);
 	s->reloads++;
 
-	char c[_RELOAD_ACTION_MAX][16];
-	for (int a = 0; a < _RELOAD_ACTION_MAX; a++)
-		snprintf(c[a], sizeof(c[a]), "%zu", rep->count[a]);
-	log_event("reload", NULL, -1, "kept", c[RELOAD_KEPT], "updated", c[RELOAD_UPDATED], "restarted",
-		  c[RELOAD_RESTARTED], "stopped", c[RELOAD_STOPPED], "started", c[RELOAD_STARTED], "config",
-		  s->config_path, NULL);
+	const size_t *c = rep->count;
+	log_event("reload", NULL, -1, LOG_NUM("kept", c[RELOAD_KEPT]), LOG_NUM("updated", c[RELOAD_UPDATED]),
+		  LOG_NUM("restarted", c[RELOAD_RESTARTED]), LOG_NUM("stopped", c[RELOAD_STOPPED]),
+		  LOG_NUM("started", c[RELOAD_STARTED]), "config", s->config_path, NULL);
 	(void)loop_timer_start(s->loop, &s->rt.start_timer, now_ns());
 	return 0;
 }

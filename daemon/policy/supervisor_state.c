@@ -162,11 +162,8 @@ void supervisor_state_restore_stopped(struct supervisor *s, struct service *svc)
 		inst->start_pending = false;
 		log_event("kept-stopped", svc->cfg->name, (int)j, "by", "a previous daemon's state", NULL);
 	}
-	if (svc->restore_scale >= 0 && (uint32_t)svc->restore_scale != svc->cfg->instances) {
-		char n[24];
-		snprintf(n, sizeof(n), "%lld", (long long)svc->restore_scale);
-		log_event("kept-scale", svc->cfg->name, -1, "instances", n, NULL);
-	}
+	if (svc->restore_scale >= 0 && (uint32_t)svc->restore_scale != svc->cfg->instances)
+		log_event("kept-scale", svc->cfg->name, -1, LOG_NUM("instances", svc->restore_scale), NULL);
 	free(svc->restore_stopped);
 	svc->restore_stopped = NULL;
 	svc->n_restore_stopped = 0;

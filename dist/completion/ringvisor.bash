@@ -25,7 +25,7 @@ _ringvisor()
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local verbs="run check status start stop restart scale signal freeze thaw leaks metrics snapshot snapshots logs top reload reexec shutdown help"
+	local verbs="run check status start stop restart scale signal freeze thaw leaks metrics snapshot snapshots logs events top reload reexec shutdown help"
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
 		--socket|-c|--config|--timeout|--interval|-n|-o|--sort|-d|--delay|--since) ((i++));;
@@ -55,6 +55,7 @@ _ringvisor()
 	start|stop|restart|scale) opts+=" --no-wait --timeout= --json";;
 	check|leaks|snapshots|reload|metrics) opts+=" --json";;
 	logs) opts+=" -n -f --follow -t --timestamps --since --raw --rotate --json";;
+	events) opts+=" -f --follow --since --json";;
 	top) opts+=" -b --batch -n -d --delay= --interval= --sort=";;
 	help) COMPREPLY=($(compgen -W "$verbs" -- "$cur")); return;;
 	esac
@@ -64,7 +65,7 @@ _ringvisor()
 		return
 	fi
 	case $verb in
-	status|start|stop|restart|scale|signal|freeze|thaw|leaks|snapshot|snapshots|logs)
+	status|start|stop|restart|scale|signal|freeze|thaw|leaks|snapshot|snapshots|logs|events)
 		COMPREPLY=($(compgen -W "$(_ringvisor_targets)" -- "$cur"));;
 	esac
 }
