@@ -74,7 +74,7 @@ BPF_ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/pow
 CLANG_BPF_SYS_INCLUDES = $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(BUILD)/bpf -Iinclude
-BPF_USERS := $(BUILD)/obj/probe/probe_bpf.o
+BPF_USERS := $(BUILD)/obj/probe/probe_bpf.o $(BUILD)/obj/probe/cgstat.o
 
 # Unit tests: tests/test_<name>.c names its layer here (default: the layer
 # of the module it is named after) and links that layer's archive and the
@@ -99,6 +99,7 @@ TEST_LAYER_config_errors := config
 TEST_LAYER_config_diff := config
 TEST_LAYER_config_tree := config
 TEST_LAYER_probe := probe
+TEST_LAYER_cgstat := probe
 TEST_LAYER_fd_kind := probe
 TEST_LAYER_probe_tree := probe
 TEST_LAYER_protocol := protocol
@@ -202,7 +203,8 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< >$@
 
 $(BPF_USERS): CFLAGS += -I$(BUILD)/bpf
-$(BPF_USERS): $(BUILD)/bpf/leak.skel.h
+$(BUILD)/obj/probe/probe_bpf.o: $(BUILD)/bpf/leak.skel.h
+$(BUILD)/obj/probe/cgstat.o: $(BUILD)/bpf/cgstat.skel.h
 
 $(BUILD)/ringvisor: $(BUILD)/obj/main.o $(MAIN_LIBS) $(addprefix $(BUILD)/layers/,$(addsuffix .ok,$(LAYERS)))
 	$(if $(filter 1,$(V)),,@echo "  LD      $@")

@@ -32,3 +32,11 @@ struct rv_proc_counts {
 	char comm[16];            /* the group leader's comm */
 	__u64 rss_pages;          /* resident pages of its mm: file + anon + shmem (as VmRSS) */
 };
+
+/* One record of bpf/cgstat.bpf.c's `usage` array: a cgroup of the
+ * daemon's subtree and its CPU time, as cpu.stat's usage_usec (times
+ * 1000) once the subtree's rstat is flushed. */
+struct rv_cg_usage {
+	__u64 cgroup_id;          /* kernfs id of the cgroup v2 directory */
+	__u64 usage_ns;           /* cgroup->bstat.cputime.sum_exec_runtime */
+};

@@ -3,7 +3,9 @@
 # (no error, no lint warning) and prometheus_client's parser reads it; a
 # restart counter moves after a kill -9; a label value with a quote and a
 # backslash (the config's path) comes back unchanged through the escaping;
-# values that are not known (no process, not sampled) are left out.
+# values that are not known (no process, not sampled) are left out; the
+# instances' CPU comes from one BPF pass (or each cpu.stat without BPF)
+# and equals cpu.stat's.
 . "$(dirname "$0")/lib.sh"
 command -v promtool >/dev/null || skip "promtool not installed (Debian prometheus)"
 # The Debian package's module, whatever python3 comes first in PATH.
@@ -112,4 +114,42 @@ reply=$(timeout 5 "$PY" -c 'import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
 s.sendall(b"{\"cmd\":\"metrics\",\"target\":\"web\"}\n"); print(s.makefile().readline().strip())' "$SOCK")
 echo "$reply" | jq -e '.ok == false and (.error | test("no target"))' >/dev/null || fail "a target was taken: $reply"
+
+# Where the instances' CPU comes from: one BPF cgroup iterator pass where
+# the leak probe loads BPF too, else each cpu.stat; either way the figure
+# of an idle instance is its cpu.stat's usage_usec exactly.
+cpu_source() { grep -o 'ringvisor_cgroup_cpu_info{source="[^"]*"}' "$1" | sed 's/.*="\(.*\)"}/\1/'; }
+# cpu_matches FILE PID: the instance of PID's cpu seconds in FILE equal its cgroup's cpu.stat.
+cpu_matches() {
+	local cg usec want
+	cg=$(awk -F: '$1 == 0 {print $3}' /proc/"$2"/cgroup)
+	usec=$(awk '$1 == "usage_usec" {print $2}' "$CG_MOUNT$cg/cpu.stat")
+	want=$(printf '%d.%06d' $((usec / 1000000)) $((usec % 1000000)))
+	grep -qx "ringvisor_instance_cpu_seconds_total{service=\"web\",index=\"1\"} $want" "$1"
+}
+cpu_ok() { rv metrics >"$1" && cpu_matches "$1" "$2"; }
+if [ "$CGROOT" != none ]; then
+	src=$(cpu_source "$T/m2.txt")
+	probe=$(grep -o 'ringvisor_leak_probe_info{source="[^"]*"}' "$T/m2.txt")
+	case $probe in *'"bpf"'*) [ "$src" = bpf ] || fail "CPU source is $src where the leak probe runs BPF";;
+	*) [ "$src" = cpu.stat ] || fail "CPU source is $src without BPF";; esac
+	pid1=$(inst web.1 .pid)
+	wait_for 5 cpu_ok "$T/m3.txt" "$pid1" || fail "web.1's cpu seconds differ from its cpu.stat ($src): $(grep 'cpu_seconds_total{service="web",index="1"' "$T/m3.txt")"
+	# Without BPF (its capabilities out of the bounding set): each file.
+	if [ "$src" = bpf ] && command -v setpriv >/dev/null; then
+		rv_stop_daemon
+		SOCK=$T/control2.sock
+		RV_WRAP="setpriv --bounding-set=-bpf,-perfmon,-sys_admin" rv_start "$cfg"
+		wait_for 5 all_in_state 2 running || fail "web not running without BPF"
+		rv metrics >"$T/m4.txt" || fail "metrics without BPF"
+		[ "$(cpu_source "$T/m4.txt")" = cpu.stat ] || fail "CPU source without BPF: $(cpu_source "$T/m4.txt")"
+		grep -q "metrics: CPU read from each instance's cpu.stat (bpf cgroup iterator: load: Operation not permitted" \
+			"$T/daemon.log" || fail "the fallback is not said: $(grep metrics "$T/daemon.log")"
+		pid1=$(inst web.1 .pid)
+		wait_for 5 cpu_ok "$T/m5.txt" "$pid1" || fail "web.1's cpu seconds differ from its cpu.stat without BPF"
+		log "CPU: one BPF pass, and each cpu.stat without BPF; both equal cpu.stat"
+	else
+		log "CPU from $src, equal to cpu.stat (the BPF pass is not checked: BPF does not load here, or no setpriv)"
+	fi
+fi
 exit 0

@@ -76,6 +76,9 @@ static void daemon_families(struct supervisor *s, struct mtext *t, uint64_t wall
 	single(t, "ringvisor_event_subscribers_dropped_total", "counter", "Event subscribers cut off for reading too slowly.", client_events_dropped_total());
 	single(t, "ringvisor_own_log_dropped_lines_total", "counter",
 	       "Lines of the daemon's own log dropped because its stderr would have blocked.", log_dropped());
+	info(t, "ringvisor_cgroup_cpu_info", "Where the instances' CPU comes from (bpf: one cgroup iterator "
+	     "pass; cpu.stat: a file each; none: no cgroups).", "source",
+	     s->cg.cpu ? "bpf" : s->cg.root.fd >= 0 ? "cpu.stat" : "none");
 	info(t, "ringvisor_leak_probe_info", "How the leak watch counts (bpf, procfs, tree, none).", "source",
 	     s->leaks.tree ? "tree" : leakwatch_source(&s->leaks));
 	single(t, "ringvisor_leak_probe_passes_total", "counter", "Passes of the leak probe.", s->leaks.passes);
@@ -110,10 +113,19 @@ static struct metrics_inst *gather(struct metrics_store *st, struct supervisor *
 	st->labels.max = (cap + 1) * 512;
 	st->labels.overflow = false;
 	st->labels.json = json;
+	/* Every cgroup's CPU in one BPF pass where it runs: cpu.stat files
+	 * cost an open, read and close each (most of a scrape's time). */
+	size_t n_cpu = 0;
+	const struct cgstat_usage *cpu = supervisor_cgroup_cpu(&s->cg, s->rt.instance_capacity +
+								 CONFIG_MAX_SERVICES + 16, &n_cpu);
 	for (size_t i = 0; i < s->n_services; i++)
 		for (uint32_t j = 0; j < s->services[i].n_instances; j++)
 			if (s->services[i].instances[j]) {
-				st->m[n] = (struct metrics_inst){ .inst = s->services[i].instances[j] };
+				const struct instance *inst = s->services[i].instances[j];
+				const struct cgstat_usage *u = cpu && inst->cg.fd >= 0 ?
+							       cgstat_find(cpu, n_cpu, inst->cg.id) : NULL;
+				st->m[n] = (struct metrics_inst){ .inst = inst, .has_cpu = u != NULL,
+								  .cpu_usec = u ? u->usage_usec : 0 };
 				metrics_inst_read(&st->m[n++], &st->labels);
 			}
 	*ret_n = n;

@@ -36,8 +36,9 @@ void metrics_inst_read(struct metrics_inst *m, struct mtext *labels)
 	if (inst->cg.fd < 0)
 		return;
 	/* cpu.stat is there without the cpu controller (usage_usec); the
-	 * throttling keys only with it. */
-	if (cgroup_read(inst->cg.fd, "cpu.stat", buf, sizeof(buf)) >= 0) {
+	 * throttling keys only with it. Its usage may have come from the
+	 * one BPF pass (metrics.c): then the file only for throttling. */
+	if ((!m->has_cpu || (ctrl & CGROUP_CTRL_CPU)) && cgroup_read(inst->cg.fd, "cpu.stat", buf, sizeof(buf)) >= 0) {
 		m->has_cpu = cgroup_parse_key(buf, "usage_usec", &m->cpu_usec) >= 0;
 		if (cgroup_parse_key(buf, "throttled_usec", &m->throttled_usec) < 0)
 			m->throttled_usec = UINT64_MAX;

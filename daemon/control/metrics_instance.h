@@ -22,8 +22,9 @@ struct metrics_inst {
 	uint32_t labels_off, labels_len;
 };
 
-/* Reads the cgroup figures of m->inst, and appends its labels to `labels`
- * (whose mode is the text's). */
+/* Reads the cgroup figures of m->inst (cpu.stat only when has_cpu is not
+ * set yet, or for the cpu controller's throttling), and appends its labels
+ * to `labels` (whose mode is the text's). */
 void metrics_inst_read(struct metrics_inst *m, struct mtext *labels);
 /* Every instance family, each once with all its samples. labels: the
  * buffer metrics_inst_read() wrote. wall_offset_ns: CLOCK_REALTIME -

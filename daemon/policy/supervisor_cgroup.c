@@ -118,7 +118,35 @@ void supervisor_cgroup_done(struct supervisor_cgroup *sc, struct service *servic
 				(void)cgroup_rmdir(sc->root.services_fd, services[i].cfg->name);
 		}
 	sc->watch = cgroup_watch_free(sc->watch);
+	sc->cpu = cgstat_free(sc->cpu);
 	cgroup_root_done(&sc->root);
+}
+
+const struct cgstat_usage *supervisor_cgroup_cpu(struct supervisor_cgroup *sc, size_t max, size_t *ret_n)
+{
+	const struct cgstat_usage *u;
+	size_t truncated;
+	char why[256];
+	int r;
+
+	if (sc->root.fd < 0 || sc->cpu_refused)
+		return NULL;
+	if (!sc->cpu) {
+		r = cgstat_new(sc->root.fd, max, &sc->cpu, why, sizeof(why));
+		if (r < 0) {
+			sc->cpu_refused = true;
+			log_info("metrics: CPU read from each instance's cpu.stat (%s)", why);
+			return NULL;
+		}
+	}
+	r = cgstat_pass(sc->cpu, &u, ret_n, &truncated);
+	if (r < 0) {
+		log_debug("cgroup CPU pass failed (%s): reading cpu.stat files", strerror(-r));
+		return NULL;
+	}
+	if (truncated)
+		log_debug("cgroup CPU pass: %zu cgroups beyond its room, read from their files", truncated);
+	return u;
 }
 
 int supervisor_cgroup_check_limits(const struct supervisor_cgroup *sc, const struct config *c)

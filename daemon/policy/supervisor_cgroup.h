@@ -7,6 +7,8 @@
  */
 #pragma once
 
+#include "probe/cgstat.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -18,6 +20,9 @@ struct supervisor_cgroup {
 	struct cgroup_root root;        /* root.fd < 0: running without cgroups */
 	char reason[256];               /* why, when without */
 	struct cgroup_watch *watch;
+	struct cgstat *cpu;             /* the CPU of every cgroup in one BPF pass, opened
+	                                 * when first asked; NULL: not yet, or refused */
+	bool cpu_refused;               /* (said once) each cpu.stat is read instead */
 };
 
 /* root_opt: "none", "auto" or a path (NULL: auto). Without cgroup2, or
@@ -29,6 +34,11 @@ int supervisor_cgroup_setup(struct supervisor_cgroup *sc, struct loop *l, const 
 			    bool kill_fallback, size_t max_watches, struct service *services, size_t n,
 			    cgroup_sweep_keep_fn keep, void *keep_ud);
 void supervisor_cgroup_done(struct supervisor_cgroup *sc, struct service *services, size_t n);
+/* The CPU time of every cgroup of the root in one pass (probe/cgstat.h),
+ * sorted by cgroup id, for `metrics`; max: cgroups to make room for, at
+ * the first call. NULL when there are no cgroups or BPF cannot do it
+ * (said once at the first call): read each cpu.stat then. */
+const struct cgstat_usage *supervisor_cgroup_cpu(struct supervisor_cgroup *sc, size_t max, size_t *ret_n);
 /* Logs every limit that cannot be enforced here; with strict_limits that
  * is an error (-EOPNOTSUPP) naming each. */
 int supervisor_cgroup_check_limits(const struct supervisor_cgroup *sc, const struct config *c);
