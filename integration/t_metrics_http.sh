@@ -61,6 +61,9 @@ sys.stdout.write(body.decode())
 PY
 http() { "$PY" "$T/http.py" "$@"; }
 
+# The first scrape opens what every scrape keeps (the CPU pass's BPF
+# program, map, link and the root's cpu.stat): count from after it.
+http tcp "$PORT" /metrics >/dev/null || fail "the first GET failed"
 fds0=$(daemon_fds)
 # A silent client first: it must not hold anything up, and is closed at
 # the connection timeout (checked at the end, ~10 s later).
