@@ -114,10 +114,12 @@ static struct metrics_inst *gather(struct metrics_store *st, struct supervisor *
 	st->labels.overflow = false;
 	st->labels.json = json;
 	/* Every cgroup's CPU in one BPF pass where it runs: cpu.stat files
-	 * cost an open, read and close each (most of a scrape's time). */
+	 * cost an open, read and close each (most of a scrape's time). With
+	 * the cpu controller each cpu.stat is read anyway (throttled_usec):
+	 * no pass then. */
 	size_t n_cpu = 0;
-	const struct cgstat_usage *cpu = supervisor_cgroup_cpu(&s->cg, s->rt.instance_capacity +
-								 CONFIG_MAX_SERVICES + 16, &n_cpu);
+	const struct cgstat_usage *cpu = s->cg.root.controllers & CGROUP_CTRL_CPU ? NULL :
+		supervisor_cgroup_cpu(&s->cg, s->rt.instance_capacity + CONFIG_MAX_SERVICES + 16, &n_cpu);
 	for (size_t i = 0; i < s->n_services; i++)
 		for (uint32_t j = 0; j < s->services[i].n_instances; j++)
 			if (s->services[i].instances[j]) {

@@ -3,7 +3,8 @@
  * cgstat.c: bpf/cgstat.bpf.c through its skeleton (cgstat.h). The `usage`
  * array is mmap()ed read-only once and copied out sorted after each pass;
  * the iterator's link holds the root cgroup, the root's cpu.stat stays
- * open for the flush (two fds for the life of the daemon).
+ * open for the flush (with the program, maps and link: 6 fds for the life
+ * of the daemon, once a scrape opened them).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -78,8 +79,10 @@ int cgstat_new(int root_fd, size_t max, struct cgstat **ret, char *why, size_t w
 	if (!c)
 		return -ENOMEM;
 	c->cpu_stat_fd = openat(root_fd, "cpu.stat", O_RDONLY | O_CLOEXEC);
-	if (c->cpu_stat_fd < 0)
-		return say(why, whylen, "the root's cpu.stat", -errno), -errno;
+	if (c->cpu_stat_fd < 0) {
+		r = -errno;   /* before say(), whose snprintf may set errno */
+		return say(why, whylen, "the root's cpu.stat", r), r;
+	}
 	c->max = MAX(max, (size_t)1);
 	c->sorted = calloc(c->max, sizeof(*c->sorted));
 	c->skel = c->sorted ? cgstat_bpf__open() : NULL;
@@ -95,8 +98,10 @@ int cgstat_new(int root_fd, size_t max, struct cgstat **ret, char *why, size_t w
 		return say(why, whylen, "attach", r), r;
 	c->map_len = c->max * sizeof(struct rv_cg_usage);
 	void *m = mmap(NULL, c->map_len, PROT_READ, MAP_SHARED, bpf_map__fd(c->skel->maps.usage), 0);
-	if (m == MAP_FAILED)
-		return say(why, whylen, "mmap", -errno), -errno;
+	if (m == MAP_FAILED) {
+		r = -errno;
+		return say(why, whylen, "mmap", r), r;
+	}
 	c->map = m;
 	*ret = TAKE_PTR(c);
 	return 0;
