@@ -394,6 +394,8 @@ static inline void fx_cleanup(struct fixture *fx, int *rc)
 	if (fx->loop)
 		loop_timer_stop(fx->loop, &fx->rt.start_timer);
 	fx->loop = loop_free(fx->loop);
+	idmap_done(&fx->rt.pids);
+	check_pool_done(&fx->rt.checks);
 	if (fx->logs_ready)
 		logsys_done(&fx->logs);
 	fx->config = config_free(fx->config);

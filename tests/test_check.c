@@ -251,6 +251,11 @@ static void test_pool_bound(void **state)
 		unsigned running = check_running(&c[0]) + check_running(&c[1]) + check_running(&c[2]);
 		most = MAX(most, running);
 		assert_true(pool.running[1] <= 1);
+		/* The reaper finds a running command's check by its pid. */
+		assert_int_equal(pool.children.n, running);
+		for (int i = 0; i < 3; i++)
+			if (check_child_pid(&c[i]))
+				assert_ptr_equal(check_pool_find(&pool, check_child_pid(&c[i])), &c[i]);
 	}
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(r[i].n, 1);
@@ -259,8 +264,10 @@ static void test_pool_bound(void **state)
 	assert_int_equal(most, 1);
 	assert_true(pool.deferred >= 2);
 	assert_int_equal(pool.running[1], 0);
+	assert_int_equal(pool.children.n, 0);
 	for (int i = 0; i < 3; i++)
 		check_done(&c[i]);
+	check_pool_done(&pool);
 }
 
 #define T(f, e) cmocka_unit_test_prestate_setup_teardown(f, fx_setup, fx_teardown, &(e))

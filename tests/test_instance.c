@@ -35,6 +35,9 @@ static void test_start_stop(void **state)
 	assert_int_equal(inst->state, STATE_STARTING);   /* spawned, exec not yet confirmed */
 	assert_true(pidref_is_set(&inst->pid));
 	assert_int_equal(fx->rt.live_processes, 1);
+	/* The reaper's map holds the main pid while it runs, and only then. */
+	assert_ptr_equal(idmap_get(&fx->rt.pids, (uint64_t)inst->pid.pid), inst);
+	assert_int_equal(fx->rt.pids.n, 1);
 	assert_state_within(fx, inst, STATE_RUNNING, 5000);
 	pid_t pid = inst->pid.pid;
 	assert_int_equal(inst->cg.error, 0);
@@ -49,6 +52,7 @@ static void test_start_stop(void **state)
 	assert_state_within(fx, inst, STATE_STOPPED, 5000);
 	assert_true(reaped(pid));
 	assert_int_equal(fx->rt.live_processes, 0);
+	assert_int_equal(fx->rt.pids.n, 0);
 	assert_int_equal(fx->n_settles, 1);
 	const struct settle_rec *s = fx_last_settle(fx);
 	assert_int_equal(s->state, STATE_STOPPED);

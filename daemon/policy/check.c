@@ -82,6 +82,8 @@ static void release_child(struct check *c)
 {
 	loop_remove(c->loop, c->child_source);
 	c->child_source = LOOP_ID_NONE;
+	if (c->pool && pidref_is_set(&c->child))
+		(void)idmap_remove(&c->pool->children, (uint64_t)c->child.pid, c);
 	pidref_done(&c->child);
 	c->errpipe = safe_close(c->errpipe);
 	release_cgroup(c);
@@ -106,6 +108,16 @@ void check_pool_init(struct check_pool *pool)
 		.max = { CHECK_NET_IN_FLIGHT_MAX, CHECK_EXEC_IN_FLIGHT_MAX },
 		.rnd = 0x9e3779b9u,
 	};
+}
+
+void check_pool_done(struct check_pool *pool)
+{
+	idmap_done(&pool->children);
+}
+
+struct check *check_pool_find(const struct check_pool *pool, pid_t pid)
+{
+	return idmap_get(&pool->children, (uint64_t)pid);
 }
 
 static unsigned pool_kind(const struct check *c)
@@ -240,6 +252,8 @@ static int start_exec(struct check *c)
 	p.pass_fd_as = 0;
 	c->timed_out = false;
 	r = spawn_process(c->method, &p, &c->child, &c->errpipe);
+	if (r >= 0 && c->pool)
+		r = idmap_put(&c->pool->children, (uint64_t)c->child.pid, c);
 	if (r >= 0)
 		r = loop_add(c->loop, c->child.fd, POLLIN, on_child, c, &c->child_source);
 	if (r >= 0)

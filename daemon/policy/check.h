@@ -25,6 +25,7 @@
 #include "config/config.h"
 #include "kernel/loop.h"
 #include "kernel/netcheck.h"
+#include "basic/idmap.h"
 #include "kernel/pidref.h"
 #include "kernel/spawn.h"
 
@@ -44,9 +45,11 @@ struct check_pool {
 	unsigned max[2];
 	uint64_t deferred;              /* runs put off because their kind was full */
 	uint32_t rnd;                   /* xorshift32 for the wait, never 0 */
+	struct idmap children;          /* pid -> struct check running it, for the reaper */
 };
 
 void check_pool_init(struct check_pool *pool);
+void check_pool_done(struct check_pool *pool);
 
 struct check;
 /* ok, and a short text for status ("HTTP 200", "exit 1", "timed out after 1s"). */
@@ -99,6 +102,8 @@ int check_schedule(struct check *c, uint64_t delay_ms);
 /* Stops the run in flight and the timer, no callback (the instance ended). */
 void check_cancel(struct check *c);
 bool check_running(const struct check *c);
+/* The check of pool whose command is pid; NULL: none. */
+struct check *check_pool_find(const struct check_pool *pool, pid_t pid);
 /* The running command's pid, for the daemon's reaper; 0: none. */
 pid_t check_child_pid(const struct check *c);
 /* The command may have exited (its pidfd, or the reaper saw it). */

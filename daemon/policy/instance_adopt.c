@@ -37,9 +37,14 @@ int instance_adopt_process(struct instance *inst, struct pidref *pid, const stru
 	int r = instance_cgroup_prepare(&inst->cg, &p, &inst->cfg->limits);
 	if (r < 0)
 		return r;
-	r = loop_add(rt->loop, pid->fd, POLLIN, h->on_exit, inst, &inst->pid_source);
+	r = idmap_put(&rt->pids, (uint64_t)pid->pid, inst);
 	if (r < 0)
 		return r;
+	r = loop_add(rt->loop, pid->fd, POLLIN, h->on_exit, inst, &inst->pid_source);
+	if (r < 0) {
+		(void)idmap_remove(&rt->pids, (uint64_t)pid->pid, inst);
+		return r;
+	}
 	inst->pid = *pid;
 	*pid = PIDREF_NULL;
 	rt->live_processes++;

@@ -43,6 +43,7 @@ void instance_drop_process(struct instance *inst)
 		return;
 	loop_remove(inst->rt->loop, inst->pid_source);
 	inst->pid_source = LOOP_ID_NONE;
+	(void)idmap_remove(&inst->rt->pids, (uint64_t)inst->pid.pid, inst);
 	pidref_done(&inst->pid);
 	inst->rt->live_processes--;
 }
@@ -107,7 +108,9 @@ int instance_spawn(struct instance *inst, const struct instance_hooks *h)
 	inst->started_ns = now_ns();
 	inst->kill_sent = false;
 	inst->adopted = false;
-	r = loop_add(rt->loop, inst->pid.fd, POLLIN, h->on_exit, inst, &inst->pid_source);
+	r = idmap_put(&rt->pids, (uint64_t)inst->pid.pid, inst);
+	if (r >= 0)
+		r = loop_add(rt->loop, inst->pid.fd, POLLIN, h->on_exit, inst, &inst->pid_source);
 	if (r >= 0)
 		r = loop_add(rt->loop, errpipe, POLLIN, h->on_errpipe, inst, &inst->err_source);
 	if (r < 0) {

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "basic/idmap.h"
 #include "kernel/cgroup_root.h"
 #include "kernel/loop.h"
 #include "kernel/spawn.h"
@@ -33,6 +34,7 @@ struct runtime {
 	uint32_t rnd_state;             /* xorshift32, never 0 */
 	struct check_pool checks;       /* checks in flight, bounded over the daemon */
 	uint64_t live_processes;        /* instances whose main process or tree is not gone */
+	struct idmap pids;              /* main pid -> its instance: the reaper's O(1) lookup */
 	uint64_t total_instances;       /* current, <= instance_capacity */
 	uint64_t next_serial;           /* the next instance's serial */
 	uint64_t instance_capacity;     /* fixed at start: room for scale-up */

@@ -37,22 +37,40 @@ static uint64_t instance_capacity(const struct config *c)
 
 struct service *supervisor_find_service(struct supervisor *s, const char *name)
 {
-	for (size_t i = 0; i < s->n_services; i++)
-		if (!s->services[i].removed && !strcmp(s->services[i].cfg->name, name))
-			return &s->services[i];
-	return NULL;
+	if (s->names_collide) {
+		for (size_t i = 0; i < s->n_services; i++)
+			if (!s->services[i].removed && !strcmp(s->services[i].cfg->name, name))
+				return &s->services[i];
+		return NULL;
+	}
+	struct service *svc = idmap_get(&s->by_name, idmap_hash_string(name));
+	return svc && !strcmp(svc->cfg->name, name) ? svc : NULL;
+}
+
+int supervisor_index_services(struct supervisor *s)
+{
+	idmap_clear(&s->by_name);
+	s->names_collide = false;
+	for (size_t i = 0; i < s->n_services; i++) {
+		struct service *svc = &s->services[i];
+		uint64_t h = idmap_hash_string(svc->cfg->name);
+		if (svc->removed)
+			continue;
+		if (idmap_get(&s->by_name, h))
+			s->names_collide = true;   /* kept correct, not fast */
+		int r = idmap_put(&s->by_name, h, svc);
+		if (r < 0) {
+			s->names_collide = true;   /* the plain search needs no memory */
+			return r;
+		}
+	}
+	return 0;
 }
 
 struct instance *supervisor_find_pid(struct supervisor *s, pid_t pid)
 {
-	/* Linear: called once per reaped child; 1000 instances cost ~1 µs. */
-	for (size_t i = 0; i < s->n_services; i++)
-		for (uint32_t j = 0; j < s->services[i].n_instances; j++) {
-			struct instance *inst = s->services[i].instances[j];
-			if (inst && inst->pid.pid == pid && pidref_is_set(&inst->pid))
-				return inst;
-		}
-	return NULL;
+	struct instance *inst = idmap_get(&s->rt.pids, (uint64_t)pid);
+	return inst && pidref_is_set(&inst->pid) ? inst : NULL;
 }
 
 /* Ends the loop once a shutdown has nothing left running; once. */
@@ -100,13 +118,12 @@ static void on_changed(struct instance *inst, void *userdata)
 /* An exec check of some instance (readiness or health probe)? */
 static bool reap_probe(struct supervisor *s, pid_t pid)
 {
-	for (size_t i = 0; i < s->n_services; i++)
-		for (uint32_t j = 0; j < s->services[i].n_instances; j++) {
-			struct instance *inst = s->services[i].instances[j];
-			if (inst && inst->rd && instance_ready_reap(inst, pid))
-				return true;
-		}
-	return false;
+	struct check *c = check_pool_find(&s->rt.checks, pid);
+
+	if (!c)
+		return false;
+	check_child_exited(c);
+	return true;
 }
 
 static void reap_children(struct supervisor *s)
@@ -337,7 +354,7 @@ static int make_services(struct supervisor *s, const struct config *c)
 	s->n_services = c->n_services;
 	for (size_t i = 0; i < c->n_services; i++)
 		service_init(&s->services[i], &s->rt, &c->services[i]);
-	return 0;
+	return supervisor_index_services(s);
 }
 
 static void init_timers(struct supervisor *s)
@@ -430,6 +447,9 @@ struct supervisor *supervisor_free(struct supervisor *s)
 	snapshots_done(&s->snapshots);
 	supervisor_cgroup_done(&s->cg, s->services, s->n_services);
 	free(s->services);
+	idmap_done(&s->by_name);
+	idmap_done(&s->rt.pids);
+	check_pool_done(&s->rt.checks);
 	if (s->loop) {
 		loop_timer_stop(s->loop, &s->rt.start_timer);
 		loop_timer_stop(s->loop, &s->shutdown_kill_timer);

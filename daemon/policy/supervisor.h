@@ -49,6 +49,11 @@ struct supervisor {
 	 * while they stop (service.removed); rebuilt by reload. */
 	struct service *services;
 	size_t n_services;
+	/* The live services by name (supervisor_index_services): a command
+	 * names one, and 10 000 strcmp()s a request would be the daemon's
+	 * largest cost per command. Two names of one hash: a plain search. */
+	struct idmap by_name;
+	bool names_collide;
 	int sigfd;
 	loop_id sig_source;
 	struct logsys logs;             /* capture of every instance's output */
@@ -98,5 +103,7 @@ int supervisor_run(struct supervisor *s);   /* returns the daemon's exit code */
 void supervisor_shutdown(struct supervisor *s, const char *why);
 
 struct service *supervisor_find_service(struct supervisor *s, const char *name);
+/* After s->services changed (start, reload): the name index anew. */
+int supervisor_index_services(struct supervisor *s);
 /* The instance whose main process is pid (a reaped child is routed to it). */
 struct instance *supervisor_find_pid(struct supervisor *s, pid_t pid);

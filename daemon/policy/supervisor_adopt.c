@@ -36,12 +36,10 @@ static bool parse_index(const char *s, unsigned *ret)
 	return true;
 }
 
-static long find_service(const struct supervisor *s, const char *name)
+static long find_service(struct supervisor *s, const char *name)
 {
-	for (size_t i = 0; i < s->n_services; i++)
-		if (!strcmp(s->services[i].cfg->name, name))
-			return (long)i;
-	return -1;
+	struct service *svc = supervisor_find_service(s, name);
+	return svc ? svc - s->services : -1;
 }
 
 /* Why the leftover is not the instance the config describes; NULL: it is,

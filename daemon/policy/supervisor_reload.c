@@ -73,14 +73,6 @@ static void plan_done(struct plan *p)
 	*p = (struct plan){ 0 };
 }
 
-static struct service *find_live(struct supervisor *s, const char *name)
-{
-	for (size_t i = 0; i < s->n_services; i++)
-		if (!s->services[i].removed && !strcmp(s->services[i].cfg->name, name))
-			return &s->services[i];
-	return NULL;
-}
-
 static bool str_eq(const char *a, const char *b)
 {
 	return a == b || (a && b && !strcmp(a, b));
@@ -135,7 +127,7 @@ static int plan_compare(struct supervisor *s, struct plan *p, struct reload_repo
 	for (size_t i = 0; i < nc->n_services; i++) {
 		struct plan_item *it = &p->items[i];
 		it->cg_fd = -EBADF;
-		it->old = find_live(s, nc->services[i].name);
+		it->old = supervisor_find_service(s, nc->services[i].name);
 		if (!it->old) {
 			add_entry(rep, nc->services[i].name, RELOAD_STARTED, 0);
 			continue;
@@ -274,6 +266,8 @@ static int commit_array(struct supervisor *s, struct plan *p)
 	free(s->services);
 	s->services = arr;
 	s->n_services = n;
+	/* Out of memory: a plain search, still right. */
+	(void)supervisor_index_services(s);
 	leakwatch_set_services(&s->leaks, arr, n);
 	s->notify.services = arr;
 	s->notify.n_services = n;

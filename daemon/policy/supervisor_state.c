@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "basic/log.h"
+#include "basic/macro.h"
 #include "kernel/cgroup.h"
 #include "policy/supervisor.h"
 #include "policy/supervisor_state.h"
@@ -117,33 +118,29 @@ static int parse_stopped(struct service *svc, const char *p)
 
 void supervisor_state_read(struct supervisor *s, const char *name, int fd)
 {
-	char *t = malloc(STATE_TEXT_MAX + 1);
+	struct service *svc = supervisor_find_service(s, name);
+	_cleanup_free_ char *t = svc ? malloc(STATE_TEXT_MAX + 1) : NULL;
 	unsigned config, scale;
 	int off = 0;
 
-	for (size_t i = 0; t && i < s->n_services; i++) {
-		struct service *svc = &s->services[i];
-		if (strcmp(svc->cfg->name, name))
-			continue;
-		ssize_t n = cgroup_get_xattr(fd, SERVICE_STATE_XATTR, t, STATE_TEXT_MAX);
-		if (n <= 0)
-			break;
-		t[n] = '\0';
-		if (sscanf(t, "v1 config=%u scale=%u stopped=%n", &config, &scale, &off) != 2 || !off ||
-		    parse_stopped(svc, t + off) < 0) {
-			log_warn("%s: the state a previous daemon kept is unreadable: following the config", name);
-			free(svc->restore_stopped);
-			svc->restore_stopped = NULL;
-			svc->n_restore_stopped = 0;
-			break;
-		}
-		/* The operator's scale holds while the config still says what it
-		 * said then; a changed config wins. */
-		if (config == svc->cfg->instances && scale <= CONFIG_MAX_INSTANCES)
-			svc->restore_scale = scale;
-		break;
+	if (!t)
+		return;
+	ssize_t n = cgroup_get_xattr(fd, SERVICE_STATE_XATTR, t, STATE_TEXT_MAX);
+	if (n <= 0)
+		return;
+	t[n] = '\0';
+	if (sscanf(t, "v1 config=%u scale=%u stopped=%n", &config, &scale, &off) != 2 || !off ||
+	    parse_stopped(svc, t + off) < 0) {
+		log_warn("%s: the state a previous daemon kept is unreadable: following the config", name);
+		free(svc->restore_stopped);
+		svc->restore_stopped = NULL;
+		svc->n_restore_stopped = 0;
+		return;
 	}
-	free(t);
+	/* The operator's scale holds while the config still says what it
+	 * said then; a changed config wins. */
+	if (config == svc->cfg->instances && scale <= CONFIG_MAX_INSTANCES)
+		svc->restore_scale = scale;
 }
 
 uint32_t supervisor_state_scale(const struct service *svc)
