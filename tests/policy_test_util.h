@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * policy_test_util.h: what the policy-layer tests share: a struct runtime
- * built by hand around a real loop (the backend comes through cmocka's
- * prestate), real log capture and, when the env asks, a cgroup root of the
- * test's own under the cgroup2 mount (entered by the test process, removed
+ * built by hand around a real loop (the backend comes through cmocka's prestate), real
+ * log capture and, when the env asks, a cgroup root of the test's own under the cgroup2 mount (entered by the test process, removed
  * in teardown). Service configs come from YAML through config_load(). The
  * runtime's hooks record what they are told (settled instances, runs of
- * the start timer). The loop only runs bounded: RUN_UNTIL() runs it in
- * short slices until a condition holds or a deadline passes. Teardown
- * kills and reaps every process a test started and removes every cgroup
- * and file, also after a failed test. Header-only, static inline.
+ * the start timer). The loop only runs bounded: RUN_UNTIL() runs it in short slices
+ * until a condition holds or a deadline passes. Teardown kills and reaps every process
+ * a test started and removes every cgroup and file, also after a failed test.
  */
 #pragma once
 

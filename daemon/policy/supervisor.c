@@ -35,44 +35,6 @@ static uint64_t instance_capacity(const struct config *c)
 	return MIN(cap, (uint64_t)CONFIG_MAX_INSTANCES_TOTAL);
 }
 
-struct service *supervisor_find_service(struct supervisor *s, const char *name)
-{
-	if (s->names_collide) {
-		for (size_t i = 0; i < s->n_services; i++)
-			if (!s->services[i].removed && !strcmp(s->services[i].cfg->name, name))
-				return &s->services[i];
-		return NULL;
-	}
-	struct service *svc = idmap_get(&s->by_name, idmap_hash_string(name));
-	return svc && !strcmp(svc->cfg->name, name) ? svc : NULL;
-}
-
-int supervisor_index_services(struct supervisor *s)
-{
-	idmap_clear(&s->by_name);
-	s->names_collide = false;
-	for (size_t i = 0; i < s->n_services; i++) {
-		struct service *svc = &s->services[i];
-		uint64_t h = idmap_hash_string(svc->cfg->name);
-		if (svc->removed)
-			continue;
-		if (idmap_get(&s->by_name, h))
-			s->names_collide = true;   /* kept correct, not fast */
-		int r = idmap_put(&s->by_name, h, svc);
-		if (r < 0) {
-			s->names_collide = true;   /* the plain search needs no memory */
-			return r;
-		}
-	}
-	return 0;
-}
-
-struct instance *supervisor_find_pid(struct supervisor *s, pid_t pid)
-{
-	struct instance *inst = idmap_get(&s->rt.pids, (uint64_t)pid);
-	return inst && pidref_is_set(&inst->pid) ? inst : NULL;
-}
-
 /* Ends the loop once a shutdown has nothing left running; once. */
 static void supervisor_maybe_done(struct supervisor *s)
 {

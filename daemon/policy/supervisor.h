@@ -102,8 +102,4 @@ struct supervisor *supervisor_free(struct supervisor *s);
 int supervisor_run(struct supervisor *s);   /* returns the daemon's exit code */
 void supervisor_shutdown(struct supervisor *s, const char *why);
 
-struct service *supervisor_find_service(struct supervisor *s, const char *name);
-/* After s->services changed (start, reload): the name index anew. */
-int supervisor_index_services(struct supervisor *s);
-/* The instance whose main process is pid (a reaped child is routed to it). */
-struct instance *supervisor_find_pid(struct supervisor *s, pid_t pid);
+#include "policy/supervisor_lookup.h"   /* supervisor_find_service, supervisor_find_pid */
