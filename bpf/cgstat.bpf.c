@@ -10,7 +10,9 @@
  * buffer (it cannot resume a walk), too small for 10 000 cgroups.
  * usage_ns is what cpu.stat prints as usage_usec (divided by 1000): user
  * space reads the root's cpu.stat first, which flushes the subtree's
- * per-cpu counters into each cgroup's bstat.
+ * per-cpu counters into each cgroup's bstat. Each record also says what
+ * the cgroup's cgroup.events would (populated, frozen): `status` of every
+ * instance reads neither file then.
  */
 #include "vmlinux.h"
 
@@ -48,6 +50,13 @@ int cg_usage(struct bpf_iter__cgroup *ctx)
 	}
 	u->cgroup_id = BPF_CORE_READ(cg, kn, id);
 	u->usage_ns = BPF_CORE_READ(cg, bstat.cputime.sum_exec_runtime);
+	/* cgroup.events: populated is cgroup_is_populated(), frozen the
+	 * CGRP_FROZEN bit (set once every task of it is frozen; an anonymous
+	 * enum, so no CO-RE relocation: 3 since 5.2, when freezing came). */
+	u->flags = (BPF_CORE_READ(cg, nr_populated_csets) + BPF_CORE_READ(cg, nr_populated_domain_children) +
+		    BPF_CORE_READ(cg, nr_populated_threaded_children) > 0 ? RV_CG_POPULATED : 0) |
+		   (BPF_CORE_READ(cg, flags) & (1ULL << CGRP_FROZEN) ?
+		    RV_CG_FROZEN : 0);
 	n_records = i + 1;
 	return 0;
 }

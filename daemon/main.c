@@ -20,6 +20,7 @@
 #include "cli/cli_events.h"
 #include "cli/cli_help.h"
 #include "cli/cli_logs.h"
+#include "cli/cli_status_args.h"
 #include "control/control.h"
 #include "config/config.h"
 #include "config/config_errors.h"
@@ -55,6 +56,7 @@ struct args {
 	const char *run_option; /* the first option of `run` given, for refusing it elsewhere */
 	long lines;             /* logs -n; -1 = the default */
 	struct cli_logs_args logs;   /* logs -f, -t, --since, --raw, --rotate */
+	struct cli_status_args status;   /* status --state, --limit, --offset */
 	bool help;              /* --help / -h: the verb's help, or the usage */
 	bool wide;              /* status -o wide */
 	bool no_wait;           /* start, stop, restart, scale --no-wait */
@@ -128,7 +130,7 @@ static int parse_run_option(int c, struct args *a)
 /* The options of the client commands (and -c, --socket, shared by all). */
 static int parse_client_option(int c, struct args *a)
 {
-	if (cli_logs_option(c, optarg, &a->logs))
+	if (cli_logs_option(c, optarg, &a->logs) || cli_status_option(c, optarg, &a->status))
 		return 0;
 	switch (c) {
 	case 'c':
@@ -195,7 +197,7 @@ static int parse_options(int argc, char **argv, struct args *a)
 		{ "sort", required_argument, NULL, TOP_ARG_SORT },
 		{ "lines", required_argument, NULL, 'n' },
 		{ "follow", no_argument, NULL, 'f' },
-		CLI_LOGS_LONG_OPTIONS,
+		CLI_LOGS_LONG_OPTIONS, CLI_STATUS_LONG_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "output", required_argument, NULL, 'o' },
@@ -399,6 +401,7 @@ static int cmd_client(const struct args *a, enum rv_cmd cmd, int argc, char **ar
 	req.follow = a->logs.follow;
 	char err[160];
 	const char *bad = cmd == RV_CMD_EVENTS ? cli_events_request(a->logs.since, &req, err, sizeof(err)) :
+			  cmd == RV_CMD_STATUS ? cli_status_request(&a->status, &req, err, sizeof(err)) :
 			  cmd != RV_CMD_LOGS ? NULL :
 			  cli_logs_request(&a->logs, a->lines >= 0, a->json, &req, err, sizeof(err));
 	if (bad)
@@ -475,7 +478,7 @@ int main(int argc, char **argv)
 	bool waits = !strcmp(verb, "start") || !strcmp(verb, "stop") || !strcmp(verb, "restart") || !strcmp(verb, "scale");
 	if ((a.no_wait || a.timeout) && !waits)
 		return usage_error("--no-wait and --timeout are options of start, stop, restart and scale, not of %s", verb);
-	const char *logs_refusal = cli_logs_refusal(&a.logs, verb);
+	const char *logs_refusal = cli_logs_refusal(&a.logs, verb) ?: cli_status_refusal(&a.status, verb);
 	if (logs_refusal)
 		return usage_error(logs_refusal, verb);
 	if (!strcmp(verb, "top"))

@@ -35,8 +35,13 @@ struct rv_proc_counts {
 
 /* One record of bpf/cgstat.bpf.c's `usage` array: a cgroup of the
  * daemon's subtree and its CPU time, as cpu.stat's usage_usec (times
- * 1000) once the subtree's rstat is flushed. */
+ * 1000) once the subtree's rstat is flushed; and what its cgroup.events
+ * says (populated, frozen), as flags. */
+#define RV_CG_POPULATED 1u
+#define RV_CG_FROZEN 2u
 struct rv_cg_usage {
 	__u64 cgroup_id;          /* kernfs id of the cgroup v2 directory */
 	__u64 usage_ns;           /* cgroup->bstat.cputime.sum_exec_runtime */
+	__u32 flags;              /* RV_CG_* */
+	__u32 pad;
 };

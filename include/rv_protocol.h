@@ -46,6 +46,9 @@ enum rv_cmd {
 	_RV_CMD_INVALID = -EINVAL,
 };
 
+#define RV_PROTO_MAX_STATE 15
+#define RV_PROTO_MAX_PAGE 1000000             /* status: offset and limit */
+
 struct rv_request {
 	enum rv_cmd cmd;
 	char service[RV_PROTO_MAX_NAME + 1];   /* "" = all (status only) */
@@ -57,6 +60,11 @@ struct rv_request {
 	uint64_t since_ms;                     /* logs, events: only this recent; 0 = any */
 	bool rotate;                           /* logs: rotate the target's files instead */
 	char path[RV_PROTO_MAX_PATH + 1];      /* reload: the file to read; "" = the daemon's own */
+	/* status: only instances in this state ("" = any), and a page of
+	 * them: `limit` from the `offset`-th on (paged: either was given). */
+	char state[RV_PROTO_MAX_STATE + 1];
+	uint32_t offset, limit;
+	bool paged;
 };
 
 #define RV_PROTO_MAX_LINES 100000

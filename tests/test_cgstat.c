@@ -28,6 +28,7 @@
 
 #include "kernel/cgroup.h"
 #include "probe/cgstat.h"
+#include "rv_probe.h"
 #include "probe_fixture.h"
 
 static char root_path[560];
@@ -162,6 +163,57 @@ static void test_pass_equals_cpu_stat(void **state)
 	cgstat_free(c);
 }
 
+/* cgroup.events of kid (NULL: the root) as RV_CG_* flags. */
+static uint32_t file_events(const char *kid)
+{
+	char path[640], buf[256];
+	uint64_t populated = 9, frozen = 9;
+
+	snprintf(path, sizeof(path), "%s%s%s/cgroup.events", root_path, kid ? "/" : "", kid ? kid : "");
+	FILE *f = fopen(path, "re");
+	assert_non_null(f);
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	assert_int_equal(cgroup_parse_key(buf, "populated", &populated), 0);
+	assert_int_equal(cgroup_parse_key(buf, "frozen", &frozen), 0);
+	return (populated ? RV_CG_POPULATED : 0) | (frozen ? RV_CG_FROZEN : 0);
+}
+
+static void write_freeze(const char *kid, const char *v)
+{
+	char path[640];
+
+	snprintf(path, sizeof(path), "%s/%s/cgroup.freeze", root_path, kid);
+	FILE *f = fopen(path, "we");
+	assert_non_null(f);
+	fputs(v, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* What status shows as populated and frozen comes from the pass: it must
+ * say what each cgroup.events says (an empty frozen one, a busy one, the
+ * root populated through its child). */
+static void test_flags_equal_cgroup_events(void **state)
+{
+	const struct cgstat_usage *u;
+	size_t n, truncated;
+	struct cgstat *c = open_or_skip(16);
+
+	(void)state;
+	write_freeze(kids[2], "1");
+	assert_int_equal(cgstat_pass(c, &u, &n, &truncated), 0);
+	assert_int_equal(cgstat_find(u, n, id_of(kids[1]))->flags, RV_CG_POPULATED);
+	assert_int_equal(cgstat_find(u, n, id_of(kids[2]))->flags, RV_CG_FROZEN);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(cgstat_find(u, n, id_of(kids[i]))->flags, file_events(kids[i]));
+	assert_int_equal(cgstat_find(u, n, id_of(NULL))->flags, file_events(NULL));
+	write_freeze(kids[2], "0");
+	assert_int_equal(cgstat_pass(c, &u, &n, &truncated), 0);
+	assert_int_equal(cgstat_find(u, n, id_of(kids[2]))->flags, 0);
+	cgstat_free(c);
+}
+
 static void test_room_is_bounded(void **state)
 {
 	const struct cgstat_usage *u;
@@ -179,6 +231,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pass_equals_cpu_stat),
+		cmocka_unit_test(test_flags_equal_cgroup_events),
 		cmocka_unit_test(test_room_is_bounded),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

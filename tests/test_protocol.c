@@ -276,6 +276,41 @@ static void test_status_without_target(void **state)
 	assert_false(rv_cmd_is_mutating(r.cmd));
 }
 
+/* status's filter and page: bounds, and refused on other commands. */
+static void test_status_filters(void **state)
+{
+	(void)state;
+	struct rv_request r = ok("{\"cmd\":\"status\",\"state\":\"failed\",\"offset\":0,\"limit\":1000000}");
+	char buf[RV_PROTO_MAX_REQUEST], err[256];
+
+	assert_string_equal(r.state, "failed");
+	assert_true(r.paged);
+	assert_int_equal(r.offset, 0);
+	assert_int_equal(r.limit, RV_PROTO_MAX_PAGE);
+	r = ok("{\"cmd\":\"status\",\"target\":\"web\",\"offset\":1000000}");
+	assert_true(r.paged && r.offset == RV_PROTO_MAX_PAGE && r.limit == 0);
+	r = ok("{\"cmd\":\"status\"}");
+	assert_false(r.paged);
+	assert_string_equal(r.state, "");
+	bad("{\"cmd\":\"status\",\"limit\":0}", -EINVAL, "\"limit\" must be an integer 1..1000000");
+	bad("{\"cmd\":\"status\",\"limit\":1000001}", -EINVAL, "\"limit\" must be");
+	bad("{\"cmd\":\"status\",\"offset\":-1}", -EINVAL, "\"offset\" must be an integer 0..1000000");
+	bad("{\"cmd\":\"status\",\"offset\":\"3\"}", -EINVAL, "\"offset\" must be");
+	bad("{\"cmd\":\"status\",\"state\":\"\"}", -EINVAL, "\"state\" must be a state");
+	bad("{\"cmd\":\"status\",\"state\":\"abcdefghijklmnop\"}", -EINVAL, "\"state\" must be a state");   /* 16 > 15 */
+	bad("{\"cmd\":\"status\",\"state\":3}", -EINVAL, "\"state\" must be a state");
+	bad("{\"cmd\":\"leaks\",\"state\":\"failed\"}", -EINVAL, "\"state\" is only for status");
+	bad("{\"cmd\":\"stop\",\"target\":\"web\",\"limit\":3}", -EINVAL, "\"limit\" is only for status");
+	/* The formatter writes what was asked, and the parser takes it back. */
+	r = (struct rv_request){ .cmd = RV_CMD_STATUS, .index = -1, .paged = true, .offset = 7, .limit = 9 };
+	strcpy(r.state, "backoff");
+	assert_true(rv_request_format(&r, buf, sizeof(buf)) > 0);
+	struct rv_request back;
+	assert_int_equal(parse_len(buf, strlen(buf) - 1, &back, err, sizeof(err)), 0);
+	assert_string_equal(back.state, "backoff");
+	assert_true(back.paged && back.offset == 7 && back.limit == 9);
+}
+
 static void roundtrip(const struct rv_request *in)
 {
 	char buf[RV_PROTO_MAX_REQUEST];
@@ -435,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_scale),
 		cmocka_unit_test(test_signal),
 		cmocka_unit_test(test_status_without_target),
+		cmocka_unit_test(test_status_filters),
 		cmocka_unit_test(test_format_roundtrip),
 		cmocka_unit_test(test_format_roundtrip_rt_signals),
 		cmocka_unit_test(test_cmd_names),

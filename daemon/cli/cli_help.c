@@ -29,11 +29,12 @@ static const struct help helps[] = {
 	  "duplicate keys included, as `FILE:LINE:COL: key.path: message` (exit 1). Warnings (exit\n"
 	  "stays 0): a command that is not an executable, a cwd that is not a directory.\n"
 	  "--json: one object with ok, services, instances, errors and warnings." },
-	{ "status", "status [SERVICE[.INDEX]] [-o wide] [--json]",
+	{ "status", "status [SERVICE[.INDEX]] [--state STATE] [--limit N] [--offset N] [-o wide] [--json]",
 	  "Every instance: state (and why: `backoff 3.2s`, `waiting (db: not ready)`), pid, uptime,\n"
 	  "restarts, CPU time, memory, fds, threads and last exit, under a line about the daemon and\n"
 	  "a `degraded:` line for what it cannot do here. -o wide adds violations, log drops and\n"
-	  "limits (and why one is not enforced); --json: the whole record.\n"
+	  "limits (and why one is not enforced); --json: the whole record. --state STATE shows only\n"
+	  "the instances in it (failed, backoff, ...); --limit N and --offset N show a page of them.\n"
 	  "Exit: 0 all up (or completed), 3 one is not running, 4 no such service or instance." },
 	{ "start stop restart", "start|stop|restart SERVICE[.INDEX] [--no-wait] [--timeout=DURATION] [--json]",
 	  "Asks the daemon to start, stop (stop.signal, then SIGKILL after stop.timeout) or\n"

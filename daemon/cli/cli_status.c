@@ -188,6 +188,15 @@ void cli_print_status(json_object *reply, bool wide)
 	}
 	cli_table_print(&t, stdout);
 	cli_table_done(&t);
+	/* A page (--limit, --offset): where the next one starts. */
+	json_object *page = cli_jget(reply, "page");
+	if (page) {
+		long long off = cli_jint(page, "offset"), got = cli_jint(page, "returned"), all = cli_jint(page, "matched");
+		printf("instances %lld-%lld of %lld", got ? off + 1 : off, off + got, all);
+		if (off + got < all)
+			printf(" (next: --offset %lld)", off + got);
+		printf("\n");
+	}
 }
 
 static bool is_up(const char *state)

@@ -27,6 +27,7 @@
 #include "control/commands.h"
 #include "control/logs_reply.h"
 #include "control/metrics.h"
+#include "control/status_stream.h"
 
 #define CONTROL_TRIM_AFTER (64U << 10)
 
@@ -75,6 +76,7 @@ void client_free(struct client *cl)
 	for (size_t i = 0; i < cl->n_followers; i++)
 		logstream_unfollow(&cl->followers[i]);
 	client_events_done(cl);
+	status_stream_free(cl->status);
 	free(cl->followers);
 	safe_close(cl->fd);
 	*cl->queued_total -= cl->out_len;
@@ -108,7 +110,7 @@ again:
 	 * small json-c objects) leaves the heap high: give it back, so the
 	 * daemon's footprint does not keep the high-water mark of the largest
 	 * request ever served. */
-	if (cl->out_len > CONTROL_TRIM_AFTER && !cl->followers && !cl->subscriber) {
+	if (cl->out_len > CONTROL_TRIM_AFTER && !cl->followers && !cl->subscriber && !cl->status) {
 		bool metrics = cl->out_metrics;
 		drop_out(cl);
 		if (!metrics)
@@ -123,6 +125,12 @@ again:
 	client_events_pump(cl);
 	if (cl->out_len)
 		goto again;
+	if (cl->status) {
+		/* A status reply's next chunk: next turn, after the others. */
+		(void)loop_timer_start(cl->loop, &cl->kick, 0);
+		(void)loop_modify(cl->loop, cl->source, POLLIN);
+		return true;
+	}
 	/* The reply is read: the next request has its own time. */
 	if (!cl->followers && !cl->subscriber)
 		(void)loop_timer_start(cl->loop, &cl->idle, now_ns() + CONTROL_IDLE_TIMEOUT_MS * NSEC_PER_MSEC);
@@ -238,6 +246,47 @@ static void client_metrics(struct client *cl)
 		client_reply_error(cl, "metrics: the text is larger than the reply bound (docs/metrics.md)");
 }
 
+static int status_emit(const char *s, size_t n, void *userdata)
+{
+	return client_queue_part(userdata, s, n);
+}
+
+/* The next chunk of a status reply into the queue (not sent from here). */
+static void status_pump(struct client *cl)
+{
+	int r = status_stream_next(cl->status, cl->sup, *cl->n_clients, status_emit, cl);
+
+	if (r == 0)
+		return;
+	cl->status = (status_stream_free(cl->status), NULL);
+	if (r < 0) {
+		/* Half a line is out: the client can only be told by a close. */
+		log_warn("control: a status reply was cut: %s", strerror(-r));
+		cl->closing = true;
+	}
+}
+
+/* status, streamed (status_stream.h); false: command_run answers (an
+ * unknown service, as every command answers it). */
+static bool client_status(struct client *cl, const struct rv_request *req)
+{
+	char why[256];
+	const char *no = status_stream_refused(req, why, sizeof(why));
+
+	if (no) {
+		client_reply_error(cl, no);
+		return true;
+	}
+	if (req->service[0] && !supervisor_find_service(cl->sup, req->service))
+		return false;
+	cl->status = status_stream_new(req);
+	if (!cl->status)
+		client_reply_error(cl, "out of memory");
+	else
+		status_pump(cl);
+	return true;
+}
+
 static void client_handle_line(struct client *cl, const char *line, size_t len)
 {
 	struct rv_request req;
@@ -265,6 +314,8 @@ static void client_handle_line(struct client *cl, const char *line, size_t len)
 		client_events(cl, &req);
 		return;
 	}
+	if (req.cmd == RV_CMD_STATUS && client_status(cl, &req))
+		return;
 	json_object *reply = command_run(cl->sup, &req, *cl->n_clients);
 	size_t n;
 	const char *s = json_object_to_json_string_length(reply, JSON_C_TO_STRING_PLAIN, &n);
@@ -301,6 +352,12 @@ static bool serve_one(struct client *cl)
 static void client_serve(struct client *cl)
 {
 	while (!cl->closing && cl->out_len == 0) {
+		if (cl->status) {
+			status_pump(cl);
+			if (cl->out_len > 0)
+				(void)client_flush(cl);
+			return;
+		}
 		if (serve_one(cl)) {
 			if (cl->out_len > 0 && !client_flush(cl))
 				return;

@@ -19,6 +19,7 @@
 struct supervisor;
 struct client;
 struct metrics_store;
+struct status_stream;
 
 struct client_params {
 	struct loop *loop;
@@ -49,6 +50,7 @@ struct client {
 	char *out;
 	size_t out_len, out_off, out_cap;
 	bool out_metrics;            /* out is the metrics store's buffer: given back once sent */
+	struct status_stream *status;   /* a status reply being written, a chunk a turn */
 	struct metrics_store *metrics;
 	size_t *queued_total;
 	const size_t *n_clients;

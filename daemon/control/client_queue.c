@@ -10,18 +10,19 @@
 #include "basic/macro.h"
 #include "control/client_queue.h"
 
-int client_queue(struct client *cl, const char *s, size_t n)
+/* Appends s, and a newline when asked. */
+static int append(struct client *cl, const char *s, size_t n, bool newline)
 {
-	size_t max = cl->followers ? CONTROL_FOLLOW_MAX : CONTROL_MAX_REPLY;
+	size_t max = cl->followers ? CONTROL_FOLLOW_MAX : CONTROL_MAX_REPLY, add = n + newline;
 
-	if (cl->out_len + n + 1 > max)
+	if (cl->out_len + add > max)
 		return -ENOBUFS;
 	/* Every client's replies together are bounded too: one reply each
 	 * (see client_serve), and this much at most. */
-	if (*cl->queued_total + n + 1 > CONTROL_MAX_QUEUED)
+	if (*cl->queued_total + add > CONTROL_MAX_QUEUED)
 		return -EBUSY;
-	if (cl->out_len + n + 1 > cl->out_cap) {
-		size_t cap = MIN(MAX(cl->out_len + n + 1, 2 * cl->out_cap), (size_t)CONTROL_MAX_REPLY);
+	if (cl->out_len + add > cl->out_cap) {
+		size_t cap = MIN(MAX(cl->out_len + add, 2 * cl->out_cap), (size_t)CONTROL_MAX_REPLY);
 		char *o = realloc(cl->out, cap);
 		if (!o)
 			return -ENOMEM;
@@ -29,10 +30,21 @@ int client_queue(struct client *cl, const char *s, size_t n)
 		cl->out_cap = cap;
 	}
 	memcpy(cl->out + cl->out_len, s, n);
-	cl->out[cl->out_len + n] = '\n';
-	cl->out_len += n + 1;
-	*cl->queued_total += n + 1;
+	if (newline)
+		cl->out[cl->out_len + n] = '\n';
+	cl->out_len += add;
+	*cl->queued_total += add;
 	return 0;
+}
+
+int client_queue(struct client *cl, const char *s, size_t n)
+{
+	return append(cl, s, n, true);
+}
+
+int client_queue_part(struct client *cl, const char *s, size_t n)
+{
+	return append(cl, s, n, false);
 }
 
 void client_reply_error(struct client *cl, const char *msg)

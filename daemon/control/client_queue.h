@@ -18,6 +18,8 @@
 /* Appends s and a newline: 0, -ENOBUFS (the client's bound), -EBUSY (every
  * client's), -ENOMEM. */
 int client_queue(struct client *cl, const char *s, size_t n);
+/* Appends a part of a line (a streamed reply: status_stream.h), as above. */
+int client_queue_part(struct client *cl, const char *s, size_t n);
 /* Queues o as one line and drops the reference; *ret_full when it did not fit. */
 void client_queue_json(struct client *cl, json_object *o, bool *ret_full);
 /* {"ok":false,"error":msg} */

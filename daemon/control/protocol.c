@@ -143,7 +143,8 @@ static int check_fields(json_object *o, char *err, size_t errlen)
 	json_object_object_foreach(o, key, val) {
 		if (strcmp(key, "cmd") && strcmp(key, "target") && strcmp(key, "count") &&
 		    strcmp(key, "signal") && strcmp(key, "lines") && strcmp(key, "follow") && strcmp(key, "path") &&
-		    strcmp(key, "since_ms") && strcmp(key, "rotate"))
+		    strcmp(key, "since_ms") && strcmp(key, "rotate") && strcmp(key, "state") &&
+		    strcmp(key, "offset") && strcmp(key, "limit"))
 			FAIL(-EINVAL, "unknown field \"%s\"", quoted(key, q));
 		if (json_object_is_type(val, json_type_string) && has_nul(val))
 			FAIL(-EINVAL, "\"%s\" contains a NUL character", key);
@@ -204,6 +205,35 @@ static int parse_logs_args(json_object *o, struct rv_request *req, char *err, si
 	return 0;
 }
 
+/* state, offset, limit (status): a filter and a page. The state's name is
+ * checked by the daemon, which knows the states. */
+static int parse_status_args(json_object *o, struct rv_request *req, char *err, size_t errlen)
+{
+	static const char *const page_keys[] = { "offset", "limit" };
+	json_object *v;
+
+	if (json_object_object_get_ex(o, "state", &v)) {
+		const char *st = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+		if (req->cmd != RV_CMD_STATUS)
+			FAIL(-EINVAL, "\"state\" is only for status");
+		if (!st || !st[0] || strlen(st) > RV_PROTO_MAX_STATE)
+			FAIL(-EINVAL, "\"state\" must be a state's name such as \"failed\"");
+		memcpy(req->state, st, strlen(st) + 1);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		if (!json_object_object_get_ex(o, page_keys[i], &v))
+			continue;
+		if (req->cmd != RV_CMD_STATUS)
+			FAIL(-EINVAL, "\"%s\" is only for status", page_keys[i]);
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < (int64_t)i ||
+		    json_object_get_int64(v) > RV_PROTO_MAX_PAGE)
+			FAIL(-EINVAL, "\"%s\" must be an integer %zu..%d", page_keys[i], i, RV_PROTO_MAX_PAGE);
+		*(i ? &req->limit : &req->offset) = (uint32_t)json_object_get_int64(v);
+		req->paged = true;
+	}
+	return 0;
+}
+
 /* count (scale), signal (signal), lines and follow (logs). */
 static int parse_args(json_object *o, struct rv_request *req, char *err, size_t errlen)
 {
@@ -245,7 +275,8 @@ static int parse_args(json_object *o, struct rv_request *req, char *err, size_t 
 			FAIL(-EINVAL, "\"follow\" must be true or false");
 		req->follow = json_object_get_boolean(v);
 	}
-	return parse_logs_args(o, req, err, errlen);
+	int r = parse_logs_args(o, req, err, errlen);
+	return r < 0 ? r : parse_status_args(o, req, err, errlen);
 }
 
 int rv_request_parse(const char *line, size_t len, struct rv_request *ret, char *err, size_t errlen)
@@ -268,6 +299,16 @@ int rv_request_parse(const char *line, size_t len, struct rv_request *ret, char 
 	if (r >= 0)
 		*ret = req;
 	return r;
+}
+
+static void format_status_args(json_object *o, const struct rv_request *r)
+{
+	if (r->state[0])
+		json_object_object_add(o, "state", json_object_new_string(r->state));
+	if (r->paged && r->offset)
+		json_object_object_add(o, "offset", json_object_new_int64(r->offset));
+	if (r->paged && r->limit)
+		json_object_object_add(o, "limit", json_object_new_int64(r->limit));
 }
 
 int rv_request_format(const struct rv_request *r, char *buf, size_t len)
@@ -298,6 +339,8 @@ int rv_request_format(const struct rv_request *r, char *buf, size_t len)
 		if (r->since_ms)
 			json_object_object_add(o, "since_ms", json_object_new_int64((int64_t)r->since_ms));
 	}
+	if (r->cmd == RV_CMD_STATUS)
+		format_status_args(o, r);
 	if (r->cmd == RV_CMD_EVENTS && r->follow)
 		json_object_object_add(o, "follow", json_object_new_boolean(1));
 	if (r->cmd == RV_CMD_EVENTS && r->since_ms)

@@ -75,7 +75,7 @@ static json_object *status_degraded(struct supervisor *s)
 	return a;
 }
 
-static json_object *status_supervisor(struct supervisor *s, size_t control_clients)
+json_object *status_supervisor(struct supervisor *s, size_t control_clients)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "pid", json_object_new_int(getpid()));
@@ -141,7 +141,7 @@ static json_object *status_usage(const struct instance *inst, uint64_t now)
 	return o;
 }
 
-static json_object *status_instance(const struct instance *inst)
+json_object *status_instance(const struct instance *inst, const struct cgstat_usage *cg)
 {
 	json_object *o = json_object_new_object();
 	uint64_t now = now_ns();
@@ -170,7 +170,7 @@ static json_object *status_instance(const struct instance *inst)
 	} else {
 		json_object_object_add(o, "last_exit", NULL);
 	}
-	json_object_object_add(o, "cgroup", status_instance_cgroup(inst));
+	json_object_object_add(o, "cgroup", status_instance_cgroup(inst, cg));
 	json_object_object_add(o, "usage", status_usage(inst, now));
 	status_instance_ready(o, inst);
 	json_object *lg = json_object_new_object();
@@ -184,19 +184,25 @@ static json_object *status_instance(const struct instance *inst)
 	return o;
 }
 
-static json_object *status_service(const struct service *svc, int index)
+json_object *status_service_head(const struct service *svc)
 {
-	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	json_object *o = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(svc->cfg->name));
 	json_object_object_add(o, "restart_policy", json_object_new_string(
 		restart_policy_to_string(svc->cfg->restart.policy)));
+	status_service_deps(o, svc);
+	json_object_object_add(o, "limits", status_service_limits(svc));
+	return o;
+}
+
+static json_object *status_service(const struct service *svc, int index)
+{
+	json_object *o = status_service_head(svc), *a = json_object_new_array();
 	for (uint32_t i = 0; i < svc->n_instances; i++) {
 		const struct instance *inst = svc->instances[i];
 		if (inst && (index < 0 || (unsigned)index == inst->index))
-			json_object_array_add(a, status_instance(inst));
+			json_object_array_add(a, status_instance(inst, NULL));
 	}
-	status_service_deps(o, svc);
-	json_object_object_add(o, "limits", status_service_limits(svc));
 	json_object_object_add(o, "instances", a);
 	return o;
 }

@@ -14,6 +14,7 @@
 #include "control/status_cgroup.h"
 #include "kernel/cgroup.h"
 #include "policy/limits.h"
+#include "rv_probe.h"
 
 json_object *status_service_limits(const struct service *svc)
 {
@@ -86,21 +87,21 @@ static void add_unplaced(json_object *o, const struct instance *inst)
 	json_object_object_add(o, "unenforced_limits", u);
 }
 
-static void add_figures(json_object *o, const struct instance *inst)
+/* cpu.stat's figures and cgroup.events', from the files, or from a
+ * cgroup pass (cg, taken where the cpu controller is off: no throttling
+ * figures then, as the file would have none). */
+static void add_usage(json_object *o, int fd, const struct cgstat_usage *cg)
 {
-	const struct cgroup_root *root = inst->rt->cg;
-	unsigned ctrl = root->controllers;
-	int fd = inst->cg.fd;
-	char buf[1024], path[512];
+	char buf[1024];
 
-	/* Each file is read once, and only where its controller is enabled:
-	 * this runs for every instance of every status request. */
-	snprintf(path, sizeof(path), "%s/services/%s/%u", root->path, inst->cfg->name, inst->index);
-	json_object_object_add(o, "path", json_object_new_string(path));
-	bool mem = ctrl & CGROUP_CTRL_MEMORY, pids = ctrl & CGROUP_CTRL_PIDS;
-	json_object_object_add(o, "memory_current", mem ? file_u64(fd, "memory.current") : NULL);
-	json_object_object_add(o, "memory_peak", mem ? file_u64(fd, "memory.peak") : NULL);
-	json_object_object_add(o, "pids_current", pids ? file_u64(fd, "pids.current") : NULL);
+	if (cg) {
+		json_object_object_add(o, "cpu_usage_usec", json_object_new_uint64(cg->usage_usec));
+		json_object_object_add(o, "cpu_nr_throttled", NULL);
+		json_object_object_add(o, "cpu_throttled_usec", NULL);
+		json_object_object_add(o, "populated", json_object_new_boolean(cg->flags & RV_CG_POPULATED));
+		json_object_object_add(o, "frozen", json_object_new_boolean(cg->flags & RV_CG_FROZEN));
+		return;
+	}
 	const char *b = cgroup_read(fd, "cpu.stat", buf, sizeof(buf)) < 0 ? NULL : buf;
 	json_object_object_add(o, "cpu_usage_usec", key_u64(b, "usage_usec"));
 	json_object_object_add(o, "cpu_nr_throttled", key_u64(b, "nr_throttled"));
@@ -110,12 +111,30 @@ static void add_figures(json_object *o, const struct instance *inst)
 	json_object_object_add(o, "frozen", key_bool(b, "frozen"));
 }
 
-json_object *status_instance_cgroup(const struct instance *inst)
+static void add_figures(json_object *o, const struct instance *inst, const struct cgstat_usage *cg)
+{
+	const struct cgroup_root *root = inst->rt->cg;
+	unsigned ctrl = root->controllers;
+	int fd = inst->cg.fd;
+	char path[512];
+
+	/* Each file is read once, and only where its controller is enabled:
+	 * this runs for every instance of every status request. */
+	snprintf(path, sizeof(path), "%s/services/%s/%u", root->path, inst->cfg->name, inst->index);
+	json_object_object_add(o, "path", json_object_new_string(path));
+	bool mem = ctrl & CGROUP_CTRL_MEMORY, pids = ctrl & CGROUP_CTRL_PIDS;
+	json_object_object_add(o, "memory_current", mem ? file_u64(fd, "memory.current") : NULL);
+	json_object_object_add(o, "memory_peak", mem ? file_u64(fd, "memory.peak") : NULL);
+	json_object_object_add(o, "pids_current", pids ? file_u64(fd, "pids.current") : NULL);
+	add_usage(o, fd, cg);
+}
+
+json_object *status_instance_cgroup(const struct instance *inst, const struct cgstat_usage *cg)
 {
 	json_object *o = json_object_new_object(), *v = json_object_new_object();
 
 	if (inst->cg.fd >= 0)
-		add_figures(o, inst);
+		add_figures(o, inst, cg);
 	else if (inst->cg.error)
 		add_unplaced(o, inst);
 	json_object_object_add(v, "oom", json_object_new_int64(inst->violations[VIOLATION_OOM_KILL]));

@@ -8,10 +8,13 @@
 
 #include "policy/instance.h"
 #include "policy/service.h"
+#include "probe/cgstat.h"
 
 /* Each set limit: its key, file, value, and whether it is enforced here
  * (with the reason when it is not). */
 json_object *status_service_limits(const struct service *svc);
 /* The instance's cgroup figures (read now), its violations, or why it is
  * not in its cgroup and which limits that leaves unenforced. */
-json_object *status_instance_cgroup(const struct instance *inst);
+/* cg: the instance's record of a cgroup pass (cpu controller off), or
+ * NULL: its files are read. */
+json_object *status_instance_cgroup(const struct instance *inst, const struct cgstat_usage *cg);

@@ -143,7 +143,8 @@ int cgstat_pass(struct cgstat *c, const struct cgstat_usage **ret, size_t *ret_n
 	size_t n = MIN((size_t)c->skel->bss->n_records, c->max);
 	for (size_t i = 0; i < n; i++)
 		c->sorted[i] = (struct cgstat_usage){ .cgroup_id = c->map[i].cgroup_id,
-						      .usage_usec = c->map[i].usage_ns / 1000 };
+						      .usage_usec = c->map[i].usage_ns / 1000,
+						      .flags = c->map[i].flags };
 	qsort(c->sorted, n, sizeof(*c->sorted), by_id);
 	*ret = c->sorted;
 	*ret_n = n;

@@ -17,6 +17,7 @@ struct cgstat;
 struct cgstat_usage {
 	uint64_t cgroup_id;
 	uint64_t usage_usec;      /* cpu.stat's usage_usec */
+	uint32_t flags;           /* RV_CG_POPULATED, RV_CG_FROZEN (rv_probe.h): cgroup.events */
 };
 
 /* Loads the program and attaches a pre-order cgroup iterator at root_fd

@@ -51,7 +51,7 @@ _ringvisor()
 	local opts="--socket --config --help"
 	case $verb in
 	run) opts+=" --event-backend= --spawn= --cgroup-root= --cgroup-kill= --probe= --state-dir= --log-format= --debug";;
-	status) opts+=" -o --json";;
+	status) opts+=" -o --json --state --limit --offset";;
 	start|stop|restart|scale) opts+=" --no-wait --timeout= --json";;
 	check|leaks|snapshots|reload|metrics) opts+=" --json";;
 	logs) opts+=" -n -f --follow -t --timestamps --since --raw --rotate --json";;
