@@ -24,6 +24,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <sanitizer/asan_interface.h>
+
 #include "basic/macro.h"
 #include "basic/string_table.h"
 #include "kernel/clone3_vm.h"
@@ -62,6 +64,15 @@ DEFINE_STRING_TABLE_LOOKUP(spawn_method, enum spawn_method)
  * child's deepest need is a PATH_MAX buffer and a script's argv. */
 #define SPAWN_CHILD_STACK (64 * 1024)
 
+/* Under ASan, shadow memory is shared with a CLONE_VM child: instrumented
+ * code it runs on the lent stack (an interceptor, a test's wrapper) marks
+ * its frames there and never unmarks them, since it never returns. The
+ * region is made clean for the child, and again for the daemon. */
+static void lent_stack_clean(void *stack _unused_, size_t size _unused_)
+{
+	ASAN_UNPOISON_MEMORY_REGION(stack, size);
+}
+
 static struct clone_args clone_args_for(int cgroup_fd, uint64_t flags, int *ret_pidfd)
 {
 	struct clone_args args = {
@@ -93,7 +104,9 @@ _no_sanitize_address_ static int probe_vfork(void)
 	struct clone_args args = clone_args_for(-EBADF, CLONE_VM | CLONE_VFORK, &pidfd);
 	args.stack = (uint64_t)(uintptr_t)stack;
 	args.stack_size = sizeof(stack);
+	lent_stack_clean(stack, sizeof(stack));
 	long pid = clone3_vm(&args, sizeof(args), probe_child, NULL);
+	lent_stack_clean(stack, sizeof(stack));
 	if (pid < 0)
 		return (int)pid;
 	do
@@ -141,7 +154,9 @@ _no_sanitize_address_ static long clone_vfork(const struct spawn_child *c, int *
 	memset(all, 0xff, sizeof(all));
 	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, all, old, sizeof(all)) < 0)
 		return -errno;
+	lent_stack_clean(stack, sizeof(stack));
 	long pid = clone3_vm(&args, sizeof(args), vfork_child, (void *)c);
+	lent_stack_clean(stack, sizeof(stack));
 	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, sizeof(old));
 	return pid;
 }
