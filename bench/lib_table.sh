@@ -72,7 +72,7 @@ table_head() {
 	done
 	echo
 	echo "ringvisor benchmarks, $(date -u +%Y-%m-%dT%H:%MZ): $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), kernel $(uname -r), load average $LOAD0 before, $(cut -d' ' -f1-3 /proc/loadavg) after"
-	echo "ringvisor: $N services ('rv epoll': --event-backend=epoll); restart: $SAMPLES samples, $ST_SAMPLES timed by a status loop, on instance $TARGET_IDX"
+	echo "ringvisor: $N services ('rv epoll': --event-backend=epoll)${BENCH_SPAWN:+, --spawn=$BENCH_SPAWN}; restart: $SAMPLES samples, $ST_SAMPLES timed by a status loop, on instance $TARGET_IDX"
 	[ -n "$SUPERVISORD" ] && echo "supervisord $("$SUPERVISORD" --version 2>/dev/null): $SV_N programs$([ "$SV_N" != "$N" ] && echo ", not $N (it spawns only a few a second here)"); restart: $SV_SAMPLES samples each way"
 	[ "$DO_FLOOR" = 1 ] && echo "floor: a small C program spawning sleep itself, no daemon: $FLOOR_N at once by fork, restarts by fork and by vfork ($(kv "${R[fl.line]:-}" fault_us) us per page fault here)"
 	echo "'n/a': not measured or not applicable"

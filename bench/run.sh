@@ -16,7 +16,7 @@
 # loop, 50), BENCH_SV_SAMPLES (supervisord's, 10: each waits for its 1 s
 # tick), BENCH_FLOOR_N (floor's bulk spawn, 250), BENCH_IDLE_S (idle window,
 # 10), BENCH_EPOLL, BENCH_BASELINE, BENCH_FLOOR (1: run that column),
-# BENCH_KEEP (1: keep the temp dir).
+# BENCH_SPAWN (ringvisor's --spawn), BENCH_KEEP (1: keep the temp dir).
 #
 # Everything started here is stopped by its pid on the way out, even on
 # failure or ^C, and the temp dir (configs, sockets, logs) is removed.
@@ -95,6 +95,8 @@ if [ "$(id -u)" = 0 ] && "$BIN" run --help 2>&1 | grep -q -- --cgroup-root; then
 	CGROOT=${CG_MOUNT:+$CG_MOUNT/rv-bench-$$}
 	RV_EXTRA=(--cgroup-root="${CGROOT:-none}")
 fi
+# BENCH_SPAWN: ringvisor's --spawn (vfork, clone3, fork; default auto).
+[ -n "${BENCH_SPAWN:-}" ] && RV_EXTRA+=(--spawn="$BENCH_SPAWN")
 
 # ---- results ----
 

@@ -110,7 +110,7 @@ static int parse_run_option(int c, struct args *a)
 		return 1;
 	case OPT_SPAWN:
 		if ((a->spawn = spawn_method_from_string(optarg)) < 0)
-			return usage_error("--spawn: expected auto, clone3 or fork, got \"%s\"", optarg);
+			return usage_error("--spawn: expected auto, vfork, clone3 or fork, got \"%s\"", optarg);
 		return 1;
 	case OPT_LOG_FORMAT:
 		if (!strcmp(optarg, "text"))

@@ -149,6 +149,17 @@ long __wrap_syscall(long nr, ...)
 	return __real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
+/* The clone3 of CLONE_VM children (kernel/clone3_vm.h) answers -errno.
+ * Weak: the tests of layers below kernel link no clone3_vm. */
+struct clone_args;
+long __real_clone3_vm(struct clone_args *args, size_t size, int (*fn)(void *), void *arg) __attribute__((weak));
+long __wrap_clone3_vm(struct clone_args *args, size_t size, int (*fn)(void *), void *arg)
+{
+	if (should_fail(FAULT_CLONE3, NULL))
+		return -errno;
+	return __real_clone3_vm(args, size, fn, arg);
+}
+
 int __real_fcntl(int fd, int cmd, ...);
 int __wrap_fcntl(int fd, int cmd, ...)
 {

@@ -19,7 +19,7 @@ enum fault_call {
 	FAULT_MKDIRAT,
 	FAULT_OPENAT,
 	FAULT_WRITE,
-	FAULT_CLONE3,            /* syscall(SYS_clone3, ...) */
+	FAULT_CLONE3,            /* syscall(SYS_clone3, ...), clone3_vm() */
 	FAULT_INOTIFY_ADD_WATCH,
 	FAULT_FCNTL,
 	FAULT_SOCKET,

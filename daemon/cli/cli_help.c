@@ -17,7 +17,7 @@ struct help {
 };
 
 static const struct help helps[] = {
-	{ "run", "run -c FILE [--socket PATH] [--event-backend=uring|epoll|auto] [--spawn=auto|clone3|fork]\n"
+	{ "run", "run -c FILE [--socket PATH] [--event-backend=uring|epoll|auto] [--spawn=auto|vfork|clone3|fork]\n"
 		 "              [--cgroup-root=auto|none|PATH] [--cgroup-kill=auto|fallback] [--probe=auto|bpf|procfs]\n"
 		 "              [--state-dir=PATH] [--log-format=text|json] [--debug]",
 	  "Runs the daemon in the foreground on FILE: starts every service, keeps them running,\n"

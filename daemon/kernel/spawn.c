@@ -1,29 +1,36 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * spawn.c: clone3(CLONE_PIDFD) (or fork + pidfd_open) and the child's setup.
+ * spawn.c: the parent's side of a spawn, by one of three methods:
  *
- * The child is a copy of the daemon (no CLONE_VM), so it may call libcap and
- * allocate; it must not touch the parent's event loop, and it never returns:
- * it either execs or reports {step, errno} on the error pipe and _exit(127)s.
- * The daemon's RSS stays small, so the copy is cheap (see docs/performance.md).
+ * - vfork: clone3(CLONE_VM | CLONE_VFORK | CLONE_PIDFD): no copy of the
+ *   daemon's page tables to make, nor to tear down at exec; the daemon is
+ *   suspended until the child has exec'd (or failed), the child runs on a
+ *   stack lent from the daemon's own and shares its memory, so it does only
+ *   raw system calls on data prepared here (kernel/spawn_child.h);
+ * - clone3: the same without CLONE_VM, the child a copy of the daemon;
+ * - fork: fork + pidfd_open, where seccomp refuses clone3 (and the child
+ *   joins its cgroup itself: no CLONE_INTO_CGROUP).
+ *
+ * The child never returns: it execs or reports {step, errno} on the error
+ * pipe and _exit(127)s. It must not touch the parent's event loop.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/pidfd.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <sanitizer/asan_interface.h>
+
 #include "basic/macro.h"
 #include "basic/string_table.h"
+#include "kernel/clone3_vm.h"
 #include "kernel/spawn.h"
+#include "kernel/spawn_child.h"
 
 static const char *const spawn_step_table[] = {
 	[SPAWN_STEP_NONE] = "none",
@@ -46,9 +53,68 @@ static const char *const spawn_method_table[] = {
 	[SPAWN_AUTO] = "auto",
 	[SPAWN_CLONE3] = "clone3",
 	[SPAWN_FORK] = "fork",
+	[SPAWN_VFORK] = "vfork",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(spawn_method, enum spawn_method)
+
+/* The stack a vfork child runs on: a frame of the daemon's own stack, which
+ * nothing else uses while the daemon is suspended (CLONE_VFORK, every signal
+ * blocked), and whose pages stay warm from one spawn to the next. The
+ * child's deepest need is a PATH_MAX buffer and a script's argv. */
+#define SPAWN_CHILD_STACK (64 * 1024)
+
+/* Under ASan, shadow memory is shared with a CLONE_VM child: instrumented
+ * code it runs on the lent stack (an interceptor, a test's wrapper) marks
+ * its frames there and never unmarks them, since it never returns. The
+ * region is made clean for the child, and again for the daemon. */
+static void lent_stack_clean(void *stack _unused_, size_t size _unused_)
+{
+	ASAN_UNPOISON_MEMORY_REGION(stack, size);
+}
+
+static struct clone_args clone_args_for(int cgroup_fd, uint64_t flags, int *ret_pidfd)
+{
+	struct clone_args args = {
+		.flags = flags | CLONE_PIDFD | CLONE_CLEAR_SIGHAND,
+		.pidfd = (uint64_t)(uintptr_t)ret_pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	if (cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgroup_fd;
+	}
+	return args;
+}
+
+_no_sanitize_address_ static int probe_child(void *arg _unused_)
+{
+	return 0;
+}
+
+/* clone3 with CLONE_VM works here (the architecture has clone3_vm, the
+ * kernel takes the flags): a child that exits at once, reaped by its
+ * pidfd. 0 or -errno. */
+_no_sanitize_address_ static int probe_vfork(void)
+{
+	_Alignas(16) char stack[4096];
+	siginfo_t si;
+	int pidfd = -EBADF, r;
+
+	struct clone_args args = clone_args_for(-EBADF, CLONE_VM | CLONE_VFORK, &pidfd);
+	args.stack = (uint64_t)(uintptr_t)stack;
+	args.stack_size = sizeof(stack);
+	lent_stack_clean(stack, sizeof(stack));
+	long pid = clone3_vm(&args, sizeof(args), probe_child, NULL);
+	lent_stack_clean(stack, sizeof(stack));
+	if (pid < 0)
+		return (int)pid;
+	do
+		r = waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED);
+	while (r < 0 && errno == EINTR);
+	(void)close(pidfd);
+	return 0;
+}
 
 enum spawn_method spawn_probe(enum spawn_method wanted)
 {
@@ -57,193 +123,61 @@ enum spawn_method spawn_probe(enum spawn_method wanted)
 	/* A NULL argument with size 0 is EINVAL where clone3 exists; seccomp
 	 * filters that refuse it answer ENOSYS (or EPERM). */
 	long r = syscall(SYS_clone3, NULL, 0);
-	return r < 0 && errno == EINVAL ? SPAWN_CLONE3 : SPAWN_FORK;
+	if (r >= 0 || errno != EINVAL)
+		return SPAWN_FORK;
+	return probe_vfork() == 0 ? SPAWN_VFORK : SPAWN_CLONE3;
 }
 
-static _Noreturn void child_fail(int errfd, enum spawn_step step, int err)
+const char *spawn_fallback_reason(enum spawn_method got)
 {
-	struct spawn_error e = { .step = (int32_t)step, .err = err > 0 ? err : EIO };
-	(void)!write(errfd, &e, sizeof(e));
-	_exit(127);
+	return got == SPAWN_FORK ? "clone3 is refused here; spawning with fork + pidfd_open"
+	       : "clone3 with CLONE_VM|CLONE_VFORK is refused here; spawning with clone3, a copy of the daemon";
 }
 
-/* Dispositions are already default: the daemon reset them at start
- * (sigfd_open) and sets no handler, and CLONE_CLEAR_SIGHAND covers any. The
- * mask is inherited, so it is emptied here. */
-static int child_reset_signals(void)
+_no_sanitize_address_ static int vfork_child(void *child)
 {
-	sigset_t empty;
-
-	sigemptyset(&empty);
-	return RET_NERRNO(sigprocmask(SIG_SETMASK, &empty, NULL));
+	spawn_child_run(child);
 }
 
-static int child_stdio(const struct spawn_params *p)
+/* Every signal blocked around the clone, as glibc's posix_spawn does: no
+ * handler of the daemon's may run in the child, on memory it shares (the
+ * child unblocks them once CLONE_CLEAR_SIGHAND has made them default), and
+ * none in the daemon while its stack is lent. pid or -errno. */
+_no_sanitize_address_ static long clone_vfork(const struct spawn_child *c, int *ret_pidfd)
 {
-	int in = p->stdin_fd;
-	if (in < 0) {
-		in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (in < 0)
-			return -errno;
-	}
-	if (dup2(in, STDIN_FILENO) < 0)
+	_Alignas(16) char stack[SPAWN_CHILD_STACK];
+	char all[_NSIG / 8], old[_NSIG / 8];
+
+	struct clone_args args = clone_args_for(c->p->cgroup_fd, CLONE_VM | CLONE_VFORK, ret_pidfd);
+	args.stack = (uint64_t)(uintptr_t)stack;
+	args.stack_size = sizeof(stack);
+	memset(all, 0xff, sizeof(all));
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, all, old, sizeof(all)) < 0)
 		return -errno;
-	if (p->stdout_fd >= 0 && dup2(p->stdout_fd, STDOUT_FILENO) < 0)
-		return -errno;
-	if (p->stderr_fd >= 0 && dup2(p->stderr_fd, STDERR_FILENO) < 0)
-		return -errno;
-	return 0;
+	lent_stack_clean(stack, sizeof(stack));
+	long pid = clone3_vm(&args, sizeof(args), vfork_child, (void *)c);
+	lent_stack_clean(stack, sizeof(stack));
+	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, sizeof(old));
+	return pid;
 }
 
-/* The fd the program inherits (readiness.fd), at the number it expects.
- * The error pipe may sit at that number: it moves out of the way. */
-static int child_pass_fd(const struct spawn_params *p, int *errfd)
+/* In the parent: the child's pid, or -errno. A copy's child runs its setup
+ * here and never returns. */
+static long start_child(enum spawn_method method, const struct spawn_child *c, int *ret_pidfd)
 {
-	if (p->pass_fd_as < 3)
-		return 0;
-	if (*errfd == p->pass_fd_as) {
-		int moved = fcntl(*errfd, F_DUPFD_CLOEXEC, p->pass_fd_as + 1);
-		if (moved < 0)
-			return -errno;
-		*errfd = moved;
+	long pid;
+
+	if (method == SPAWN_VFORK)
+		return clone_vfork(c, ret_pidfd);
+	if (method == SPAWN_FORK) {
+		pid = fork();
+	} else {
+		struct clone_args args = clone_args_for(c->p->cgroup_fd, 0, ret_pidfd);
+		pid = syscall(SYS_clone3, &args, sizeof(args));
 	}
-	if (p->pass_fd != p->pass_fd_as && dup2(p->pass_fd, p->pass_fd_as) < 0)
-		return -errno;
-	return 0;
-}
-
-static bool cap_is_kept(const struct spawn_params *p, int cap)
-{
-	for (size_t i = 0; i < p->n_keep_caps; i++)
-		if (p->keep_caps[i] == cap)
-			return true;
-	return false;
-}
-
-/* Drop every capability not kept from the bounding set, so not even root
- * regains it at exec; make the kept ones inheritable, so that they can
- * become ambient after the uid change. */
-static int child_caps_before_uid(const struct spawn_params *p)
-{
-	cap_t cur = cap_get_proc();
-	cap_flag_value_t setpcap = CAP_CLEAR;
-
-	if (!cur)
-		return -errno;
-	(void)cap_get_flag(cur, CAP_SETPCAP, CAP_EFFECTIVE, &setpcap);
-	if (setpcap == CAP_SET)
-		for (int c = 0; c <= CAP_LAST_CAP; c++)
-			if (!cap_is_kept(p, c) && CAP_IS_SUPPORTED(c) && cap_drop_bound((cap_value_t)c) < 0) {
-				cap_free(cur);
-				return -errno;
-			}
-	(void)cap_clear_flag(cur, CAP_INHERITABLE);
-	for (size_t i = 0; i < p->n_keep_caps; i++) {
-		cap_value_t v = (cap_value_t)p->keep_caps[i];
-		(void)cap_set_flag(cur, CAP_INHERITABLE, 1, &v, CAP_SET);
-	}
-	int r = RET_NERRNO(cap_set_proc(cur));
-	cap_free(cur);
-	return r;
-}
-
-static int child_caps_after_uid(const struct spawn_params *p)
-{
-	/* uid 0 gets its (bounded) permitted set back at exec by itself. */
-	if (!p->has_uid || p->uid == 0)
-		return 0;
-	for (size_t i = 0; i < p->n_keep_caps; i++)
-		if (cap_set_ambient((cap_value_t)p->keep_caps[i], CAP_SET) < 0)
-			return -errno;
-	return 0;
-}
-
-/* The fork path has no CLONE_INTO_CGROUP: the child joins its cgroup
- * itself, first of all, so nothing it does runs outside it, then closes
- * syncfd, which the parent waits for: when spawn_process() returns the
- * child is in its cgroup (or failed to join, and says so on the error pipe). */
-static int child_join_cgroup(int cgroup_fd, int syncfd)
-{
-	int fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
-	int r = fd < 0 ? -errno : write(fd, "0", 1) == 1 ? 0 : -errno;
-	if (fd >= 0)
-		(void)close(fd);
-	(void)close(syncfd);
-	return r;
-}
-
-static _Noreturn void child_run(const struct spawn_params *p, int syncfd, int errfd)
-{
-	int r;
-
-	if (syncfd >= 0 && (r = child_join_cgroup(p->cgroup_fd, syncfd)) < 0)
-		child_fail(errfd, SPAWN_STEP_CGROUP, -r);
-	if ((r = child_reset_signals()) < 0)
-		child_fail(errfd, SPAWN_STEP_SIGNALS, -r);
-	if (setsid() < 0)
-		child_fail(errfd, SPAWN_STEP_SETSID, errno);
-	if ((r = child_stdio(p)) < 0 || (r = child_pass_fd(p, &errfd)) < 0)
-		child_fail(errfd, SPAWN_STEP_STDIO, -r);
-	if (p->umask >= 0)
-		umask((mode_t)p->umask);
-	if (p->nofile > 0) {
-		struct rlimit rl = { .rlim_cur = p->nofile, .rlim_max = p->nofile };
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			child_fail(errfd, SPAWN_STEP_RLIMIT, errno);
-	} else if (p->nofile_soft > 0) {
-		/* The daemon raised its own soft limit; the service gets back
-		 * the one it would have had (select() needs <= 1024). */
-		struct rlimit rl;
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && p->nofile_soft < rl.rlim_cur) {
-			rl.rlim_cur = p->nofile_soft;
-			if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-				child_fail(errfd, SPAWN_STEP_RLIMIT, errno);
-		}
-	}
-	if ((r = child_caps_before_uid(p)) < 0)
-		child_fail(errfd, SPAWN_STEP_CAPS, -r);
-	if (p->has_gid && cap_setgroups(p->gid, p->n_groups, p->groups) < 0)
-		child_fail(errfd, SPAWN_STEP_GROUPS, errno);
-	if (p->has_uid && cap_setuid(p->uid) < 0)
-		child_fail(errfd, SPAWN_STEP_UID, errno);
-	if ((r = child_caps_after_uid(p)) < 0)
-		child_fail(errfd, SPAWN_STEP_CAPS, -r);
-	/* With the service's own identity: a directory it may not enter is
-	 * an error, not something root does for it. */
-	if (chdir(p->cwd ? p->cwd : "/") < 0)
-		child_fail(errfd, SPAWN_STEP_CWD, errno);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		child_fail(errfd, SPAWN_STEP_NO_NEW_PRIVS, errno);
-	/* Die with the daemon, where asked (or where no later daemon could
-	 * find it again: without cgroups). Set after the uid change, which
-	 * would clear it. */
-	if (p->die_with_parent)
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	/* Every inherited fd above stderr closes at exec, the error pipe too:
-	 * its EOF is how the parent learns that exec succeeded. */
-	(void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-	if (p->pass_fd_as >= 3 && fcntl(p->pass_fd_as, F_SETFD, 0) < 0)
-		child_fail(errfd, SPAWN_STEP_STDIO, errno);
-	/* execvpe searches the PATH of `environ`, which is the daemon's: a
-	 * bare command name must be found in the service's own PATH. This is
-	 * the child's copy of memory, so the daemon's environ is untouched. */
-	environ = (char **)p->envp;
-	execvpe(p->argv[0], p->argv, p->envp);
-	child_fail(errfd, SPAWN_STEP_EXEC, errno);
-}
-
-static pid_t do_clone3(const struct spawn_params *p, int *ret_pidfd)
-{
-	struct clone_args args = {
-		.flags = CLONE_PIDFD | CLONE_CLEAR_SIGHAND,
-		.pidfd = (uint64_t)(uintptr_t)ret_pidfd,
-		.exit_signal = SIGCHLD,
-	};
-	if (p->cgroup_fd >= 0) {
-		args.flags |= CLONE_INTO_CGROUP;
-		args.cgroup = (uint64_t)p->cgroup_fd;
-	}
-	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0)
+		spawn_child_run(c);
+	return pid < 0 ? -errno : pid;
 }
 
 /* Until the child has closed its end: it joined its cgroup, or failed. */
@@ -261,8 +195,8 @@ int spawn_process(enum spawn_method method, const struct spawn_params *p,
 {
 	_cleanup_close_ int rd = -EBADF, wr = -EBADF, sync_rd = -EBADF, sync_wr = -EBADF;
 	bool join = method == SPAWN_FORK && p->cgroup_fd >= 0;
-	int fds[2], pidfd = -EBADF;
-	pid_t pid;
+	struct spawn_child child;
+	int fds[2], pidfd = -EBADF, r;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
@@ -274,19 +208,13 @@ int spawn_process(enum spawn_method method, const struct spawn_params *p,
 		sync_rd = fds[0];
 		sync_wr = fds[1];
 	}
+	r = spawn_child_prepare(&child, p, wr, join ? sync_wr : -EBADF);
+	if (r < 0)
+		return r;
 
-	if (method == SPAWN_FORK) {
-		pid = fork();
-	} else {
-		pid = do_clone3(p, &pidfd);
-	}
+	long pid = start_child(method, &child, &pidfd);
 	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		rd = safe_close(rd);
-		sync_rd = safe_close(sync_rd);
-		child_run(p, sync_wr, wr);
-	}
+		return (int)pid;
 	if (join) {
 		sync_wr = safe_close(sync_wr);
 		wait_joined(sync_rd);
@@ -295,10 +223,10 @@ int spawn_process(enum spawn_method method, const struct spawn_params *p,
 	if (method == SPAWN_FORK) {
 		/* Safe: nothing reaps between fork() and here, and the daemon
 		 * never sets SIGCHLD to SIG_IGN or SA_NOCLDWAIT. */
-		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
 		if (pidfd < 0) {
-			int r = -errno;
-			(void)kill(pid, SIGKILL);
+			r = -errno;
+			(void)kill((pid_t)pid, SIGKILL);
 			return r;
 		}
 	}
@@ -306,7 +234,7 @@ int spawn_process(enum spawn_method method, const struct spawn_params *p,
 	/* Cannot fail on a pipe we own; and the caller reads it only once
 	 * poll says it is readable, so even a blocking read would not wait. */
 	(void)fcntl(rd, F_SETFL, O_NONBLOCK);
-	*ret = (struct pidref){ .pid = pid, .fd = pidfd };
+	*ret = (struct pidref){ .pid = (pid_t)pid, .fd = pidfd };
 	*ret_errpipe = TAKE_FD(rd);
 	return 0;
 }

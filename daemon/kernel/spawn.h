@@ -2,7 +2,9 @@
 /*
  * spawn.h: start one process with everything set up before exec.
  *
- * clone3(CLONE_PIDFD) gives the pidfd atomically; when clone3 is refused
+ * clone3(CLONE_PIDFD) gives the pidfd atomically; with CLONE_VM|CLONE_VFORK
+ * (SPAWN_VFORK, what AUTO picks where it works) the child borrows the
+ * daemon's memory instead of copying its page tables. When clone3 is refused
  * (ENOSYS under seccomp, or forced with SPAWN_FORK), fork + pidfd_open is
  * used, race-free because reaping only happens in the event loop, never
  * between the two calls.
@@ -22,7 +24,10 @@
 
 #include "kernel/pidref.h"
 
-enum spawn_method { SPAWN_AUTO, SPAWN_CLONE3, SPAWN_FORK, _SPAWN_METHOD_MAX, _SPAWN_METHOD_INVALID = -EINVAL };
+enum spawn_method {
+	SPAWN_AUTO, SPAWN_CLONE3, SPAWN_FORK, SPAWN_VFORK,
+	_SPAWN_METHOD_MAX, _SPAWN_METHOD_INVALID = -EINVAL,
+};
 
 enum spawn_step {
 	SPAWN_STEP_NONE, SPAWN_STEP_SIGNALS, SPAWN_STEP_SETSID, SPAWN_STEP_STDIO,
@@ -59,10 +64,15 @@ struct spawn_params {
 	bool die_with_parent;     /* PR_SET_PDEATHSIG(SIGKILL) */
 };
 
-const char *spawn_method_to_string(enum spawn_method m);   /* auto clone3 fork */
+const char *spawn_method_to_string(enum spawn_method m);   /* auto clone3 fork vfork */
 enum spawn_method spawn_method_from_string(const char *s);
-/* Resolves AUTO once (probing clone3) and returns the method used. */
+/* Resolves AUTO once and returns the method used: vfork where clone3 takes
+ * CLONE_VM (a child is made and reaped to find out), clone3 where it is
+ * there without (an architecture without clone3_vm), fork where it is
+ * refused. A method asked for is returned as it is. */
 enum spawn_method spawn_probe(enum spawn_method wanted);
+/* Why AUTO picked a method other than vfork, and what it does instead. */
+const char *spawn_fallback_reason(enum spawn_method got);
 
 /* On success: *ret holds the child, *ret_errpipe the read end of the error
  * pipe (O_CLOEXEC|O_NONBLOCK), to be watched by the caller. */

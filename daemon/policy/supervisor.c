@@ -355,8 +355,8 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 		goto fail;
 	runtime_init(s, c);
 	s->rt.spawn_method = spawn_probe(o->spawn);
-	if (o->spawn == SPAWN_AUTO && s->rt.spawn_method == SPAWN_FORK)
-		log_warn("clone3 is refused here; spawning with fork + pidfd_open");
+	if (o->spawn == SPAWN_AUTO && s->rt.spawn_method != SPAWN_VFORK)
+		log_warn("%s", spawn_fallback_reason(s->rt.spawn_method));
 
 	/* Orphaned grandchildren are re-parented to us and reaped; as PID 1
 	 * that happens anyway. */
