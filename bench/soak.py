@@ -202,16 +202,6 @@ class Soak(Books):
         return None, st
 
     # ---- process facts ----
-    def cg_of(self, pid):
-        try:
-            with open(f"/proc/{pid}/cgroup") as f:
-                for l in f:
-                    if l.startswith("0::"):
-                        return l[3:].strip()
-        except OSError:
-            pass
-        return None
-
     def kill_checked(self, pid, key=None):
         """SIGKILL pid, only if it is in the soak's cgroup tree (in the
         cgroup of instance key when given). True when the signal went."""
@@ -234,13 +224,6 @@ class Soak(Books):
             return False
         finally:
             os.close(fd)
-
-    def procs_of(self, key):
-        try:
-            with open(f"{self.cgroot}/services/{key.replace('.', '/', 1)}/cgroup.procs") as f:
-                return [int(x) for x in f.read().split()]
-        except OSError:
-            return []
 
     # ---- chaos ----
     def refresh(self):
@@ -348,6 +331,7 @@ class Soak(Books):
         self.wait_all_up(120)
         self.refresh()
         pre = self.status()
+        self.crash["cpu_s"] = self.cpu_s()
         self.daemon.send_signal(signal.SIGKILL)
         self.log(f"SIGKILL to daemon {self.epoch} (pid {self.daemon.pid})")
         self.crash["pre_orphans"] = pre["supervisor"]["orphans_reaped"] if pre else None
@@ -391,6 +375,8 @@ class Soak(Books):
                 crash_at = None
                 self.crash_daemon()
                 self.refresh()
+                end += now() - t   # the pause around the SIGKILL is no chaos
+                self.crash["pause_s"] = now() - t
                 continue
             if t >= next_reload:
                 next_reload = t + 90
@@ -413,8 +399,10 @@ class Soak(Books):
         for _, fn, args in self.pending:
             fn(*args)
         self.pending = []
-        for s in self.names["sc"]:
-            self.act("scale (back)", "scale", "--no-wait", s, "1")
+        st = self.status()
+        for s in st["services"] if st else []:
+            if s["name"].startswith("sc") and len(s["instances"]) != 1:
+                self.act("scale (back)", "scale", "--no-wait", s["name"], "1")
         st = self.status()
         for s in st["services"] if st else []:
             for i in s["instances"]:
@@ -446,10 +434,13 @@ class Soak(Books):
         # The epoch-2 baseline: the same daemon process as at the end.
         time.sleep(10)
         fds, rss = self.daemon_facts()
+        cpu2 = self.cpu_s()
         st = self.status()
         with open(f"{self.dir}/status.final.json", "w") as f:
             json.dump(st, f)
         self.final_status = st
+        self.fig("daemon CPU (s): daemon 1 until its SIGKILL / daemon 2 until the end",
+                 f"{self.crash.get('cpu_s', 0):.1f} / {cpu2:.1f}")
         self.end_checks_live(st, fds, rss)
         self.shutdown()
         self.end_checks_after()

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""bench/soak_books.py: the chaos soak's books (bench/soak.py's Soak
-inherits them), read after the shutdown. Events: each daemon's stream
+"""bench/soak_books.py: the chaos soak's facts and books (bench/soak.py's
+Soak inherits them): the daemon's fds, RSS and CPU, zombies and cgroup
+membership while it runs, what is left after its shutdown, and the books
+read after it. Events: each daemon's stream
 (`events -f --json`, numbered by seq), its gaps filled from the same
 daemon's JSON log (--debug: every event, state changes included, in order)
 and counted by where they fell; then every process's start or adoption
@@ -17,10 +19,35 @@ import os
 import re
 import time
 
+HELD_MAX = (64 + 128) * 1024   # a stream's ring and staging buffer (docs/logs.md, "Memory")
 PROC_STATES = {"starting", "running", "ready", "stopping", "frozen"}
 
 
 class Books:
+    def cpu_s(self):
+        """The daemon's CPU time (user + system), in seconds."""
+        with open(f"/proc/{self.daemon.pid}/stat") as f:
+            st = f.read()
+        v = st[st.rindex(")") + 2:].split()
+        return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+
+    def cg_of(self, pid):
+        try:
+            with open(f"/proc/{pid}/cgroup") as f:
+                for l in f:
+                    if l.startswith("0::"):
+                        return l[3:].strip()
+        except OSError:
+            pass
+        return None
+
+    def procs_of(self, key):
+        try:
+            with open(f"{self.cgroot}/services/{key.replace('.', '/', 1)}/cgroup.procs") as f:
+                return [int(x) for x in f.read().split()]
+        except OSError:
+            return []
+
     def daemon_facts(self):
         pid = self.daemon.pid
         fds = None
@@ -164,6 +191,7 @@ class Books:
                  ", ".join(f"{k} {v}" for k, v in sorted(self.refused.items())) or "0")
         self.fig("daemon restart: socket answering, all up after (s)",
                  f"{self.crash.get('answer_s', 0):.2f}, {self.crash.get('all_up_s') or 0:.1f}")
+        self.fig("pause around the SIGKILL, not counted as chaos (s)", f"{self.crash.get('pause_s', 0):.0f}")
         w = max(len(n) for n, _, _ in self.figs)
         print(f"\nchaos soak: {self.n} services, {self.minutes} min\n")
         for n, v, ok in self.figs:
@@ -368,6 +396,9 @@ class Books:
                                 self.iso_s(ts) >= t_kill - 0.5
                             if miss > marked:
                                 fb["lost_kill" if over_kill else "lost"] += miss - marked
+                                if over_kill:   # their bytes, from the numbers
+                                    fb["lost_kill_bytes"] += self.span_bytes(prev if exact else None, cur, L) \
+                                        * (miss - marked) // max(miss, 1)
                             else:
                                 fb["overcounted"] += marked - miss
                         if not exact and marked > miss:
@@ -378,8 +409,9 @@ class Books:
                 fb["marked_at_end"] += marked
             for k2, v in fb.items():
                 tot[k2] += v
+            tot["lost_kill_bytes_max"] = max(tot["lost_kill_bytes_max"], fb["lost_kill_bytes"])
             tot["files"] += 1
-            if fb["lost"] or fb["lost_kill"] or fb["overcounted"] or fb["dup"]:
+            if fb["lost"] or fb["lost_kill_bytes"] > HELD_MAX or fb["overcounted"] or fb["dup"]:
                 bad.append((os.path.basename(path), dict(fb)))
         self.fig("log files, numbered lines in them (loggers / floods)",
                  f"{tot['files']}, {tot['lg_lines'] + tot['fl_lines']} ({tot['lg_lines']} / {tot['fl_lines']})")
@@ -391,10 +423,29 @@ class Books:
         self.fig("dropped_lines in status at the end (daemon 2's count only)", self.final_dropped)
         self.fig("lines repeated", tot["dup"], tot["dup"] == 0)
         self.fig("lines counted as dropped that were not missing", tot["overcounted"], tot["overcounted"] == 0)
-        self.fig("lines lost, not counted as dropped (across the daemon SIGKILL)",
-                 f"{tot['lost'] + tot['lost_kill']} ({tot['lost_kill']})", tot["lost"] + tot["lost_kill"] == 0)
+        self.fig("lines lost, not counted as dropped, but across the daemon SIGKILL", tot["lost"], tot["lost"] == 0)
+        # Across it: what the killed daemon had read from a pipe and not
+        # yet written, or dropped and not yet marked, died with it; at most
+        # its ring and staging buffer per stream (docs/adoption.md).
+        self.fig(f"lines lost across the daemon SIGKILL (bytes, most in one stream; bound {HELD_MAX // 1024} KiB)",
+                 f"{tot['lost_kill']} ({tot['lost_kill_bytes']}, {tot['lost_kill_bytes_max']})",
+                 tot["lost_kill_bytes_max"] <= HELD_MAX)
         if bad:
             self.log(f"detail (file, counts): {bad[:8]}")
+
+    @staticmethod
+    def span_bytes(prev, cur, L):
+        """The bytes of the lines a writer wrote between prev and cur (from
+        line 1 of cur's batch 1 when prev is None), F/L PID BATCH N ."""
+        kind, pid, b, n = cur
+        pb, pn = (prev[2], prev[3] + 1) if prev else (1, 1)
+        tot = 0
+        while (pb, pn) < (b, n):
+            tot += len(f"{kind} {pid} {pb} {pn} .\n")
+            pn += 1
+            if pn > L:
+                pb, pn = pb + 1, 1
+        return tot
 
     @staticmethod
     def iso_s(ts):
