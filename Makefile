@@ -133,7 +133,7 @@ test_kernel_ldflags = $(if $(filter %/libkernel.a,$(call libs_for,$(call test_la
 TEST_NAMES := $(patsubst tests/test_%.c,%,$(wildcard tests/test_*.c))
 TEST_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(TEST_NAMES))
 
-.PHONY: all deps bench-deps demo test unit integration asan bench bench-leaks-soak check check-layers check-sizes clean test-vm
+.PHONY: all deps bench-deps demo test unit integration asan bench bench-leaks-soak soak check check-layers check-sizes clean test-vm
 .DELETE_ON_ERROR:
 .SECONDARY:
 .SECONDEXPANSION:
@@ -297,6 +297,14 @@ bench: all $(BUILD)/bench/probe_bench $(BUILD)/bench/spew $(BUILD)/bench/logwait
 bench-leaks-soak: all $(BUILD)/bench/leak_pattern
 	$(Q)BENCH_LEAKS_N=1000 BENCH_LEAKS_HEALTHY=1 BENCH_LEAKS_MIN=$(or $(LEAK_SOAK_MIN),60) \
 		bash bench/leaks.sh $(abspath $(BUILD)/ringvisor) $(abspath $(BUILD)/bench/leak_pattern)
+
+# The chaos soak (bench/soak.sh; docs/performance.md, "Chaos soak"):
+# SOAK_N services (1000) for SOAK_MIN minutes (10) of SIGKILLs, operator
+# commands, reloads, failing checks, log floods and one daemon SIGKILL with
+# re-adoption, then the books checked; exit 1 when one does not balance.
+# `make soak SOAK_MIN=60` for the hour. Not part of `make test`.
+soak: all
+	$(Q)SOAK_MIN=$(or $(SOAK_MIN),10) SOAK_N=$(or $(SOAK_N),1000) bash bench/soak.sh $(abspath $(BUILD)/ringvisor)
 
 # The layering rules on the sources and the objects (scripts/check-layers.py);
 # `make test` runs it first.

@@ -55,7 +55,7 @@ static void set_error(struct logstream *s, int err, const char *what)
 
 /* ---- file output ---- */
 
-static void on_retry(struct loop *l, void *userdata);
+static void on_kick(struct loop *l, void *userdata);   /* also the write retry's */
 
 static void written(struct logstream *s, int64_t w)
 {
@@ -176,12 +176,6 @@ static void file_flush(struct logstream *s)
 	 * fails and arms the retry, or nothing would ever write the rest. */
 	if (w > 0 && s->out_len > 0)
 		file_flush(s);
-}
-
-static void on_retry(struct loop *l, void *userdata)
-{
-	(void)l;
-	stream_pump(userdata);
 }
 
 /* ---- framing: from the ring to the outputs ---- */
@@ -375,6 +369,18 @@ static int ensure_buffers(struct logstream *s)
 	return 0;
 }
 
+/* The pipe is drained: drops since the last piece that passed are marked
+ * now (given room), not left in memory for a next piece that may never come. */
+static void mark_drops(struct logstream *s)
+{
+	if (!s->pend_drop_bytes || (file_usable(s) && LOGSTREAM_STAGING - s->out_len < MARKER_MAX + 1) ||
+	    (forwards(s) && !logsink_has_room(&s->ctx->sink, s->service, MARKER_MAX)))
+		return;
+	put_marker(s, file_usable(s), forwards(s), realtime_ns() / NSEC_PER_MSEC);
+	file_flush(s);
+	logsink_flush(&s->ctx->sink);
+}
+
 static void stream_pump(struct logstream *s)
 {
 	size_t budget = LOGSTREAM_READ_BUDGET;
@@ -397,8 +403,10 @@ static void stream_pump(struct logstream *s)
 			return;
 		}
 		hold(s, false);
-		if (s->eof || s->rfd < 0)
+		if (s->eof || s->rfd < 0) {
+			mark_drops(s);
 			return;
+		}
 		if (budget == 0) {
 			(void)loop_timer_start(s->ctx->loop, &s->kick, 0);
 			return;
@@ -426,6 +434,7 @@ static void stream_pump(struct logstream *s)
 			}
 			continue;
 		}
+		mark_drops(s);
 		return;
 	}
 }
@@ -455,7 +464,7 @@ void logpump_attach(struct logstream *s)
 {
 	s->sink_waiter.wake = on_sink_room;
 	loop_timer_init(&s->kick, on_kick, s);
-	loop_timer_init(&s->retry, on_retry, s);
+	loop_timer_init(&s->retry, on_kick, s);
 	if (loop_add(s->ctx->loop, s->rfd, POLLIN, on_readable, s, &s->source) < 0) {
 		s->source = LOOP_ID_NONE;
 		log_error("%s.%u: cannot watch the output pipe; output is not read",

@@ -1,0 +1,466 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""bench/soak_books.py: the chaos soak's facts and books (bench/soak.py's
+Soak inherits them): the daemon's fds, RSS and CPU, zombies and cgroup
+membership while it runs, what is left after its shutdown, and the books
+read after it. Events: each daemon's stream
+(`events -f --json`, numbered by seq), its gaps filled from the same
+daemon's JSON log (--debug: every event, state changes included, in order)
+and counted by where they fell; then every process's start or adoption
+against its exit, the soak's own SIGKILLs against the exits they caused,
+and each instance's `restarts` against the backoff timers the events show.
+Logs: every numbered line of the loggers and floods in its file, or
+counted as dropped by a marker."""
+import collections
+import datetime
+import glob
+import json
+import os
+import re
+import time
+
+HELD_MAX = (64 + 128) * 1024   # a stream's ring and staging buffer (docs/logs.md, "Memory")
+PROC_STATES = {"starting", "running", "ready", "stopping", "frozen"}
+
+
+class Books:
+    def cpu_s(self):
+        """The daemon's CPU time (user + system), in seconds."""
+        with open(f"/proc/{self.daemon.pid}/stat") as f:
+            st = f.read()
+        v = st[st.rindex(")") + 2:].split()
+        return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+
+    def cg_of(self, pid):
+        try:
+            with open(f"/proc/{pid}/cgroup") as f:
+                for l in f:
+                    if l.startswith("0::"):
+                        return l[3:].strip()
+        except OSError:
+            pass
+        return None
+
+    def procs_of(self, key):
+        try:
+            with open(f"{self.cgroot}/services/{key.replace('.', '/', 1)}/cgroup.procs") as f:
+                return [int(x) for x in f.read().split()]
+        except OSError:
+            return []
+
+    def daemon_facts(self):
+        pid = self.daemon.pid
+        fds = None
+        for _ in range(20):   # two reads 0.3 s apart that agree
+            a = len(os.listdir(f"/proc/{pid}/fd"))
+            time.sleep(0.3)
+            b = len(os.listdir(f"/proc/{pid}/fd"))
+            fds = b
+            if a == b:
+                break
+        with open(f"/proc/{pid}/status") as f:
+            rss = int(next(l for l in f if l.startswith("VmRSS")).split()[1])
+        return fds, rss
+
+    def fig(self, name, value, ok=None):
+        self.figs.append((name, value, ok))
+        if ok is False:
+            self.fails.append(name)
+
+    def fail(self, name, value):
+        self.fig(name, value, False)
+
+    # ---- the checks with the daemon running ----
+    def end_checks_live(self, st, fds, rss):
+        sup = st["supervisor"]
+        b1fds, b1rss = self.base[1]
+        b2fds, b2rss = self.base.get(2, self.base[1])
+        self.fig("daemon fds: baseline 1 / after adoption / end", f"{b1fds} / {b2fds} / {fds}")
+        self.fds_end = (b1fds, b2fds, fds)
+        lim = int(b2rss * 1.10) + 1024
+        self.fig("daemon RSS KiB: baseline 1 / after adoption / end (limit)", f"{b1rss} / {b2rss} / {rss} ({lim})",
+                 rss <= lim)
+        # Zombies: children of the daemon, or anything in the soak's
+        # cgroups, in the Z state in two looks 1 s apart.
+        def zombies():
+            z = set()
+            for p in os.listdir("/proc"):
+                if not p.isdigit():
+                    continue
+                try:
+                    with open(f"/proc/{p}/stat") as f:
+                        s = f.read()
+                except OSError:
+                    continue
+                rest = s[s.rindex(")") + 2:].split()
+                if rest[0] != "Z":
+                    continue
+                cg = self.cg_of(p) or ""
+                if int(rest[1]) == self.daemon.pid or cg.startswith(self.cgrel + "/"):
+                    z.add((int(p), rest[19]))
+            return z
+        z = zombies() & (time.sleep(1) or zombies())
+        self.fig("zombies (daemon's children or in the soak's cgroups, 1 s apart)", len(z), len(z) == 0)
+        # Every process in an instance cgroup belongs to a live instance;
+        # every main is in its own cgroup; no process of the soak outside.
+        inst = {f"{s['name']}.{i['index']}": i for s in st["services"] for i in s["instances"]}
+        stray, mains_out, in_cg = [], [], 0
+        svcroot = f"{self.cgroot}/services"
+        for sd in os.listdir(svcroot):
+            if not os.path.isdir(f"{svcroot}/{sd}"):
+                continue
+            for idx in os.listdir(f"{svcroot}/{sd}"):
+                if not os.path.isdir(f"{svcroot}/{sd}/{idx}"):
+                    continue
+                # An exec check runs in probe-INDEX-N beside the
+                # instance's cgroup: it belongs to that instance.
+                m = re.fullmatch(r"(?:probe-)?(\d+)(?:-\d+)?", idx)
+                if not m:
+                    stray.append((f"{sd}/{idx}", "not an instance's cgroup"))
+                    continue
+                k = f"{sd}.{m.group(1)}"
+                try:
+                    with open(f"{svcroot}/{sd}/{idx}/cgroup.procs") as f:
+                        procs = [int(x) for x in f.read().split()]
+                except OSError:
+                    procs = []
+                in_cg += len(procs)
+                i = inst.get(k)
+                if procs and (i is None or i["state"] not in PROC_STATES):
+                    stray.append((k, procs))
+        for k, i in inst.items():
+            if i.get("pid") and i["pid"] not in self.procs_of(k):
+                mains_out.append(k)
+        outside = []
+        for p in os.listdir("/proc"):
+            if not p.isdigit():
+                continue
+            try:
+                with open(f"/proc/{p}/cmdline", "rb") as f:
+                    cmd = f.read().decode(errors="replace")
+            except OSError:
+                continue
+            if self.marker in cmd or f"\0{self.sleep_s}\0" in cmd or self.dir in cmd:
+                cg = self.cg_of(p)
+                if cg is not None and not cg.startswith(self.cgrel + "/services/"):
+                    if int(p) not in (os.getpid(), self.daemon.pid) and not any(f[0].pid == int(p) for f in self.followers):
+                        outside.append((int(p), cg, cmd.replace("\0", " ")[:80]))
+        self.fig("processes in instance cgroups", in_cg)
+        self.fig("processes in a cgroup of no live instance", len(stray), not stray)
+        self.fig("mains outside their instance cgroup", len(mains_out), not mains_out)
+        self.fig("soak processes outside the soak's cgroups", len(outside), not outside)
+        for x in (stray[:5], mains_out[:5], outside[:5]):
+            if x:
+                self.log(f"detail: {x}")
+        self.fig("orphans reaped (daemon 1 before SIGKILL / daemon 2)",
+                 f"{self.crash.get('pre_orphans')} / {sup['orphans_reaped']}")
+        self.fig("grandchildren SIGKILLed (daemon 1 / daemon 2)", f"{self.kills_gc[1]} / {self.kills_gc[2]}")
+        ev = sup.get("events", {})
+        self.fig("event subscribers cut off", ev.get("subscribers_dropped"))
+        self.fig("daemon's own log lines dropped", sup.get("log", {}).get("own_dropped_lines"),
+                 sup.get("log", {}).get("own_dropped_lines") == 0)
+        self.final_next_seq = ev.get("kept", {}).get("next_seq")
+        self.final_dropped = sum(i.get("log", {}).get("stdout", {}).get("dropped_lines", 0) for i in inst.values())
+
+    def end_checks_after(self):
+        left = []
+        for p in os.listdir("/proc"):
+            if not p.isdigit():
+                continue
+            try:
+                with open(f"/proc/{p}/cmdline", "rb") as f:
+                    cmd = f.read().decode(errors="replace")
+            except OSError:
+                continue
+            if (self.marker in cmd or f"\0{self.sleep_s}\0" in cmd or self.dir in cmd) and int(p) != os.getpid():
+                left.append((int(p), cmd.replace("\0", " ")[:80]))
+        self.fig("soak processes left after shutdown", len(left), not left)
+        # The root stays when the last daemon did not make it (docs/
+        # cgroups.md: removed at exit if created): the second daemon found
+        # it. Everything below it must be gone.
+        cgs = [d for d, _, _ in os.walk(self.cgroot)][1:] if os.path.isdir(self.cgroot) else []
+        self.fig("cgroups left below the root after shutdown", len(cgs), not cgs)
+        self.fig("  the root itself left (made by daemon 1, so daemon 2 keeps it)",
+                 "yes" if os.path.isdir(self.cgroot) else "no")
+        if left or cgs:
+            self.log(f"detail: {left[:5]} {cgs[:5]}")
+
+    def print_figs(self):
+        self.fig("operator actions", ", ".join(f"{k} {v}" for k, v in sorted(self.acts.items())))
+        self.fig("  refused or timed out (not failures: e.g. freeze of a stopping instance)",
+                 ", ".join(f"{k} {v}" for k, v in sorted(self.refused.items())) or "0")
+        self.fig("daemon restart: socket answering, all up after (s)",
+                 f"{self.crash.get('answer_s', 0):.2f}, {self.crash.get('all_up_s') or 0:.1f}")
+        self.fig("pause around the SIGKILL, not counted as chaos (s)", f"{self.crash.get('pause_s', 0):.0f}")
+        w = max(len(n) for n, _, _ in self.figs)
+        print(f"\nchaos soak: {self.n} services, {self.minutes} min\n")
+        for n, v, ok in self.figs:
+            mark = "" if ok is None else ("  ok" if ok else "  FAIL")
+            print(f"  {n:<{w}}  {v}{mark}")
+        print(f"\n{'FAILED: ' + '; '.join(self.fails) if self.fails else 'all checks hold'}")
+        return 1 if self.fails else 0
+    # ---- events: the stream, gaps filled from the daemon's log ----
+    def epoch_events(self, e):
+        stream, cutoffs = {}, 0
+        for path in sorted(glob.glob(f"{self.dir}/events.{e}.*.jsonl")):
+            with open(path) as f:
+                for l in f:
+                    try:
+                        j = json.loads(l)
+                    except ValueError:
+                        continue
+                    if j.get("event") == "dropped" and "seq" not in j:
+                        cutoffs += 1
+                    elif "seq" in j:
+                        stream[j["seq"]] = j
+        logev = []
+        with open(f"{self.dir}/daemon.{e}.log") as f:
+            for l in f:
+                try:
+                    j = json.loads(l)
+                except ValueError:
+                    continue
+                if "event" in j:
+                    logev.append(j)
+        ident = lambda j: (j.get("event"), j.get("service"), j.get("index"), j.get("pid"), j.get("from"), j.get("to"))
+        mism = sum(1 for s, j in stream.items() if s > len(logev) or ident(j) != ident(logev[s - 1]))
+        first = min(stream) if stream else len(logev) + 1
+        last = max(stream) if stream else 0
+        missing = [s for s in range(1, len(logev) + 1) if s not in stream]
+        gap = {"before": sum(1 for s in missing if s < first), "within": sum(1 for s in missing if first < s < last),
+               "after": sum(1 for s in missing if s > last)}
+        merged = [dict(stream.get(s) or logev[s - 1], seq=s) for s in range(1, len(logev) + 1)]
+        return merged, stream, gap, mism, cutoffs
+
+    def events_report(self):
+        E = {}
+        for e in (1, 2):
+            merged, stream, gap, mism, cutoffs = self.epoch_events(e)
+            E[e] = merged
+            self.fig(f"daemon {e}: events (streamed + from its log: before the follower / gaps / after the last sent)",
+                     f"{len(merged)} ({len(stream)} + {gap['before']} / {gap['within']} / {gap['after']})")
+            self.fig(f"daemon {e}: streamed events that differ from its log", mism, mism == 0)
+            if cutoffs:
+                self.fig(f"daemon {e}: follower cut off (gap filled from the log)", cutoffs)
+        # Processes: each start or adoption ends in exactly one exit, or
+        # crosses the SIGKILL (epoch 1) into an adoption or a refusal.
+        started = {e: {} for e in (1, 2)}
+        exits = {e: collections.Counter() for e in (1, 2)}
+        exit_ev = {e: {} for e in (1, 2)}
+        adopted, refused_keys, fresh2 = {}, set(), set()
+        first2 = {}   # the first start or adoption of each instance under daemon 2
+        causes = collections.Counter()
+        for e in (1, 2):
+            for j in E[e]:
+                k = f"{j.get('service')}.{j.get('index')}"
+                if j["event"] == "start":
+                    started[e][j["pid"]] = k
+                    if e == 2 and k not in first2:
+                        first2[k] = "start"
+                        fresh2.add(k)
+                elif j["event"] == "adopted":
+                    first2.setdefault(k, "adopted")
+                    adopted[j["pid"]] = (k, j.get("restarts"))
+                elif j["event"] == "adopt-refused":
+                    refused_keys.add(k)
+                elif j["event"] == "exit":
+                    exits[e][j.get("pid")] += 1
+                    exit_ev[e][j.get("pid")] = j
+                    causes[str(j.get("cause"))[:32]] += 1
+        nexits = sum(sum(c.values()) for c in exits.values())
+        self.fig("exits seen (both daemons), by cause",
+                 f"{nexits}: " + ", ".join(f"{c} {n}" for c, n in sorted(causes.items())))
+        dup = sum(1 for e in (1, 2) for p, c in exits[e].items() if c > 1)
+        self.fig("processes with more than one exit event", dup, dup == 0)
+        unknown = sum(1 for p in exits[1] if p not in started[1]) + \
+            sum(1 for p in exits[2] if p not in started[2] and p not in adopted)
+        self.fig("exits of a process never started or adopted", unknown, unknown == 0)
+        live1 = {p: k for p, k in started[1].items() if p not in exits[1]}
+        bad_adopt = [p for p in adopted if p not in live1]
+        self.fig("adoptions of a process daemon 1 had not running", len(bad_adopt), not bad_adopt)
+        down_pids = {d["pid"] for d in self.kills_down}
+        cls = collections.Counter()
+        lost = []
+        for p, k in live1.items():
+            if p in adopted:
+                cls["adopted"] += 1
+            elif p in down_pids:
+                cls["killed while no daemon ran"] += 1
+            elif k in refused_keys:
+                cls["refused at adoption"] += 1
+            elif k in fresh2:
+                cls["gone before adoption, started afresh"] += 1
+            elif k.split(".")[0].startswith("sc") and int(k.split(".")[1]) > 0:
+                cls["scaled above the config (not adopted, by design)"] += 1
+            else:
+                lost.append((p, k))
+        self.fig("daemon 1's processes at its SIGKILL", len(live1))
+        self.fig("  of which " + ", ".join(f"{c}: {n}" for c, n in sorted(cls.items())), "")
+        self.fig("  of which unaccounted", len(lost), not lost)
+        live2 = [p for p in list(started[2]) + list(adopted) if p not in exits[2]]
+        self.fig("processes of daemon 2 without an exit after its shutdown", len(live2), not live2)
+        # The soak's own kills: each has its exit event.
+        unmatched = []
+        for kl in self.kills_main:
+            e = kl["epoch"]
+            if kl["pid"] in exit_ev[e]:
+                continue
+            if e == 1 and kl["pid"] in live1 and kl["pid"] not in adopted:
+                continue     # killed just before the SIGKILL: refused/afresh above
+            unmatched.append(kl)
+        self.fig("mains SIGKILLed by the soak (daemon 1 / daemon 2 / none running)",
+                 f"{sum(1 for k in self.kills_main if k['epoch'] == 1)} / "
+                 f"{sum(1 for k in self.kills_main if k['epoch'] == 2)} / {len(self.kills_down)}")
+        self.fig("  of which without an exit event", len(unmatched), not unmatched)
+        down_adopted = [d for d in self.kills_down if d["pid"] in adopted]
+        self.fig("  killed while none ran and still adopted", len(down_adopted), not down_adopted)
+        # The restarts counter of each instance against the events: +1 for
+        # each backoff (or failed) that ended on its timer; the count an
+        # adoption carries over; 0 for an instance made by a scale.
+        tally = {1: collections.Counter(), 2: collections.Counter()}
+        carried_bad = []
+        last = self.final_next_seq or 10 ** 12
+        for e in (1, 2):
+            for j in E[e]:
+                if e == 2 and j["seq"] >= last:
+                    break
+                k = f"{j.get('service')}.{j.get('index')}"
+                if j["event"] == "state":
+                    if j.get("from") == "stopped" and j.get("why") == "scale":
+                        tally[e][k] = 0
+                    if j.get("from") in ("backoff", "failed") and j.get("on") == "timer":
+                        tally[e][k] += 1
+                elif j["event"] == "adopted":
+                    if j.get("restarts") != tally[1][k]:
+                        carried_bad.append((k, j.get("restarts"), tally[1][k]))
+                    tally[2][k] = j.get("restarts", 0)
+        self.fig("adoptions whose carried restarts differ from daemon 1's events", len(carried_bad), not carried_bad)
+        # An adopted instance holds one fd fewer than one the daemon
+        # spawned (seen: daemon 2's fds grew by exactly the instances it
+        # spawned, back to daemon 1's count); so the end may exceed daemon
+        # 2's baseline by those, never daemon 1's.
+        b1fds, b2fds, fds = self.fds_end
+        spawned2 = len({f"{j.get('service')}.{j.get('index')}" for j in E[2] if j["event"] == "start"
+                        and j["seq"] < (self.final_next_seq or 10 ** 12)})
+        self.fig("daemon fds at the end <= min(baseline 1, baseline 2 + instances daemon 2 spawned) + 4",
+                 f"{fds} <= min({b1fds}, {b2fds} + {spawned2}) + 4", fds <= min(b1fds, b2fds + spawned2) + 4)
+        bad = []
+        total = 0
+        for s in self.final_status["services"]:
+            for i in s["instances"]:
+                k = f"{s['name']}.{i['index']}"
+                total += i["restarts"]
+                if i["restarts"] != tally[2][k]:
+                    bad.append((k, i["restarts"], tally[2][k]))
+        self.fig("restarts counted (status, sum over instances at the end)", total)
+        self.fig("  instances whose restarts differ from the events", len(bad), not bad)
+        for x in (carried_bad[:5], bad[:5], lost[:5], unmatched[:5], live2[:5]):
+            if x:
+                self.log(f"detail: {x}")
+        self.E = E
+
+    # ---- logs: every numbered line in its file or counted as dropped ----
+    def logs_report(self):
+        """Each file is read in order. Between two numbered lines the
+        writers' numbering says how many lines were written: exactly (the
+        same writer, L or F PID BATCH N) or at least (a new writer after a
+        restart: its lines before this one; what the dead one wrote after
+        its last line in the file is unknown). The drop markers between
+        the two say how many were counted as dropped. Written and not in
+        the file must equal dropped (or be at most, for a new writer)."""
+        line_re = re.compile(r"([LF]) (\d+) (\d+) (\d+) \.")
+        drop_re = re.compile(r"\[ringvisor: dropped (\d+) bytes in (\d+) lines")
+        blen = {"L": 100, "F": 5000}
+        t_kill = self.crash.get("t_kill")
+        tot = collections.Counter()
+        bad = []
+        for path in sorted(glob.glob(f"{self.logdir}/*.log")):
+            prev, prev_ts, marked = None, None, 0
+            seen = set()
+            fb = collections.Counter()
+            with open(path, errors="replace") as f:
+                for l in f:
+                    m = drop_re.search(l)
+                    if m:
+                        marked += int(m.group(2))
+                        tot["marked"] += int(m.group(2))
+                        continue
+                    ts = l.split(" ", 1)[0]
+                    for kind, pid, bt, n in line_re.findall(l):
+                        cur = (kind, int(pid), int(bt), int(n))
+                        if cur in seen:
+                            fb["dup"] += 1
+                            continue
+                        seen.add(cur)
+                        tot["fl_lines" if kind == "F" else "lg_lines"] += 1
+                        L = blen[kind]
+                        if prev and prev[1] == cur[1] and (prev[2], prev[3]) < (cur[2], cur[3]):
+                            miss = (cur[2] - prev[2]) * L + cur[3] - prev[3] - 1
+                            exact = True
+                        else:   # a new writer (or the file's first line)
+                            miss = (cur[2] - 1) * L + cur[3] - 1
+                            exact = False
+                        if miss > marked or (exact and miss < marked):
+                            over_kill = t_kill and prev_ts and self.iso_s(prev_ts) <= t_kill + 0.5 and \
+                                self.iso_s(ts) >= t_kill - 0.5
+                            if miss > marked:
+                                fb["lost_kill" if over_kill else "lost"] += miss - marked
+                                if over_kill:   # their bytes, from the numbers
+                                    fb["lost_kill_bytes"] += self.span_bytes(prev if exact else None, cur, L) \
+                                        * (miss - marked) // max(miss, 1)
+                            else:
+                                fb["overcounted"] += marked - miss
+                        if not exact and marked > miss:
+                            fb["dead_writer_tail"] += marked - miss
+                        tot["missing"] += miss
+                        prev, prev_ts, marked = cur, ts, 0
+            if marked:
+                fb["marked_at_end"] += marked
+            for k2, v in fb.items():
+                tot[k2] += v
+            tot["lost_kill_bytes_max"] = max(tot["lost_kill_bytes_max"], fb["lost_kill_bytes"])
+            tot["files"] += 1
+            if fb["lost"] or fb["lost_kill_bytes"] > HELD_MAX or fb["overcounted"] or fb["dup"]:
+                bad.append((os.path.basename(path), dict(fb)))
+        self.fig("log files, numbered lines in them (loggers / floods)",
+                 f"{tot['files']}, {tot['lg_lines'] + tot['fl_lines']} ({tot['lg_lines']} / {tot['fl_lines']})")
+        self.fig("lines counted as dropped (the markers in the files)", tot["marked"])
+        self.fig("  = written and not in the files + a killed writer's last lines + after the last line",
+                 f"{tot['missing']} + {tot['dead_writer_tail']} + {tot['marked_at_end']}",
+                 tot["missing"] + tot["dead_writer_tail"] + tot["marked_at_end"] - tot["lost"] - tot["lost_kill"]
+                 + tot["overcounted"] == tot["marked"])
+        self.fig("dropped_lines in status at the end (daemon 2's count only)", self.final_dropped)
+        self.fig("lines repeated", tot["dup"], tot["dup"] == 0)
+        self.fig("lines counted as dropped that were not missing", tot["overcounted"], tot["overcounted"] == 0)
+        self.fig("lines lost, not counted as dropped, but across the daemon SIGKILL", tot["lost"], tot["lost"] == 0)
+        # Across it: what the killed daemon had read from a pipe and not
+        # yet written, or dropped and not yet marked, died with it; at most
+        # its ring and staging buffer per stream (docs/adoption.md).
+        self.fig(f"lines lost across the daemon SIGKILL (bytes, most in one stream; bound {HELD_MAX // 1024} KiB)",
+                 f"{tot['lost_kill']} ({tot['lost_kill_bytes']}, {tot['lost_kill_bytes_max']})",
+                 tot["lost_kill_bytes_max"] <= HELD_MAX)
+        if bad:
+            self.log(f"detail (file, counts): {bad[:8]}")
+
+    @staticmethod
+    def span_bytes(prev, cur, L):
+        """The bytes of the lines a writer wrote between prev and cur (from
+        line 1 of cur's batch 1 when prev is None), F/L PID BATCH N ."""
+        kind, pid, b, n = cur
+        pb, pn = (prev[2], prev[3] + 1) if prev else (1, 1)
+        tot = 0
+        while (pb, pn) < (b, n):
+            tot += len(f"{kind} {pid} {pb} {pn} .\n")
+            pn += 1
+            if pn > L:
+                pb, pn = pb + 1, 1
+        return tot
+
+    @staticmethod
+    def iso_s(ts):
+        try:
+            return datetime.datetime.strptime(ts.rstrip("Z"), "%Y-%m-%dT%H:%M:%S.%f").replace(
+                tzinfo=datetime.timezone.utc).timestamp()
+        except ValueError:
+            return 0.0
+
