@@ -17,11 +17,14 @@
 #define NOW_MS (realtime_ns() / NSEC_PER_MSEC)
 #define LINE "0123456789012345678901234567890123456789012345678901234567890123456789012345678"
 
-/* A supervisor around the fixture's service: all logs_reply() looks at. */
+/* A supervisor around the fixture's service: all logs_reply() looks at
+ * (the service found by name through its index, as the daemon's is). */
 static struct supervisor *sup_of(struct fixture *fx)
 {
 	static struct supervisor sup;
+	idmap_done(&sup.by_name);
 	sup = (struct supervisor){ .services = &fx->svc, .n_services = 1 };
+	assert_int_equal(supervisor_index_services(&sup), 0);
 	return &sup;
 }
 
