@@ -300,6 +300,7 @@ one() {
 	R[$n.exec]=$(kv "$line" exec_ms)
 	R[$n.backend]=$(ctl status "$T" --json | jq -r .supervisor.event_backend)
 	sleep 1
+	R[$n.fdstore]=$(ctl status "$T" --json | jq -r '.supervisor.fdstore | if . then "held \(.held), failed \(.failed)" else "none" end')
 	read -r "R[$n.fds]" "R[$n.pss]" "R[$n.pd]" "R[$n.hfds]" <<<"$(memory "$DPID")"
 	log "$n services: idle for ${IDLE_S}s"
 	read -r "R[$n.idle_cpu]" "R[$n.wlo]" "R[$n.whi]" <<<"$(idle)"
@@ -406,7 +407,7 @@ print_table() {
 	done
 	echo
 	for n in "${DONE[@]}"; do
-		echo "N=$n: fds ${R[$n.fds]:-?} (fd store ${R[$n.hfds]:-?}), Pss ${R[$n.pss]:-?} KiB," \
+		echo "N=$n: fds ${R[$n.fds]:-?} (fd store: ${R[$n.hfds]:-?} fds, ${R[$n.fdstore]:-?}), Pss ${R[$n.pss]:-?} KiB," \
 			"Private_Dirty ${R[$n.pd]:-?} KiB ($(per_inst "$n" pd) per instance), last exec ${R[$n.exec]:-?} ms," \
 			"status reply ${R[$n.st1b]:-?} / ${R[$n.stab]:-?} bytes; restart: ${R[$n.rx]:-n/a}"
 	done
