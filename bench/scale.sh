@@ -43,8 +43,9 @@
 # RLIMIT_NOFILE is raised to 6 per instance, the hard one too when root may
 # (CAP_SYS_RESOURCE). An N that does not fit is said, and the largest N that
 # fits (in steps of 500) is measured instead, as bench/metrics.sh does.
-# Time here (2 vCPUs, loaded): ~5 min at the default (10 000 cut to 3000),
-# starting and stopping the largest N most of it; each N adds IDLE_S.
+# Time here (2 vCPUs): ~160 s at the default (10 000 cut to 3000) at load 3,
+# over 10 min at load 30; starting the largest N is most of it, and each N
+# adds IDLE_S.
 # Knobs: BENCH_SCALE_N, BENCH_SCALE_IDLE_S, BENCH_SCALE_SAMPLES,
 # BENCH_SCALE_CALLS, BENCH_SCALE_ALL_CALLS, BENCH_KEEP=1 (keep the temp dir:
 # configs, daemon logs, raw results).
