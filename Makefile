@@ -290,6 +290,7 @@ bench: all $(BUILD)/bench/probe_bench $(BUILD)/bench/spew $(BUILD)/bench/logwait
 	$(Q)bash bench/logs.sh $(abspath $(BUILD)/ringvisor) $(abspath $(BUILD)/bench)
 	$(Q)bash bench/ready.sh $(abspath $(BUILD)/ringvisor)
 	$(Q)bash bench/metrics.sh $(abspath $(BUILD)/ringvisor)
+	$(Q)bash bench/scale.sh $(abspath $(BUILD)/ringvisor)
 	$(Q)bash bench/first_spawn.sh $(abspath $(BUILD)/ringvisor)
 
 # The leak verdicts' soak: 1000 healthy services of mixed kinds (bench/
