@@ -38,7 +38,15 @@ print("oversized closed:", closed)
 # too many clients: hold 70 open connections
 held = [conn() for _ in range(70)]
 t = conn(); t.sendall(b'{"cmd":"status"}\n'); r = reply(t); print("70 held, next:", r[:40].decode().strip())
+# The CLI asks again while every slot is taken (for up to 5 s): freed
+# after 1 s, its status is answered instead of failing.
+import subprocess, os
+cli = subprocess.Popen([os.environ["RINGVISOR"], "--socket", path, "status", "s"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+time.sleep(1)
 for h in held: h.close()
+err = cli.communicate(timeout=20)[1].decode().strip()
+print("cli while full: rc=%d %s" % (cli.returncode, err))
 PY
 ) || fail "client script failed: $out"
 echo "$out"
@@ -47,6 +55,7 @@ grep -q '^after: {"ok":true' <<<"$out" || fail "connection unusable after an err
 grep -q '^oversized: {"ok":false,"error":"request too large"}' <<<"$out" || fail "no error for 5000 bytes"
 grep -q '^oversized closed: True' <<<"$out" || fail "oversized connection not closed"
 alive "too many clients"
+grep -q '^cli while full: rc=0 $' <<<"$out" || fail "the CLI did not wait for a slot: $(grep '^cli while full' <<<"$out")"
 
 # Endless: half a request and then nothing; closed after the 10 s idle time.
 start=$(date +%s)

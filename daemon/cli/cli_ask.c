@@ -18,6 +18,8 @@
 
 #define CLI_REPLY_MAX (64U << 20)
 #define CLI_TIMEOUT_MS 60000
+#define CLI_BUSY_RETRY_MS 5000      /* asked again while the daemon has no client slot */
+#define CLI_BUSY_POLL_MS 50
 
 int cli_connect(const char *path)
 {
@@ -78,7 +80,9 @@ int cli_send(const char *socket_path, const struct rv_request *req)
 		fprintf(stderr, "ringvisor: cannot reach the daemon at %s: %s\n", socket_path, strerror(-fd));
 		return -CLI_EXIT_TEMP;
 	}
-	if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
+	/* A daemon at its client limit writes why and closes at once: the
+	 * send may then fail (EPIPE), but the refusal is there to read. */
+	if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n && errno != EPIPE && errno != ECONNRESET) {
 		fprintf(stderr, "ringvisor: %s: %s\n", socket_path, strerror(errno));
 		return -CLI_EXIT_TEMP;
 	}
@@ -93,7 +97,7 @@ int cli_refusal_exit(json_object *reply)
 		CLI_EXIT_UNKNOWN : CLI_EXIT_FAIL;
 }
 
-int cli_ask(const char *socket_path, const struct rv_request *req, json_object **ret, int *fd_ret)
+static int ask_once(const char *socket_path, const struct rv_request *req, json_object **ret, int *fd_ret)
 {
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_close_ int fd = cli_send(socket_path, req);
@@ -113,6 +117,31 @@ int cli_ask(const char *socket_path, const struct rv_request *req, json_object *
 	if (fd_ret)
 		*fd_ret = TAKE_FD(fd);
 	return CLI_EXIT_OK;
+}
+
+/* The daemon refused the connection at its client limit: nothing was
+ * done, so asking again is safe. */
+static bool refused_busy(json_object *reply)
+{
+	const char *err = cli_jstr(reply, "error");
+	return err && !strncmp(err, "too many clients", 16);
+}
+
+int cli_ask(const char *socket_path, const struct rv_request *req, json_object **ret, int *fd_ret)
+{
+	/* A burst of commands at once (50 restarts from a script, each then
+	 * waiting) can find every slot taken for a moment: retried for a
+	 * while rather than failed. */
+	for (unsigned waited = 0;; waited += CLI_BUSY_POLL_MS) {
+		int rc = ask_once(socket_path, req, ret, fd_ret);
+		if (rc != CLI_EXIT_OK || waited >= CLI_BUSY_RETRY_MS || !refused_busy(*ret))
+			return rc;
+		json_object_put(*ret);
+		*ret = NULL;
+		if (fd_ret)
+			*fd_ret = safe_close(*fd_ret);
+		(void)poll(NULL, 0, CLI_BUSY_POLL_MS);
+	}
 }
 
 int cli_refused(const struct rv_request *req, json_object *reply)

@@ -23,7 +23,10 @@ int cli_send(const char *socket_path, const struct rv_request *req);
 ssize_t cli_read_reply(int fd, char **buf, bool until_eof, int timeout_ms);
 /* One request, one reply: CLI_EXIT_OK with *ret (the caller puts it; it
  * may be a refusal, see cli_refused), or the exit code after saying why on
- * stderr. fd_ret, when given, keeps the connection. */
+ * stderr. fd_ret, when given, keeps the connection. A refusal at the
+ * daemon's client limit ("too many clients...") is asked again every 50 ms
+ * for up to 5 s: nothing was done, and a burst of commands frees its slots
+ * within moments. */
 int cli_ask(const char *socket_path, const struct rv_request *req, json_object **ret, int *fd_ret);
 /* CLI_EXIT_OK for {"ok":true}, else says the error on stderr and returns
  * cli_refusal_exit(). */
