@@ -14,7 +14,7 @@
 #   (f) status says why there are no cgroups, and the event backend is epoll
 #   (i) the leak watch runs all the same (by process tree, from /proc)
 #       because io_uring is refused (a daemon forced onto io_uring fails);
-#       spawn is clone3, or fork where clone3 is refused
+#       spawn is vfork (clone3 with CLONE_VM), or fork where clone3 is refused
 #   (c) `podman stop -t 10` (SIGTERM, SIGKILL after 10 s) ends the container
 #       well within the grace, exit code 0, every service stopped; and once,
 #       with the default timeouts and a service that ignores SIGTERM, still
@@ -138,7 +138,7 @@ check_leaks() {
 
 # (f): no cgroups and why; epoll because io_uring is refused; the spawn method.
 check_status_facts() {
-	local n=$1 s cg reason backend spawn out rc want_spawn=clone3 want_reason="" degraded
+	local n=$1 s cg reason backend spawn out rc want_spawn=vfork want_reason="" degraded
 	s=$(st "$n")
 	cg=$(echo "$s" | jq -r .supervisor.cgroups.enabled)
 	reason=$(echo "$s" | jq -r '.supervisor.cgroups.reason // ""')

@@ -4,7 +4,7 @@
 # built static by build.sh) the daemon takes its fallbacks and still
 # enforces limits and applies their policies:
 #   (a) status --json says event_backend epoll and spawn fork, where the same
-#       guest without the filter says uring and clone3;
+#       guest without the filter says uring and vfork;
 #   (e) every instance's main process, forked, is in its own instance
 #       cgroup (/proc/PID/cgroup is status's cgroup.path and ends with
 #       services/NAME/INDEX), also after a policy restart;
@@ -48,8 +48,9 @@ in_own_cgroup() {
 	step "$1: pid $pid in $got"
 }
 
-# The control: the same guest without the filter has io_uring and clone3,
-# so epoll and fork below are the fallbacks, not the defaults.
+# The control: the same guest without the filter has io_uring and clone3
+# (auto picks vfork, clone3 with CLONE_VM), so epoll and fork below are
+# the fallbacks, not the defaults.
 cfg=$(write_config plain.yaml <<YAML
 supervisor: {shutdown_timeout: 10s}
 services:
@@ -59,7 +60,7 @@ YAML
 )
 rv_start "$cfg"
 plain="$(sup event_backend) $(sup spawn)"
-[ "$plain" = "uring clone3" ] || fail "without the filter the daemon runs on '$plain', not 'uring clone3'"
+[ "$plain" = "uring vfork" ] || fail "without the filter the daemon runs on '$plain', not 'uring vfork'"
 rv_stop_daemon
 step "without the filter: $plain"
 
