@@ -8,8 +8,17 @@
  *   counts  tgid -> struct rv_proc_counts, emptied by user space after it;
  *   dropped processes not counted because `counts` was full.
  *
- * Run iter/task first: it creates the entry of each watched process and
- * counts its tasks. iter/task_file then only adds fds to existing entries.
+ * Two ways to a pass, the same counts:
+ *  - by cgroup (count_cgroups, iter/cgroup over the whole hierarchy; 6.7+
+ *    for the css_task kfuncs): each cgroup in `want` walks its own
+ *    processes (css_task, PROCS: what cgroup.procs lists) and reads each
+ *    one's fd table, thread count and rss. Its cost is the host's cgroups
+ *    (a map lookup each) plus the watched processes' fds, not every file
+ *    of every task on the host.
+ *  - by task (count_threads, then count_fds; the fallback): iter/task
+ *    creates the entry of each watched process and counts its tasks;
+ *    iter/task_file then adds fds to existing entries. task_file visits
+ *    every open file of every task on the host, watched or not.
  *
  * What /proc shows, exactly, is the reference (the procfs source is the
  * fallback, and a test compares the two):
@@ -203,3 +212,176 @@ int count_fds(struct bpf_iter__task_file *ctx)
 		c->fds[kind]++;
 	return 0;
 }
+
+/* ---- by cgroup ---- */
+
+extern int bpf_iter_css_task_new(struct bpf_iter_css_task *it, struct cgroup_subsys_state *css,
+				 unsigned int flags) __weak __ksym;
+extern struct task_struct *bpf_iter_css_task_next(struct bpf_iter_css_task *it) __weak __ksym;
+extern void bpf_iter_css_task_destroy(struct bpf_iter_css_task *it) __weak __ksym;
+
+#define CSS_TASK_ITER_PROCS (1U << 0)   /* include/linux/cgroup.h: leaders only */
+#define FD_WORDS_MAX (1U << 20)         /* open_fds words read: 64 Mi fds, past any nr_open */
+
+/* One process's file table as bpf_loop walks it: a word of open_fds a
+ * call of walk_fd_word, then a bit of that word a call of walk_fd_bit.
+ * Callbacks, not loops: the verifier checks a callback once, where it
+ * unrolled a loop of 64 bits with its branches past its million steps. The
+ * walk's state is a global, not the stack: the verifier does not follow a
+ * map value's contents, so counters that grow each call do not make each
+ * call a new state to check. One reader at a time runs this object's
+ * iterators (the daemon's loop), so one walk is ever in progress. */
+struct fd_walk {
+	__u64 fd;                       /* struct file **, fdt->fd */
+	__u64 open_fds;                 /* unsigned long *, fdt->open_fds */
+	__u64 word;                     /* the word being walked */
+	__u64 base;                     /* its first fd */
+	__u32 fds[RV_FD_KINDS];
+};
+
+static struct fd_walk walk;
+
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __weak __ksym;
+
+/* The kind of the file at address addr (read from the fd array). Its
+ * fields are read by plain loads through bpf_rdonly_cast's untrusted
+ * pointer, which the JIT makes a load guarded against faults: a fraction
+ * of a bpf_probe_read_kernel() call each, where a process's fds are most
+ * of a pass. */
+static __always_inline __u32 fd_kind_read(__u64 addr)
+{
+	struct file *file = bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct file));
+	struct inode *inode = file->f_inode;
+	unsigned long magic;
+	umode_t mode;
+
+	if (!inode)
+		return RV_FD_KINDS;
+	magic = inode->i_sb->s_magic;
+	mode = inode->i_mode;
+	switch (magic) {
+	case SOCKFS_MAGIC:
+		return RV_FD_SOCKET;
+	case PIPEFS_MAGIC:
+		return RV_FD_PIPE;
+	case ANON_INODE_FS_MAGIC:
+	case PIDFS_MAGIC:
+		return RV_FD_ANON;
+	case NSFS_MAGIC:
+		return RV_FD_OTHER;
+	}
+	return (mode & S_IFMT) == S_IFREG ? RV_FD_REGULAR : RV_FD_OTHER;
+}
+
+/* Bit b of the word: its file's kind counted; 1 (stop) past the last. */
+static long walk_fd_bit(__u32 b, void *ctx)
+{
+	struct fd_walk *x = &walk;
+	__u64 file = 0;
+	__u32 kind;
+
+	if (b >= 64 || !(x->word >> b))
+		return 1;
+	if (!((x->word >> b) & 1))
+		return 0;
+	if (bpf_probe_read_kernel(&file, sizeof(file), (void *)(x->fd + (x->base + b) * 8)) < 0 || !file)
+		return 0;
+	kind = fd_kind_read(file);
+	if (kind < RV_FD_KINDS)
+		x->fds[kind]++;
+	return 0;
+}
+
+/* Word w of open_fds. The table is read without the files lock, under
+ * RCU (the fdtable is freed by RCU): a process opening or closing
+ * meanwhile is counted either way, as /proc would show it a moment apart;
+ * one exiting may read as anything, and is gone by the next pass. */
+static long walk_fd_word(__u32 w, void *ctx)
+{
+	struct fd_walk *x = &walk;
+
+	x->word = 0;
+	if (bpf_probe_read_kernel(&x->word, sizeof(x->word), (void *)(x->open_fds + (__u64)w * 8)) < 0)
+		return 1;
+	if (x->word) {
+		x->base = (__u64)w * 64;
+		bpf_loop(64, walk_fd_bit, NULL, 0);
+	}
+	return 0;
+}
+
+/* The group leader's table, as /proc/PID/fd (none once the leader exited).
+ * task is trusted (the css_task iterator's): the pointers it leads to are
+ * read by plain loads; only the arrays, indexed by a variable, need
+ * bpf_probe_read_kernel(). */
+static __always_inline void count_table(struct task_struct *task, struct rv_proc_counts *c)
+{
+	struct files_struct *files = task->files;
+	struct fd_walk *x = &walk;
+	struct fdtable *fdt;
+	__u32 words;
+
+	if (!files)
+		return;
+	fdt = files->fdt;
+	if (!fdt)
+		return;
+	__builtin_memset(x, 0, sizeof(*x));
+	words = (fdt->max_fds + 63) / 64;
+	x->fd = (__u64)fdt->fd;
+	x->open_fds = (__u64)fdt->open_fds;
+	bpf_loop(words < FD_WORDS_MAX ? words : FD_WORDS_MAX, walk_fd_word, NULL, 0);
+	for (int k = 0; k < RV_FD_KINDS; k++)
+		c->fds[k] = x->fds[k];
+}
+
+/* rss_pages() by plain loads, for a trusted task. */
+static __always_inline __u64 rss_pages_of(struct task_struct *task)
+{
+	struct mm_struct *mm = task->mm;
+	__s64 file, anon, shmem;
+
+	if (!mm)
+		return 0;
+	file = mm->rss_stat[0].count;
+	anon = mm->rss_stat[1].count;
+	shmem = mm->rss_stat[3].count;
+	return (__u64)((file > 0 ? file : 0) + (anon > 0 ? anon : 0) + (shmem > 0 ? shmem : 0));
+}
+
+static __noinline void count_process(struct task_struct *task, __u64 cgid)
+{
+	struct rv_proc_counts init = { .cgroup_id = cgid };
+	struct signal_struct *signal = task->signal;
+	__u32 tgid = ns_tgid(task, task->tgid);
+
+	if (!tgid)
+		return;
+	BPF_CORE_READ_INTO(&init.comm, task, comm);
+	init.rss_pages = rss_pages_of(task);
+	init.threads = signal ? signal->nr_threads : 0;
+	count_table(task, &init);
+	if (bpf_map_update_elem(&counts, &tgid, &init, BPF_NOEXIST) < 0)
+		__sync_fetch_and_add(&dropped, 1);
+}
+
+SEC("iter/cgroup")
+int count_cgroups(struct bpf_iter__cgroup *ctx)
+{
+	struct cgroup *cgrp = ctx->cgroup;
+	struct bpf_iter_css_task it;
+	struct task_struct *task;
+	__u64 cgid;
+
+	if (!cgrp)
+		return 0;
+	cgid = cgrp->kn->id;
+	if (!bpf_map_lookup_elem(&want, &cgid))
+		return 0;
+	bpf_iter_css_task_new(&it, &cgrp->self, CSS_TASK_ITER_PROCS);
+	while ((task = bpf_iter_css_task_next(&it)))
+		count_process(task, cgid);
+	bpf_iter_css_task_destroy(&it);
+	return 0;
+}
+

@@ -7,14 +7,13 @@
  * (test-probe-<pid>, plus an empty one), and forks children that move
  * themselves into it, close every inherited fd, put /dev/null on 0-2 and
  * open a known set: pipes, a socketpair, an eventfd, a timerfd and a regular
- * file; then start threads. Variants: one child has a thread with a file
- * table of its own (unshare(CLONE_FILES)) holding more fds, which /proc/PID/fd
- * does not show; in another the leader exits and two threads stay. One more
- * child stays outside the targets. The procfs source must give the expected
- * numbers exactly, and the bpf source exactly what procfs gives. The
- * teardown kills the children by pid and removes the cgroups, also when a
- * test failed. Without cgroup2 or root, the process tests skip (saying why);
- * without CAP_BPF/CAP_PERFMON the bpf ones do.
+ * file; then start threads. Variants: a thread with a file table of its own
+ * (unshare(CLONE_FILES)), which /proc/PID/fd does not show; a leader that
+ * exits, two threads staying; fds far up the table. One more child stays
+ * outside. procfs must give the expected numbers exactly, bpf (either walk)
+ * exactly what procfs gives. The teardown kills the children by pid and
+ * removes the cgroups, also on failure. Without cgroup2 or root the process
+ * tests skip (saying why); without CAP_BPF/CAP_PERFMON the bpf ones do.
  *
  * RV_EXPECT_PROBE_SOURCE=procfs|bpf makes test_auto check what PROBE_AUTO
  * chose (integration/t_probe.sh runs this binary without the capabilities).
@@ -34,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -51,7 +51,10 @@
 #include "probe/probe.h"
 #include "probe_fixture.h"
 
-enum kid_variant { KID_PLAIN, KID_UNSHARED_FILES, KID_LEADER_EXITS };
+enum kid_variant { KID_PLAIN, KID_UNSHARED_FILES, KID_LEADER_EXITS, KID_HIGH_FDS };
+
+/* KID_HIGH_FDS: /dev/null again here, in words 1, 2, 4 of open_fds. */
+static const int high_fds[] = { 70, 191, 300 };
 
 struct kid {
 	int extra;                  /* extra pipes and extra threads */
@@ -66,7 +69,7 @@ static struct {
 	char cg[600], empty[600];
 	int cg_fd, empty_fd;
 	uint64_t cg_id, empty_id;
-	struct kid kids[4];
+	struct kid kids[5];
 	pid_t outsider;
 } fx = { .cg_fd = -EBADF, .empty_fd = -EBADF };
 
@@ -119,6 +122,10 @@ static _Noreturn void kid_main(const struct kid *k, int cg_fd, int ready)
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 || eventfd(0, 0) < 0 ||
 	    timerfd_create(CLOCK_MONOTONIC, 0) < 0 || open("/proc/self/exe", O_RDONLY) < 0)
 		_exit(6);
+	if (k->variant == KID_HIGH_FDS)
+		for (size_t i = 0; i < ELEMENTSOF(high_fds); i++)
+			if (dup2(0, high_fds[i]) < 0)
+				_exit(6);
 	pthread_barrier_init(&unshared, NULL, 2);
 	for (int i = 0; i < 3 + k->extra; i++)
 		if (pthread_create(&th, NULL,
@@ -203,6 +210,8 @@ static void kid_expect(struct kid *k)
 		k->fds[FD_ANON] = 2;
 		k->fds[FD_REGULAR] = 1;
 		k->fds[FD_OTHER] = 3;
+		if (k->variant == KID_HIGH_FDS)
+			k->fds[FD_OTHER] += ELEMENTSOF(high_fds);
 	}
 	k->threads = 1 + 3 + (uint32_t)k->extra;  /* the zombie leader still counts */
 }
@@ -211,10 +220,8 @@ static int group_teardown(void **state);
 
 static int group_setup(void **state)
 {
-	static const struct kid kids[] = {
-		{ .extra = 0 }, { .extra = 2 }, { .extra = 1, .variant = KID_UNSHARED_FILES },
-		{ .extra = 0, .variant = KID_LEADER_EXITS },
-	};
+	static const struct kid kids[] = { { .extra = 0 }, { .extra = 2 }, { .extra = 1, .variant = KID_UNSHARED_FILES },
+					   { .variant = KID_LEADER_EXITS }, { .variant = KID_HIGH_FDS } };
 	char mnt[512];
 	int r;
 
@@ -292,7 +299,7 @@ static struct probe *probe_or_skip(enum probe_mode mode)
 	char why[256] = "";
 	int r = probe_new(mode, &p, why, sizeof(why));
 
-	if (r < 0 && mode == PROBE_BPF) {
+	if (r < 0 && (mode == PROBE_BPF || mode == PROBE_BPF_TASKS)) {
 		print_message("skip: %s\n", why);
 		skip();
 	}
@@ -389,16 +396,30 @@ static void test_procfs_exact(void **state)
 	probe_free(p);
 }
 
+/* From 6.7 (css_task kfuncs) auto must take the cgroup walk. */
+static bool kernel_has_css_task_iter(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	return uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 && major * 100 + minor >= 607;
+}
+
+/* Each bpf walk (state: PROBE_BPF, the cgroups one here, or
+ * PROBE_BPF_TASKS) gives exactly what procfs gives. */
 static void test_bpf_equals_procfs(void **state)
 {
 	_cleanup_(probe_result_done) struct probe_result a = {}, b = {};
 	const struct probe_target t = { fx.cg_id, fx.cg_fd };
+	enum probe_mode mode = *(const enum probe_mode *)*state;
 	struct probe *p, *q;
 
-	(void)state;
 	NEED_PROCESSES();
-	p = probe_or_skip(PROBE_BPF);
+	p = probe_or_skip(mode);
 	assert_int_equal(probe_source(p), PROBE_SOURCE_BPF);
+	print_message("walk: %s\n", probe_walk(p));
+	if (mode == PROBE_BPF_TASKS || kernel_has_css_task_iter())
+		assert_string_equal(probe_walk(p), mode == PROBE_BPF_TASKS ? "tasks" : "cgroups");
 	q = probe_or_skip(PROBE_PROCFS);
 	/* Twice: the second pass must not see the first one's counts. */
 	for (int pass = 0; pass < 2; pass++) {
@@ -459,13 +480,15 @@ static void test_auto(void **state)
 
 int main(void)
 {
-	static const enum probe_mode procfs = PROBE_PROCFS, bpf = PROBE_BPF;
+	static const enum probe_mode procfs = PROBE_PROCFS, bpf = PROBE_BPF, tasks = PROBE_BPF_TASKS;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cgroup_id_of_fd),
 		cmocka_unit_test(test_procfs_exact),
-		cmocka_unit_test(test_bpf_equals_procfs),
+		{ "test_bpf_equals_procfs", test_bpf_equals_procfs, NULL, NULL, (void *)&bpf },
+		{ "test_bpf_tasks_equals_procfs", test_bpf_equals_procfs, NULL, NULL, (void *)&tasks },
 		{ "test_targets_procfs", test_targets, NULL, NULL, (void *)&procfs },
 		{ "test_targets_bpf", test_targets, NULL, NULL, (void *)&bpf },
+		{ "test_targets_bpf_tasks", test_targets, NULL, NULL, (void *)&tasks },
 		cmocka_unit_test(test_auto),
 	};
 

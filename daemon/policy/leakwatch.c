@@ -343,7 +343,8 @@ int leakwatch_open_probe(struct leakwatch *lw)
 		log_warn("leak probe: counting from /proc (source: procfs): %s", lw->probe_why);
 	} else if (probe_source(lw->probe) == PROBE_SOURCE_PROCFS && lw->mode == PROBE_AUTO)
 		log_warn("leak probe: counting from /proc (source: procfs): %s", lw->probe_why);
-	log_event("probe", NULL, -1, "source", leakwatch_source(lw), NULL);
+	const char *walk = probe_walk(lw->probe);   /* bpf only: which walk */
+	log_event("probe", NULL, -1, "source", leakwatch_source(lw), walk ? "walk" : NULL, walk, NULL);
 	uint64_t now = now_ns();
 	for (size_t i = 0; i < lw->n_services; i++)
 		if (!lw->services[i].next_sample_ns)

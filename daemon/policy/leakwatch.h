@@ -20,7 +20,7 @@
 
 #define LEAKWATCH_SNAPSHOT_JOBS 2   /* snapshots written at once, at most */
 #define LEAKWATCH_SLICE 32          /* cgroups counted per loop turn with the procfs probe */
-#define LEAKWATCH_SLICE_MAX 1024    /* with BPF, whose pass walks every task anyway */
+#define LEAKWATCH_SLICE_MAX 1024    /* with BPF: a slice walks the host's cgroups (or tasks) once */
 #include "probe/probe.h"
 
 struct leakwatch {

@@ -36,7 +36,7 @@ int probe_new(enum probe_mode mode, struct probe **ret, char *why, size_t whylen
 	_cleanup_free_ struct probe *p = NULL;
 	int r;
 
-	if (!ret || mode > PROBE_PROCFS)
+	if (!ret || mode > PROBE_BPF_TASKS)
 		return -EINVAL;
 	set_why(why, whylen, "");
 	p = calloc(1, sizeof(*p));
@@ -44,10 +44,11 @@ int probe_new(enum probe_mode mode, struct probe **ret, char *why, size_t whylen
 		return -ENOMEM;
 	p->source = PROBE_SOURCE_PROCFS;
 	if (mode != PROBE_PROCFS) {
-		r = probe_bpf_new(&p->bpf, why, whylen);
+		r = probe_bpf_new(mode == PROBE_BPF_TASKS ? PROBE_BPF_WALK_TASKS : PROBE_BPF_WALK_AUTO,
+				  &p->bpf, why, whylen);
 		if (r >= 0)
 			p->source = PROBE_SOURCE_BPF;
-		else if (mode == PROBE_BPF)
+		else if (mode != PROBE_AUTO)
 			return r;
 	}
 	*ret = TAKE_PTR(p);
@@ -64,6 +65,8 @@ struct probe *probe_free(struct probe *p)
 }
 
 enum probe_source probe_source(const struct probe *p) { return p->source; }
+
+const char *probe_walk(const struct probe *p) { return p->bpf ? probe_bpf_walk_name(p->bpf) : NULL; }
 
 static const char *const probe_source_table[_PROBE_SOURCE_MAX] = {
 	[PROBE_SOURCE_BPF] = "bpf",

@@ -2,8 +2,9 @@
 /*
  * probe.h: counting fds (by kind) and threads of the processes in a set of
  * cgroups, in one pass. Two sources with the same output:
- *  - bpf: iter/task + iter/task_file programs (bpf/leak.bpf.c), keyed by
- *    cgroup id, read from a map after one pass over the system's tasks
+ *  - bpf: an iter/cgroup program walking each watched cgroup's processes
+ *    (6.7+), else iter/task + iter/task_file over the system's tasks
+ *    (bpf/leak.bpf.c), keyed by cgroup id, read from a map after the pass
  *    (probe/probe_bpf.c);
  *  - procfs: cgroup.procs of each cgroup, then /proc/PID/fd and
  *    /proc/PID/status, when BPF cannot load (no privilege, no BTF)
@@ -18,7 +19,9 @@
 
 #include "probe/probe_result.h"
 
-enum probe_mode { PROBE_AUTO, PROBE_BPF, PROBE_PROCFS };
+/* PROBE_BPF_TASKS: bpf with the walk over every task (the fallback of
+ * kernels before 6.7), for tests and benches to compare the two walks. */
+enum probe_mode { PROBE_AUTO, PROBE_BPF, PROBE_PROCFS, PROBE_BPF_TASKS };
 enum probe_source { PROBE_SOURCE_BPF, PROBE_SOURCE_PROCFS, _PROBE_SOURCE_MAX, _PROBE_SOURCE_INVALID = -EINVAL };
 
 struct probe;
@@ -32,6 +35,8 @@ struct probe *probe_free(struct probe *p);
 enum probe_source probe_source(const struct probe *p);
 const char *probe_source_to_string(enum probe_source s);   /* "bpf" / "procfs" */
 enum probe_source probe_source_from_string(const char *s);
+/* The bpf source's walk, "cgroups" or "tasks"; NULL for procfs. */
+const char *probe_walk(const struct probe *p);
 
 /* One pass: counts for every process in the target cgroups (not their
  * descendant cgroups). */

@@ -2,13 +2,16 @@
 /*
  * probe_bpf.c: the probe's bpf source, bpf/leak.bpf.c through its skeleton.
  *
- * Loaded and attached once in probe_bpf_new(): two iterator links (iter/task,
- * iter/task_file) over every task of our pid namespace, kept for the life of
- * the probe. A pass then:
+ * Loaded and attached once in probe_bpf_new(), kept for the life of the
+ * probe, one of two walks (bpf/leak.bpf.c says how they differ):
+ *   cgroups: one iter/cgroup link over the hierarchy, each watched cgroup
+ *            walking its own processes (needs the css_task kfuncs, 6.7+);
+ *   tasks:   two links, iter/task then iter/task_file, over every task of
+ *            our pid namespace: the fallback where the first cannot load.
+ * A pass then:
  *   1. writes the target ids to `want` (only when the set changed);
- *   2. reads an iterator of each link to its end: task first, which makes an
- *      entry per watched process and counts its threads, then task_file,
- *      which adds the fds; the programs print nothing;
+ *   2. reads an iterator of each link to its end (the programs print
+ *      nothing): they fill `counts`, an entry per watched process;
  *   3. empties `counts` into the result as it reads it (lookup-and-delete in
  *      batches), and takes `dropped`.
  * If a pass fails half-way the maps are marked stale and emptied at the start
@@ -42,6 +45,8 @@ _Static_assert(PROBE_MAX_PROCS == RV_PROBE_MAX_PROCS && PROBE_MAX_CGROUPS == RV_
 
 struct probe_bpf {
 	struct leak_bpf *skel;
+	enum probe_bpf_walk walk;   /* CGROUPS or TASKS, never AUTO */
+	struct bpf_link *cgroups;   /* the cgroups walk's link (attached by hand) */
 	uint64_t *want;             /* the ids in `want`, sorted */
 	size_t n_want;
 	bool want_stale;            /* `want` may hold anything */
@@ -91,6 +96,7 @@ struct probe_bpf *probe_bpf_free(struct probe_bpf *b)
 {
 	if (!b)
 		return NULL;
+	bpf_link__destroy(b->cgroups);
 	leak_bpf__destroy(b->skel);     /* links first, then programs and maps */
 	free(b->want);
 	free(b);
@@ -99,9 +105,53 @@ struct probe_bpf *probe_bpf_free(struct probe_bpf *b)
 
 static void probe_bpf_freep(struct probe_bpf **b) { probe_bpf_free(*b); }
 
-int probe_bpf_new(struct probe_bpf **ret, char *why, size_t whylen)
+/* The iter/cgroup link over the whole hierarchy (no fd, no id: the root),
+ * parents before children. */
+static int attach_cgroups(struct probe_bpf *b)
+{
+	union bpf_iter_link_info info = { 0 };
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info, .link_info_len = sizeof(info));
+
+	info.cgroup.order = BPF_CGROUP_ITER_DESCENDANTS_PRE;
+	b->cgroups = bpf_program__attach_iter(b->skel->progs.count_cgroups, &opts);
+	return b->cgroups ? 0 : -errno;
+}
+
+/* Opens, loads and attaches the programs of one walk. */
+static int load_walk(struct probe_bpf *b, enum probe_bpf_walk walk, char *why, size_t whylen)
+{
+	bool by_cgroup = walk == PROBE_BPF_WALK_CGROUPS;
+	int r;
+
+	b->skel = leak_bpf__open();
+	if (!b->skel) {
+		r = errno > 0 ? -errno : -EINVAL;
+		say(why, whylen, "bpf: open: %s", strerror(-r));
+		return r;
+	}
+	bpf_program__set_autoload(b->skel->progs.count_cgroups, by_cgroup);
+	bpf_program__set_autoattach(b->skel->progs.count_cgroups, false);
+	bpf_program__set_autoload(b->skel->progs.count_threads, !by_cgroup);
+	bpf_program__set_autoload(b->skel->progs.count_fds, !by_cgroup);
+	r = leak_bpf__load(b->skel);
+	if (r < 0) {
+		say(why, whylen, "bpf: load%s: %s%s", by_cgroup ? " (cgroup walk)" : "", strerror(-r),
+		    r == -EPERM ? " (needs CAP_BPF and CAP_PERFMON)" : "");
+		return r;
+	}
+	r = by_cgroup ? attach_cgroups(b) : leak_bpf__attach(b->skel);
+	if (r < 0) {
+		say(why, whylen, "bpf: attach%s: %s", by_cgroup ? " (cgroup walk)" : "", strerror(-r));
+		return r;
+	}
+	b->walk = walk;
+	return 0;
+}
+
+int probe_bpf_new(enum probe_bpf_walk walk, struct probe_bpf **ret, char *why, size_t whylen)
 {
 	_cleanup_(probe_bpf_freep) struct probe_bpf *b = NULL;
+	char first[160] = "";
 	int r;
 
 	libbpf_set_print(libbpf_log);
@@ -114,25 +164,24 @@ int probe_bpf_new(struct probe_bpf **ret, char *why, size_t whylen)
 	if (!b)
 		return -ENOMEM;
 	b->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
-	b->skel = leak_bpf__open();
-	if (!b->skel) {
-		r = errno > 0 ? -errno : -EINVAL;
-		say(why, whylen, "bpf: open: %s", strerror(-r));
+	r = load_walk(b, walk == PROBE_BPF_WALK_TASKS ? walk : PROBE_BPF_WALK_CGROUPS, first, sizeof(first));
+	if (r < 0 && walk == PROBE_BPF_WALK_AUTO && r != -EPERM) {
+		/* An older kernel (no css_task kfuncs): every task then. */
+		bpf_link__destroy(TAKE_PTR(b->cgroups));
+		leak_bpf__destroy(TAKE_PTR(b->skel));
+		log_info("leak probe: %s; walking every task instead", first);
+		r = load_walk(b, PROBE_BPF_WALK_TASKS, why, whylen);
+	} else if (r < 0)
+		say(why, whylen, "%s", first);
+	if (r < 0)
 		return r;
-	}
-	r = leak_bpf__load(b->skel);
-	if (r < 0) {
-		say(why, whylen, "bpf: load: %s%s", strerror(-r),
-		    r == -EPERM ? " (needs CAP_BPF and CAP_PERFMON)" : "");
-		return r;
-	}
-	r = leak_bpf__attach(b->skel);
-	if (r < 0) {
-		say(why, whylen, "bpf: attach: %s", strerror(-r));
-		return r;
-	}
 	*ret = TAKE_PTR(b);
 	return 0;
+}
+
+const char *probe_bpf_walk_name(const struct probe_bpf *b)
+{
+	return b->walk == PROBE_BPF_WALK_CGROUPS ? "cgroups" : "tasks";
 }
 
 static int take_counts(struct probe_bpf *b, uint32_t count, struct probe_result *res)
@@ -185,31 +234,63 @@ static int map_drain(struct probe_bpf *b, int fd, struct probe_result *res)
 	}
 }
 
+/* Changes `want` from b->want to ids (both sorted, unique): deletes the
+ * ids gone and adds the new ones, each in one batch. A pass of several
+ * slices changes the whole set every slice; emptying the map instead
+ * walked all its buckets (RV_PROBE_MAX_CGROUPS of them, rounded up), a
+ * lock each, every slice. */
+static int want_change(struct probe_bpf *b, int fd, const uint64_t *ids, size_t n)
+{
+	_cleanup_free_ uint64_t *gone = malloc(MAX(b->n_want, (size_t)1) * sizeof(*gone));
+	_cleanup_free_ uint64_t *added = malloc(MAX(n, (size_t)1) * sizeof(*added));
+	_cleanup_free_ uint8_t *ones = malloc(MAX(n, (size_t)1));
+	size_t i = 0, j = 0, n_gone = 0, n_added = 0;
+	__u32 count;
+	int r;
+
+	if (!gone || !added || !ones)
+		return -ENOMEM;
+	while (i < b->n_want || j < n) {
+		if (j == n || (i < b->n_want && b->want[i] < ids[j]))
+			gone[n_gone++] = b->want[i++];
+		else if (i == b->n_want || ids[j] < b->want[i])
+			added[n_added++] = ids[j++];
+		else
+			i++, j++;
+	}
+	count = (__u32)n_gone;
+	r = n_gone ? bpf_map_delete_batch(fd, gone, &count, NULL) : 0;
+	if (r < 0)
+		return r;
+	memset(ones, 1, n_added);
+	count = (__u32)n_added;
+	return n_added ? bpf_map_update_batch(fd, added, ones, &count, NULL) : 0;
+}
+
 static int want_set(struct probe_bpf *b, const struct probe_target *t, size_t n)
 {
 	_cleanup_free_ uint64_t *ids = NULL;
-	_cleanup_free_ uint8_t *ones = NULL;
 	int fd = bpf_map__fd(b->skel->maps.want), r;
 	bool same = !b->want_stale && n == b->n_want;
-	__u32 count = (__u32)n;
 
 	for (size_t i = 0; same && i < n; i++)
 		same = b->want[i] == t[i].cgroup_id;
 	if (same)
 		return 0;
 	ids = malloc(n * sizeof(*ids));
-	ones = malloc(n);
-	if (!ids || !ones)
+	if (!ids)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		ids[i] = t[i].cgroup_id;
-	memset(ones, 1, n);
 
+	if (b->want_stale) {    /* a failed change: start from empty */
+		r = map_drain(b, fd, NULL);
+		if (r < 0)
+			return r;
+		b->n_want = 0;
+	}
 	b->want_stale = true;
-	r = map_drain(b, fd, NULL);
-	if (r < 0)
-		return r;
-	r = bpf_map_update_batch(fd, ids, ones, &count, NULL);
+	r = want_change(b, fd, ids, n);
 	if (r < 0)
 		return r;
 	free(b->want);
@@ -255,9 +336,13 @@ int probe_bpf_run(struct probe_bpf *b, const struct probe_target *t, size_t n,
 		return r;
 	b->skel->bss->dropped = 0;
 	b->counts_stale = true;
-	r = iter_run(b->skel->links.count_threads);
-	if (r >= 0)
-		r = iter_run(b->skel->links.count_fds);
+	if (b->walk == PROBE_BPF_WALK_CGROUPS)
+		r = iter_run(b->cgroups);
+	else {
+		r = iter_run(b->skel->links.count_threads);
+		if (r >= 0)
+			r = iter_run(b->skel->links.count_fds);
+	}
 	if (r >= 0)
 		r = map_drain(b, counts_fd, res);
 	if (r < 0)

@@ -12,8 +12,13 @@
 
 struct probe_bpf;
 
+/* How a pass finds the watched processes (bpf/leak.bpf.c): AUTO takes
+ * CGROUPS where the kernel can (6.7+), else TASKS, saying so at info. */
+enum probe_bpf_walk { PROBE_BPF_WALK_AUTO, PROBE_BPF_WALK_CGROUPS, PROBE_BPF_WALK_TASKS };
+
 /* Loads and checks the programs; why says what failed. */
-int probe_bpf_new(struct probe_bpf **ret, char *why, size_t whylen);
+int probe_bpf_new(enum probe_bpf_walk walk, struct probe_bpf **ret, char *why, size_t whylen);
+const char *probe_bpf_walk_name(const struct probe_bpf *b);   /* "cgroups" / "tasks" */
 struct probe_bpf *probe_bpf_free(struct probe_bpf *b);
 int probe_bpf_run(struct probe_bpf *b, const struct probe_target *t, size_t n,
 		  struct probe_result *res);
