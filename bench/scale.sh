@@ -46,7 +46,10 @@
 # Time here (2 vCPUs): ~160 s at the default (10 000 cut to 3000) at load 3,
 # over 10 min at load 30; starting the largest N is most of it, and each N
 # adds IDLE_S.
-# Knobs: BENCH_SCALE_N, BENCH_SCALE_IDLE_S, BENCH_SCALE_SAMPLES,
+# BENCH_SCALE_LEAK_EVERY=1h sets every service's leak.sample_every (and a
+# 24 h window): no leak pass falls in the run, so the idle columns show the
+# daemon without its leak watch.
+# Knobs: BENCH_SCALE_N, BENCH_SCALE_IDLE_S, BENCH_SCALE_SAMPLES, BENCH_SCALE_LEAK_EVERY,
 # BENCH_SCALE_CALLS, BENCH_SCALE_ALL_CALLS, BENCH_KEEP=1 (keep the temp dir:
 # configs, daemon logs, raw results).
 #
@@ -59,6 +62,7 @@ BIN=${1:?usage: bench/scale.sh /abs/path/to/ringvisor}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 NS=${BENCH_SCALE_N:-10 100 1000 10000}
 IDLE_S=${BENCH_SCALE_IDLE_S:-20}
+LEAK_EVERY=${BENCH_SCALE_LEAK_EVERY:-}   # e.g. 1h: the leak watch as good as off (no pass in the run)
 SAMPLES=${BENCH_SCALE_SAMPLES:-20}
 CALLS=${BENCH_SCALE_CALLS:-20}
 ALL_CALLS=${BENCH_SCALE_ALL_CALLS:-}
@@ -167,6 +171,7 @@ config() {   # config FILE COUNT
 		for ((i = 0; i < $2; i++)); do   # no $(...) here: a fork per service is slow
 			printf '  s%05d:\n    command: [sleep, "100000"]\n' "$i"
 			echo "    restart: {policy: always, backoff_initial: 0ms, max_restarts: 0}"
+			[ -n "$LEAK_EVERY" ] && echo "    leak: {sample_every: $LEAK_EVERY, window: 24h}"
 		done
 	} >"$1"
 }

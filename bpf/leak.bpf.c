@@ -111,6 +111,24 @@ static __always_inline __u32 ns_tgid(struct task_struct *task, __u32 tgid)
 	return up.nr;
 }
 
+/* Before 6.2 the mm's counters were atomics (struct mm_rss_stat), not
+ * percpu_counters: the ___v61 flavour names that layout for CO-RE, which
+ * matches it to the kernel's `struct mm_rss_stat` where one exists. */
+struct mm_rss_stat___v61 {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___v61 {
+	struct mm_rss_stat___v61 rss_stat;
+} __attribute__((preserve_access_index));
+
+static __always_inline __s64 rss_counter(struct mm_struct *mm, int i)
+{
+	if (bpf_core_type_exists(struct mm_rss_stat___v61))
+		return BPF_CORE_READ((struct mm_struct___v61 *)mm, rss_stat.count[i].counter);
+	return BPF_CORE_READ(mm, rss_stat[i].count);
+}
+
 /* Resident pages as VmRSS counts them (file + anon + shmem; not swap
  * entries, index 2): the mm's counters, whose per-CPU deltas are not
  * folded in, so it is off by at most a batch per CPU. 0 without an mm. */
@@ -121,9 +139,9 @@ static __always_inline __u64 rss_pages(struct task_struct *task)
 
 	if (!mm)
 		return 0;
-	file = BPF_CORE_READ(mm, rss_stat[0].count);
-	anon = BPF_CORE_READ(mm, rss_stat[1].count);
-	shmem = BPF_CORE_READ(mm, rss_stat[3].count);
+	file = rss_counter(mm, 0);
+	anon = rss_counter(mm, 1);
+	shmem = rss_counter(mm, 3);
 	sum = (file > 0 ? file : 0) + (anon > 0 ? anon : 0) + (shmem > 0 ? shmem : 0);
 	return (__u64)sum;
 }

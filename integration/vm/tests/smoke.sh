@@ -33,6 +33,18 @@ if [ $HAVE_JQ = 1 ]; then
 	[ "$(echo "$json" | jq -r .supervisor.services)" = 1 ] || fail "supervisor.services != 1"
 fi
 rv status || fail "status table failed"
+# The leak probe loads as bpf on this kernel too: before 6.7 (Debian 12's
+# 6.1) by the fallback walk over every task, said once at info; from 6.7
+# by the cgroup walk. (It counted from /proc here before the mm counters'
+# old layout was read: "bpf: load: Invalid argument".)
+wait_for 10 grep -q ' probe source=' "$T/daemon.log" || fail "no probe event"
+probe=$(grep ' probe source=' "$T/daemon.log")
+log "kernel $(uname -r): $probe"
+case "$(uname -r)" in
+[1-5].*|6.[0-6].*) want="source=bpf walk=tasks";;
+*) want="source=bpf walk=cgroups";;
+esac
+case "$probe" in *"$want"*) ;; *) fail "probe: want '$want', got '$probe'";; esac
 
 rv_stop_daemon
 kill -0 "$pid" 2>/dev/null && fail "sleeper $pid still alive after shutdown"
