@@ -289,6 +289,39 @@ void logtail_push(struct logtail *t, const char *line, size_t n, bool split, uin
 	t->next_seq++;
 }
 
+/* As logtail_push of each of the count lines of p[0..n) (each ending in
+ * '\n', not kept), with one receive time; but the lines that the newest
+ * would evict anyway are only numbered, never copied: from the end, the
+ * newest lines whose records fit the tail are pushed; if any line is left
+ * out, every older record would have gone too, so the tail starts empty. */
+void logtail_push_lines(struct logtail *t, const char *p, size_t n, size_t count, uint64_t ts_ms)
+{
+	size_t keep = 0, bytes = 0, start = n;
+
+	while (keep < count) {
+		const char *prev = start >= 2 ? memrchr(p, '\n', start - 1) : NULL;
+		size_t from = prev ? (size_t)(prev - p) + 1 : 0;
+		size_t rec = TAIL_HDR + MIN(start - 1 - from, t->cap - TAIL_HDR);
+
+		if (bytes + rec > t->cap)
+			break;
+		bytes += rec;
+		keep++;
+		start = from;
+	}
+	if (keep < count) {
+		t->head = t->len = t->count = 0;
+		t->next_seq += count - keep;
+	}
+	for (size_t off = start; off < n;) {
+		const char *nl = memchr(p + off, '\n', n - off);
+		size_t len = nl ? (size_t)(nl - (p + off)) : n - off;
+
+		logtail_push(t, p + off, len, false, ts_ms);
+		off += len + 1;
+	}
+}
+
 uint64_t logtail_oldest_ts(const struct logtail *t)
 {
 	struct tail_hdr h;

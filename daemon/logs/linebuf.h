@@ -146,6 +146,8 @@ typedef int (*logtail_fn)(const char *line, size_t n, unsigned flags, uint64_t s
 int logtail_init(struct logtail *t, size_t cap);     /* -EINVAL outside LOGTAIL_MIN..MAX */
 void logtail_done(struct logtail *t);                /* idempotent */
 void logtail_push(struct logtail *t, const char *line, size_t n, bool split, uint64_t ts_ms);
+/* count whole lines, p[0..n) ending in '\n': as logtail_push of each. */
+void logtail_push_lines(struct logtail *t, const char *p, size_t n, size_t count, uint64_t ts_ms);
 /* The receive time of the oldest line held; 0 when empty. */
 uint64_t logtail_oldest_ts(const struct logtail *t);
 /* Calls fn on the last MIN(n, count) lines, oldest first, each contiguous
