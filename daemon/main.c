@@ -28,6 +28,7 @@
 #include "basic/log.h"
 #include "kernel/fdstore.h"
 #include "kernel/inherited_fds.h"
+#include "kernel/spawn_slots.h"
 #include "policy/supervisor.h"
 #include "policy/supervisor_reexec.h"
 #include "cli/top.h"
@@ -281,6 +282,10 @@ static void prepare_fds(void)
 			else if (n == fd)
 				(void)fcntl(fd, F_SETFD, 0);
 		}
+	/* The lowest numbers after them, for a vfork child to move its fds
+	 * into (spawn_slots.h); without them a child copies the whole table. */
+	if (spawn_slots_reserve() < 0)
+		log_warn("cannot keep fds for spawning (%m): each start copies the daemon's whole fd table");
 }
 
 static int cmd_run(const struct args *a, char **argv)

@@ -11,14 +11,21 @@
  * not relied upon. And spawn_process() returns only once the child has
  * exec'd or failed (CLONE_VFORK): a failed step's record is readable at
  * once, which is true of no other method.
+ *
+ * The group reserves the spawn slots first, as the daemon does at start
+ * (spawn_slots.h), so every vfork here moves its fds into them and
+ * unshares a small table; test_spawn runs the same methods without slots.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -26,6 +33,7 @@
 #include "basic/macro.h"
 #include "kernel/pidref.h"
 #include "kernel/spawn.h"
+#include "kernel/spawn_slots.h"
 #include "fault.h"
 #include "kernel_test_util.h"
 
@@ -125,6 +133,82 @@ static void test_daemon_state_kept(void **state _unused_)
 	sigprocmask(SIG_UNBLOCK, &usr1, NULL);
 }
 
+/* /proc/PID/status's FDSize: the size of the fd table the child has. */
+static long fd_table_size(pid_t pid)
+{
+	char path[64], line[256];
+	long size = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "re");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "FDSize: %ld", &size) == 1)
+			break;
+	fclose(f);
+	return size;
+}
+
+/* A daemon holding thousands of fds: the child gets a table of the slots'
+ * size, not a copy of the daemon's (which the child would also close one
+ * by one at exec), and still its stdout pipe; the daemon's slots are
+ * /dev/null again after. */
+static void test_small_table(void **state _unused_)
+{
+	char *argv[] = { A("/bin/sh"), A("-c"), A("echo ok; exec sleep 5"), NULL };
+	int top, pipefd[2], many[3000];
+	const int *slots = spawn_slots(&top);
+	struct pidref ref = PIDREF_NULL;
+	char buf[16] = "", link[64], path[64];
+	siginfo_t si = { 0 };
+	int errpipe = -1;
+
+	skip_without_vfork();
+	assert_non_null(slots);
+	for (size_t i = 0; i < ELEMENTSOF(many); i++)
+		assert_true((many[i] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0);
+	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+	assert_true(pipefd[1] > 3000);
+	struct spawn_params p = {
+		.argv = argv, .envp = env_plain, .umask = -1,
+		.stdin_fd = -1, .stdout_fd = pipefd[1], .stderr_fd = -1, .cgroup_fd = -1,
+	};
+	assert_int_equal(spawn_process(SPAWN_VFORK, &p, &ref, &errpipe), 0);
+	assert_true(kt_readable(pipefd[0], 5000));
+	assert_int_equal(read(pipefd[0], buf, sizeof(buf) - 1), 3);
+	assert_string_equal(buf, "ok\n");
+	long size = fd_table_size(ref.pid);
+	print_message("daemon's table %d+ fds, child's FDSize %ld\n", pipefd[1], size);
+	assert_true(size > 0 && size <= 256);
+	for (int i = 0; i < SPAWN_SLOTS; i++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", slots[i]);
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		assert_true(n > 0);
+		link[n] = '\0';
+		assert_string_equal(link, "/dev/null");
+	}
+	assert_int_equal(pidref_kill(&ref, SIGKILL), 0);
+	assert_true(kt_readable(ref.fd, 5000));
+	assert_int_equal(pidref_reap(&ref, &si), 1);
+	close(errpipe);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	for (size_t i = 0; i < ELEMENTSOF(many); i++)
+		close(many[i]);
+}
+
+static int group_setup(void **state _unused_)
+{
+	struct rlimit rl;
+
+	/* Room for test_small_table's 3000 fds. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 4096 && rl.rlim_max >= 4096) {
+		rl.rlim_cur = 4096;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return spawn_slots_reserve();
+}
+
 static int teardown(void **state _unused_)
 {
 	fault_reset();
@@ -137,8 +221,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_probe, teardown),
 		cmocka_unit_test_teardown(test_returns_after_exec, teardown),
 		cmocka_unit_test_teardown(test_daemon_state_kept, teardown),
+		cmocka_unit_test_teardown(test_small_table, teardown),
 	};
 
 	alarm(60);
-	return cmocka_run_group_tests_name("spawn_vfork", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("spawn_vfork", tests, group_setup, NULL);
 }

@@ -29,6 +29,7 @@
 #include "basic/macro.h"
 #include "basic/string_table.h"
 #include "kernel/clone3_vm.h"
+#include "kernel/spawn_slots.h"
 #include "kernel/spawn.h"
 #include "kernel/spawn_child.h"
 
@@ -148,7 +149,10 @@ _no_sanitize_address_ static long clone_vfork(const struct spawn_child *c, int *
 	_Alignas(16) char stack[SPAWN_CHILD_STACK];
 	char all[_NSIG / 8], old[_NSIG / 8];
 
-	struct clone_args args = clone_args_for(c->p->cgroup_fd, CLONE_VM | CLONE_VFORK, ret_pidfd);
+	/* With slots, the child shares the table until it has moved its fds
+	 * (spawn_slots.h): the daemon is suspended meanwhile. */
+	struct clone_args args = clone_args_for(c->p->cgroup_fd, CLONE_VM | CLONE_VFORK | (c->slots ? CLONE_FILES : 0),
+						ret_pidfd);
 	args.stack = (uint64_t)(uintptr_t)stack;
 	args.stack_size = sizeof(stack);
 	memset(all, 0xff, sizeof(all));
@@ -157,6 +161,8 @@ _no_sanitize_address_ static long clone_vfork(const struct spawn_child *c, int *
 	lent_stack_clean(stack, sizeof(stack));
 	long pid = clone3_vm(&args, sizeof(args), vfork_child, (void *)c);
 	lent_stack_clean(stack, sizeof(stack));
+	if (c->slots)
+		spawn_slots_reset();
 	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, sizeof(old));
 	return pid;
 }
@@ -211,6 +217,8 @@ int spawn_process(enum spawn_method method, const struct spawn_params *p,
 	r = spawn_child_prepare(&child, p, wr, join ? sync_wr : -EBADF);
 	if (r < 0)
 		return r;
+	if (method == SPAWN_VFORK)
+		child.slots = spawn_slots(&child.slots_top);
 
 	long pid = start_child(method, &child, &pidfd);
 	if (pid < 0)

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <linux/close_range.h>
 #include <signal.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 
 #include "basic/macro.h"
 #include "kernel/spawn_child.h"
+#include "kernel/spawn_slots.h"
 
 /* glibc's execvpe() searches this where the environment has no PATH. */
 #define SPAWN_DEFAULT_PATH "/bin:/usr/bin"
@@ -292,11 +294,39 @@ _no_sanitize_address_ static void child_identity(const struct spawn_child *c, in
 		child_fail(errfd, SPAWN_STEP_CAPS, -r);
 }
 
+/* vfork with CLONE_FILES (spawn.c): the fds the child needs go into the
+ * slots of the table it still shares with the suspended daemon, then the
+ * table is unshared keeping the fds up to the highest slot only. Where
+ * close_range cannot unshare (before 5.9, a filter), unshare() copies all. */
+_no_sanitize_address_ static int child_own_table(const struct spawn_child *c, struct spawn_params *q, int *errfd)
+{
+	int *fds[SPAWN_SLOTS] = { &q->stdin_fd, &q->stdout_fd, &q->stderr_fd, &q->pass_fd, errfd };
+
+	for (int i = 0; i < SPAWN_SLOTS; i++) {
+		if (*fds[i] < 0)
+			continue;
+		if (syscall(SYS_dup3, *fds[i], c->slots[i], O_CLOEXEC) < 0)
+			return -errno;
+		*fds[i] = c->slots[i];
+	}
+	if (syscall(SYS_close_range, (unsigned)c->slots_top + 1, ~0U, CLOSE_RANGE_UNSHARE) < 0 &&
+	    syscall(SYS_unshare, CLONE_FILES) < 0)
+		return -errno;
+	return 0;
+}
+
 _no_sanitize_address_ _Noreturn void spawn_child_run(const struct spawn_child *c)
 {
 	const struct spawn_params *p = c->p;
+	struct spawn_params own;   /* with the fds where child_own_table put them */
 	int r, errfd = c->errfd;   /* a copy: the child may move it, not c */
 
+	if (c->slots) {
+		own = *c->p;
+		if ((r = child_own_table(c, &own, &errfd)) < 0)
+			child_fail(errfd, SPAWN_STEP_STDIO, -r);
+		p = &own;
+	}
 	if (c->syncfd >= 0 && (r = child_join_cgroup(p->cgroup_fd, c->syncfd)) < 0)
 		child_fail(errfd, SPAWN_STEP_CGROUP, -r);
 	child_process(p, &errfd);

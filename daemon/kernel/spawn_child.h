@@ -27,6 +27,8 @@ struct spawn_child {
 	const struct spawn_params *p;
 	int errfd;             /* the error pipe's write end */
 	int syncfd;            /* fork: closed once in the cgroup; else -1 */
+	const int *slots;      /* vfork with CLONE_FILES: spawn_slots(), else NULL */
+	int slots_top;         /* the highest of them */
 	struct __user_cap_header_struct cap_header;
 	struct __user_cap_data_struct caps[2];   /* the daemon's, inheritable = kept */
 	bool drop_bound;       /* the daemon holds CAP_SETPCAP */
