@@ -51,33 +51,46 @@ static char *room(struct json_out *j, size_t n)
 	return j->buf + j->len;
 }
 
+static void commit(struct json_out *j, char *end)
+{
+	j->len = (size_t)(end - j->buf);
+	*end = '\0';
+}
+
 static void put(struct json_out *j, const char *s, size_t n)
 {
 	char *p = room(j, n);
 
-	if (!p)
-		return;
-	memcpy(p, s, n);
-	j->len += n;
-	j->buf[j->len] = '\0';
+	if (p)
+		commit(j, (char *)memcpy(p, s, n) + n);
 }
 
-/* A value (or a key) starts: the comma after the one before. */
-static void next(struct json_out *j)
+/* A value (or a key) starts: room for its n bytes after the comma that
+ * goes before it when one came before at this level, or NULL. All of it
+ * or nothing is written: a value is never cut at the bound. */
+static char *begin(struct json_out *j, size_t n)
 {
+	char *p = room(j, n + 1);
+
+	if (!p)
+		return NULL;
 	if (j->comma)
-		put(j, ",", 1);
+		*p++ = ',';
 	j->comma = true;
+	return p;
 }
 
 static void open_bracket(struct json_out *j, bool array)
 {
-	next(j);
 	if (j->depth >= JSON_OUT_MAX_DEPTH) {
 		j->error = j->error ?: -ENOBUFS;
 		return;
 	}
-	put(j, array ? "[" : "{", 1);
+	char *p = begin(j, 1);
+	if (!p)
+		return;
+	*p++ = array ? '[' : '{';
+	commit(j, p);
 	j->arrays = array ? j->arrays | (1ULL << j->depth) : j->arrays & ~(1ULL << j->depth);
 	j->depth++;
 	j->comma = false;
@@ -99,13 +112,24 @@ void json_out_end(struct json_out *j)
 		j->error = j->error ?: -EINVAL;
 		return;
 	}
+	char *p = room(j, 1);
+	if (!p)
+		return;
 	j->depth--;
-	put(j, j->arrays & (1ULL << j->depth) ? "]" : "}", 1);
+	*p++ = j->arrays & (1ULL << j->depth) ? ']' : '}';
+	commit(j, p);
 	j->comma = true;
 }
 
-/* s[0..n) as the body of a JSON string: runs that need nothing are
- * copied whole. */
+/* A byte that goes into a string as it is: printable ASCII but the quote
+ * and the backslash. */
+static inline bool plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* s[0..n) as the body of a JSON string, escaped: runs that need nothing
+ * are copied whole. */
 static void escaped(struct json_out *j, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -115,7 +139,7 @@ static void escaped(struct json_out *j, const char *s, size_t n)
 	while (i < n) {
 		unsigned char c = u[i];
 		size_t seq = c < 0x80 ? 1 : utf8_sequence(u + i, n - i);
-		if (seq && c >= 0x20 && c != '"' && c != '\\') {
+		if (seq && (plain(c) || c >= 0x80)) {
 			i += seq;
 			continue;
 		}
@@ -144,25 +168,46 @@ static void escaped(struct json_out *j, const char *s, size_t n)
 	put(j, s + run, n - run);
 }
 
-static void quoted(struct json_out *j, const char *s, size_t n)
+/* A string (a key: and its colon). Most have nothing to escape: they are
+ * written in one piece. */
+static void quoted(struct json_out *j, const char *s, size_t n, bool key)
 {
-	put(j, "\"", 1);
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n && plain(u[i]))
+		i++;
+	if (i == n) {
+		char *p = begin(j, n + 3);
+		if (!p)
+			return;
+		*p++ = '"';
+		memcpy(p, s, n);
+		p += n;
+		*p++ = '"';
+		if (key)
+			*p++ = ':';
+		commit(j, p);
+		return;
+	}
+	char *p = begin(j, 1);
+	if (!p)
+		return;
+	*p++ = '"';
+	commit(j, p);
 	escaped(j, s, n);
-	put(j, "\"", 1);
+	put(j, key ? "\":" : "\"", key ? 2 : 1);
 }
 
 void json_out_key(struct json_out *j, const char *key)
 {
-	next(j);
-	quoted(j, key, strlen(key));
-	put(j, ":", 1);
+	quoted(j, key, strlen(key), true);
 	j->comma = false;   /* its value follows without one */
 }
 
 void json_out_stringn(struct json_out *j, const char *s, size_t n)
 {
-	next(j);
-	quoted(j, s, n);
+	quoted(j, s, n, false);
 }
 
 void json_out_string(struct json_out *j, const char *s)
@@ -186,33 +231,39 @@ static void digits(struct json_out *j, uint64_t v, bool minus)
 	} while (v);
 	if (minus)
 		b[--i] = '-';
-	put(j, b + i, sizeof(b) - i);
+	char *p = begin(j, sizeof(b) - i);
+	if (p)
+		commit(j, (char *)memcpy(p, b + i, sizeof(b) - i) + (sizeof(b) - i));
 }
 
 void json_out_uint(struct json_out *j, uint64_t v)
 {
-	next(j);
 	digits(j, v, false);
 }
 
 void json_out_int(struct json_out *j, int64_t v)
 {
-	next(j);
 	/* -INT64_MIN does not fit an int64_t; its magnitude fits a uint64_t. */
 	digits(j, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
 }
 
+static void word(struct json_out *j, const char *w, size_t n)
+{
+	char *p = begin(j, n);
+
+	if (p)
+		commit(j, (char *)memcpy(p, w, n) + n);
+}
+
 void json_out_bool(struct json_out *j, bool v)
 {
-	next(j);
 	if (v)
-		put(j, "true", 4);
+		word(j, "true", 4);
 	else
-		put(j, "false", 5);
+		word(j, "false", 5);
 }
 
 void json_out_null(struct json_out *j)
 {
-	next(j);
-	put(j, "null", 4);
+	word(j, "null", 4);
 }
