@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "basic/fd_util.h"
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/units.h"
@@ -19,18 +18,6 @@
 #include "control/status_log.h"
 #include "control/status_ready.h"
 #include "config/config_names.h"
-
-static long rss_kib(void)
-{
-	long pages = -1;
-	FILE *f = fopen("/proc/self/statm", "re");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%*s %ld", &pages) != 1)
-		pages = -1;
-	fclose(f);
-	return pages < 0 ? -1 : pages * (sysconf(_SC_PAGESIZE) / 1024);
-}
 
 static void status_cgroups(struct json_out *j, const struct supervisor_cgroup *sc)
 {
@@ -86,8 +73,8 @@ static void status_daemon(struct json_out *j, struct supervisor *s, size_t contr
 		json_out_kstring(j, "event_backend_reason", why);
 	}
 	json_out_kstring(j, "spawn", spawn_method_to_string(s->rt.spawn_method));
-	json_out_kint(j, "fds", fd_count());
-	json_out_kint(j, "rss_kib", rss_kib());
+	json_out_kint(j, "fds", self_stat_fds(&s->self));
+	json_out_kint(j, "rss_kib", self_stat_rss_kib(&s->self));
 	json_out_kint(j, "uptime_ms", (int64_t)((now_ns() - s->started_ns) / NSEC_PER_MSEC));
 	json_out_kint(j, "services", (int64_t)s->n_services);
 	json_out_kint(j, "instances", (int64_t)s->rt.total_instances);
