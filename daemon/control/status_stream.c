@@ -71,13 +71,24 @@ void status_stream_free(struct status_stream *st)
  * instance reads its two files, a pass walks every cgroup). */
 #define STATUS_PASS_FROM 16
 
-static void take_cgroup_pass(struct status_stream *st, struct supervisor *s)
+/* At most this many instances can be in the reply. */
+static size_t most_shown(const struct status_stream *st, struct supervisor *s)
 {
 	const struct service *one = st->req.service[0] ? supervisor_find_service(s, st->req.service) : NULL;
+	size_t n = one ? one->n_instances : s->rt.total_instances;
+
+	if (st->req.index >= 0)
+		n = MIN(n, (size_t)1);   /* status NAME.INDEX */
+	if (st->req.paged && st->req.limit)
+		n = MIN(n, (size_t)st->req.limit);
+	return n;
+}
+
+static void take_cgroup_pass(struct status_stream *st, struct supervisor *s)
+{
 	size_t n = 0;
 
-	if ((s->cg.root.controllers & CGROUP_CTRL_CPU) || (one && one->n_instances < STATUS_PASS_FROM) ||
-	    (!one && s->rt.total_instances < STATUS_PASS_FROM))
+	if ((s->cg.root.controllers & CGROUP_CTRL_CPU) || most_shown(st, s) < STATUS_PASS_FROM)
 		return;
 	const struct cgstat_usage *u = supervisor_cgroup_cpu(&s->cg, s->rt.instance_capacity + CONFIG_MAX_SERVICES + 16,
 							      &n);
