@@ -404,11 +404,6 @@ static void client_serve(struct client *cl)
 	}
 }
 
-void client_start(struct client *cl)
-{
-	client_serve(cl);
-}
-
 static void on_client(struct loop *l, int fd, uint32_t revents, void *userdata)
 {
 	struct client *cl = userdata;

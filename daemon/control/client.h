@@ -71,7 +71,4 @@ struct client {
 
 /* Watches fd (which it then owns) and serves it. */
 int client_new(const struct client_params *p, int fd, struct client **ret);
-/* Serves what the peer sent with its connect (a CLI sends its request at
- * once): answered in the turn that accepted it, not the next. May free cl. */
-void client_start(struct client *cl);
 void client_free(struct client *cl);

@@ -181,7 +181,6 @@ static void admit(struct control *ctl, int cfd)
 		return;
 	}
 	ctl->n_clients++;
-	client_start(ctl->clients[slot]);
 }
 
 static void on_listen(struct loop *l, int fd, uint32_t revents, void *userdata)
