@@ -5,7 +5,9 @@
  * stopped, a second service with none, on both loop backends):
  * each chunk holds at most STATUS_CHUNK_INSTANCES instances; the chunks
  * together are one JSON line with every instance in order, as the
- * one-piece reply (status_reply) shows them; the state filter keeps only
+ * supervisor holds them, and the same text as the one-piece reply
+ * (status_stream_reply); every object has the members docs/protocol.md
+ * lists, in its order (the clients' and scripts' shape); the state filter keeps only
  * the instances in it and the services that have one; a page keeps
  * `limit` from `offset` and says what it kept; an unknown state is
  * refused with the list; a service that disappears mid-stream still
@@ -26,10 +28,10 @@
 #include <cmocka.h>
 
 #include "control_test_util.h"
-#include "control/status.h"
 #include "control/status_stream.h"
 #include "config/config.h"
 #include "config/config_errors.h"
+#include "policy/state.h"
 #include "policy/supervisor.h"
 
 #define N_WEB 100
@@ -176,15 +178,21 @@ static void test_chunks_make_the_whole_reply(void **state)
 	json_object *o = stream(fx, &req, &chunks);
 	/* The daemon's object and 64 instances, then the last 36. */
 	assert_int_equal(chunks, (N_WEB + STATUS_CHUNK_INSTANCES - 1) / STATUS_CHUNK_INSTANCES);
-	json_object *whole = status_reply(fx->sup, &req, 1);
+	json_object *whole = status_stream_reply(fx->sup, &req, 1);
+	assert_non_null(whole);
 	assert_int_equal(json_object_array_length(get(o, "services")), 2);
 	json_object *a = instances_of(o, 0), *b = instances_of(whole, 0);
+	const struct service *web = &fx->sup->services[0];
 	assert_int_equal(json_object_array_length(a), N_WEB);
+	assert_int_equal(json_object_array_length(b), N_WEB);
 	for (size_t i = 0; i < N_WEB; i++) {
 		json_object *x = json_object_array_get_idx(a, i), *y = json_object_array_get_idx(b, i);
-		assert_int_equal(json_object_get_int(get(x, "index")), i);
-		assert_int_equal(json_object_get_int(get(x, "pid")), json_object_get_int(get(y, "pid")));
-		assert_string_equal(json_object_get_string(get(x, "state")), json_object_get_string(get(y, "state")));
+		const struct instance *inst = web->instances[i];
+		assert_int_equal(json_object_get_int(get(x, "index")), inst->index);
+		assert_int_equal(json_object_get_int(get(y, "index")), inst->index);
+		assert_string_equal(json_object_get_string(get(x, "state")), instance_state_to_string(inst->state));
+		assert_string_equal(json_object_get_string(get(y, "state")), instance_state_to_string(inst->state));
+		assert_int_equal(json_object_get_type(get(x, "pid")), json_type_null);   /* stopped */
 	}
 	/* The stopped service shows, with no instance, as before. */
 	assert_string_equal(json_object_get_string(get(json_object_array_get_idx(get(o, "services"), 1), "name")),
@@ -240,6 +248,68 @@ static void test_state_filter_and_page(void **state)
 	json_object_put(o);
 }
 
+/* o's members, in order, are exactly the NULL-ended list. */
+static void assert_members(json_object *o, const char *const *want)
+{
+	size_t i = 0;
+
+	assert_int_equal(json_object_get_type(o), json_type_object);
+	json_object_object_foreach(o, k, v) {
+		(void)v;
+		if (!want[i])
+			fail_msg("member \"%s\" past the last expected", k);
+		assert_string_equal(k, want[i]);
+		i++;
+	}
+	if (want[i])
+		fail_msg("member \"%s\" missing", want[i]);
+}
+
+/* The shape clients read (docs/protocol.md): every member, in order. */
+static void test_members_in_order(void **state)
+{
+	static const char *const top[] = { "ok", "supervisor", "services", NULL };
+	static const char *const sup[] = { "pid", "event_backend", "spawn", "fds", "rss_kib", "uptime_ms",
+					   "services", "instances", "live_processes", "orphans_reaped",
+					   "fdstore", "wakeups", "control_clients", "shutting_down", "config",
+					   "cgroups", "usage_source", "degraded", "log", "events", "notify",
+					   "checks", NULL };
+	static const char *const events[] = { "kept", "subscribers", "subscribers_max", "subscribers_dropped",
+					      NULL };
+	static const char *const kept[] = { "events", "max_events", "bytes", "max_bytes", "evicted",
+					    "next_seq", NULL };
+	static const char *const svc[] = { "name", "restart_policy", "type", "limits", "instances", NULL };
+	static const char *const inst[] = { "index", "state", "pid", "restarts", "adopted", "uptime_ms",
+					    "state_ms", "last_exit", "cgroup", "usage", "log", NULL };
+	static const char *const cg[] = { "violations", NULL };
+	static const char *const out[] = { "bytes_in", "lines_in", "bytes_written", "dropped_bytes",
+					   "dropped_lines", "held_back", "held_back_ms", "held", "write_errors",
+					   "rotations", "buffered", "file", "last_error", "merged", NULL };
+	struct fx *fx = *state;
+	struct rv_request req = { .cmd = RV_CMD_STATUS, .index = -1 };
+
+	start(fx);
+	json_object *o = stream(fx, &req, NULL), *s = get(o, "supervisor");
+	assert_members(o, top);
+	assert_members(s, sup);
+	assert_members(get(s, "events"), events);
+	/* The ring is the daemon's log's: none in this test. */
+	if (get(get(s, "events"), "kept"))
+		assert_members(get(get(s, "events"), "kept"), kept);
+	assert_true(json_object_get_boolean(get(o, "ok")));
+	assert_int_equal(json_object_get_type(get(s, "fds")), json_type_int);
+	assert_int_equal(json_object_get_type(get(s, "degraded")), json_type_array);
+	json_object *w = json_object_array_get_idx(get(o, "services"), 0);
+	assert_members(w, svc);
+	json_object *i0 = json_object_array_get_idx(get(w, "instances"), 0);
+	assert_members(i0, inst);
+	assert_members(get(i0, "cgroup"), cg);
+	assert_members(get(get(i0, "log"), "stdout"), out);
+	assert_int_equal(json_object_get_type(get(i0, "last_exit")), json_type_null);
+	assert_int_equal(json_object_get_type(get(i0, "adopted")), json_type_boolean);
+	json_object_put(o);
+}
+
 /* A service gone between two chunks (a reload removed it): the reply is
  * still one whole JSON line. */
 static void test_service_gone_mid_stream(void **state)
@@ -273,6 +343,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		BOTH(test_chunks_make_the_whole_reply),
 		BOTH(test_state_filter_and_page),
+		BOTH(test_members_in_order),
 		BOTH(test_service_gone_mid_stream),
 	};
 

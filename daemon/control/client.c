@@ -342,28 +342,44 @@ static bool serve_one(struct client *cl)
 	return true;
 }
 
+/* A whole request is buffered. */
+static bool request_waits(const struct client *cl)
+{
+	return !cl->followers && !cl->subscriber && memchr(cl->in, '\n', cl->in_len);
+}
+
 /*
  * One step: a reply still queued must be read first; else one whole
  * request is served (the rest wait for the next loop turn); else the
  * socket is read until EAGAIN or a request is whole. io_uring's poll is
  * edge-triggered: whatever is left in the socket when this returns is
- * taken up by the kick (next turn) or by POLLOUT (reply read).
+ * taken up by the kick (next turn) or by POLLOUT (reply read). After a
+ * request is served the socket is read on, to EAGAIN: a kick only when
+ * another request is there (a timer set and fired is two timerfd_settime
+ * and a loop turn, a good part of what `status NAME` cost the daemon).
  */
 static void client_serve(struct client *cl)
 {
+	bool served = false;
+
 	while (!cl->closing && cl->out_len == 0) {
 		if (cl->status) {
+			if (served)
+				return;   /* client_flush set the next chunk's kick */
 			status_pump(cl);
 			if (cl->out_len > 0)
 				(void)client_flush(cl);
 			return;
 		}
-		if (serve_one(cl)) {
+		if (served && request_waits(cl)) {
+			(void)loop_timer_start(cl->loop, &cl->kick, 0);
+			return;
+		}
+		if (!served && serve_one(cl)) {
 			if (cl->out_len > 0 && !client_flush(cl))
 				return;
-			if (cl->out_len == 0 && !cl->closing)
-				(void)loop_timer_start(cl->loop, &cl->kick, 0);
-			return;
+			served = true;
+			continue;
 		}
 		ssize_t n = recv(cl->fd, cl->in + cl->in_len, sizeof(cl->in) - cl->in_len, MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)

@@ -13,6 +13,7 @@
 
 #include "basic/event_ring.h"
 #include "basic/log.h"
+#include "basic/macro.h"
 #include "basic/time_util.h"
 #include "control/client_events.h"
 #include "control/client_queue.h"
@@ -99,29 +100,50 @@ void client_events_pump(struct client *cl)
 		(void)loop_modify(cl->loop, cl->source, POLLIN | POLLOUT);
 }
 
+/* The ring's fill and bounds: one list for both replies that show it. */
+static const char *const kept_keys[] = { "events", "max_events", "bytes", "max_bytes", "evicted", "next_seq" };
+
+static void kept_figures(const struct event_ring *r, int64_t v[ELEMENTSOF(kept_keys)])
+{
+	v[0] = (int64_t)r->n;
+	v[1] = (int64_t)r->cap;
+	v[2] = (int64_t)r->bytes;
+	v[3] = (int64_t)r->max_bytes;
+	v[4] = (int64_t)r->evicted;
+	v[5] = (int64_t)r->next_seq;
+}
+
 static json_object *kept_json(const struct event_ring *r)
 {
 	json_object *k = json_object_new_object();
+	int64_t v[ELEMENTSOF(kept_keys)];
 
-	json_object_object_add(k, "events", json_object_new_int64((int64_t)r->n));
-	json_object_object_add(k, "max_events", json_object_new_int64((int64_t)r->cap));
-	json_object_object_add(k, "bytes", json_object_new_int64((int64_t)r->bytes));
-	json_object_object_add(k, "max_bytes", json_object_new_int64((int64_t)r->max_bytes));
-	json_object_object_add(k, "evicted", json_object_new_int64((int64_t)r->evicted));
-	json_object_object_add(k, "next_seq", json_object_new_int64((int64_t)r->next_seq));
+	kept_figures(r, v);
+	for (size_t i = 0; i < ELEMENTSOF(kept_keys); i++)
+		json_object_object_add(k, kept_keys[i], json_object_new_int64(v[i]));
 	return k;
 }
 
-json_object *client_events_status(void)
+void client_events_status(struct json_out *j)
 {
 	const struct event_ring *r = log_events();
-	json_object *o = json_object_new_object();
+	int64_t v[ELEMENTSOF(kept_keys)];
 
-	json_object_object_add(o, "kept", r ? kept_json(r) : NULL);
-	json_object_object_add(o, "subscribers", json_object_new_int64((int64_t)subscribers_now));
-	json_object_object_add(o, "subscribers_max", json_object_new_int64(CONTROL_MAX_SUBSCRIBERS));
-	json_object_object_add(o, "subscribers_dropped", json_object_new_int64((int64_t)dropped_total));
-	return o;
+	json_out_object(j);
+	json_out_key(j, "kept");
+	if (r) {
+		kept_figures(r, v);
+		json_out_object(j);
+		for (size_t i = 0; i < ELEMENTSOF(kept_keys); i++)
+			json_out_kint(j, kept_keys[i], v[i]);
+		json_out_end(j);
+	} else {
+		json_out_null(j);
+	}
+	json_out_kint(j, "subscribers", (int64_t)subscribers_now);
+	json_out_kint(j, "subscribers_max", CONTROL_MAX_SUBSCRIBERS);
+	json_out_kint(j, "subscribers_dropped", (int64_t)dropped_total);
+	json_out_end(j);
 }
 
 /* {"ok":true,"count":N,"first_seq":S,"next_seq":T,"kept":{...}} and, when

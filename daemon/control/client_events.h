@@ -17,6 +17,7 @@
 
 #include <json-c/json.h>
 
+#include "basic/json_out.h"
 #include "control/client.h"
 
 void client_events(struct client *cl, const struct rv_request *req);
@@ -29,5 +30,5 @@ void client_events_done(struct client *cl);
 /* Subscribers cut off so far, by this process. */
 uint64_t client_events_dropped_total(void);
 /* status's supervisor.events: the ring's fill and bounds, subscribers now,
- * subscribers cut off. */
-json_object *client_events_status(void);
+ * subscribers cut off: an object, as a value. */
+void client_events_status(struct json_out *j);

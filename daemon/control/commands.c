@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "control/commands.h"
-#include "control/status.h"
 #include "control/status_leaks.h"
 #include "control/status_snapshots.h"
+#include "control/status_stream.h"
 #include "config/config_diff.h"
 #include "policy/instance_spawn.h"
 #include "policy/supervisor_reexec.h"
@@ -67,9 +67,11 @@ static json_object *reply_ok(void)
 	return o;
 }
 
+/* The client streams status itself (client.c); this is the same reply in
+ * one piece, for a caller of command_run. */
 static json_object *run_status(struct command_ctx *c)
 {
-	return status_reply(c->sup, c->req, c->control_clients);
+	return status_stream_reply(c->sup, c->req, c->control_clients);
 }
 
 static json_object *run_leaks(struct command_ctx *c)

@@ -11,26 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "basic/fd_util.h"
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/time_util.h"
 #include "control/client_events.h"
 #include "control/metrics.h"
 #include "control/metrics_instance.h"
-
-static bool rss_bytes(uint64_t *ret)
-{
-	long pages = -1;
-	FILE *f = fopen("/proc/self/statm", "re");
-	if (!f)
-		return false;
-	if (fscanf(f, "%*s %ld", &pages) != 1)
-		pages = -1;
-	fclose(f);
-	*ret = pages < 0 ? 0 : (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
-	return pages >= 0;
-}
 
 /* About what one instance with leak sampling on writes (t_metrics.sh,
  * bench/metrics.sh: ~2400 bytes), so that the buffer seldom grows. */
@@ -55,8 +41,7 @@ static void info(struct mtext *t, const char *name, const char *help, const char
 
 static void daemon_families(struct supervisor *s, struct mtext *t, uint64_t wall_offset_ns)
 {
-	uint64_t rss;
-	long fds = fd_count();
+	long fds = self_stat_fds(&s->self), rss_kib = self_stat_rss_kib(&s->self);
 
 	info(t, "ringvisor_config_info", "The config file the daemon runs.", "path",
 	     s->config->path ? s->config->path : "");
@@ -65,8 +50,9 @@ static void daemon_families(struct supervisor *s, struct mtext *t, uint64_t wall
 	mtext_value_fixed(t, (s->started_ns + wall_offset_ns) / 1000000, 3);
 	if (fds >= 0)
 		single(t, "ringvisor_open_fds", "gauge", "Open fds of the daemon.", (uint64_t)fds);
-	if (rss_bytes(&rss))
-		single(t, "ringvisor_resident_memory_bytes", "gauge", "Resident memory of the daemon.", rss);
+	if (rss_kib >= 0)
+		single(t, "ringvisor_resident_memory_bytes", "gauge", "Resident memory of the daemon.",
+		       (uint64_t)rss_kib * 1024);
 	single(t, "ringvisor_loop_wakeups_total", "counter", "Times the event loop woke up.", loop_wakeups(s->loop));
 	info(t, "ringvisor_event_loop_info", "The event loop's backend.", "backend", loop_backend_name(s->loop));
 	single(t, "ringvisor_services", "gauge", "Services configured.", s->n_services);

@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "basic/fd_util.h"
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/units.h"
@@ -20,202 +19,189 @@
 #include "control/status_ready.h"
 #include "config/config_names.h"
 
-static long rss_kib(void)
-{
-	long pages = -1;
-	FILE *f = fopen("/proc/self/statm", "re");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%*s %ld", &pages) != 1)
-		pages = -1;
-	fclose(f);
-	return pages < 0 ? -1 : pages * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
-static json_object *status_cgroups(const struct supervisor_cgroup *sc)
+static void status_cgroups(struct json_out *j, const struct supervisor_cgroup *sc)
 {
 	const struct cgroup_root *root = &sc->root;
-	json_object *cg = json_object_new_object();
 
-	json_object_object_add(cg, "enabled", json_object_new_boolean(root->fd >= 0));
+	json_out_object(j);
+	json_out_kbool(j, "enabled", root->fd >= 0);
 	if (root->fd >= 0) {
 		char ctrl[64] = "";
 		for (unsigned bit = 1; bit <= CGROUP_CTRL_IO; bit <<= 1)
 			if (root->controllers & bit)
 				snprintf(ctrl + strlen(ctrl), sizeof(ctrl) - strlen(ctrl), "%s%s",
 					 ctrl[0] ? " " : "", cgroup_controller_name(bit));
-		json_object_object_add(cg, "root", json_object_new_string(root->path));
-		json_object_object_add(cg, "controllers", json_object_new_string(ctrl));
-		json_object_object_add(cg, "kill", json_object_new_string(root->has_kill ? "cgroup.kill" : "freeze+kill"));
+		json_out_kstring(j, "root", root->path);
+		json_out_kstring(j, "controllers", ctrl);
+		json_out_kstring(j, "kill", root->has_kill ? "cgroup.kill" : "freeze+kill");
 	} else {
-		json_object_object_add(cg, "reason", json_object_new_string(sc->reason));
+		json_out_kstring(j, "reason", sc->reason);
 	}
-	return cg;
+	json_out_end(j);
 }
 
 /* What this daemon cannot do here, in words, for `status` to print above
  * the table (a container without cgroup2, a probe without BPF). */
-static json_object *status_degraded(struct supervisor *s)
+static void status_degraded(struct json_out *j, struct supervisor *s)
 {
-	json_object *a = json_object_new_array();
 	char line[512];
 
+	json_out_array(j);
 	if (s->cg.root.fd < 0) {
 		snprintf(line, sizeof(line), "no cgroups (%s): no limits, violation policies, freeze, "
 			 "snapshots or adoption after a crash; stop kills each instance's process group; "
 			 "the leak probe tells instances apart by process tree", s->cg.reason);
-		json_object_array_add(a, json_object_new_string(line));
+		json_out_string(j, line);
 	}
 	/* (A probe that cannot start stops the daemon's start: it is there.) */
 	if (s->leaks.probe && probe_source(s->leaks.probe) == PROBE_SOURCE_PROCFS && !s->leaks.tree &&
 	    s->leaks.probe_why[0]) {
 		snprintf(line, sizeof(line), "leak probe counts from /proc: %s", s->leaks.probe_why);
-		json_object_array_add(a, json_object_new_string(line));
+		json_out_string(j, line);
 	}
-	return a;
+	json_out_end(j);
 }
 
-json_object *status_supervisor(struct supervisor *s, size_t control_clients)
+/* What the daemon is and holds; the counters of its parts. */
+static void status_daemon(struct json_out *j, struct supervisor *s, size_t control_clients)
 {
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "pid", json_object_new_int(getpid()));
-	json_object_object_add(o, "event_backend", json_object_new_string(loop_backend_name(s->loop)));
+	json_out_kint(j, "pid", getpid());
+	json_out_kstring(j, "event_backend", loop_backend_name(s->loop));
 	if (loop_uring_error(s->loop)) {
 		char why[96];
 		snprintf(why, sizeof(why), "io_uring unavailable: %s", strerror(-loop_uring_error(s->loop)));
-		json_object_object_add(o, "event_backend_reason", json_object_new_string(why));
+		json_out_kstring(j, "event_backend_reason", why);
 	}
-	json_object_object_add(o, "spawn", json_object_new_string(spawn_method_to_string(s->rt.spawn_method)));
-	json_object_object_add(o, "fds", json_object_new_int64(fd_count()));
-	json_object_object_add(o, "rss_kib", json_object_new_int64(rss_kib()));
-	json_object_object_add(o, "uptime_ms", json_object_new_int64((int64_t)((now_ns() - s->started_ns) / NSEC_PER_MSEC)));
-	json_object_object_add(o, "services", json_object_new_int64((int64_t)s->n_services));
-	json_object_object_add(o, "instances", json_object_new_int64((int64_t)s->rt.total_instances));
-	json_object_object_add(o, "live_processes", json_object_new_int64((int64_t)s->rt.live_processes));
-	json_object_object_add(o, "orphans_reaped", json_object_new_int64((int64_t)s->orphans_reaped));
-	json_object *fs = NULL;
+	json_out_kstring(j, "spawn", spawn_method_to_string(s->rt.spawn_method));
+	json_out_kint(j, "fds", self_stat_fds(&s->self));
+	json_out_kint(j, "rss_kib", self_stat_rss_kib(&s->self));
+	json_out_kint(j, "uptime_ms", (int64_t)((now_ns() - s->started_ns) / NSEC_PER_MSEC));
+	json_out_kint(j, "services", (int64_t)s->n_services);
+	json_out_kint(j, "instances", (int64_t)s->rt.total_instances);
+	json_out_kint(j, "live_processes", (int64_t)s->rt.live_processes);
+	json_out_kint(j, "orphans_reaped", (int64_t)s->orphans_reaped);
+	json_out_key(j, "fdstore");
 	if (s->fdstore.sock >= 0) {
-		fs = json_object_new_object();
-		json_object_object_add(fs, "pid", json_object_new_int(s->fdstore.pid.pid));
-		json_object_object_add(fs, "held", json_object_new_int64((int64_t)s->fdstore.held));
-		json_object_object_add(fs, "failed", json_object_new_int64((int64_t)s->fdstore.failed));
+		json_out_object(j);
+		json_out_kint(j, "pid", s->fdstore.pid.pid);
+		json_out_kint(j, "held", (int64_t)s->fdstore.held);
+		json_out_kint(j, "failed", (int64_t)s->fdstore.failed);
+		json_out_end(j);
+	} else {
+		json_out_null(j);
 	}
-	json_object_object_add(o, "fdstore", fs);
-	json_object_object_add(o, "wakeups", json_object_new_int64((int64_t)loop_wakeups(s->loop)));
-	json_object_object_add(o, "control_clients", json_object_new_int64((int64_t)control_clients));
-	json_object_object_add(o, "shutting_down", json_object_new_boolean(s->rt.shutting_down));
-	json_object_object_add(o, "config", json_object_new_string(s->config->path ? s->config->path : ""));
-	json_object_object_add(o, "cgroups", status_cgroups(&s->cg));
-	json_object_object_add(o, "usage_source", 
-			       json_object_new_string(s->leaks.tree ? "tree" : leakwatch_source(&s->leaks)));
-	json_object_object_add(o, "degraded", status_degraded(s));
-	json_object *lg = json_object_new_object();
-	json_object_object_add(lg, "own_dropped_lines", json_object_new_int64((int64_t)log_dropped()));
-	json_object_object_add(lg, "forward_dropped_lines",
-			       json_object_new_int64((int64_t)s->logs.ctx.sink.dropped_lines));
-	json_object_object_add(o, "log", lg);
-	json_object_object_add(o, "events", client_events_status());
-	json_object_object_add(o, "notify", status_notify(s));
-	json_object_object_add(o, "checks", status_checks(s));
-	return o;
+	json_out_kint(j, "wakeups", (int64_t)loop_wakeups(s->loop));
+	json_out_kint(j, "control_clients", (int64_t)control_clients);
+	json_out_kbool(j, "shutting_down", s->rt.shutting_down);
+	json_out_kstring(j, "config", s->config->path ? s->config->path : "");
+}
+
+void status_supervisor(struct json_out *j, struct supervisor *s, size_t control_clients)
+{
+	json_out_object(j);
+	status_daemon(j, s, control_clients);
+	json_out_key(j, "cgroups");
+	status_cgroups(j, &s->cg);
+	json_out_kstring(j, "usage_source", s->leaks.tree ? "tree" : leakwatch_source(&s->leaks));
+	json_out_key(j, "degraded");
+	status_degraded(j, s);
+	json_out_kobject(j, "log");
+	json_out_kint(j, "own_dropped_lines", (int64_t)log_dropped());
+	json_out_kint(j, "forward_dropped_lines", (int64_t)s->logs.ctx.sink.dropped_lines);
+	json_out_end(j);
+	json_out_key(j, "events");
+	client_events_status(j);
+	json_out_key(j, "notify");
+	status_notify(j, s);
+	json_out_key(j, "checks");
+	status_checks(j, s);
+	json_out_end(j);
 }
 
 /* The leak watch's last pass over the instance (every process of its
  * cgroup, or of its process tree without cgroups): what `status` and `top`
- * show as fds, threads and memory when no controller says more. */
-static json_object *status_usage(const struct instance *inst, uint64_t now)
+ * show as fds, threads and memory when no controller says more; null
+ * before one, or without a process. */
+static void status_usage(struct json_out *j, const struct instance *inst, uint64_t now)
 {
 	const struct leak_state *ls = &inst->leak;
-	json_object *o = json_object_new_object();
 
 	if (!ls->sampled_ns || !state_has_process(inst->state)) {
-		json_object_put(o);
-		return NULL;
+		json_out_null(j);
+		return;
 	}
-	json_object_object_add(o, "fds", json_object_new_int64(ls->fds));
-	json_object_object_add(o, "threads", json_object_new_int64(ls->threads));
-	json_object_object_add(o, "memory", json_object_new_int64((int64_t)ls->memory));
-	json_object_object_add(o, "memory_source", ls->memory_source ? json_object_new_string(ls->memory_source) : NULL);
-	json_object_object_add(o, "ago_ms", json_object_new_int64(
-		now > ls->sampled_ns ? (int64_t)((now - ls->sampled_ns) / NSEC_PER_MSEC) : 0));
-	return o;
+	json_out_object(j);
+	json_out_kint(j, "fds", ls->fds);
+	json_out_kint(j, "threads", ls->threads);
+	json_out_kint(j, "memory", (int64_t)ls->memory);
+	json_out_kstring(j, "memory_source", ls->memory_source);
+	json_out_kint(j, "ago_ms", now > ls->sampled_ns ? (int64_t)((now - ls->sampled_ns) / NSEC_PER_MSEC) : 0);
+	json_out_end(j);
 }
 
-json_object *status_instance(const struct instance *inst, const struct cgstat_usage *cg)
+static void status_last_exit(struct json_out *j, const struct instance *inst, uint64_t now)
 {
-	json_object *o = json_object_new_object();
+	const struct exit_info *x = &inst->last_exit;
+
+	if (!x->valid) {
+		json_out_null(j);
+		return;
+	}
+	json_out_object(j);
+	if (x->has_code)
+		json_out_kint(j, "code", x->code);
+	else if (x->signal)
+		json_out_kstring(j, "signal", signal_name(x->signal));
+	json_out_kstring(j, "cause", x->cause);
+	json_out_kint(j, "ago_ms", (int64_t)((now - x->at_ns) / NSEC_PER_MSEC));
+	json_out_end(j);
+}
+
+void status_instance(struct json_out *j, const struct instance *inst, const struct cgstat_usage *cg)
+{
 	uint64_t now = now_ns();
 	bool up = state_has_process(inst->state);
 
-	json_object_object_add(o, "index", json_object_new_int((int)inst->index));
-	json_object_object_add(o, "state", json_object_new_string(instance_state_to_string(inst->state)));
-	json_object_object_add(o, "pid", up ? json_object_new_int(inst->pid.pid) : NULL);
-	json_object_object_add(o, "restarts", json_object_new_int64(inst->restarts));
-	json_object_object_add(o, "adopted", json_object_new_boolean(inst->adopted));
+	json_out_object(j);
+	json_out_kint(j, "index", (int)inst->index);
+	json_out_kstring(j, "state", instance_state_to_string(inst->state));
+	json_out_key(j, "pid");
+	if (up)
+		json_out_int(j, inst->pid.pid);
+	else
+		json_out_null(j);
+	json_out_kint(j, "restarts", inst->restarts);
+	json_out_kbool(j, "adopted", inst->adopted);
 	if (inst->retiring)
-		json_object_object_add(o, "retiring", json_object_new_boolean(1));
-	json_object_object_add(o, "uptime_ms", json_object_new_int64(
-		up && inst->started_ns ? (int64_t)((now - inst->started_ns) / NSEC_PER_MSEC) : 0));
-	json_object_object_add(o, "state_ms", json_object_new_int64((int64_t)((now - inst->state_since_ns) / NSEC_PER_MSEC)));
-	if (inst->last_exit.valid) {
-		const struct exit_info *x = &inst->last_exit;
-		json_object *e = json_object_new_object();
-		if (x->has_code)
-			json_object_object_add(e, "code", json_object_new_int(x->code));
-		else if (x->signal)
-			json_object_object_add(e, "signal", json_object_new_string(signal_name(x->signal)));
-		json_object_object_add(e, "cause", json_object_new_string(x->cause));
-		json_object_object_add(e, "ago_ms", json_object_new_int64((int64_t)((now - x->at_ns) / NSEC_PER_MSEC)));
-		json_object_object_add(o, "last_exit", e);
-	} else {
-		json_object_object_add(o, "last_exit", NULL);
+		json_out_kbool(j, "retiring", true);
+	json_out_kint(j, "uptime_ms", up && inst->started_ns ? (int64_t)((now - inst->started_ns) / NSEC_PER_MSEC) : 0);
+	json_out_kint(j, "state_ms", (int64_t)((now - inst->state_since_ns) / NSEC_PER_MSEC));
+	json_out_key(j, "last_exit");
+	status_last_exit(j, inst, now);
+	json_out_key(j, "cgroup");
+	status_instance_cgroup(j, inst, cg);
+	json_out_key(j, "usage");
+	status_usage(j, inst, now);
+	status_instance_ready(j, inst);
+	json_out_kobject(j, "log");
+	json_out_key(j, "stdout");
+	status_log_stream(j, inst->log_out);
+	if (inst->log_err) {
+		json_out_key(j, "stderr");
+		status_log_stream(j, inst->log_err);
 	}
-	json_object_object_add(o, "cgroup", status_instance_cgroup(inst, cg));
-	json_object_object_add(o, "usage", status_usage(inst, now));
-	status_instance_ready(o, inst);
-	json_object *lg = json_object_new_object();
-	json_object_object_add(lg, "stdout", status_log_stream(inst->log_out));
-	if (inst->log_err)
-		json_object_object_add(lg, "stderr", status_log_stream(inst->log_err));
-	json_object_object_add(o, "log", lg);
+	json_out_end(j);
 	if (inst->state == STATE_BACKOFF && loop_timer_armed(&inst->timer))
-		json_object_object_add(o, "restart_in_ms", json_object_new_int64(
-			inst->timer.due_ns > now ? (int64_t)((inst->timer.due_ns - now) / NSEC_PER_MSEC) : 0));
-	return o;
+		json_out_kint(j, "restart_in_ms",
+			      inst->timer.due_ns > now ? (int64_t)((inst->timer.due_ns - now) / NSEC_PER_MSEC) : 0);
+	json_out_end(j);
 }
 
-json_object *status_service_head(const struct service *svc)
+void status_service_head(struct json_out *j, const struct service *svc)
 {
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "name", json_object_new_string(svc->cfg->name));
-	json_object_object_add(o, "restart_policy", json_object_new_string(
-		restart_policy_to_string(svc->cfg->restart.policy)));
-	status_service_deps(o, svc);
-	json_object_object_add(o, "limits", status_service_limits(svc));
-	return o;
+	json_out_kstring(j, "name", svc->cfg->name);
+	json_out_kstring(j, "restart_policy", restart_policy_to_string(svc->cfg->restart.policy));
+	status_service_deps(j, svc);
+	json_out_key(j, "limits");
+	status_service_limits(j, svc);
 }
-
-static json_object *status_service(const struct service *svc, int index)
-{
-	json_object *o = status_service_head(svc), *a = json_object_new_array();
-	for (uint32_t i = 0; i < svc->n_instances; i++) {
-		const struct instance *inst = svc->instances[i];
-		if (inst && (index < 0 || (unsigned)index == inst->index))
-			json_object_array_add(a, status_instance(inst, NULL));
-	}
-	json_object_object_add(o, "instances", a);
-	return o;
-}
-
-json_object *status_reply(struct supervisor *s, const struct rv_request *req, size_t control_clients)
-{
-	json_object *o = json_object_new_object(), *a = json_object_new_array();
-	json_object_object_add(o, "ok", json_object_new_boolean(1));
-	json_object_object_add(o, "supervisor", status_supervisor(s, control_clients));
-	for (size_t i = 0; i < s->n_services; i++)
-		if (!req->service[0] || !strcmp(req->service, s->services[i].cfg->name))
-			json_object_array_add(a, status_service(&s->services[i], req->index));
-	json_object_object_add(o, "services", a);
-	return o;
-}
-

@@ -1,22 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * status.h: the `status` reply.
+ * status.h: the parts of the `status` reply (docs/protocol.md), written
+ * with basic/json_out.h; status_stream.h puts them together, a chunk per
+ * loop turn: {"ok":true,"supervisor":{...},"services":[{...,
+ * "instances":[...]},...]}.
  */
 #pragma once
 
 #include <stddef.h>
 
-#include <json-c/json.h>
-
-#include "control/protocol.h"
+#include "basic/json_out.h"
 #include "policy/supervisor.h"
+#include "probe/cgstat.h"
 
-/* {"ok":true,"supervisor":{...},"services":[...]} for req->service ("" =
- * all) and req->index (-1 = every instance); control_clients is shown. */
-json_object *status_reply(struct supervisor *s, const struct rv_request *req, size_t control_clients);
-/* Its parts, for the streamed reply (status_stream.c): the daemon's object,
- * a service's without "instances" (which the reply puts last), one instance. */
-json_object *status_supervisor(struct supervisor *s, size_t control_clients);
-json_object *status_service_head(const struct service *svc);
-/* cg: see status_instance_cgroup(). */
-json_object *status_instance(const struct instance *inst, const struct cgstat_usage *cg);
+/* The daemon's object, as a value. */
+void status_supervisor(struct json_out *j, struct supervisor *s, size_t control_clients);
+/* A service's members but "instances" (which the reply puts last), into
+ * its open object. */
+void status_service_head(struct json_out *j, const struct service *svc);
+/* One instance's object, as a value. cg: see status_instance_cgroup(). */
+void status_instance(struct json_out *j, const struct instance *inst, const struct cgstat_usage *cg);

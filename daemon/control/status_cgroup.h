@@ -4,17 +4,16 @@
  */
 #pragma once
 
-#include <json-c/json.h>
-
+#include "basic/json_out.h"
 #include "policy/instance.h"
 #include "policy/service.h"
 #include "probe/cgstat.h"
 
 /* Each set limit: its key, file, value, and whether it is enforced here
  * (with the reason when it is not). */
-json_object *status_service_limits(const struct service *svc);
+void status_service_limits(struct json_out *j, const struct service *svc);
 /* The instance's cgroup figures (read now), its violations, or why it is
  * not in its cgroup and which limits that leaves unenforced. */
 /* cg: the instance's record of a cgroup pass (cpu controller off), or
  * NULL: its files are read. */
-json_object *status_instance_cgroup(const struct instance *inst, const struct cgstat_usage *cg);
+void status_instance_cgroup(struct json_out *j, const struct instance *inst, const struct cgstat_usage *cg);

@@ -5,8 +5,8 @@
  */
 #pragma once
 
-#include <json-c/json.h>
-
+#include "basic/json_out.h"
 #include "logs/logstream.h"
 
-json_object *status_log_stream(const struct logstream *s);
+/* The stream's object, as a value. */
+void status_log_stream(struct json_out *j, const struct logstream *s);

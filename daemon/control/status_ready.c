@@ -20,111 +20,124 @@ static int64_t ms_since(uint64_t then, uint64_t now)
 	return then && now > then ? (int64_t)((now - then) / NSEC_PER_MSEC) : 0;
 }
 
-static json_object *last_check(const struct check *c, uint64_t now)
+/* The check's last run as a value: null before the first. */
+static void last_check(struct json_out *j, const struct check *c, uint64_t now)
 {
-	if (!c || !c->runs)
-		return NULL;
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "ok", json_object_new_boolean(c->last_ok));
-	json_object_object_add(o, "detail", json_object_new_string(c->last_detail));
-	json_object_object_add(o, "took_ms", json_object_new_int64((int64_t)c->last_duration_ms));
-	json_object_object_add(o, "ago_ms", json_object_new_int64(ms_since(c->last_ns, now)));
-	return o;
+	if (!c || !c->runs) {
+		json_out_null(j);
+		return;
+	}
+	json_out_object(j);
+	json_out_kbool(j, "ok", c->last_ok);
+	json_out_kstring(j, "detail", c->last_detail);
+	json_out_kint(j, "took_ms", (int64_t)c->last_duration_ms);
+	json_out_kint(j, "ago_ms", ms_since(c->last_ns, now));
+	json_out_end(j);
 }
 
-static json_object *readiness(const struct instance *inst, uint64_t now)
+static void readiness(struct json_out *j, const struct instance *inst, uint64_t now)
 {
 	const struct instance_ready *rd = inst->rd;
 	const struct readiness_config *rc = &inst->cfg->readiness;
-	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "kind", json_object_new_string(kind_names[rc->check.kind]));
-	json_object_object_add(o, "ready", json_object_new_boolean(rd->ready_ns != 0));
-	json_object_object_add(o, "ready_after_ms", rd->ready_ns ?
-			       json_object_new_int64(ms_since(rd->exec_ns, rd->ready_ns)) : NULL);
-	json_object_object_add(o, "status_text", rd->status_text[0] ?
-			       json_object_new_string(rd->status_text) : NULL);
-	json_object_object_add(o, "last_check", rd->ready_check ? last_check(rd->ready_check, now) : NULL);
+	json_out_object(j);
+	json_out_kstring(j, "kind", kind_names[rc->check.kind]);
+	json_out_kbool(j, "ready", rd->ready_ns != 0);
+	json_out_key(j, "ready_after_ms");
+	if (rd->ready_ns)
+		json_out_int(j, ms_since(rd->exec_ns, rd->ready_ns));
+	else
+		json_out_null(j);
+	json_out_kstring(j, "status_text", rd->status_text[0] ? rd->status_text : NULL);
+	json_out_key(j, "last_check");
+	last_check(j, rd->ready_check, now);
 	if (inst->cfg->watchdog_ms) {
-		json_object *w = json_object_new_object();
-		json_object_object_add(w, "usec", json_object_new_int64((int64_t)rd->watchdog_usec));
-		json_object_object_add(w, "last_ping_ago_ms", rd->last_ping_ns ?
-				       json_object_new_int64(ms_since(rd->last_ping_ns, now)) : NULL);
-		json_object_object_add(o, "watchdog", w);
+		json_out_kobject(j, "watchdog");
+		json_out_kint(j, "usec", (int64_t)rd->watchdog_usec);
+		json_out_key(j, "last_ping_ago_ms");
+		if (rd->last_ping_ns)
+			json_out_int(j, ms_since(rd->last_ping_ns, now));
+		else
+			json_out_null(j);
+		json_out_end(j);
 	}
-	return o;
+	json_out_end(j);
 }
 
-static json_object *health(const struct instance *inst, uint64_t now)
+static void health(struct json_out *j, const struct instance *inst, uint64_t now)
 {
 	static const char *const states[] = { [HEALTH_UNKNOWN] = "unknown", [HEALTH_HEALTHY] = "healthy",
 					      [HEALTH_UNHEALTHY] = "unhealthy" };
 	const struct instance_ready *rd = inst->rd;
-	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "kind", json_object_new_string(kind_names[inst->cfg->health.check.kind]));
-	json_object_object_add(o, "state", json_object_new_string(states[rd->health]));
-	json_object_object_add(o, "failures_in_row", json_object_new_int64(rd->fails_in_row));
-	json_object_object_add(o, "checks", json_object_new_int64((int64_t)rd->health_check->runs));
-	json_object_object_add(o, "last_check", last_check(rd->health_check, now));
-	return o;
+	json_out_object(j);
+	json_out_kstring(j, "kind", kind_names[inst->cfg->health.check.kind]);
+	json_out_kstring(j, "state", states[rd->health]);
+	json_out_kint(j, "failures_in_row", rd->fails_in_row);
+	json_out_kint(j, "checks", (int64_t)rd->health_check->runs);
+	json_out_key(j, "last_check");
+	last_check(j, rd->health_check, now);
+	json_out_end(j);
 }
 
-void status_instance_ready(json_object *o, const struct instance *inst)
+void status_instance_ready(struct json_out *j, const struct instance *inst)
 {
 	uint64_t now = now_ns();
 
 	if (!inst->rd)
 		return;
-	if (inst->cfg->readiness.check.kind != CHECK_NONE || inst->cfg->watchdog_ms)
-		json_object_object_add(o, "readiness", readiness(inst, now));
-	if (inst->cfg->health.check.kind != CHECK_NONE)
-		json_object_object_add(o, "health", health(inst, now));
+	if (inst->cfg->readiness.check.kind != CHECK_NONE || inst->cfg->watchdog_ms) {
+		json_out_key(j, "readiness");
+		readiness(j, inst, now);
+	}
+	if (inst->cfg->health.check.kind != CHECK_NONE) {
+		json_out_key(j, "health");
+		health(j, inst, now);
+	}
 }
 
-void status_service_deps(json_object *o, const struct service *svc)
+void status_service_deps(struct json_out *j, const struct service *svc)
 {
 	const struct service_config *c = svc->cfg;
 
-	json_object_object_add(o, "type", json_object_new_string(c->type == SERVICE_ONESHOT ? "oneshot" : "simple"));
+	json_out_kstring(j, "type", c->type == SERVICE_ONESHOT ? "oneshot" : "simple");
 	if (c->n_deps) {
-		json_object *d = json_object_new_object();
+		json_out_kobject(j, "depends_on");
 		for (size_t i = 0; i < c->n_deps; i++)
-			json_object_object_add(d, c->deps[i].name,
-					       json_object_new_string(dep_condition_to_string(c->deps[i].condition)));
-		json_object_object_add(o, "depends_on", d);
+			json_out_kstring(j, c->deps[i].name, dep_condition_to_string(c->deps[i].condition));
+		json_out_end(j);
 	}
 	if (svc->waiting) {
-		json_object *w = json_object_new_object();
-		json_object_object_add(w, "for", json_object_new_string(svc->wait_reason));
-		json_object_object_add(w, "blocked", json_object_new_boolean(svc->blocked));
-		json_object_object_add(o, "waiting", w);
+		json_out_kobject(j, "waiting");
+		json_out_kstring(j, "for", svc->wait_reason);
+		json_out_kbool(j, "blocked", svc->blocked);
+		json_out_end(j);
 	}
 }
 
-json_object *status_notify(const struct supervisor *s)
+void status_notify(struct json_out *j, const struct supervisor *s)
 {
 	const struct supervisor_notify *n = &s->notify;
-	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "socket", n->fd >= 0 ? json_object_new_string(n->path) : NULL);
-	json_object_object_add(o, "received", json_object_new_int64((int64_t)n->received));
-	json_object_object_add(o, "accepted", json_object_new_int64((int64_t)n->accepted));
-	json_object_object_add(o, "dropped", json_object_new_int64((int64_t)n->dropped));
-	json_object_object_add(o, "last_drop", n->last_drop[0] ? json_object_new_string(n->last_drop) : NULL);
-	json_object_object_add(o, "ready_sent", json_object_new_boolean(s->ready_sent));
-	return o;
+	json_out_object(j);
+	json_out_kstring(j, "socket", n->fd >= 0 ? n->path : NULL);
+	json_out_kint(j, "received", (int64_t)n->received);
+	json_out_kint(j, "accepted", (int64_t)n->accepted);
+	json_out_kint(j, "dropped", (int64_t)n->dropped);
+	json_out_kstring(j, "last_drop", n->last_drop[0] ? n->last_drop : NULL);
+	json_out_kbool(j, "ready_sent", s->ready_sent);
+	json_out_end(j);
 }
 
-json_object *status_checks(const struct supervisor *s)
+void status_checks(struct json_out *j, const struct supervisor *s)
 {
 	const struct check_pool *p = &s->rt.checks;
-	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "net_in_flight", json_object_new_int64(p->running[0]));
-	json_object_object_add(o, "net_in_flight_max", json_object_new_int64(p->max[0]));
-	json_object_object_add(o, "exec_in_flight", json_object_new_int64(p->running[1]));
-	json_object_object_add(o, "exec_in_flight_max", json_object_new_int64(p->max[1]));
-	json_object_object_add(o, "deferred", json_object_new_int64((int64_t)p->deferred));
-	return o;
+	json_out_object(j);
+	json_out_kint(j, "net_in_flight", p->running[0]);
+	json_out_kint(j, "net_in_flight_max", p->max[0]);
+	json_out_kint(j, "exec_in_flight", p->running[1]);
+	json_out_kint(j, "exec_in_flight_max", p->max[1]);
+	json_out_kint(j, "deferred", (int64_t)p->deferred);
+	json_out_end(j);
 }

@@ -3,9 +3,9 @@
  * status_stream.h: the `status` reply written in chunks through the loop.
  * The reply is the one JSON line status.h describes; it is written a
  * chunk per loop turn (the daemon's object first, then at most
- * STATUS_CHUNK_INSTANCES instances), each instance's object built,
- * written and freed at once, so a status of 10 000 instances neither holds
- * the loop nor builds a tree of megabytes. Between two chunks the loop
+ * STATUS_CHUNK_INSTANCES instances), written as text (basic/json_out.h)
+ * and handed to emit once per turn, so a status of 10 000 instances
+ * neither holds the loop nor builds a tree of megabytes. Between two chunks the loop
  * serves other clients and child events: an instance is shown as it was
  * when its chunk was written, not all at one instant.
  *
@@ -40,3 +40,6 @@ struct status_stream *status_stream_new(const struct rv_request *req);
 int status_stream_next(struct status_stream *st, struct supervisor *s, size_t control_clients,
 		       status_emit_fn emit, void *userdata);
 void status_stream_free(struct status_stream *st);
+/* The whole reply at once, parsed (NULL: out of memory): the same text
+ * the stream writes, for command_run and tests. */
+json_object *status_stream_reply(struct supervisor *s, const struct rv_request *req, size_t control_clients);

@@ -125,13 +125,19 @@ int cgroup_read(int fd, const char *file, char *buf, size_t len)
 	if (f < 0)
 		return -errno;
 	size_t n = 0;
+	/* A one-record cgroup file (kernfs, seq_file) gives all its text to
+	 * the first read that has room for it: a short read is the end, no
+	 * read of 0 after it (a syscall saved per file; `status` reads two to
+	 * five a call). */
 	for (;;) {
 		ssize_t r = read(f, buf + n, len - 1 - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return -errno;
-		if (r == 0 || (n += (size_t)r) == len - 1)
+		size_t want = len - 1 - n;
+		n += (size_t)r;
+		if ((size_t)r < want || n == len - 1)
 			break;
 	}
 	buf[n] = '\0';

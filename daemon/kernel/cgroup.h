@@ -39,7 +39,10 @@ unsigned cgroup_available(int fd);   /* from cgroup.controllers */
 const char *cgroup_controller_name(unsigned one);
 
 int cgroup_write(int fd, const char *file, const char *value);
-int cgroup_read(int fd, const char *file, char *buf, size_t len);   /* NUL-terminated */
+/* A file of one record (cpu.stat, cgroup.events, memory.current; not
+ * cgroup.procs, which the kernel may cut at a page whatever the room),
+ * NUL-terminated: read until a read comes back short. */
+int cgroup_read(int fd, const char *file, char *buf, size_t len);
 /* The value of `key` in a flat keyed text ("key value\n" lines). */
 int cgroup_parse_key(const char *buf, const char *key, uint64_t *ret);
 /* The same, read from a file. */

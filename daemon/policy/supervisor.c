@@ -346,6 +346,7 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 		.started_ns = now_ns(), .socket_path = o->socket_path, .argv = o->argv, .self_exe = o->self_exe,
 		.config_path = config_path_of(o), .fdstore = FDSTORE_NULL,
 	};
+	self_stat_open(&s->self);
 	snapshots_init(&s->snapshots, o->state_dir ? o->state_dir : c->supervisor.state_dir);
 	init_timers(s);   /* before anything may fail: supervisor_free stops them */
 	r = scan_config(s, c);
@@ -407,6 +408,7 @@ struct supervisor *supervisor_free(struct supervisor *s)
 		supervisor_notify_close(&s->notify, s->loop);
 	free(s->own_notify);
 	snapshots_done(&s->snapshots);
+	self_stat_close(&s->self);
 	supervisor_cgroup_done(&s->cg, s->services, s->n_services);
 	free(s->services);
 	idmap_done(&s->by_name);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "basic/self_stat.h"
 #include "config/config.h"
 #include "kernel/fdstore.h"
 #include "kernel/inherited_fds.h"
@@ -95,6 +96,7 @@ struct supervisor {
 	char **argv;                    /* the daemon's, for reexec */
 	bool reexec;                    /* the loop ends to exec the binary again */
 	struct loop_timer reexec_timer;
+	struct self_stat self;          /* the daemon's own fds and memory, for status and metrics */
 };
 
 int supervisor_new(const struct supervisor_options *o, struct config *c, struct supervisor **ret);
