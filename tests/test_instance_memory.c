@@ -5,7 +5,8 @@
  * docs/design.md, "Memory per instance"). Each bound here is one that a
  * change could lose without any other test noticing: the leak history
  * allocated at its full window before it has samples to fill it, a log
- * file's name kept in a fixed array whether the stream has a file or not.
+ * file's name kept in a fixed array whether the stream has a file or not,
+ * a sockaddr_storage in every check of every service's config.
  */
 #include <malloc.h>
 #include <setjmp.h>
@@ -87,12 +88,23 @@ static void test_logstream_size(void **state)
 	assert_true(sizeof(struct logfile) <= 80);
 }
 
+/* A readiness and a health check in every service's config, configured or
+ * not: the parsed address needs a sockaddr_in6 at most (netaddr.h takes
+ * IPv4 and IPv6 only), not a sockaddr_storage (200 bytes a check with it). */
+static void test_check_config_size(void **state)
+{
+	(void)state;
+	assert_true(sizeof(((struct check_config *)0)->addr) >= sizeof(struct sockaddr_in6));
+	assert_true(sizeof(struct check_config) <= 104);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_leak_ring_grows_as_filled),
 		cmocka_unit_test(test_leak_ring_reset_keeps_order),
 		cmocka_unit_test(test_logstream_size),
+		cmocka_unit_test(test_check_config_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
