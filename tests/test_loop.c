@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@
 
 #include "kernel/loop_uring.h"
 #include "kernel/loop.h"
+#include "kernel/loop_source.h"
 #include "loop_test_util.h"
 #include "loop_source_util.h"
 #include "basic/macro.h"
@@ -248,6 +250,45 @@ static void test_bounds(void **state)
 	assert_int_equal(loop_new(e->backend, LOOP_SOURCES_MAX + 1, 4, &l), -EINVAL);
 }
 
+/* The source table is sized for the whole instance capacity (six slots
+ * for each of twice the configured instances); a slot never handed out
+ * must cost no memory, so the table is not written to at creation and
+ * slots are handed out from the lowest (docs/design.md, "Memory per
+ * instance"). Before: every slot's fd set to -EBADF, every page resident. */
+static void test_untouched_slots_unmapped(void **state)
+{
+	const size_t max = 100000;
+	struct loop *l = new_loop(state, max, 4);
+	long page = sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)l->sources & ~(uintptr_t)(page - 1);
+	size_t len = (uintptr_t)(l->sources + l->n_slots) - a, pages = (len + page - 1) / page, resident = 0;
+	_cleanup_free_ unsigned char *vec = calloc(pages, 1);
+	struct src s = { 0 };
+	int p[2];
+
+	assert_non_null(vec);
+	assert_int_equal(mincore((void *)a, len, vec), 0);
+	for (size_t i = 0; i < pages; i++)
+		resident += vec[i] & 1;
+	/* The first page (the allocation's header) and the timerfd's slot. */
+	assert_true(resident <= 4);
+	/* Slot 0 first, and a released slot is the next one handed out. */
+	make_pipe(p);
+	s.fd = p[0];
+	loop_id a0, a1, a2;
+	assert_int_equal(loop_add(l, p[0], POLLIN, src_cb, &s, &a0), 0);
+	assert_int_equal(loop_add(l, p[1], POLLOUT, src_cb, &s, &a1), 0);
+	assert_int_equal(a0 & LOOP_ID_SLOT_MASK, 1);
+	assert_int_equal(a1 & LOOP_ID_SLOT_MASK, 2);
+	loop_remove(l, a0);
+	assert_int_equal(loop_add(l, p[0], POLLIN, src_cb, &s, &a2), 0);
+	assert_int_equal(a2 & LOOP_ID_SLOT_MASK, 1);
+	assert_int_equal(loop_n_sources(l), 2);
+	loop_free(l);
+	close(p[0]);
+	close(p[1]);
+}
+
 static void test_idle_no_wakeups(void **state)
 {
 	struct loop *l = new_loop(state, 4, 4);
@@ -379,6 +420,7 @@ static void test_auto_backend(void **state)
 	cmocka_unit_test_prestate(test_quit, &(env)),                          \
 	cmocka_unit_test_prestate(test_bounds, &(env)),                        \
 	cmocka_unit_test_prestate(test_idle_no_wakeups, &(env)),               \
+	cmocka_unit_test_prestate(test_untouched_slots_unmapped, &(env)),      \
 	cmocka_unit_test_prestate(test_fds_cloexec_no_leak, &(env))
 
 int main(void)

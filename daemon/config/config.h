@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -185,7 +186,11 @@ struct check_config {
 	enum check_kind kind;
 	int fd;                          /* CHECK_FD */
 	char *target;                    /* CHECK_TCP "host:port", CHECK_HTTP the URL, as written */
-	struct sockaddr_storage addr;    /* CHECK_TCP, CHECK_HTTP: parsed (addresses only, no DNS) */
+	union {                          /* CHECK_TCP, CHECK_HTTP: parsed (addresses only, no DNS) */
+		struct sockaddr sa;      /* AF_INET or AF_INET6 only (netaddr.h): room for those, */
+		struct sockaddr_in in;   /* not a sockaddr_storage's 128 bytes in every service's */
+		struct sockaddr_in6 in6; /* readiness and health (docs/design.md, "Memory per instance") */
+	} addr;
 	uint32_t addr_len;
 	char *path;                      /* CHECK_HTTP: "/health" */
 	char **argv;                     /* CHECK_EXEC: NULL-terminated, argc >= 1 */

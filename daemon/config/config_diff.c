@@ -11,7 +11,7 @@
 
 /* A field added to service_config changes its size: compare it below,
  * then update this figure. */
-_Static_assert(sizeof(struct service_config) == 920, "config_diff.c: compare the new field of service_config");
+_Static_assert(sizeof(struct service_config) == 712, "config_diff.c: compare the new field of service_config");
 
 _Static_assert(sizeof(struct violation_config) == 5 * sizeof(enum violation_action), "no padding");
 _Static_assert(sizeof(struct service_leak_config) == 3 * 8 + 2 * 4 + 2 * CONFIG_LEAK_SERIES * 8, "no padding");

@@ -31,6 +31,7 @@
 #include "kernel/loop_source.h"
 #include "kernel/loop_uring.h"
 #include "basic/macro.h"
+#include "basic/pages.h"
 #include "basic/string_table.h"
 
 static const char *const loop_backend_table[_LOOP_BACKEND_MAX] = {
@@ -49,6 +50,34 @@ const char *loop_backend_name(const struct loop *l)
 int loop_uring_error(const struct loop *l)
 {
 	return l->uring_error;
+}
+
+/*
+ * The next caller slot: the last released, else the lowest never used
+ * (slot 0 first). The table is sized for every source of the instance
+ * capacity (twice the configured instances) and calloc'd, so the slots
+ * never reached are pages never touched: no memory until used (docs/
+ * design.md, "Memory per instance"). False: none left.
+ */
+static bool slot_peek(const struct loop *l, size_t *ret)
+{
+	if (l->n_free > 0)
+		*ret = l->free_slots[l->n_free - 1];
+	else if (l->n_fresh < l->n_slots - 1)
+		*ret = l->n_fresh;
+	else
+		return false;
+	return true;
+}
+
+/* The slot slot_peek() gave is live now. */
+static void slot_taken(struct loop *l)
+{
+	if (l->n_free > 0)
+		l->n_free--;
+	else
+		l->n_fresh++;
+	l->n_sources++;
 }
 
 /* Fills a slot and asks the backend to watch it; the slot is live on success. */
@@ -79,15 +108,13 @@ int loop_add(struct loop *l, int fd, uint32_t events, loop_io_fn fn, void *userd
 	/* The io_uring backend would only learn of a bad fd from a CQE. */
 	if (fcntl(fd, F_GETFD) < 0)
 		return -EBADF;
-	if (l->n_free == 0)
+	size_t slot;
+	if (!slot_peek(l, &slot))
 		return -ENOSPC;
-
-	size_t slot = l->free_slots[l->n_free - 1];
 	int r = slot_attach(l, slot, fd, events, fn, userdata);
 	if (r < 0)
 		return r;
-	l->n_free--;
-	l->n_sources++;
+	slot_taken(l);
 	if (ret)
 		*ret = loop_slot_id(l, slot);
 	return 0;
@@ -131,10 +158,9 @@ int loop_write(struct loop *l, int fd, const void *buf, size_t n, loop_write_fn 
 		return -EOPNOTSUPP;
 	if (fd < 0 || !fn)
 		return -EINVAL;
-	if (l->n_free == 0)
+	size_t slot;
+	if (!slot_peek(l, &slot))
 		return -ENOSPC;
-
-	size_t slot = l->free_slots[l->n_free - 1];
 	struct loop_source *s = &l->sources[slot];
 	*s = (struct loop_source){ .fd = fd, .generation = s->generation + 1, .live = true,
 				   .is_write = true, .write_fn = fn, .userdata = userdata };
@@ -143,8 +169,7 @@ int loop_write(struct loop *l, int fd, const void *buf, size_t n, loop_write_fn 
 		*s = (struct loop_source){ .fd = -EBADF, .generation = s->generation };
 		return r;
 	}
-	l->n_free--;
-	l->n_sources++;
+	slot_taken(l);
 	return 0;
 }
 
@@ -274,17 +299,12 @@ int loop_new(enum loop_backend backend, size_t max_sources, size_t max_timers, s
 		return -ENOMEM;
 	l->timer_fd = -EBADF;
 	l->n_slots = max_sources + 1;
-	l->sources = calloc(l->n_slots, sizeof(*l->sources));
-	l->free_slots = calloc(max_sources, sizeof(*l->free_slots));
+	l->sources = pages_alloc(l->n_slots, sizeof(*l->sources));
+	l->free_slots = pages_alloc(max_sources, sizeof(*l->free_slots));
 	int r = (!l->sources || !l->free_slots) ? -ENOMEM : heap_init(&l->timers, max_timers);
 	if (r < 0)
 		goto fail;
-	for (size_t i = 0; i < l->n_slots; i++)
-		l->sources[i].fd = -EBADF;
-	/* Stacked so that slot 0 is handed out first. */
-	for (size_t i = 0; i < max_sources; i++)
-		l->free_slots[i] = (uint32_t)(max_sources - 1 - i);
-	l->n_free = max_sources;
+	/* Slots are handed out from 0 up (slot_peek): none is touched here. */
 
 	r = RET_NERRNO(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
 	if (r < 0)
@@ -313,8 +333,8 @@ struct loop *loop_free(struct loop *l)
 		l->ops->done(l);
 	safe_close(l->timer_fd);
 	heap_done(&l->timers);
-	free(l->free_slots);
-	free(l->sources);
+	pages_free(l->free_slots, l->n_slots - 1, sizeof(*l->free_slots));
+	pages_free(l->sources, l->n_slots, sizeof(*l->sources));
 	free(l);
 	return NULL;
 }

@@ -65,8 +65,10 @@ struct loop {
 	struct loop_source *sources;
 	size_t n_slots;          /* max_sources + 1: the last slot is the timerfd's */
 	size_t n_sources;        /* live caller sources */
-	uint32_t *free_slots;    /* stack of free caller slots, LIFO */
+	uint32_t *free_slots;    /* stack of released caller slots, LIFO */
 	size_t n_free;
+	size_t n_fresh;          /* slots n_fresh.. were never used: taken in order once
+	                          * the stack is empty, so untouched pages stay unmapped */
 
 	struct deadline_heap timers;
 	int timer_fd;

@@ -49,6 +49,7 @@
 #include "basic/log.h"
 #include "kernel/loop_uring.h"
 #include "basic/macro.h"
+#include "basic/pages.h"
 
 #define URING_SQ_ENTRIES 256u
 /* The kernel's own ceiling on CQ entries (IORING_MAX_CQ_ENTRIES). */
@@ -68,6 +69,7 @@
 
 struct uring_state {
 	struct io_uring ring;
+	size_t n_slots;   /* of armed and seq: mapped per page (basic/pages.h) */
 	uint64_t *armed;  /* per slot: tag of the poll in flight, 0 = none */
 	uint8_t *seq;     /* per slot: last arm sequence used */
 };
@@ -258,8 +260,12 @@ static int uring_wait(struct loop *l)
 
 static unsigned cq_entries_for(size_t n_slots)
 {
-	/* A few CQEs per source per pass (event, cancel, its answer), with room to spare. */
-	size_t want = MIN(MAX(4 * n_slots, (size_t)URING_CQ_MIN), (size_t)URING_CQ_MAX);
+	/* Two CQEs per source per pass (an event, or a cancel and its answer).
+	 * n_slots already has room for every source of twice the configured
+	 * instances, and an overflow loses nothing (IORING_FEAT_NODROP, drained
+	 * at -EBUSY): four per slot made the ring 1 MiB at 1000 instances,
+	 * half a KiB of Pss per instance (docs/design.md, "Memory per instance"). */
+	size_t want = MIN(MAX(2 * n_slots, (size_t)URING_CQ_MIN), (size_t)URING_CQ_MAX);
 	unsigned cq = URING_CQ_MIN;
 
 	while (cq < want)
@@ -306,8 +312,8 @@ static int uring_setup(struct uring_state *u, size_t n_slots)
 
 static void uring_free(struct uring_state *u)
 {
-	free(u->armed);
-	free(u->seq);
+	pages_free(u->armed, u->n_slots, sizeof(*u->armed));
+	pages_free(u->seq, u->n_slots, sizeof(*u->seq));
 	free(u);
 }
 
@@ -316,8 +322,9 @@ static int uring_init(struct loop *l)
 	struct uring_state *u = calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
-	u->armed = calloc(l->n_slots, sizeof(*u->armed));
-	u->seq = calloc(l->n_slots, sizeof(*u->seq));
+	u->n_slots = l->n_slots;
+	u->armed = pages_alloc(l->n_slots, sizeof(*u->armed));
+	u->seq = pages_alloc(l->n_slots, sizeof(*u->seq));
 	int r = (!u->armed || !u->seq) ? -ENOMEM : uring_setup(u, l->n_slots);
 	if (r < 0) {
 		uring_free(u);

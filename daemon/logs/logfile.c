@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -181,11 +182,15 @@ int logfile_open(int dirfd, const char *name, uint64_t max_bytes, unsigned backu
 		return -EINVAL;
 
 	lf.dirfd = dirfd;
-	strcpy(lf.name, name);
+	lf.name = strdup(name);
+	if (!lf.name)
+		return -ENOMEM;
 	lf.max_bytes = max_bytes;
 	lf.backups = backups;
-	if ((r = reopen(&lf, /* truncate= */ false)) < 0)
+	if ((r = reopen(&lf, /* truncate= */ false)) < 0) {
+		free(lf.name);
 		return r;
+	}
 	*ret = lf;
 	return 0;
 }
@@ -291,4 +296,6 @@ ssize_t logfile_write(struct logfile *lf, const void *buf, size_t n)
 void logfile_close(struct logfile *lf)
 {
 	lf->fd = safe_close(lf->fd);
+	free(lf->name);
+	lf->name = NULL;
 }

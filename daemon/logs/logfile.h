@@ -46,7 +46,9 @@
 
 struct logfile {
 	int dirfd;                 /* borrowed: stays open while the logfile is */
-	char name[LOGFILE_NAME_MAX + 1];
+	char *name;                /* owned, at most LOGFILE_NAME_MAX: a stream without a file
+	                            * carries no room for one (docs/design.md, "Memory per
+	                            * instance") */
 	int fd;                    /* -EBADF when closed or when a reopen failed */
 	uint64_t size;             /* bytes in the current file */
 	uint64_t max_bytes;        /* 0 = never rotate */
@@ -100,5 +102,5 @@ void logfile_commit(struct logfile *lf, ssize_t written);
 /* Rotates now, whatever the size (for an operator's "rotate" command). */
 int logfile_rotate(struct logfile *lf);
 
-/* Closes the file fd (not dirfd). Idempotent. */
+/* Closes the file fd (not dirfd) and frees the name. Idempotent. */
 void logfile_close(struct logfile *lf);

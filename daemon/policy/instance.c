@@ -147,6 +147,7 @@ void instance_free(struct instance *inst)
 	leak_state_done(&inst->leak);
 	instance_ready_free(inst);
 	breaker_done(&inst->breaker);
+	exit_info_done(&inst->last_exit);
 	logstream_close(inst->log_out);
 	logstream_close(inst->log_err);
 	free(inst);
@@ -159,17 +160,16 @@ static void start_or_fail(struct instance *inst)
 
 	if (r >= 0)
 		return;
-	/* A failed clone, pipe or cgroup counts as a failed start, like an
-	 * exec error: the restart policy and the breaker apply. */
+	/* A failed clone, pipe or cgroup is a failed start: restart policy, breaker. */
 	log_warn_errno(r, "%s.%u: failed to spawn", inst->cfg->name, inst->index);
-	*x = (struct exit_info){ .valid = true, .at_ns = now_ns() };
+	exit_info_reset(x, now_ns());
 	char what[128];
 	if (inst->cg.error && inst->rt->strict_limits)
-		snprintf(x->cause, sizeof(x->cause), "cgroup: %s: %s",
-			 instance_cgroup_error_what(&inst->cg, inst->cfg->name, inst->index, what, sizeof(what)),
-			 strerror(-inst->cg.error));
+		exit_info_cause(x, "cgroup: %s: %s",
+				instance_cgroup_error_what(&inst->cg, inst->cfg->name, inst->index, what, sizeof(what)),
+				strerror(-inst->cg.error));
 	else
-		snprintf(x->cause, sizeof(x->cause), "spawn: %s", strerror(-r));
+		exit_info_cause(x, "spawn: %s", strerror(-r));
 	inst->started_ns = 0;
 	transition(inst, EV_SPAWN_FAILED, "spawn-failed");
 }

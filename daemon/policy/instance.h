@@ -27,14 +27,15 @@
 struct service;
 struct instance_ready;
 
-#define EXIT_CAUSE_MAX 128
-
 struct exit_info {
 	bool valid;
 	bool has_code;         /* exited with a code, else killed by `signal` */
 	int code;
 	int signal;
-	char cause[EXIT_CAUSE_MAX];   /* "exited", "killed", "stopped", a violation, or the error */
+	const char *cause;     /* "exited", "killed", "stopped", a violation: static text; or
+	                        * the error, in cause_buf (instance_exit.h), not an array in
+	                        * every instance (docs/design.md, "Memory per instance") */
+	char *cause_buf;       /* owned; NULL: the cause is static */
 	uint64_t at_ns;
 };
 

@@ -6,7 +6,9 @@
  * the breaker). instance.c asks; the transition table decides the state.
  */
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "basic/log.h"
@@ -35,12 +37,38 @@ static void maybe_shutdown(struct instance *inst, const struct exit_info *x, boo
 				inst->rt->userdata);
 }
 
+void exit_info_reset(struct exit_info *x, uint64_t at_ns)
+{
+	free(x->cause_buf);
+	*x = (struct exit_info){ .valid = true, .at_ns = at_ns, .cause = "" };
+}
+
+void exit_info_cause(struct exit_info *x, const char *fmt, ...)
+{
+	va_list ap;
+	char *buf;
+
+	va_start(ap, fmt);
+	int r = vasprintf(&buf, fmt, ap);
+	va_end(ap);
+	free(x->cause_buf);
+	x->cause_buf = r < 0 ? NULL : buf;
+	x->cause = r < 0 ? "unknown (out of memory)" : buf;
+}
+
+void exit_info_done(struct exit_info *x)
+{
+	free(x->cause_buf);
+	x->cause_buf = NULL;
+	x->cause = "";
+}
+
 void instance_exit_record(struct instance *inst, const siginfo_t *si, pid_t pid, bool reaped)
 {
 	struct exit_info *x = &inst->last_exit;
-	*x = (struct exit_info){ .valid = true, .at_ns = now_ns() };
+	exit_info_reset(x, now_ns());
 	if (!reaped) {
-		snprintf(x->cause, sizeof(x->cause), inst->adopted ? "exit status unknown (adopted)" : "lost");
+		x->cause = inst->adopted ? "exit status unknown (adopted)" : "lost";
 	} else if (si->si_code == CLD_EXITED) {
 		x->has_code = true;
 		x->code = si->si_status;
@@ -48,17 +76,16 @@ void instance_exit_record(struct instance *inst, const siginfo_t *si, pid_t pid,
 		x->signal = si->si_status;
 	}
 	if (inst->exec_error.step != SPAWN_STEP_NONE)
-		snprintf(x->cause, sizeof(x->cause), "%s: %s",
-			 spawn_step_to_string((enum spawn_step)inst->exec_error.step),
-			 strerror(inst->exec_error.err));
+		exit_info_cause(x, "%s: %s", spawn_step_to_string((enum spawn_step)inst->exec_error.step),
+				strerror(inst->exec_error.err));
 	else if (inst->pending_violation >= 0)
-		snprintf(x->cause, sizeof(x->cause), "%s", violation_kind_to_string(inst->pending_violation));
+		x->cause = violation_kind_to_string(inst->pending_violation);
 	else if (oom_killed(inst, x))
-		snprintf(x->cause, sizeof(x->cause), "%s", violation_kind_to_string(VIOLATION_OOM_KILL));
+		x->cause = violation_kind_to_string(VIOLATION_OOM_KILL);
 	else if (inst->state == STATE_STOPPING)
-		snprintf(x->cause, sizeof(x->cause), "stopped");
+		x->cause = "stopped";
 	else if (reaped)
-		snprintf(x->cause, sizeof(x->cause), x->has_code ? "exited" : "killed");
+		x->cause = x->has_code ? "exited" : "killed";
 
 	/* The pid last: the text lines scripts already match start the same. */
 	if (x->has_code)

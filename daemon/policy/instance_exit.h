@@ -7,7 +7,17 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include "basic/macro.h"
 #include "policy/instance.h"
+
+/* A new record in x, valid, at at_ns, with no cause yet (""); the last
+ * one's cause is freed. */
+void exit_info_reset(struct exit_info *x, uint64_t at_ns);
+/* The cause, formatted (an error's text in it); "unknown (out of memory)"
+ * when it cannot be kept. */
+void exit_info_cause(struct exit_info *x, const char *fmt, ...) _printf_(2, 3);
+/* Frees the cause; x stays valid to read until reset. */
+void exit_info_done(struct exit_info *x);
 
 /* Fills inst->last_exit from the reaped status (reaped false: lost) and
  * logs the exit event line, with pid, the main process that ended. */

@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * leak.c: the sample ring and the leak verdict (see leak.h and
- * docs/leaks.md). Pure: no syscalls, no clock, no allocation after
- * leak_history_init().
+ * docs/leaks.md). Pure: no syscalls, no clock; the ring's only
+ * allocations are its growth (below).
+ *
+ * Memory: a ring starts at LEAK_HISTORY_FIRST samples and doubles up to
+ * its cap (docs/design.md, "Memory per instance"). It never wraps before
+ * it is full (head is 0), so growing is one realloc; a growth that fails
+ * makes the size it has its cap (a shorter window, from then on).
  *
  * Cost bound. One evaluation reads the ring once per series and horizon
  * (3 series, 2 horizons, plus one pass for the last new high): O(samples),
@@ -29,11 +34,26 @@ int leak_history_init(struct leak_history *h, uint32_t cap)
 {
 	if (cap == 0 || cap > LEAK_HISTORY_MAX)
 		return -EINVAL;
-	struct leak_sample *s = calloc(cap, sizeof(*s));
+	uint32_t alloc = MIN(cap, (uint32_t)LEAK_HISTORY_FIRST);
+	struct leak_sample *s = calloc(alloc, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	*h = (struct leak_history){ .s = s, .cap = cap };
+	*h = (struct leak_history){ .s = s, .cap = cap, .alloc = alloc };
 	return 0;
+}
+
+/* Room for one more sample while not full: the ring doubles (up to cap).
+ * Only called with n == alloc < cap, when head is 0. */
+static void grow(struct leak_history *h)
+{
+	uint32_t alloc = (uint32_t)MIN((uint64_t)h->alloc * 2, (uint64_t)h->cap);
+	struct leak_sample *s = reallocarray(h->s, alloc, sizeof(*s));
+	if (!s) {
+		h->cap = h->alloc;   /* keep what we have: it wraps from now on */
+		return;
+	}
+	h->s = s;
+	h->alloc = alloc;
 }
 
 void leak_history_done(struct leak_history *h)
@@ -117,6 +137,8 @@ void leak_history_add(struct leak_history *h, const struct leak_point *p)
 		.t = (uint32_t)MIN(t, LEAK_OFFSET_MAX - 1),
 		.v = { p->fds, p->threads, (uint32_t)MIN(p->memory / 1024, (uint64_t)UINT32_MAX) },
 	};
+	if (h->n < h->cap && h->n == h->alloc)
+		grow(h);
 	if (h->n < h->cap) {
 		h->s[(h->head + h->n) % h->cap] = s;
 		h->n++;

@@ -30,7 +30,9 @@
  *
  * A history is a ring of 16-byte samples whose capacity is set at creation
  * (window / sample period + 2, at most LEAK_HISTORY_MAX): the time is kept
- * relative to the history's origin, memory in KiB.
+ * relative to the history's origin, memory in KiB. The array behind it
+ * starts at LEAK_HISTORY_FIRST samples and doubles as they come, up to
+ * the capacity (leak.c).
  */
 #pragma once
 
@@ -43,6 +45,7 @@
 #include "config/config.h"
 
 #define LEAK_HISTORY_MAX 4096   /* samples per instance, whatever the config */
+#define LEAK_HISTORY_FIRST 8    /* samples allocated at first; doubled as needed */
 #define LEAK_FAST_PARTS 3
 #define LEAK_SLOW_PARTS 4
 
@@ -65,6 +68,7 @@ struct leak_sample {
 struct leak_history {
 	struct leak_sample *s;               /* cap entries */
 	uint32_t cap, head, n;               /* ring: the newest is s[(head + n - 1) % cap] */
+	uint32_t alloc;                      /* entries allocated: < cap only while n <= alloc, head 0 */
 	uint64_t origin_ms;                  /* t of the first sample (moved on, never past it, for the 32-bit offsets) */
 	uint64_t start_ms;                   /* t of the first sample since the reset */
 	bool evicted;                        /* samples fell out of the ring: evicted_max holds */
