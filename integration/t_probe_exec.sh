@@ -106,11 +106,17 @@ if [ $nocg = 0 ]; then
 else
 	# Documented: the setsid grandchildren escape the group kill and run on.
 	[ "$(marker_count "$MA")" -ge 2 ] || fail "without cgroups, expected the setsid grandchildren (A) to run on: $(marker_count "$MA")"
-	# Re-parented to the daemon (or still the child of the run in progress).
+	# Re-parented to the daemon (or still the child of the run in progress:
+	# that probe may be killed between the two reads, so a chain that does
+	# not reach the daemon is read again, for up to 2 s).
+	parented() {   # parented PID: gone, or its parent or grandparent is the daemon
+		local pp
+		pp=$(awk '{print $4}' "/proc/$1/stat" 2>/dev/null)
+		[ -z "$pp" ] || [ "$pp" = "$DAEMON_PID" ] || [ "$(awk '{print $4}' "/proc/$pp/stat" 2>/dev/null)" = "$DAEMON_PID" ]
+	}
 	for p in $(marker_pids "$MA"); do
-		pp=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)
-		[ -z "$pp" ] || [ "$pp" = "$DAEMON_PID" ] || [ "$(awk '{print $4}' "/proc/$pp/stat" 2>/dev/null)" = "$DAEMON_PID" ] ||
-			fail "escaped grandchild $p has parent $pp, neither the daemon nor a probe"
+		wait_for 2 parented "$p" ||
+			fail "escaped grandchild $p has parent $(awk '{print $4}' "/proc/$p/stat" 2>/dev/null), neither the daemon nor a probe"
 	done
 fi
 
