@@ -18,6 +18,7 @@
 #include "basic/macro.h"
 #include "kernel/cgroup.h"
 #include "kernel/fdstore.h"
+#include "kernel/loop.h"
 
 #define FDSTORE_MSG 32
 #define FDSTORE_STOP_WAIT_MS 1000
@@ -81,34 +82,127 @@ static int send_msg(struct fdstore *st, const char *msg, int fd)
 	return sendmsg(st->sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-void fdstore_add(struct fdstore *st, uint64_t ino, int fd)
+/* Sends one message: 1 sent, 0 the socket is full (try later), -errno. */
+static int send_op(struct fdstore *st, uint64_t ino, int fd, bool add)
 {
 	char msg[FDSTORE_MSG];
 
+	snprintf(msg, sizeof(msg), "%c%llu", add ? '+' : '-', (unsigned long long)ino);
+	int r = send_msg(st, msg, fd);
+	if (r == -EAGAIN || r == -ENOBUFS)
+		return 0;
+	if (r < 0)
+		return r;
+	if (add)
+		st->held++;
+	else if (st->held)
+		st->held--;
+	return 1;
+}
+
+static void on_room(struct loop *l, int fd, uint32_t revents, void *userdata);
+
+/* Appends to the queue (an add keeps a duplicate of fd) and waits for room. */
+static void enqueue(struct fdstore *st, uint64_t ino, int fd)
+{
+	int dup = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
+
+	if ((fd >= 0 && dup < 0) || !st->loop) {
+		st->failed++;
+		safe_close(dup);
+		return;
+	}
+	if (st->n_queue == st->cap_queue) {
+		size_t cap = st->cap_queue ? 2 * st->cap_queue : 64;
+		struct fdstore_op *q = reallocarray(st->queue, cap, sizeof(*q));
+		if (!q) {
+			st->failed++;
+			safe_close(dup);
+			return;
+		}
+		st->queue = q;
+		st->cap_queue = cap;
+	}
+	st->queue[st->n_queue++] = (struct fdstore_op){ .ino = ino, .fd = dup };
+	if (st->watch == LOOP_ID_NONE && loop_add(st->loop, st->sock, POLLOUT, on_room, st, &st->watch) < 0) {
+		st->watch = LOOP_ID_NONE;   /* sent with the next add or drop */
+	}
+}
+
+/* Sends what is queued, in order, until the socket is full again. */
+static void flush(struct fdstore *st)
+{
+	size_t done = 0;
+
+	while (done < st->n_queue) {
+		struct fdstore_op *op = &st->queue[done];
+		int r = send_op(st, op->ino, op->fd, op->fd >= 0);
+		if (r == 0)
+			break;
+		if (r < 0)
+			st->failed++;
+		safe_close(op->fd);
+		done++;
+	}
+	memmove(st->queue, st->queue + done, (st->n_queue - done) * sizeof(*st->queue));
+	st->n_queue -= done;
+	if (st->n_queue == 0 && st->watch != LOOP_ID_NONE) {
+		loop_remove(st->loop, st->watch);
+		st->watch = LOOP_ID_NONE;
+	}
+}
+
+static void on_room(struct loop *l, int fd, uint32_t revents, void *userdata)
+{
+	(void)l, (void)fd, (void)revents;
+	flush(userdata);
+}
+
+void fdstore_set_loop(struct fdstore *st, struct loop *loop) { st->loop = loop; }
+
+size_t fdstore_queued(const struct fdstore *st) { return st ? st->n_queue : 0; }
+
+static void submit(struct fdstore *st, uint64_t ino, int fd)
+{
 	if (!st || st->sock < 0 || !ino)
 		return;
-	snprintf(msg, sizeof(msg), "+%llu", (unsigned long long)ino);
-	if (send_msg(st, msg, fd) < 0)
+	if (st->n_queue > 0)
+		flush(st);
+	int r = st->n_queue > 0 ? 0 : send_op(st, ino, fd, fd >= 0);
+	if (r == 0)
+		enqueue(st, ino, fd);
+	else if (r < 0)
 		st->failed++;
-	else
-		st->held++;
+}
+
+void fdstore_add(struct fdstore *st, uint64_t ino, int fd)
+{
+	submit(st, ino, fd);
 }
 
 void fdstore_drop(struct fdstore *st, uint64_t ino)
 {
-	char msg[FDSTORE_MSG];
+	submit(st, ino, -1);
+}
 
-	if (!st || st->sock < 0 || !ino)
-		return;
-	snprintf(msg, sizeof(msg), "-%llu", (unsigned long long)ino);
-	if (send_msg(st, msg, -1) < 0)
-		st->failed++;
-	else if (st->held)
-		st->held--;
+/* What never went: closed, and counted as not held. */
+static void queue_free(struct fdstore *st)
+{
+	for (size_t i = 0; i < st->n_queue; i++) {
+		st->failed += st->queue[i].fd >= 0;
+		safe_close(st->queue[i].fd);
+	}
+	free(st->queue);
+	st->queue = NULL;
+	st->n_queue = st->cap_queue = 0;
+	if (st->watch != LOOP_ID_NONE)
+		loop_remove(st->loop, st->watch);
+	st->watch = LOOP_ID_NONE;
 }
 
 void fdstore_stop(struct fdstore *st)
 {
+	queue_free(st);
 	if (st->sock >= 0) {
 		/* Blocking for this one: the helper must not take our going
 		 * for a crash. */

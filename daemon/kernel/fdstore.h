@@ -20,10 +20,23 @@
 
 #define FDSTORE_CGROUP "fdhold"
 
+struct loop;
+
+/* A message that did not fit the socket yet: an add (fd a duplicate the
+ * queue owns) or a drop (fd -1), sent in order once the helper has read. */
+struct fdstore_op {
+	uint64_t ino;
+	int fd;
+};
+
 struct fdstore {
 	int sock;                       /* -EBADF: no store */
 	struct pidref pid;
 	uint64_t held, failed;          /* fds handed over; sends that failed (not held) */
+	struct loop *loop;              /* where to wait for room (fdstore_set_loop) */
+	uint64_t watch;                 /* loop_id of the POLLOUT watch while queued */
+	struct fdstore_op *queue;       /* at most one add and one drop per pipe */
+	size_t n_queue, cap_queue;
 };
 
 #define FDSTORE_NULL ((struct fdstore){ .sock = -EBADF, .pid = PIDREF_NULL })
@@ -32,9 +45,16 @@ struct fdstore {
  * /proc/self/exe of whatever links this, e.g. a test), placed in
  * cgroup_fd's cgroup.procs when cgroup_fd >= 0. */
 int fdstore_start(struct fdstore *st, const char *exe, int cgroup_fd);
-/* Never blocks: a full socket counts in failed and that pipe is not held. */
+/* The loop that sends what a full socket queued (before the first add). */
+void fdstore_set_loop(struct fdstore *st, struct loop *loop);
+/* Never blocks: where the socket is full (the helper's queue holds only
+ * net.unix.max_dgram_qlen messages, 10 here, and a start burst sends one
+ * per pipe), the message waits in order, with a duplicate of the fd, and
+ * goes when the socket has room; failed counts what could not be queued
+ * or sent at all. Without a loop a full socket counts in failed. */
 void fdstore_add(struct fdstore *st, uint64_t ino, int fd);
 void fdstore_drop(struct fdstore *st, uint64_t ino);
+size_t fdstore_queued(const struct fdstore *st);
 /* "q", then waits (bounded) for the helper to exit, and reaps it. */
 void fdstore_stop(struct fdstore *st);
 bool fdstore_owns_pid(const struct fdstore *st, pid_t pid);

@@ -193,6 +193,7 @@ void supervisor_fdstore_start(struct supervisor *s)
 	if (r >= 0) {
 		note_old_holders(s, fd);
 		r = fdstore_start(&s->fdstore, s->self_exe, fd);
+		fdstore_set_loop(&s->fdstore, s->loop);
 	}
 	if (r < 0) {
 		log_warn_errno(r, "cannot start the fd store: if the daemon dies, a service writing its output "
