@@ -78,6 +78,13 @@ static enum outcome judge_start(json_object *svc, json_object *in, char *why, si
 		snprintf(why, len, "%s (%s)", blocked ? "blocked" : "waiting", cli_jstr(w, "for"));
 		return blocked ? BAD : PENDING;
 	}
+	/* Never run yet: its start is queued (the daemon starts a batch a
+	 * loop turn; a scale to 400 takes a few turns), not refused. A start
+	 * that never comes ends at --timeout. */
+	if (is(state, "stopped") && !cli_jget(in, "last_exit") && cli_jint(in, "restarts") <= 0) {
+		snprintf(why, len, "queued");
+		return PENDING;
+	}
 	why_down(in, state ? state : "?", why, len);
 	return BAD;
 }
