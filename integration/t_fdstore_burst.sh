@@ -39,5 +39,12 @@ wait_for 10 bash -c "[ \"\$(\"$RINGVISOR\" --socket \"$SOCK\" status --json | jq
 # The helper holds the pipes themselves: one fd per instance.
 n=$(find "/proc/$holder/fd" -mindepth 1 -maxdepth 1 | wc -l)
 [ "$n" -ge 400 ] || fail "the helper holds $n fds, not 400 pipes and its socket"
-log "400 pipes, $(jq .queued <<<"$fs") of them queued while the helper was stopped, all held once it ran"
+# Scaled back down, the retired instances' pipes leave the store too (the
+# drop was never sent before: held stayed 400, the helper kept the fds).
+rv scale burst 1 >/dev/null 2>&1 || fail "scale to 1 failed"
+wait_for 10 bash -c "[ \"\$(\"$RINGVISOR\" --socket \"$SOCK\" status --json | jq -c '.supervisor.fdstore | [.held, .queued, .failed]')\" = '[1,0,0]' ]" ||
+	fail "the drops did not reach the store: $(status_json | jq -c .supervisor.fdstore)"
+wait_for 5 bash -c "[ \$(find /proc/$holder/fd -mindepth 1 -maxdepth 1 | wc -l) -le 5 ]" ||
+	fail "the helper still holds $(find "/proc/$holder/fd" -mindepth 1 -maxdepth 1 | wc -l) fds after the scale down"
+log "400 pipes, $(jq .queued <<<"$fs") of them queued while the helper was stopped, all held once it ran, all dropped at the scale down"
 exit 0

@@ -178,10 +178,15 @@ int logstream_adopt_pipe(struct logstream *s, pid_t pid, int fdnum, uint64_t ino
 	return 0;
 }
 
+/* The pipe's inode, from either end: logstream_close() closes the write
+ * end first, and the fd store's drop (logstream_free) comes after; by the
+ * write end alone that drop was never sent, and the helper held every
+ * scaled-down instance's pipe for good. */
 uint64_t logstream_pipe_ino(const struct logstream *s)
 {
 	struct stat st;
-	return s && fstat(s->wfd, &st) == 0 ? (uint64_t)st.st_ino : 0;
+	int fd = !s ? -1 : s->rfd >= 0 ? s->rfd : s->wfd;
+	return fd >= 0 && fstat(fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
 }
 
 void logstream_close(struct logstream *s)
