@@ -86,6 +86,13 @@ if "$SECCOMP_DENY" clone3=ENOSYS -- true; then
 	wait_for 5 state_is sleeper.0 running || fail "auto under seccomp: sleeper not running"
 	rv_stop_daemon || fail "auto under seccomp: daemon exited $? at shutdown"
 	log "seccomp: vfork forced fails each start and says why; auto falls back to fork, said"
+	# A vfork child shares the fd table until it unshares it; where both
+	# ways to unshare are refused it copies the table instead, said once.
+	RV_WRAP="$SECCOMP_DENY close_range=EPERM unshare=EPERM --" RV_SPAWN=vfork rv_start "$cfg"
+	wait_for 5 state_is sleeper.0 running || fail "no unshare: sleeper not running ($(inst sleeper.0 .last_exit.cause))"
+	grep -q 'cannot unshare its fd table here' "$T/daemon.log" || fail "no unshare: not said"
+	rv_stop_daemon || fail "no unshare: daemon exited $? at shutdown"
+	log "seccomp: a vfork child that cannot unshare its fd table copies it; the service runs, said"
 else
 	log "not checked: seccomp filters are not permitted here"
 fi

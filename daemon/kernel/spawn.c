@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 
 #include <sanitizer/asan_interface.h>
 
+#include "basic/log.h"
 #include "basic/macro.h"
 #include "basic/string_table.h"
 #include "kernel/clone3_vm.h"
@@ -115,6 +117,57 @@ _no_sanitize_address_ static int probe_vfork(void)
 	while (r < 0 && errno == EINTR);
 	(void)close(pidfd);
 	return 0;
+}
+
+/* A vfork child that shares the fd table can unshare it (close_range's
+ * CLOSE_RANGE_UNSHARE, 5.9+, else unshare(CLONE_FILES)): a seccomp
+ * profile may refuse both, and a child that cannot would be stuck with the
+ * daemon's table. Tried once, by a child that only unshares and exits;
+ * until it says yes, vfork children copy the table as clone3's do. */
+_no_sanitize_address_ static int unshare_child(void *arg)
+{
+	unsigned from = *(const unsigned *)arg;
+
+	if (syscall(SYS_close_range, from, ~0U, CLOSE_RANGE_UNSHARE) == 0 || syscall(SYS_unshare, CLONE_FILES) == 0)
+		return 0;
+	return 1;
+}
+
+_no_sanitize_address_ static bool vfork_can_unshare(int top)
+{
+	_Alignas(16) char stack[4096];
+	unsigned from = (unsigned)top + 1;
+	siginfo_t si = { 0 };
+	int pidfd = -EBADF, r;
+
+	struct clone_args args = clone_args_for(-EBADF, CLONE_VM | CLONE_VFORK | CLONE_FILES, &pidfd);
+	args.stack = (uint64_t)(uintptr_t)stack;
+	args.stack_size = sizeof(stack);
+	lent_stack_clean(stack, sizeof(stack));
+	long pid = clone3_vm(&args, sizeof(args), unshare_child, &from);
+	lent_stack_clean(stack, sizeof(stack));
+	if (pid < 0)
+		return false;
+	do
+		r = waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED);
+	while (r < 0 && errno == EINTR);
+	(void)close(pidfd);
+	return r == 0 && si.si_code == CLD_EXITED && si.si_status == 0;
+}
+
+/* The slots a vfork child moves its fds into, once known to work. */
+static const int *vfork_slots(int *top)
+{
+	static int usable = -1;   /* not tried yet */
+	const int *slots = spawn_slots(top);
+
+	if (slots && usable < 0) {
+		usable = vfork_can_unshare(*top);
+		if (!usable)
+			log_info("a vfork child cannot unshare its fd table here (close_range and unshare "
+				 "refused): each start copies the daemon's whole table");
+	}
+	return slots && usable > 0 ? slots : NULL;
 }
 
 enum spawn_method spawn_probe(enum spawn_method wanted)
@@ -218,7 +271,7 @@ int spawn_process(enum spawn_method method, const struct spawn_params *p,
 	if (r < 0)
 		return r;
 	if (method == SPAWN_VFORK)
-		child.slots = spawn_slots(&child.slots_top);
+		child.slots = vfork_slots(&child.slots_top);
 
 	long pid = start_child(method, &child, &pidfd);
 	if (pid < 0)

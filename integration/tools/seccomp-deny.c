@@ -2,7 +2,8 @@
 /*
  * seccomp-deny: run a command with some syscalls refused, as a container
  * runtime's seccomp profile would refuse them, to test the real fallback
- * paths (io_uring -> epoll, clone3 -> fork + pidfd_open).
+ * paths (io_uring -> epoll, clone3 -> fork + pidfd_open, a vfork child
+ * that cannot unshare its fd table -> one that copies it).
  *
  *   seccomp-deny io_uring_setup=EPERM clone3=ENOSYS -- CMD ARGS...
  */
@@ -23,6 +24,8 @@ static const struct name syscalls[] = {
 	{ "io_uring_setup", __NR_io_uring_setup },
 	{ "clone3", __NR_clone3 },
 	{ "pidfd_open", __NR_pidfd_open },
+	{ "close_range", __NR_close_range },
+	{ "unshare", __NR_unshare },
 };
 static const struct name errnos[] = {
 	{ "EPERM", EPERM }, { "ENOSYS", ENOSYS }, { "EACCES", EACCES }, { "ENOMEM", ENOMEM },
