@@ -135,7 +135,7 @@ test_kernel_ldflags = $(if $(filter %/libkernel.a,$(call libs_for,$(call test_la
 TEST_NAMES := $(patsubst tests/test_%.c,%,$(wildcard tests/test_*.c))
 TEST_BINS := $(patsubst %,$(BUILD)/tests/test_%,$(TEST_NAMES))
 
-.PHONY: all deps bench-deps demo test unit integration asan bench bench-leaks-soak soak check check-layers check-sizes clean test-vm
+.PHONY: all deps bench-deps demo test test-suites prebuild unit integration asan bench bench-leaks-soak soak check check-layers check-sizes clean test-vm
 .DELETE_ON_ERROR:
 .SECONDARY:
 .SECONDEXPANSION:
@@ -269,11 +269,20 @@ integration: $(BUILD)/ringvisor $(MAN_PAGES) $(BUILD)/tests/test_probe | $(TEST_
 # build; each integration test once, on the backend the plain pass of
 # `make test` did not run it on (RV_ALTERNATE=2).
 asan: | $(DEPS_STAMP) $(TEST_DEPS_STAMP)
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) BUILD=build/asan SANITIZE=1 prebuild
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 RV_ALTERNATE=2 unit integration
 
+# What the suites run, compiled with a job per CPU (`make test` and `asan`
+# first build it so); the suites themselves then run one after another, as
+# they time things and share the machine.
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+prebuild: all $(TEST_BINS) $(BUILD)/tests/test_probe
+
 # Each integration test on each backend once: plain on one, ASan on the other.
-test: RV_ALTERNATE = 1
-test: all check-layers check-sizes unit fuzz-replay integration asan test-vm test-install test-deb test-container
+test: | $(DEPS_STAMP) $(TEST_DEPS_STAMP)
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) prebuild
+	$(Q)$(MAKE) --no-print-directory RV_ALTERNATE=1 test-suites
+test-suites: all check-layers check-sizes unit fuzz-replay integration asan test-vm test-install test-deb test-container
 
 # The VM suite (integration/vm/): a Debian cloud kernel under qemu software
 # emulation, where cgroup2 owns every controller. Installs its packages and
