@@ -188,12 +188,10 @@ int count_threads(struct bpf_iter__task *ctx)
 	return 0;
 }
 
-static __always_inline __u32 fd_kind(struct file *file)
+/* The kind of an fd from its inode's filesystem and mode (the header
+ * comment says why these). Both walks read the two and call this. */
+static __always_inline __u32 kind_of(unsigned long magic, umode_t mode)
 {
-	struct inode *inode = file->f_inode;
-	unsigned long magic = inode->i_sb->s_magic;
-	umode_t mode = inode->i_mode;
-
 	switch (magic) {
 	case SOCKFS_MAGIC:
 		return RV_FD_SOCKET;
@@ -206,6 +204,13 @@ static __always_inline __u32 fd_kind(struct file *file)
 		return RV_FD_OTHER;
 	}
 	return (mode & S_IFMT) == S_IFREG ? RV_FD_REGULAR : RV_FD_OTHER;
+}
+
+static __always_inline __u32 fd_kind(struct file *file)
+{
+	struct inode *inode = file->f_inode;
+
+	return kind_of(inode->i_sb->s_magic, inode->i_mode);
 }
 
 SEC("iter/task_file")
@@ -270,25 +275,8 @@ static __always_inline __u32 fd_kind_read(__u64 addr)
 {
 	struct file *file = bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct file));
 	struct inode *inode = file->f_inode;
-	unsigned long magic;
-	umode_t mode;
 
-	if (!inode)
-		return RV_FD_KINDS;
-	magic = inode->i_sb->s_magic;
-	mode = inode->i_mode;
-	switch (magic) {
-	case SOCKFS_MAGIC:
-		return RV_FD_SOCKET;
-	case PIPEFS_MAGIC:
-		return RV_FD_PIPE;
-	case ANON_INODE_FS_MAGIC:
-	case PIDFS_MAGIC:
-		return RV_FD_ANON;
-	case NSFS_MAGIC:
-		return RV_FD_OTHER;
-	}
-	return (mode & S_IFMT) == S_IFREG ? RV_FD_REGULAR : RV_FD_OTHER;
+	return inode ? kind_of(inode->i_sb->s_magic, inode->i_mode) : RV_FD_KINDS;
 }
 
 /* Bit b of the word: its file's kind counted; 1 (stop) past the last. */
