@@ -114,6 +114,7 @@ TEST_LAYER_leak_corpus := policy
 TEST_LAYER_instance_memory := policy
 TEST_LAYER_instance_races := policy
 TEST_LAYER_instance_faults := policy
+TEST_LAYER_instance_restart := policy
 TEST_LAYER_spawn_context := kernel
 TEST_LAYER_spawn_vfork := kernel
 TEST_LAYER_logfile := logs

@@ -20,6 +20,7 @@
 #include "policy/instance_exit.h"
 #include "policy/instance_log.h"
 #include "policy/instance_ready.h"
+#include "policy/instance_record.h"
 #include "policy/instance_spawn.h"
 #include "config/config_names.h"
 
@@ -56,6 +57,7 @@ static void on_errpipe(struct loop *l, int fd, uint32_t revents, void *userdata)
 		inst->exec_error = e;
 		return;
 	}
+	instance_record_save(inst);   /* the process a later daemon may take back */
 	transition(inst, EV_EXEC_OK, "exec");
 }
 
@@ -267,8 +269,9 @@ static void on_cgroup_change(void *userdata, int wd)
 
 /* ---- transitions ---- */
 
-/* False when the timer table is full: the restart cannot be timed. */
-static bool arm_backoff(struct instance *inst)
+/* 1: timed; 0: no delay and may_skip, start now; -1: the timer table is
+ * full, the restart cannot be timed. */
+static int arm_backoff(struct instance *inst, bool may_skip)
 {
 	const struct restart_config *rc = &inst->cfg->restart;
 	uint64_t ms = backoff_delay_ms(rc->backoff_initial_ms, rc->backoff_max_ms, inst->backoff_n,
@@ -278,11 +281,13 @@ static bool arm_backoff(struct instance *inst)
 		inst->backoff_n++;
 	char d[32];
 	LOG_INST(inst, "restart", "delay", format_duration_ms(ms, d, sizeof(d)), NULL);
+	if (ms == 0 && may_skip)
+		return 0;
 	int r = loop_timer_start(inst->rt->loop, &inst->timer, now_ns() + ms * NSEC_PER_MSEC);
 	if (r < 0)
 		log_error_errno(r, "%s.%u: cannot time its restart, it stays failed until started",
 				inst->cfg->name, inst->index);
-	return r >= 0;
+	return r >= 0 ? 1 : -1;
 }
 
 static void begin_stop(struct instance *inst)
@@ -351,9 +356,19 @@ static void enter(struct instance *inst, enum instance_state next, enum instance
 		begin_stop(inst);
 		break;
 	case STATE_BACKOFF:
-		if (!arm_backoff(inst)) {
+		/* No delay after an exit: start in this turn, not the next (a
+		 * timer costs a loop turn). After a failed spawn a turn
+		 * passes first: a spawn that fails at once must not recurse. */
+		switch (arm_backoff(inst, e != EV_SPAWN_FAILED)) {
+		case -1:
 			transition(inst, EV_NO_TIMER, "no timer");
 			return;
+		case 0:
+			inst->restarts++;   /* as on_timer counts a timed one */
+			transition(inst, EV_TIMER, "backoff");
+			return;
+		default:
+			break;
 		}
 		break;
 	case STATE_FAILED: {

@@ -12,7 +12,6 @@
 #include <sys/wait.h>
 
 #include "basic/log.h"
-#include "policy/instance_record.h"
 #include "policy/instance_env.h"
 #include "policy/instance_ready.h"
 #include "policy/instance_spawn.h"
@@ -122,8 +121,10 @@ int instance_spawn(struct instance *inst, const struct instance_hooks *h)
 		instance_drop_process(inst);
 		return r;
 	}
+	/* Its record for a later daemon is written once the exec is seen
+	 * (on_errpipe): reading the start time now would wait on the child's
+	 * exec (its exec_update_lock) while the child waits for the CPU. */
 	LOG_INST(inst, "start", LOG_NUM("pid", inst->pid.pid), NULL);
-	instance_record_save(inst);
 	return 0;
 }
 
