@@ -87,6 +87,14 @@ int cgroup_root_enter(struct cgroup_root *root, unsigned wanted)
 	char pid[32];
 	int r;
 
+	/* A cgroup.kill on supervisor/ or the root (clearing up after a
+	 * SIGKILLed daemon) stays counted on it, and the kernel SIGKILLs at
+	 * birth a child cloned into a cgroup (CLONE_INTO_CGROUP) whose count
+	 * differs from its parent's cgroup's: every fresh instance cgroup's
+	 * is 0. So ours is made afresh too (empty: cgroup_root_open checked),
+	 * unless we are in it (reexec: nothing killed it, we live). */
+	if (!in_supervisor_of(root->path))
+		(void)cgroup_rmdir(root->fd, "supervisor");
 	if ((r = cgroup_mkdir_open(root->fd, "supervisor", &sup)) < 0)
 		return r;
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
