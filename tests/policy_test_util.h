@@ -35,7 +35,7 @@
 #include "kernel/cgroup_root.h"
 #include "kernel/cgroup_watch.h"
 #include "logs/logsys.h"
-#include "policy/instance.h"
+#include "policy/instance_free.h"
 #include "policy/instance_spawn.h"
 #include "policy/leakwatch.h"
 #include "policy/service.h"

@@ -104,6 +104,11 @@ static int ask_once(const char *socket_path, const struct rv_request *req, json_
 
 	if (fd < 0)
 		return -fd;
+	/* Nothing more to send: the daemon reads the EOF with the request and
+	 * closes after its reply, in the same loop turn (docs/protocol.md).
+	 * Not for shutdown and reexec, whose end is the daemon's close. */
+	if (req->cmd != RV_CMD_SHUTDOWN && req->cmd != RV_CMD_REEXEC)
+		(void)shutdown(fd, SHUT_WR);
 	ssize_t len = cli_read_reply(fd, &buf, false, CLI_TIMEOUT_MS);
 	if (len < 0) {
 		fprintf(stderr, "ringvisor: no reply from %s: %s\n", socket_path, strerror((int)-len));

@@ -78,10 +78,12 @@ static enum outcome judge_start(json_object *svc, json_object *in, char *why, si
 		snprintf(why, len, "%s (%s)", blocked ? "blocked" : "waiting", cli_jstr(w, "for"));
 		return blocked ? BAD : PENDING;
 	}
-	/* Never run yet: its start is queued (the daemon starts a batch a
-	 * loop turn; a scale to 400 takes a few turns), not refused. A start
-	 * that never comes ends at --timeout. */
-	if (is(state, "stopped") && !cli_jget(in, "last_exit") && cli_jint(in, "restarts") <= 0) {
+	/* Its start is queued (the daemon starts a batch a loop turn; a scale
+	 * to 400 takes a few turns), not refused; an older daemon says so
+	 * only by a stopped instance never run. A start that never comes ends
+	 * at --timeout. */
+	if (is(state, "stopped") && (json_object_get_boolean(cli_jget(in, "queued")) ||
+				     (!cli_jget(in, "last_exit") && cli_jint(in, "restarts") <= 0))) {
 		snprintf(why, len, "queued");
 		return PENDING;
 	}

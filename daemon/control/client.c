@@ -45,11 +45,7 @@ int client_new(const struct client_params *p, int fd, struct client **ret)
 			       .gone = p->gone, .subscribe = p->subscribe, .userdata = p->userdata };
 	loop_timer_init(&cl->idle, on_idle, cl);
 	loop_timer_init(&cl->kick, on_kick, cl);
-	int r = loop_add(cl->loop, fd, POLLIN, on_client, cl, &cl->source);
-	if (r < 0) {
-		free(cl);
-		return r;
-	}
+	cl->source = LOOP_ID_NONE;   /* client_start adds it */
 	(void)loop_timer_start(cl->loop, &cl->idle, now_ns() + CONTROL_IDLE_TIMEOUT_MS * NSEC_PER_MSEC);
 	*ret = cl;
 	return 0;
@@ -358,26 +354,24 @@ static bool request_waits(const struct client *cl)
  * another request is there (a timer set and fired is two timerfd_settime
  * and a loop turn, a good part of what `status NAME` cost the daemon).
  */
-static void client_serve(struct client *cl)
+static bool client_serve(struct client *cl)
 {
 	bool served = false;
 
 	while (!cl->closing && cl->out_len == 0) {
 		if (cl->status) {
 			if (served)
-				return;   /* client_flush set the next chunk's kick */
+				return true;   /* client_flush set the next chunk's kick */
 			status_pump(cl);
-			if (cl->out_len > 0)
-				(void)client_flush(cl);
-			return;
+			return cl->out_len == 0 || client_flush(cl);
 		}
 		if (served && request_waits(cl)) {
 			(void)loop_timer_start(cl->loop, &cl->kick, 0);
-			return;
+			return true;
 		}
 		if (!served && serve_one(cl)) {
 			if (cl->out_len > 0 && !client_flush(cl))
-				return;
+				return false;
 			served = true;
 			continue;
 		}
@@ -385,10 +379,10 @@ static void client_serve(struct client *cl)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
-			return;
+			return true;
 		if (n <= 0) {
 			client_free(cl);
-			return;
+			return false;
 		}
 		if (cl->followers || cl->subscriber) {
 			/* Following: the client only reads; what it sends is ignored. */
@@ -398,9 +392,25 @@ static void client_serve(struct client *cl)
 		if (cl->in_len == sizeof(cl->in) && !memchr(cl->in, '\n', cl->in_len)) {
 			client_reply_error(cl, "request too large");
 			cl->closing = true;
-			(void)client_flush(cl);
-			return;
+			return client_flush(cl);
 		}
+	}
+	return true;
+}
+
+/* Watched by the loop only once the first serve could not finish: a CLI's
+ * request, reply and close (it shuts its side after the request) take one
+ * turn and no poll registration (a loop_add and its removal were a
+ * fcntl, two SQEs and an io_uring_enter of their own per `status NAME`). */
+void client_start(struct client *cl)
+{
+	if (!client_serve(cl))
+		return;
+	uint32_t events = POLLIN | (cl->out_len > 0 ? POLLOUT : 0);
+	int r = loop_add(cl->loop, cl->fd, events, on_client, cl, &cl->source);
+	if (r < 0) {
+		log_warn_errno(r, "control: cannot watch a client");
+		client_free(cl);
 	}
 }
 
@@ -412,13 +422,13 @@ static void on_client(struct loop *l, int fd, uint32_t revents, void *userdata)
 	/* A peer that hung up with a reply unread is seen by the send. */
 	if ((revents & (POLLOUT | POLLHUP | POLLERR)) && cl->out_len > 0 && !client_flush(cl))
 		return;
-	client_serve(cl);
+	(void)client_serve(cl);
 }
 
 static void on_kick(struct loop *l, void *userdata)
 {
 	(void)l;
-	client_serve(userdata);
+	(void)client_serve(userdata);
 }
 
 static void on_idle(struct loop *l, void *userdata)

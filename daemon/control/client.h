@@ -69,6 +69,10 @@ struct client {
 	void *userdata;
 };
 
-/* Watches fd (which it then owns) and serves it. */
+/* Takes fd (which it then owns); client_start serves it and watches it. */
 int client_new(const struct client_params *p, int fd, struct client **ret);
+/* Serves what the peer sent with its connect (a CLI sends its request at
+ * once, then shuts its side): answered, and closed on the EOF, in the turn
+ * that accepted it. May free cl. */
+void client_start(struct client *cl);
 void client_free(struct client *cl);

@@ -181,6 +181,7 @@ static void admit(struct control *ctl, int cfd)
 		return;
 	}
 	ctl->n_clients++;
+	client_start(ctl->clients[slot]);   /* may free it */
 }
 
 static void on_listen(struct loop *l, int fd, uint32_t revents, void *userdata)

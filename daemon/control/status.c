@@ -65,7 +65,11 @@ static void status_degraded(struct json_out *j, struct supervisor *s)
 /* What the daemon is and holds; the counters of its parts. */
 static void status_daemon(struct json_out *j, struct supervisor *s, size_t control_clients)
 {
-	json_out_kint(j, "pid", getpid());
+	static pid_t self;   /* a syscall per status otherwise; a reexec starts afresh */
+
+	if (!self)
+		self = getpid();
+	json_out_kint(j, "pid", self);
 	json_out_kstring(j, "event_backend", loop_backend_name(s->loop));
 	if (loop_uring_error(s->loop)) {
 		char why[96];
@@ -175,6 +179,10 @@ void status_instance(struct json_out *j, const struct instance *inst, const stru
 	json_out_kbool(j, "adopted", inst->adopted);
 	if (inst->retiring)
 		json_out_kbool(j, "retiring", true);
+	/* Its start waits in the batch a loop turn starts (boot, scale, a
+	 * reload): a CLI's wait takes it as still starting, not stopped. */
+	if (inst->start_pending)
+		json_out_kbool(j, "queued", true);
 	json_out_kint(j, "uptime_ms", up && inst->started_ns ? (int64_t)((now - inst->started_ns) / NSEC_PER_MSEC) : 0);
 	json_out_kint(j, "state_ms", (int64_t)((now - inst->state_since_ns) / NSEC_PER_MSEC));
 	json_out_key(j, "last_exit");

@@ -120,41 +120,6 @@ int instance_new(struct runtime *rt, struct service *svc, const struct service_c
 	return 0;
 }
 
-static void leak_state_done(struct leak_state *ls)
-{
-	leak_history_done(&ls->hist);
-	free(ls->procs);
-	*ls = (struct leak_state){ 0 };
-}
-
-void instance_free(struct instance *inst)
-{
-	if (!inst)
-		return;
-	struct instance_cgroup_place p = instance_place(inst, &hooks);
-	loop_timer_stop(inst->rt->loop, &inst->timer);
-	instance_close_errpipe(inst);
-	if (pidref_is_set(&inst->pid)) {
-		/* Only at daemon teardown after the shutdown deadline: do not
-		 * leave it running unsupervised. */
-		(void)pidref_kill_group(&inst->pid, SIGKILL);
-		instance_drop_process(inst);
-	}
-	if (inst->awaiting_empty) {
-		inst->awaiting_empty = false;
-		inst->rt->live_processes--;
-	}
-	(void)instance_cgroup_kill(&inst->cg, p.has_kill);
-	instance_cgroup_release(&inst->cg, &p);
-	leak_state_done(&inst->leak);
-	instance_ready_free(inst);
-	breaker_done(&inst->breaker);
-	exit_info_done(&inst->last_exit);
-	logstream_close(inst->log_out);
-	logstream_close(inst->log_err);
-	free(inst);
-}
-
 static void start_or_fail(struct instance *inst)
 {
 	struct exit_info *x = &inst->last_exit;
@@ -290,6 +255,25 @@ static int arm_backoff(struct instance *inst, bool may_skip)
 	return r >= 0 ? 1 : -1;
 }
 
+/* Backoff entered after e: true when it waits for its timer; false when
+ * it moved on (no delay: started in this turn, not the next, as a timer
+ * costs a loop turn; or no timer to be had). After a failed spawn a turn
+ * passes first: a spawn that fails at once must not recurse here. */
+static bool wait_backoff(struct instance *inst, enum instance_event e)
+{
+	switch (arm_backoff(inst, e != EV_SPAWN_FAILED)) {
+	case -1:
+		transition(inst, EV_NO_TIMER, "no timer");
+		return false;
+	case 0:
+		inst->restarts++;   /* as on_timer counts a timed one */
+		transition(inst, EV_TIMER, "backoff");
+		return false;
+	default:
+		return true;
+	}
+}
+
 static void begin_stop(struct instance *inst)
 {
 	const struct stop_config *sc = &inst->cfg->stop;
@@ -356,20 +340,8 @@ static void enter(struct instance *inst, enum instance_state next, enum instance
 		begin_stop(inst);
 		break;
 	case STATE_BACKOFF:
-		/* No delay after an exit: start in this turn, not the next (a
-		 * timer costs a loop turn). After a failed spawn a turn
-		 * passes first: a spawn that fails at once must not recurse. */
-		switch (arm_backoff(inst, e != EV_SPAWN_FAILED)) {
-		case -1:
-			transition(inst, EV_NO_TIMER, "no timer");
+		if (!wait_backoff(inst, e))
 			return;
-		case 0:
-			inst->restarts++;   /* as on_timer counts a timed one */
-			transition(inst, EV_TIMER, "backoff");
-			return;
-		default:
-			break;
-		}
 		break;
 	case STATE_FAILED: {
 		uint64_t half = inst->cfg->restart.half_open_after_ms;

@@ -105,8 +105,6 @@ struct instance {
 
 int instance_new(struct runtime *rt, struct service *svc, const struct service_config *cfg,
 		 int parent_cg_fd, unsigned index, struct instance **ret);
-/* Kills what is left (only at teardown), releases everything. NULL: no-op. */
-void instance_free(struct instance *inst);
 /* An operator's or the scheduler's wish: EV_START, EV_STOP, EV_RESTART. */
 void instance_event(struct instance *inst, enum instance_event e, const char *why);
 /* The main process may have exited: reap it through its pidfd and act. */

@@ -24,7 +24,7 @@ struct instance_cgroup_place instance_place(struct instance *inst, const struct 
 	return (struct instance_cgroup_place){
 		.parent_fd = inst->parent_cg_fd, .service = inst->cfg->name, .index = inst->index,
 		.controllers = rt->cg ? rt->cg->controllers : 0, .has_kill = rt->cg && rt->cg->has_kill,
-		.watch = rt->watch, .on_change = h->on_cgroup_change, .userdata = inst,
+		.watch = rt->watch, .on_change = h ? h->on_cgroup_change : NULL, .userdata = inst,
 	};
 }
 

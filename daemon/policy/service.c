@@ -5,6 +5,7 @@
 
 #include "basic/macro.h"
 #include "policy/fd_budget.h"
+#include "policy/instance_free.h"
 #include "policy/service.h"
 
 void service_init(struct service *svc, struct runtime *rt, const struct service_config *cfg)
