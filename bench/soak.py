@@ -436,6 +436,12 @@ class Soak(Books):
         fds, rss = self.daemon_facts()
         cpu2 = self.cpu_s()
         st = self.status()
+        if st is None:
+            # A daemon that no longer answers: say where it is stuck (the
+            # hour's run of 2026-12-07 found one in clone3, waiting on a
+            # vfork child frozen at birth) instead of checking the books.
+            self.fail("daemon answers status after the chaos", self.stuck_where())
+            return self.print_figs()
         with open(f"{self.dir}/status.final.json", "w") as f:
             json.dump(st, f)
         self.final_status = st

@@ -70,6 +70,19 @@ class Books:
     def fail(self, name, value):
         self.fig(name, value, False)
 
+    # Where a daemon that no longer answers is stuck (state, kernel stack).
+    def stuck_where(self):
+        pid = self.daemon.pid
+        def rd(name):
+            try:
+                with open(f"/proc/{pid}/{name}") as f:
+                    return f.read().strip()
+            except OSError as e:
+                return f"({e.strerror})"
+        state = rd("stat").split(") ")[-1][:1]
+        stack = " < ".join(l.split(" ", 1)[-1].split("+")[0] for l in rd("stack").splitlines()[:4])
+        return f"no answer: pid {pid} state {state}, wchan {rd('wchan')}, stack {stack}"
+
     # ---- the checks with the daemon running ----
     def end_checks_live(self, st, fds, rss):
         sup = st["supervisor"]

@@ -10,7 +10,15 @@
  *    with no delay still goes through a turn: no recursion, the loop keeps
  *    serving;
  *  - the record a later daemon reads is written once the exec is seen, not
- *    at the clone: reading the start time then waits on the child's exec.
+ *    at the clone: reading the start time then waits on the child's exec;
+ *  - a restart never clones into a frozen cgroup (the child would stop at
+ *    birth and, with CLONE_VFORK, hold the daemon in clone3 for good: the
+ *    chaos soak hung so): the freeze of a killed frozen process is undone,
+ *    a freeze from an ancestor fails the start until it is lifted. A
+ *    watchdog turns that hang into a failure: no signal reaches a daemon
+ *    blocked in the vfork (its signals are blocked around the clone), so
+ *    it kills the test's cgroup tree, the frozen child with it, and the
+ *    clone returns (on the code before, each of these hung so).
  * Real processes on a real loop, with a cgroup root of the test's own.
  */
 #include "policy/instance_record.h"
@@ -112,6 +120,76 @@ static void test_record_at_exec(void **state)
 	assert_true(rec.pid_start > 0);
 }
 
+/* A process that writes 1 to <root>/services/cgroup.kill after secs unless
+ * stopped first (watchdog_fired says which); not to the root: the test
+ * itself is in supervisor/. */
+static pid_t watchdog_start(const struct fixture *fx, unsigned secs)
+{
+	char path[600];
+	pid_t p = fork();
+
+	assert_true(p >= 0);
+	if (p > 0)
+		return p;
+	snprintf(path, sizeof(path), "%s/services/cgroup.kill", fx->root_path);
+	sleep(secs);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0 && write(fd, "1", 1) == 1)
+		fprintf(stderr, "watchdog: the daemon hung in the clone; killed the tree\n");
+	_exit(0);
+}
+
+static bool watchdog_fired(pid_t p)
+{
+	int st;
+
+	(void)kill(p, SIGKILL);
+	assert_int_equal(waitpid(p, &st, 0), p);
+	return WIFEXITED(st);
+}
+
+/* Frozen, then its process SIGKILLed (a frozen process still dies of
+ * SIGKILL): the restart runs, thawed. */
+static void test_restart_after_frozen_kill(void **state)
+{
+	struct fixture *fx = fx_get(state);
+	struct instance *inst = fx_instance(fx, fx_load(fx, SLEEPER), 0);
+
+	fx_start_running(fx, inst);
+	pid_t old = inst->pid.pid;
+	assert_int_equal(instance_freeze(inst, true), 0);
+	assert_state_within(fx, inst, STATE_FROZEN, 5000);
+	pid_t dog = watchdog_start(fx, 20);
+	assert_int_equal(instance_signal(inst, SIGKILL), 0);
+	bool back = RUN_UNTIL(fx->loop, pidref_is_set(&inst->pid) && inst->pid.pid != old, 5000);
+	assert_false(watchdog_fired(dog));
+	assert_true(back);
+	assert_state_within(fx, inst, STATE_RUNNING, 5000);
+	assert_int_equal(instance_cgroup_frozen(&inst->cg), 0);
+	assert_false(inst->freeze_wanted);
+}
+
+/* services/web frozen by hand: no clone into the instance's cgroup (born
+ * frozen); a failed start, through the backoff, until the thaw. */
+static void test_frozen_ancestor_fails_start(void **state)
+{
+	struct fixture *fx = fx_get(state);
+	struct instance *inst = fx_instance(fx, fx_load(fx,
+		"  web:\n    command: [/bin/sleep, \"30\"]\n"
+		"    restart: {policy: always, backoff_initial: 50ms, backoff_max: 50ms}\n"), 0);
+
+	assert_int_equal(cgroup_freeze(inst->parent_cg_fd, true), 0);
+	pid_t dog = watchdog_start(fx, 20);
+	instance_event(inst, EV_START, "test");
+	bool hung = watchdog_fired(dog);
+	assert_int_equal(cgroup_freeze(inst->parent_cg_fd, false), 0);
+	assert_false(hung);
+	assert_string_equal(STATE(inst), "backoff");
+	assert_false(pidref_is_set(&inst->pid));
+	assert_string_equal(inst->last_exit.cause, "cgroup: frozen (an ancestor's cgroup.freeze)");
+	assert_state_within(fx, inst, STATE_RUNNING, 5000);   /* the retry, thawed */
+}
+
 #define T(f, e) cmocka_unit_test_prestate_setup_teardown(f, fx_setup, fx_teardown, &(e))
 
 int main(void)
@@ -122,6 +200,8 @@ int main(void)
 		T(test_delay_still_timed, env_epoll_cg),
 		T(test_zero_backoff_spawn_fails, env_uring_cg),
 		T(test_record_at_exec, env_uring_cg), T(test_record_at_exec, env_epoll_cg),
+		T(test_restart_after_frozen_kill, env_uring_cg), T(test_restart_after_frozen_kill, env_epoll_cg),
+		T(test_frozen_ancestor_fails_start, env_uring_cg),
 	};
 	return cmocka_run_group_tests_name("instance restart", tests, NULL, NULL);
 }

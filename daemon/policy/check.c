@@ -231,6 +231,15 @@ static int make_cgroup(struct check *c)
 			continue;
 		cg_name(c, c->generation, c->cg_name, sizeof(c->cg_name));
 		int fd, r = cgroup_mkdir_open(c->parent_cg_fd, c->cg_name, &fd);
+		/* Born frozen under an ancestor frozen by hand: a child cloned
+		 * into it would stop at birth and hold the daemon in the vfork. */
+		if (r >= 0 && cgroup_frozen(fd) == 1) {
+			safe_close(fd);
+			(void)cgroup_rmdir(c->parent_cg_fd, c->cg_name);
+			log_warn("probe %s: its cgroup is frozen (an ancestor's cgroup.freeze): running it "
+				 "in its own session", c->cg_name);
+			return -EBADF;
+		}
 		if (r >= 0)
 			return fd;
 		log_warn_errno(r, "probe %s: cannot make its cgroup: running it in its own session",

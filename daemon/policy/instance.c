@@ -131,7 +131,9 @@ static void start_or_fail(struct instance *inst)
 	log_warn_errno(r, "%s.%u: failed to spawn", inst->cfg->name, inst->index);
 	exit_info_reset(x, now_ns());
 	char what[128];
-	if (inst->cg.error && inst->rt->strict_limits)
+	if (r == -EBUSY && inst->cg.frozen_seen)
+		exit_info_cause(x, "cgroup: frozen (an ancestor's cgroup.freeze)");
+	else if (inst->cg.error && inst->rt->strict_limits)
 		exit_info_cause(x, "cgroup: %s: %s",
 				instance_cgroup_error_what(&inst->cg, inst->cfg->name, inst->index, what, sizeof(what)),
 				strerror(-inst->cg.error));

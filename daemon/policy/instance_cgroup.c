@@ -79,6 +79,8 @@ int instance_cgroup_prepare(struct instance_cgroup *cg, const struct instance_cg
 		r = watch(cg, p, "pids.events", &cg->wd_pids);
 	cg->watch_error = r < 0 ? r : 0;
 	read_seen(cg, &cg->seen);
+	/* Born frozen under a frozen ancestor: the spawn must know. */
+	(void)instance_cgroup_frozen(cg);
 	return 0;
 }
 
@@ -128,9 +130,13 @@ int instance_cgroup_populated(const struct instance_cgroup *cg)
 	return cg->fd < 0 ? -EBADF : cgroup_populated(cg->fd);
 }
 
-int instance_cgroup_frozen(const struct instance_cgroup *cg)
+int instance_cgroup_frozen(struct instance_cgroup *cg)
 {
-	return cg->fd < 0 ? -EBADF : cgroup_frozen(cg->fd);
+	int r = cg->fd < 0 ? -EBADF : cgroup_frozen(cg->fd);
+
+	if (r >= 0)
+		cg->frozen_seen = r == 1;
+	return r;
 }
 
 unsigned instance_cgroup_new_violations(struct instance_cgroup *cg, unsigned controllers,

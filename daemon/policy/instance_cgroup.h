@@ -35,6 +35,7 @@ struct instance_cgroup {
 	enum instance_cgroup_step error_step;   /* and at which step */
 	enum limit_kind error_limit;  /* the limit, at INSTANCE_CGROUP_STEP_LIMIT */
 	int watch_error;              /* a watch could not be set (-errno): news is missed */
+	bool frozen_seen;             /* cgroup.events said frozen 1 at the last look */
 };
 
 #define INSTANCE_CGROUP_NULL \
@@ -72,7 +73,9 @@ bool instance_cgroup_drain(struct instance_cgroup *cg, bool has_kill);
 int instance_cgroup_freeze(struct instance_cgroup *cg, bool frozen);
 /* From cgroup.events: 1, 0, or -errno. */
 int instance_cgroup_populated(const struct instance_cgroup *cg);
-int instance_cgroup_frozen(const struct instance_cgroup *cg);
+/* Also remembered in cg->frozen_seen (updated at every look: the events
+ * watch, a freeze, a fresh cgroup). */
+int instance_cgroup_frozen(struct instance_cgroup *cg);
 /* The violations since the last call, in the order oom-kill, pids-max,
  * memory-high (at most 3, in out[]); their number. A group OOM kill
  * (memory.oom.group) adds one to oom_kill per process it kills, reported

@@ -48,6 +48,29 @@ void instance_drop_process(struct instance *inst)
 }
 
 /*
+ * Never clone into a frozen cgroup: the child stops at birth (the freezer
+ * traps it on its way to user space), and with CLONE_VFORK the daemon waits
+ * for its exec, so the whole daemon would hang until a thaw (the chaos soak
+ * found it: a frozen instance's process killed, its restart cloned into
+ * the cgroup still frozen). The freeze of the last process is ours to undo;
+ * one that stays (an ancestor's cgroup.freeze, set by hand) fails the
+ * start, through the restart policy, until it is lifted. What was seen is
+ * what the events watch last read: a freeze set by hand in the instant
+ * before the clone is not seen (docs/cgroups.md).
+ */
+static int unfreeze(struct instance *inst)
+{
+	if (!inst->freeze_wanted && !inst->cg.frozen_seen)
+		return 0;
+	inst->freeze_wanted = false;
+	(void)instance_cgroup_freeze(&inst->cg, false);
+	if (instance_cgroup_frozen(&inst->cg) != 1)
+		return 0;
+	return log_error_errno(-EBUSY, "%s.%u: its cgroup stays frozen (an ancestor's cgroup.freeze?): "
+			       "not starting a process there", inst->cfg->name, inst->index);
+}
+
+/*
  * The cgroup the child is cloned into, or -1 for none. Not being placed is
  * never silent: with strict_limits it fails the start; without, the
  * instance runs outside its cgroup, said here and in its status.
@@ -66,7 +89,7 @@ static int place(struct instance *inst, const struct instance_hooks *h, int *ret
 				       "the end of its tree and its violations will not be seen",
 				       inst->cfg->name, inst->index);
 		*ret_cg_fd = inst->cg.fd;
-		return 0;
+		return unfreeze(inst);
 	}
 	char what[128];
 	instance_cgroup_error_what(&inst->cg, inst->cfg->name, inst->index, what, sizeof(what));
