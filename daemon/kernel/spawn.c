@@ -215,7 +215,7 @@ _no_sanitize_address_ static long clone_vfork(const struct spawn_child *c, int *
 	long pid = clone3_vm(&args, sizeof(args), vfork_child, (void *)c);
 	lent_stack_clean(stack, sizeof(stack));
 	if (c->slots)
-		spawn_slots_reset();
+		spawn_slots_reset(spawn_child_slots_used(c->p));
 	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, sizeof(old));
 	return pid;
 }

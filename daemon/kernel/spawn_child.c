@@ -302,8 +302,14 @@ _no_sanitize_address_ static int child_own_table(const struct spawn_child *c, st
 {
 	int *fds[SPAWN_SLOTS] = { &q->stdin_fd, &q->stdout_fd, &q->stderr_fd, &q->pass_fd, errfd };
 
+	/* No stdin given: the stdin slot holds /dev/null already (between
+	 * spawns every slot does), no open of our own. */
+	if (q->stdin_fd < 0)
+		q->stdin_fd = c->slots[0];
+	if (q->pass_fd_as < 3)   /* none passed (child_pass_fd) */
+		q->pass_fd = -1;
 	for (int i = 0; i < SPAWN_SLOTS; i++) {
-		if (*fds[i] < 0)
+		if (*fds[i] < 0 || *fds[i] == c->slots[i])
 			continue;
 		if (syscall(SYS_dup3, *fds[i], c->slots[i], O_CLOEXEC) < 0)
 			return -errno;
@@ -313,6 +319,13 @@ _no_sanitize_address_ static int child_own_table(const struct spawn_child *c, st
 	    syscall(SYS_unshare, CLONE_FILES) < 0)
 		return -errno;
 	return 0;
+}
+
+unsigned spawn_child_slots_used(const struct spawn_params *p)
+{
+	/* child_own_table's order; the error pipe always. */
+	return (p->stdin_fd >= 0) | (p->stdout_fd >= 0) << 1 | (p->stderr_fd >= 0) << 2 |
+	       (p->pass_fd >= 0 && p->pass_fd_as >= 3) << 3 | 1U << 4;
 }
 
 _no_sanitize_address_ _Noreturn void spawn_child_run(const struct spawn_child *c)

@@ -42,3 +42,6 @@ struct spawn_child {
 int spawn_child_prepare(struct spawn_child *c, const struct spawn_params *p, int errfd, int syncfd);
 /* In the child: execs or reports and _exit(127)s. */
 _Noreturn void spawn_child_run(const struct spawn_child *c);
+/* The slots a vfork child with slots writes for p (bit i: slot i), for
+ * spawn_slots_reset(). */
+unsigned spawn_child_slots_used(const struct spawn_params *p);

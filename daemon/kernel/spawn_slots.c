@@ -42,8 +42,9 @@ const int *spawn_slots(int *top)
 	return slots_top >= 0 ? slots : NULL;
 }
 
-void spawn_slots_reset(void)
+void spawn_slots_reset(unsigned used)
 {
 	for (int i = 0; slots_top >= 0 && i < SPAWN_SLOTS; i++)
-		(void)dup3(null_fd, slots[i], O_CLOEXEC);
+		if (used & (1U << i))
+			(void)dup3(null_fd, slots[i], O_CLOEXEC);
 }

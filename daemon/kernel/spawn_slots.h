@@ -19,5 +19,6 @@ int spawn_slots_reserve(void);
 /* The slots, or NULL when none were reserved; *top is the highest. */
 const int *spawn_slots(int *top);
 /* In the daemon, once the child unshared (vfork: the clone returned):
- * each slot back on /dev/null, dropping what the child moved there. */
-void spawn_slots_reset(void);
+ * each slot of used (bit i: slot i) back on /dev/null, dropping what the
+ * child moved there; the others still hold it. */
+void spawn_slots_reset(unsigned used);
