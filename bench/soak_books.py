@@ -255,40 +255,52 @@ class Books:
             self.fig(f"daemon {e}: streamed events that differ from its log", mism, mism == 0)
             if cutoffs:
                 self.fig(f"daemon {e}: follower cut off (gap filled from the log)", cutoffs)
-        # Processes: each start or adoption ends in exactly one exit, or
-        # crosses the SIGKILL (epoch 1) into an adoption or a refusal.
-        started = {e: {} for e in (1, 2)}
-        exits = {e: collections.Counter() for e in (1, 2)}
-        exit_ev = {e: {} for e in (1, 2)}
+        # Processes, by incarnation: each start or adoption ends in exactly
+        # one exit, or crosses the SIGKILL (epoch 1) into an adoption or a
+        # refusal. In event order, as pids are reused (pid_max 32768 wrapped
+        # within 15 minutes of the 30-minute run: keyed by pid alone, the
+        # books counted a reused pid's exits as one process's).
+        live = {1: {}, 2: {}}            # pid -> instance: started or adopted, no exit yet
+        ended = {1: set(), 2: set()}     # pids whose last incarnation has its exit
+        exit_ev = {1: {}, 2: {}}
         adopted, refused_keys, fresh2 = {}, set(), set()
         first2 = {}   # the first start or adoption of each instance under daemon 2
         causes = collections.Counter()
+        dup = unknown = 0
+        live1 = {}
         for e in (1, 2):
             for j in E[e]:
                 k = f"{j.get('service')}.{j.get('index')}"
+                p = j.get("pid")
                 if j["event"] == "start":
-                    started[e][j["pid"]] = k
+                    live[e][p] = k
+                    ended[e].discard(p)
                     if e == 2 and k not in first2:
                         first2[k] = "start"
                         fresh2.add(k)
                 elif j["event"] == "adopted":
                     first2.setdefault(k, "adopted")
-                    adopted[j["pid"]] = (k, j.get("restarts"))
+                    adopted[p] = (k, j.get("restarts"))
+                    live[e][p] = k
+                    ended[e].discard(p)
                 elif j["event"] == "adopt-refused":
                     refused_keys.add(k)
                 elif j["event"] == "exit":
-                    exits[e][j.get("pid")] += 1
-                    exit_ev[e][j.get("pid")] = j
+                    exit_ev[e][p] = j
                     causes[str(j.get("cause"))[:32]] += 1
-        nexits = sum(sum(c.values()) for c in exits.values())
+                    if p in live[e]:
+                        del live[e][p]
+                        ended[e].add(p)
+                    elif p in ended[e]:
+                        dup += 1
+                    else:
+                        unknown += 1
+            if e == 1:
+                live1 = dict(live[1])
         self.fig("exits seen (both daemons), by cause",
-                 f"{nexits}: " + ", ".join(f"{c} {n}" for c, n in sorted(causes.items())))
-        dup = sum(1 for e in (1, 2) for p, c in exits[e].items() if c > 1)
+                 f"{sum(causes.values())}: " + ", ".join(f"{c} {n}" for c, n in sorted(causes.items())))
         self.fig("processes with more than one exit event", dup, dup == 0)
-        unknown = sum(1 for p in exits[1] if p not in started[1]) + \
-            sum(1 for p in exits[2] if p not in started[2] and p not in adopted)
         self.fig("exits of a process never started or adopted", unknown, unknown == 0)
-        live1 = {p: k for p, k in started[1].items() if p not in exits[1]}
         bad_adopt = [p for p in adopted if p not in live1]
         self.fig("adoptions of a process daemon 1 had not running", len(bad_adopt), not bad_adopt)
         down_pids = {d["pid"] for d in self.kills_down}
@@ -310,7 +322,7 @@ class Books:
         self.fig("daemon 1's processes at its SIGKILL", len(live1))
         self.fig("  of which " + ", ".join(f"{c}: {n}" for c, n in sorted(cls.items())), "")
         self.fig("  of which unaccounted", len(lost), not lost)
-        live2 = [p for p in list(started[2]) + list(adopted) if p not in exits[2]]
+        live2 = list(live[2])
         self.fig("processes of daemon 2 without an exit after its shutdown", len(live2), not live2)
         # The soak's own kills: each has its exit event.
         unmatched = []
