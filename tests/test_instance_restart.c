@@ -7,8 +7,8 @@
  *    hook notes loop_wakeups() at each state; backoff and starting share
  *    one);
  *  - a start that fails at once (no cgroup can be made, strict_limits)
- *    with no delay still goes through a turn: no recursion, the loop keeps
- *    serving;
+ *    with no delay waits the failed spawn's floor (100 ms) before each
+ *    retry: no recursion, no retry every turn;
  *  - the record a later daemon reads is written once the exec is seen, not
  *    at the clone: reading the start time then waits on the child's exec;
  *  - a restart never clones into a frozen cgroup (the child would stop at
@@ -86,7 +86,9 @@ static void test_delay_still_timed(void **state)
 	assert_state_within(fx, inst, STATE_RUNNING, 5000);
 }
 
-/* A spawn that fails at once, no delay: retried a turn later, every time. */
+/* A spawn that fails at once, no delay: retried after the failed spawn's
+ * floor (100 ms), not every turn (a frozen ancestor or a missing binary
+ * would spin the loop until lifted), and never by recursion. */
 static void test_zero_backoff_spawn_fails(void **state)
 {
 	struct fixture *fx = fx_get(state);
@@ -94,12 +96,16 @@ static void test_zero_backoff_spawn_fails(void **state)
 
 	fx->rt.strict_limits = true;
 	fault_arm(FAULT_MKDIRAT, "0", 0, 0, EPERM);
+	uint64_t before = now_ns();
 	instance_event(inst, EV_START, "test");   /* returns: no recursion */
 	assert_string_equal(STATE(inst), "backoff");
 	assert_true(loop_timer_armed(&inst->timer));
+	assert_true(inst->timer.due_ns >= before + 100 * NSEC_PER_MSEC);
 	assert_false(pidref_is_set(&inst->pid));
-	run_loop_for(fx->loop, 50);   /* failing again and again, a turn each */
-	assert_true(inst->restarts >= 2);
+	run_loop_for(fx->loop, 50);   /* inside the floor: no retry yet */
+	assert_int_equal(inst->restarts, 0);
+	assert_true(RUN_UNTIL(fx->loop, inst->restarts >= 2, 5000));   /* failing again, floored */
+	assert_true(now_ns() - before >= 200 * NSEC_PER_MSEC);
 	fault_reset();
 	assert_state_within(fx, inst, STATE_RUNNING, 5000);
 }

@@ -236,19 +236,27 @@ static void on_cgroup_change(void *userdata, int wd)
 
 /* ---- transitions ---- */
 
-/* 1: timed; 0: no delay and may_skip, start now; -1: the timer table is
- * full, the restart cannot be timed. */
-static int arm_backoff(struct instance *inst, bool may_skip)
+/* A spawn that failed (no binary, no cgroup, a frozen ancestor) would most
+ * likely fail again at once: whatever the backoff, its retry waits this
+ * long, so `backoff_initial: 0` with `max_restarts: 0` cannot spin the
+ * loop until the cause is lifted. */
+#define SPAWN_FAILED_FLOOR_MS 100
+
+/* 1: timed; 0: no delay and not after a failed spawn, start now; -1: the
+ * timer table is full, the restart cannot be timed. */
+static int arm_backoff(struct instance *inst, bool spawn_failed)
 {
 	const struct restart_config *rc = &inst->cfg->restart;
 	uint64_t ms = backoff_delay_ms(rc->backoff_initial_ms, rc->backoff_max_ms, inst->backoff_n,
 				       runtime_random(inst->rt));
+	if (spawn_failed)
+		ms = MAX(ms, (uint64_t)SPAWN_FAILED_FLOOR_MS);
 	/* 2^64 is past any backoff_max: stop counting there. */
 	if (inst->backoff_n < 64)
 		inst->backoff_n++;
 	char d[32];
 	LOG_INST(inst, "restart", "delay", format_duration_ms(ms, d, sizeof(d)), NULL);
-	if (ms == 0 && may_skip)
+	if (ms == 0)
 		return 0;
 	int r = loop_timer_start(inst->rt->loop, &inst->timer, now_ns() + ms * NSEC_PER_MSEC);
 	if (r < 0)
@@ -259,11 +267,11 @@ static int arm_backoff(struct instance *inst, bool may_skip)
 
 /* Backoff entered after e: true when it waits for its timer; false when
  * it moved on (no delay: started in this turn, not the next, as a timer
- * costs a loop turn; or no timer to be had). After a failed spawn a turn
- * passes first: a spawn that fails at once must not recurse here. */
+ * costs a loop turn; or no timer to be had). After a failed spawn the
+ * floor passes first: a spawn that fails at once must not recurse here. */
 static bool wait_backoff(struct instance *inst, enum instance_event e)
 {
-	switch (arm_backoff(inst, e != EV_SPAWN_FAILED)) {
+	switch (arm_backoff(inst, e == EV_SPAWN_FAILED)) {
 	case -1:
 		transition(inst, EV_NO_TIMER, "no timer");
 		return false;
