@@ -12,12 +12,17 @@
  *    killed too (with cgroups);
  *  - check_cancel() during a run kills it and reaps it: no zombie, no fd;
  *  - tcp: a listening socket passes, a closed port fails;
- *  - the daemon-wide bound on probes in flight: runs wait their turn.
+ *  - the daemon-wide bound on probes in flight: runs wait their turn;
+ *  - a probe whose cgroup is born frozen (its service's cgroup frozen by
+ *    hand) runs in its own session instead: cloned into the frozen cgroup
+ *    it would stop at birth and hold the daemon in the vfork (a watchdog
+ *    turns that hang into a failure, cg_watchdog.h).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
 
+#include "cg_watchdog.h"
 #include "policy_test_util.h"
 #include "policy/check.h"
 
@@ -270,6 +275,28 @@ static void test_pool_bound(void **state)
 	check_pool_done(&pool);
 }
 
+static void test_exec_frozen_parent(void **state)
+{
+	struct fixture *fx = fx_get(state);
+	struct check c;
+	struct result r = { 0 };
+
+	setup_check(fx, &c, &r, EXEC("exit 0", "2s"));
+	int svc = fx_service_dir(fx, &fx->config->services[0]);
+	assert_int_equal(cgroup_freeze(svc, true), 0);
+	pid_t dog = watchdog_start(fx, 20);
+	assert_int_equal(check_schedule(&c, 0), 0);
+	bool done = RUN_UNTIL(fx->loop, r.n > 0, 5000);
+	bool hung = watchdog_fired(dog);
+	assert_int_equal(cgroup_freeze(svc, false), 0);
+	assert_false(hung);
+	assert_true(done);
+	assert_true(r.ok);
+	run_once(fx, &c, &r);   /* thawed: back in a cgroup of its own */
+	assert_true(r.ok);
+	check_done(&c);
+}
+
 #define T(f, e) cmocka_unit_test_prestate_setup_teardown(f, fx_setup, fx_teardown, &(e))
 
 int main(void)
@@ -282,6 +309,7 @@ int main(void)
 		T(test_cancel_in_flight, env_epoll_cg), T(test_cancel_in_flight, env_uring),
 		T(test_tcp, env_uring), T(test_tcp, env_epoll),
 		T(test_pool_bound, env_uring_cg), T(test_pool_bound, env_epoll),
+		T(test_exec_frozen_parent, env_uring_cg), T(test_exec_frozen_parent, env_epoll_cg),
 	};
 	return cmocka_run_group_tests_name("check", tests, NULL, NULL);
 }

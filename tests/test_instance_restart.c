@@ -22,6 +22,7 @@
  * Real processes on a real loop, with a cgroup root of the test's own.
  */
 #include "policy/instance_record.h"
+#include "cg_watchdog.h"
 #include "policy_test_util.h"
 
 #define ZERO_BACKOFF "    restart: {policy: always, backoff_initial: 0ms, backoff_max: 0ms, max_restarts: 0}\n"
@@ -124,34 +125,6 @@ static void test_record_at_exec(void **state)
 	assert_int_equal(instance_record_read(inst->cg.fd, &rec), 0);
 	assert_int_equal(rec.pid, inst->pid.pid);
 	assert_true(rec.pid_start > 0);
-}
-
-/* A process that writes 1 to <root>/services/cgroup.kill after secs unless
- * stopped first (watchdog_fired says which); not to the root: the test
- * itself is in supervisor/. */
-static pid_t watchdog_start(const struct fixture *fx, unsigned secs)
-{
-	char path[600];
-	pid_t p = fork();
-
-	assert_true(p >= 0);
-	if (p > 0)
-		return p;
-	snprintf(path, sizeof(path), "%s/services/cgroup.kill", fx->root_path);
-	sleep(secs);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd >= 0 && write(fd, "1", 1) == 1)
-		fprintf(stderr, "watchdog: the daemon hung in the clone; killed the tree\n");
-	_exit(0);
-}
-
-static bool watchdog_fired(pid_t p)
-{
-	int st;
-
-	(void)kill(p, SIGKILL);
-	assert_int_equal(waitpid(p, &st, 0), p);
-	return WIFEXITED(st);
 }
 
 /* Frozen, then its process SIGKILLed (a frozen process still dies of
