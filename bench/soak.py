@@ -30,6 +30,13 @@ def now():
     return time.monotonic()
 
 
+# A writer names itself by pid and start time (field 22 of /proc/PID/stat):
+# pids wrap within minutes here (pid_max 32768, ~400 probe forks a second),
+# and a flood restarted under its old pid read as one writer whose batches
+# came twice ("lines repeated") and out of order ("lines lost"): session
+# 17's 30 minutes, one stream.
+WRITER = 'w=$$.$(cut -d" " -f22 /proc/$$/stat); b=0; '
+
 class Soak(Books):
     def __init__(self, a):
         self.bin, self.dir, self.cgroot = a.bin, a.dir, a.cgroot
@@ -66,6 +73,8 @@ class Soak(Books):
         self.fails = []
         self.crash = {}
         self.base = {}
+        self.rss_series = []     # (epoch, s since that daemon started, RSS KiB), every 30 s
+        self.daemon_t0 = 0.0
 
         k = self.n
         n_sl, n_lg, n_fl, n_pr = k * 40 // 100, k * 15 // 100, k * 10 // 100, k * 20 // 100
@@ -83,10 +92,10 @@ class Soak(Books):
             cmd = sh(f"sleep {S} & setsid -f sleep {S}; wait")
             extra = ""
         elif g == "lg":
-            cmd = sh('b=0; while :; do b=$((b+1)); seq -f "L $$ $b %g ." 1 100; sleep 3; done')
+            cmd = sh(WRITER + 'while :; do b=$((b+1)); seq -f "L $w $b %g ." 1 100; sleep 3; done')
             extra = f", {logf}}}"
         elif g == "fl":
-            cmd = sh('b=0; while :; do b=$((b+1)); seq -f "F $$ $b %g ." 1 5000; sleep 10; done')
+            cmd = sh(WRITER + 'while :; do b=$((b+1)); seq -f "F $w $b %g ." 1 5000; sleep 10; done')
             extra = f", {logf}, rate_limit: {{bytes_per_s: 2K, burst: 8K}}}}"
         else:
             cmd = q(["/bin/sleep", S])
@@ -169,7 +178,7 @@ class Soak(Books):
             stdin=subprocess.DEVNULL)
         with open(f"{self.dir}/daemon.pid", "w") as f:
             f.write(f"{self.daemon.pid}\n")
-        t = now()
+        t = self.daemon_t0 = now()
         # The follower first, as soon as the socket answers: the ring
         # (4096 events) then still holds the daemon's first events.
         while now() - t < 120:
@@ -384,6 +393,9 @@ class Soak(Books):
             if t - self.snap_t > 5:
                 self.refresh()
                 self.check_followers()
+            if not self.rss_series or t - self.daemon_t0 - self.rss_series[-1][1] >= 30 \
+                    or self.rss_series[-1][0] != self.epoch:
+                self.rss_series.append((self.epoch, t - self.daemon_t0, self.daemon_facts(fds=False)[1]))
             due = [p for p in self.pending if p[0] <= t]
             self.pending = [p for p in self.pending if p[0] > t]
             for _, fn, args in due:
@@ -434,6 +446,7 @@ class Soak(Books):
         # The epoch-2 baseline: the same daemon process as at the end.
         time.sleep(10)
         fds, rss = self.daemon_facts()
+        self.rss_series.append((self.epoch, now() - self.daemon_t0, rss))
         cpu2 = self.cpu_s()
         st = self.status()
         if st is None:
