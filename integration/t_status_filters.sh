@@ -75,5 +75,25 @@ if [ "$CGROOT" != none ]; then
 	[ "$(grep -c ' true true ' "$T/figs")" = 1 ] || fail "not one frozen: $(grep true "$T/figs" | head -3)"
 	rv thaw web.5 >/dev/null || fail "thaw exited $?"
 	log "figures of 40 instances equal their files; pass: $(grep -c 'CPU read from each' "$T/daemon.log" 2>/dev/null || echo 0) fallbacks said"
+
+	# status of one: populated and frozen as the daemon last read them
+	# (its cgroup.events watch reads every change), through a freeze, a
+	# thaw, a stop and a start: each equal to the file.
+	one_is() {
+		local d=$CGROOT/services/one/0 got want
+		got=$(status_json one | jq -r '.services[0].instances[0].cgroup | "\(.populated) \(.frozen)"')
+		tf populated "$d/cgroup.events"; want=$V
+		tf frozen "$d/cgroup.events"; want="$want $V"
+		[ "$got" = "$1" ] && [ "$want" = "$1" ] || { log "one: status $got, file $want, want $1"; return 1; }
+	}
+	one_is "true false" || fail "one running"
+	rv freeze one >/dev/null && wait_for 5 state_is one.0 frozen || fail "one not frozen"
+	one_is "true true" || fail "one frozen"
+	rv thaw one >/dev/null && wait_for 5 state_is one.0 running || fail "one not thawed"
+	one_is "true false" || fail "one thawed"
+	rv stop one >/dev/null && wait_for 10 state_is one.0 stopped || fail "one not stopped"
+	wait_for 5 one_is "false false" || fail "one stopped"
+	rv start one >/dev/null && wait_for 5 state_is one.0 running || fail "one not started"
+	one_is "true false" || fail "one started"
 fi
 exit 0

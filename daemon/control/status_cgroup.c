@@ -104,10 +104,13 @@ static void add_unplaced(struct json_out *j, const struct instance *inst)
 
 /* cpu.stat's figures and cgroup.events', from the files, or from a
  * cgroup pass (cg, taken where the cpu controller is off: no throttling
- * figures then, as the file would have none). */
-static void add_usage(struct json_out *j, int fd, const struct cgstat_usage *cg)
+ * figures then, as the file would have none). cgroup.events is what the
+ * daemon last read of it where its watch is set (every change is read
+ * there): one open, read and close fewer for a `status NAME`. */
+static void add_usage(struct json_out *j, const struct instance_cgroup *icg, const struct cgstat_usage *cg)
 {
 	char buf[1024];
+	int fd = icg->fd;
 
 	if (cg) {
 		json_out_kuint(j, "cpu_usage_usec", cg->usage_usec);
@@ -121,6 +124,11 @@ static void add_usage(struct json_out *j, int fd, const struct cgstat_usage *cg)
 	key_u64(j, "cpu_usage_usec", b, "usage_usec");
 	key_u64(j, "cpu_nr_throttled", b, "nr_throttled");
 	key_u64(j, "cpu_throttled_usec", b, "throttled_usec");
+	if (icg->wd_events >= 0) {
+		json_out_kbool(j, "populated", icg->populated_seen);
+		json_out_kbool(j, "frozen", icg->frozen_seen);
+		return;
+	}
 	b = cgroup_read(fd, "cgroup.events", buf, sizeof(buf)) < 0 ? NULL : buf;
 	key_bool(j, "populated", b, "populated");
 	key_bool(j, "frozen", b, "frozen");
@@ -141,7 +149,7 @@ static void add_figures(struct json_out *j, const struct instance *inst, const s
 	file_u64(j, "memory_current", mem, fd, "memory.current");
 	file_u64(j, "memory_peak", mem, fd, "memory.peak");
 	file_u64(j, "pids_current", pids, fd, "pids.current");
-	add_usage(j, fd, cg);
+	add_usage(j, &inst->cg, cg);
 }
 
 void status_instance_cgroup(struct json_out *j, const struct instance *inst, const struct cgstat_usage *cg)

@@ -221,6 +221,19 @@ static int events_key(int fd, const char *key)
 int cgroup_populated(int fd) { return events_key(fd, "populated"); }
 int cgroup_frozen(int fd) { return events_key(fd, "frozen"); }
 
+int cgroup_read_events(int fd, struct cgroup_events *ret)
+{
+	char buf[256];
+	uint64_t v;
+	int r = cgroup_read(fd, "cgroup.events", buf, sizeof(buf));
+
+	if (r < 0)
+		return r;
+	ret->populated = cgroup_parse_key(buf, "populated", &v) < 0 ? -1 : v != 0;
+	ret->frozen = cgroup_parse_key(buf, "frozen", &v) < 0 ? -1 : v != 0;
+	return 0;
+}
+
 int cgroup_freeze(int fd, bool frozen)
 {
 	return cgroup_write(fd, "cgroup.freeze", frozen ? "1" : "0");

@@ -59,6 +59,12 @@ int cgroup_freeze(int fd, bool frozen);
 /* From cgroup.events: 1/0, or -errno. */
 int cgroup_populated(int fd);
 int cgroup_frozen(int fd);
+/* Both in one read of cgroup.events: 0/1 each, -1 for a key the file
+ * lacks; 0 or -errno. */
+struct cgroup_events {
+	int populated, frozen;
+};
+int cgroup_read_events(int fd, struct cgroup_events *ret);
 int cgroup_count_procs(int fd);
 /* 1 when pid is listed in fd's cgroup.procs, 0 when not, -errno. */
 int cgroup_has_pid(int fd, pid_t pid);

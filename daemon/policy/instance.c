@@ -222,15 +222,16 @@ static void on_cgroup_change(void *userdata, int wd)
 		check_violations(inst);
 		return;
 	}
-	int populated = instance_cgroup_populated(&inst->cg);
-	int frozen = instance_cgroup_frozen(&inst->cg);
-	if (inst->awaiting_empty && populated == 0) {
+	struct cgroup_events ev;
+	if (instance_cgroup_events(&inst->cg, &ev) < 0)
+		return;
+	if (inst->awaiting_empty && ev.populated == 0) {
 		tree_gone(inst);   /* may free inst */
 		return;
 	}
-	if (frozen == 1 && inst->freeze_wanted)
+	if (ev.frozen == 1 && inst->freeze_wanted)
 		transition(inst, EV_FROZEN, "cgroup.events");
-	else if (frozen == 0 && !inst->freeze_wanted)
+	else if (ev.frozen == 0 && !inst->freeze_wanted)
 		transition(inst, EV_THAWED, "cgroup.events");
 }
 

@@ -130,13 +130,23 @@ int instance_cgroup_populated(const struct instance_cgroup *cg)
 	return cg->fd < 0 ? -EBADF : cgroup_populated(cg->fd);
 }
 
+int instance_cgroup_events(struct instance_cgroup *cg, struct cgroup_events *ret)
+{
+	int r = cg->fd < 0 ? -EBADF : cgroup_read_events(cg->fd, ret);
+
+	if (r < 0)
+		return r;
+	cg->frozen_seen = ret->frozen == 1;
+	cg->populated_seen = ret->populated == 1;
+	return 0;
+}
+
 int instance_cgroup_frozen(struct instance_cgroup *cg)
 {
-	int r = cg->fd < 0 ? -EBADF : cgroup_frozen(cg->fd);
+	struct cgroup_events ev;
+	int r = instance_cgroup_events(cg, &ev);
 
-	if (r >= 0)
-		cg->frozen_seen = r == 1;
-	return r;
+	return r < 0 ? r : ev.frozen < 0 ? -ENOENT : ev.frozen;
 }
 
 unsigned instance_cgroup_new_violations(struct instance_cgroup *cg, unsigned controllers,

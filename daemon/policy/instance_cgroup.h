@@ -36,6 +36,7 @@ struct instance_cgroup {
 	enum limit_kind error_limit;  /* the limit, at INSTANCE_CGROUP_STEP_LIMIT */
 	int watch_error;              /* a watch could not be set (-errno): news is missed */
 	bool frozen_seen;             /* cgroup.events said frozen 1 at the last look */
+	bool populated_seen;          /* and populated 1 */
 };
 
 #define INSTANCE_CGROUP_NULL \
@@ -76,6 +77,10 @@ int instance_cgroup_populated(const struct instance_cgroup *cg);
 /* Also remembered in cg->frozen_seen (updated at every look: the events
  * watch, a freeze, a fresh cgroup). */
 int instance_cgroup_frozen(struct instance_cgroup *cg);
+/* cgroup.events in one read, remembered in frozen_seen and populated_seen:
+ * with the events watch set (wd_events >= 0) they follow every change, as
+ * status shows them without a read. 0 or -errno. */
+int instance_cgroup_events(struct instance_cgroup *cg, struct cgroup_events *ret);
 /* The violations since the last call, in the order oom-kill, pids-max,
  * memory-high (at most 3, in out[]); their number. A group OOM kill
  * (memory.oom.group) adds one to oom_kill per process it kills, reported
