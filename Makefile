@@ -99,6 +99,7 @@ TEST_LAYER_config_errors := config
 TEST_LAYER_config_diff := config
 TEST_LAYER_config_tree := config
 TEST_LAYER_probe := probe
+TEST_LAYER_probe_scope := probe
 TEST_LAYER_cgstat := probe
 TEST_LAYER_fd_kind := probe
 TEST_LAYER_probe_tree := probe

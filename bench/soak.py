@@ -22,6 +22,7 @@ import sys
 import time
 
 from soak_books import Books
+from soak_logbooks import WRITER
 
 RESTART = "{policy: always, backoff_initial: 100ms, backoff_max: 2s, max_restarts: 0}"
 
@@ -29,13 +30,6 @@ RESTART = "{policy: always, backoff_initial: 100ms, backoff_max: 2s, max_restart
 def now():
     return time.monotonic()
 
-
-# A writer names itself by pid and start time (field 22 of /proc/PID/stat):
-# pids wrap within minutes here (pid_max 32768, ~400 probe forks a second),
-# and a flood restarted under its old pid read as one writer whose batches
-# came twice ("lines repeated") and out of order ("lines lost"): session
-# 17's 30 minutes, one stream.
-WRITER = 'w=$$.$(cut -d" " -f22 /proc/$$/stat); b=0; '
 
 class Soak(Books):
     def __init__(self, a):
@@ -393,9 +387,7 @@ class Soak(Books):
             if t - self.snap_t > 5:
                 self.refresh()
                 self.check_followers()
-            if not self.rss_series or t - self.daemon_t0 - self.rss_series[-1][1] >= 30 \
-                    or self.rss_series[-1][0] != self.epoch:
-                self.rss_series.append((self.epoch, t - self.daemon_t0, self.daemon_facts(fds=False)[1]))
+            self.sample_rss(t - self.daemon_t0)
             due = [p for p in self.pending if p[0] <= t]
             self.pending = [p for p in self.pending if p[0] > t]
             for _, fn, args in due:

@@ -48,7 +48,7 @@ static struct instance *watched(struct fixture *fx, const char *yaml)
 	assert_state_within(fx, inst, STATE_RUNNING, 5000);
 	if (!RUN_UNTIL(fx->loop, count_fds(inst->pid.pid) == HOLDER_FDS, 5000))
 		fail_msg("the holder has %d fds, not %d", count_fds(inst->pid.pid), HOLDER_FDS);
-	assert_int_equal(leakwatch_start(&fx->lw, fx->loop, svc, 1, &fx->sn, true, NULL, PROBE_PROCFS), 0);
+	assert_int_equal(leakwatch_start(&fx->lw, fx->loop, svc, 1, &fx->sn, true, NULL, PROBE_PROCFS, -1), 0);
 	fx->lw_started = true;
 	assert_string_equal(leakwatch_source(&fx->lw), "procfs");
 	assert_true(loop_timer_armed(&fx->lw.timer));
@@ -92,7 +92,7 @@ static void test_tree_without_cgroups(void **state)
 	struct service *svc = fx_service(fx, fx_load(fx, HOLDER("", "log")));
 
 	assert_int_equal(leakwatch_start(&fx->lw, fx->loop, svc, 1, &fx->sn, false, "cgroup_root is none",
-					 PROBE_BPF), 0);
+					 PROBE_BPF, -1), 0);
 	fx->lw_started = true;
 	assert_non_null(fx->lw.probe);
 	assert_true(fx->lw.tree);
@@ -261,7 +261,7 @@ static void test_pass_in_slices(void **state)
 	assert_int_equal(service_scale(svc, 40), 0);
 	assert_true(RUN_UNTIL(fx->loop, fx->rt.live_processes == 40 && svc->instances[39] &&
 					svc->instances[39]->state == STATE_RUNNING, 10000));
-	assert_int_equal(leakwatch_start(&fx->lw, fx->loop, svc, 1, &fx->sn, true, NULL, PROBE_PROCFS), 0);
+	assert_int_equal(leakwatch_start(&fx->lw, fx->loop, svc, 1, &fx->sn, true, NULL, PROBE_PROCFS, -1), 0);
 	fx->lw_started = true;
 	/* Make the pass due now and run it by hand, as its timer would. */
 	svc->next_sample_ns = 0;
@@ -292,7 +292,7 @@ static void test_snapshots_bounded(void **state)
 		if (!RUN_UNTIL(fx->loop, count_fds(svc->instances[i]->pid.pid) == HOLDER_FDS, 5000))
 			fail_msg("holder %u has %d fds", i, count_fds(svc->instances[i]->pid.pid));
 	}
-	assert_int_equal(leakwatch_start(&fx->lw, fx->loop, svc, 1, &fx->sn, true, NULL, PROBE_PROCFS), 0);
+	assert_int_equal(leakwatch_start(&fx->lw, fx->loop, svc, 1, &fx->sn, true, NULL, PROBE_PROCFS, -1), 0);
 	fx->lw_started = true;
 	assert_true(RUN_UNTIL(fx->loop, fx->lw.passes >= 1, 4000));
 	assert_int_equal(fx->lw.snapshots_skipped, 1);

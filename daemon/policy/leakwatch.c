@@ -304,10 +304,10 @@ static void on_sample(struct loop *l, void *userdata)
 
 int leakwatch_start(struct leakwatch *lw, struct loop *l, struct service *services, size_t n,
 		    struct snapshots *sn, bool have_cgroups, const char *no_cgroups_reason,
-		    enum probe_mode mode)
+		    enum probe_mode mode, int scope_fd)
 {
 	*lw = (struct leakwatch){ .loop = l, .services = services, .n_services = n, .snapshots = sn,
-				  .mode = mode };
+				  .mode = mode, .scope_fd = scope_fd };
 	loop_timer_init(&lw->timer, on_sample, lw);
 	loop_timer_init(&lw->slice_timer, on_slice, lw);
 	for (size_t i = 0; i < LEAKWATCH_SNAPSHOT_JOBS; i++)
@@ -337,6 +337,8 @@ int leakwatch_open_probe(struct leakwatch *lw)
 	int r = probe_new(lw->tree ? PROBE_PROCFS : lw->mode, &lw->probe, lw->probe_why, sizeof(lw->probe_why));
 	if (r < 0)
 		return log_error_errno(r, "leak probe: %s", lw->probe_why[0] ? lw->probe_why : "cannot start");
+	if (lw->scope_fd >= 0 && (r = probe_set_scope(lw->probe, lw->scope_fd)) < 0)
+		log_warn_errno(r, "leak probe: cannot walk only the services' cgroups: walking them all");
 	if (lw->tree) {
 		snprintf(lw->probe_why, sizeof(lw->probe_why), "no cgroups (%s): instances told apart by "
 			 "process tree", lw->no_cgroups_reason);

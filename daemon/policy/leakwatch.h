@@ -34,6 +34,8 @@ struct leakwatch {
 	char no_cgroups_reason[96];
 	bool tree;                      /* no cgroups: instances are process trees
 	                                 * (probe_tree.c), counted from /proc */
+	int scope_fd;                   /* <root>/services: every watched cgroup is
+	                                 * below it (-EBADF: not known) */
 	struct loop_timer timer;
 	/* The instances due in this pass, by service, index and serial (one
 	 * may be freed between two slices); counted LEAKWATCH_SLICE at a time
@@ -57,10 +59,11 @@ struct leakwatch {
 /* Without cgroups the procfs probe tells instances apart by process tree
  * (said in probe_why), whatever mode asks. mode: auto, bpf or procfs.
  * bpf and procfs open their probe here: -errno when it cannot start;
- * auto waits for leakwatch_open_probe(). */
+ * auto waits for leakwatch_open_probe(). scope_fd: the cgroup every
+ * instance's is below (<root>/services), or -1; kept, not owned. */
 int leakwatch_start(struct leakwatch *lw, struct loop *l, struct service *services, size_t n,
 		    struct snapshots *sn, bool have_cgroups, const char *no_cgroups_reason,
-		    enum probe_mode mode);
+		    enum probe_mode mode, int scope_fd);
 /* The probe of an auto mode; 0 when it is open already. -errno (said)
  * when none could start. */
 int leakwatch_open_probe(struct leakwatch *lw);

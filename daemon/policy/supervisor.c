@@ -385,7 +385,7 @@ int supervisor_new(const struct supervisor_options *o, struct config *c, struct 
 	if (r < 0)
 		goto fail;
 	r = leakwatch_start(&s->leaks, s->loop, s->services, s->n_services, &s->snapshots,
-			    s->cg.root.fd >= 0, s->cg.reason, probe_mode_of(o, c));
+			    s->cg.root.fd >= 0, s->cg.reason, probe_mode_of(o, c), s->cg.root.services_fd);
 	if (r < 0)
 		goto fail;
 	*ret = s;

@@ -68,6 +68,11 @@ enum probe_source probe_source(const struct probe *p) { return p->source; }
 
 const char *probe_walk(const struct probe *p) { return p->bpf ? probe_bpf_walk_name(p->bpf) : NULL; }
 
+int probe_set_scope(struct probe *p, int cgroup_fd)
+{
+	return p->bpf ? probe_bpf_set_scope(p->bpf, cgroup_fd) : 0;
+}
+
 static const char *const probe_source_table[_PROBE_SOURCE_MAX] = {
 	[PROBE_SOURCE_BPF] = "bpf",
 	[PROBE_SOURCE_PROCFS] = "procfs",

@@ -37,6 +37,10 @@ const char *probe_source_to_string(enum probe_source s);   /* "bpf" / "procfs" *
 enum probe_source probe_source_from_string(const char *s);
 /* The bpf source's walk, "cgroups" or "tasks"; NULL for procfs. */
 const char *probe_walk(const struct probe *p);
+/* Every target's cgroup is below cgroup_fd (the daemon's services/): a
+ * BPF pass then walks that subtree only, not the host's every cgroup.
+ * 0, or -errno with the pass walking as before. */
+int probe_set_scope(struct probe *p, int cgroup_fd);
 
 /* One pass: counts for every process in the target cgroups (not their
  * descendant cgroups). */

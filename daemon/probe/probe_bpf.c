@@ -105,16 +105,37 @@ struct probe_bpf *probe_bpf_free(struct probe_bpf *b)
 
 static void probe_bpf_freep(struct probe_bpf **b) { probe_bpf_free(*b); }
 
-/* The iter/cgroup link over the whole hierarchy (no fd, no id: the root),
- * parents before children. */
-static int attach_cgroups(struct probe_bpf *b)
+/* The iter/cgroup link over cgroup_fd's descendants, parents before
+ * children; with -1 (no fd, no id) over the whole hierarchy. */
+static struct bpf_link *cgroups_link(struct probe_bpf *b, int cgroup_fd)
 {
 	union bpf_iter_link_info info = { 0 };
 	LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info, .link_info_len = sizeof(info));
 
 	info.cgroup.order = BPF_CGROUP_ITER_DESCENDANTS_PRE;
-	b->cgroups = bpf_program__attach_iter(b->skel->progs.count_cgroups, &opts);
+	info.cgroup.cgroup_fd = cgroup_fd >= 0 ? (__u32)cgroup_fd : 0;
+	return bpf_program__attach_iter(b->skel->progs.count_cgroups, &opts);
+}
+
+static int attach_cgroups(struct probe_bpf *b)
+{
+	b->cgroups = cgroups_link(b, -1);
 	return b->cgroups ? 0 : -errno;
+}
+
+/* Why: the walk visits every cgroup it is given (a map lookup each) to find
+ * the watched ones; over the whole hierarchy that is every container and
+ * slice of the host, over ours only what the daemon made. */
+int probe_bpf_set_scope(struct probe_bpf *b, int cgroup_fd)
+{
+	if (b->walk != PROBE_BPF_WALK_CGROUPS)
+		return 0;
+	struct bpf_link *l = cgroups_link(b, cgroup_fd);
+	if (!l)
+		return -errno;
+	bpf_link__destroy(b->cgroups);
+	b->cgroups = l;
+	return 0;
 }
 
 /* Opens, loads and attaches the programs of one walk. */

@@ -19,6 +19,10 @@ enum probe_bpf_walk { PROBE_BPF_WALK_AUTO, PROBE_BPF_WALK_CGROUPS, PROBE_BPF_WAL
 /* Loads and checks the programs; why says what failed. */
 int probe_bpf_new(enum probe_bpf_walk walk, struct probe_bpf **ret, char *why, size_t whylen);
 const char *probe_bpf_walk_name(const struct probe_bpf *b);   /* "cgroups" / "tasks" */
+/* The cgroups walk over cgroup_fd's descendants (itself included) instead
+ * of the whole hierarchy (-1: the whole hierarchy again): 0, or -errno
+ * with the walk as it was. Nothing to do for the tasks walk. */
+int probe_bpf_set_scope(struct probe_bpf *b, int cgroup_fd);
 struct probe_bpf *probe_bpf_free(struct probe_bpf *b);
 int probe_bpf_run(struct probe_bpf *b, const struct probe_target *t, size_t n,
 		  struct probe_result *res);
