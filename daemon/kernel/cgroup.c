@@ -211,16 +211,6 @@ int cgroup_enable(int fd, unsigned mask)
 	return n ? cgroup_write(fd, "cgroup.subtree_control", buf) : 0;
 }
 
-static int events_key(int fd, const char *key)
-{
-	uint64_t v;
-	int r = cgroup_read_key(fd, "cgroup.events", key, &v);
-	return r < 0 ? r : (int)(v != 0);
-}
-
-int cgroup_populated(int fd) { return events_key(fd, "populated"); }
-int cgroup_frozen(int fd) { return events_key(fd, "frozen"); }
-
 int cgroup_read_events(int fd, struct cgroup_events *ret)
 {
 	char buf[256];
@@ -232,6 +222,25 @@ int cgroup_read_events(int fd, struct cgroup_events *ret)
 	ret->populated = cgroup_parse_key(buf, "populated", &v) < 0 ? -1 : v != 0;
 	ret->frozen = cgroup_parse_key(buf, "frozen", &v) < 0 ? -1 : v != 0;
 	return 0;
+}
+
+int cgroup_events_value(int value)
+{
+	return value < 0 ? -ENOENT : value;
+}
+
+int cgroup_populated(int fd)
+{
+	struct cgroup_events e;
+	int r = cgroup_read_events(fd, &e);
+	return r < 0 ? r : cgroup_events_value(e.populated);
+}
+
+int cgroup_frozen(int fd)
+{
+	struct cgroup_events e;
+	int r = cgroup_read_events(fd, &e);
+	return r < 0 ? r : cgroup_events_value(e.frozen);
 }
 
 int cgroup_freeze(int fd, bool frozen)

@@ -65,6 +65,8 @@ struct cgroup_events {
 	int populated, frozen;
 };
 int cgroup_read_events(int fd, struct cgroup_events *ret);
+/* One of its fields as cgroup_populated() says it: 1/0, -ENOENT if absent. */
+int cgroup_events_value(int value);
 int cgroup_count_procs(int fd);
 /* 1 when pid is listed in fd's cgroup.procs, 0 when not, -errno. */
 int cgroup_has_pid(int fd, pid_t pid);

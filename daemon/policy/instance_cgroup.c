@@ -146,7 +146,7 @@ int instance_cgroup_frozen(struct instance_cgroup *cg)
 	struct cgroup_events ev;
 	int r = instance_cgroup_events(cg, &ev);
 
-	return r < 0 ? r : ev.frozen < 0 ? -ENOENT : ev.frozen;
+	return r < 0 ? r : cgroup_events_value(ev.frozen);
 }
 
 unsigned instance_cgroup_new_violations(struct instance_cgroup *cg, unsigned controllers,
