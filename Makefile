@@ -112,6 +112,7 @@ TEST_LAYER_instance_record := policy
 TEST_LAYER_leak := policy
 TEST_LAYER_leak_series := policy
 TEST_LAYER_leak_corpus := policy
+TEST_LAYER_leak_judge := policy
 TEST_LAYER_instance_memory := policy
 TEST_LAYER_instance_races := policy
 TEST_LAYER_instance_faults := policy

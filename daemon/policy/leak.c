@@ -246,13 +246,41 @@ static double to_per_hour(enum leak_series k, double rise, uint64_t ms)
 	return ms ? rise * (k == LEAK_MEMORY ? 1024 : 1) * MS_PER_HOUR / (double)ms : 0;
 }
 
+/* The series' verdict and why, from whether a horizon's rules hold and
+ * st->last_high_ms: the absolute limit first, then the grace, the rules, a
+ * leak not yet over, too short a history, else steady. */
+static void decide(const struct leak_history *h, const struct leak_config *c, enum leak_series k,
+		   uint64_t now_ms, enum leak_verdict prev, bool holds, struct leak_series_trend *st)
+{
+	uint32_t newest = leak_history_value(h, h->n - 1, k);
+	uint32_t max = k == LEAK_FDS ? c->fds_max : k == LEAK_THREADS ? c->threads_max : 0;
+	uint64_t clear_ms = MAX(c->window_ms / 4, c->fast_horizon_ms);
+
+	st->verdict = LEAK_UNKNOWN;
+	if (max && newest > max) {
+		st->verdict = LEAK_LEAKING;
+		st->why = k == LEAK_FDS ? "fds over fds_max" : "threads over threads_max";
+	} else if (now_ms < h->start_ms + c->grace_ms) {
+		st->why = "in grace";
+	} else if (holds) {
+		st->verdict = LEAK_LEAKING;
+		st->why = growing_reason[k];
+	} else if (prev == LEAK_LEAKING && st->last_high_ms + clear_ms > now_ms) {
+		st->verdict = LEAK_LEAKING;   /* stays so while it keeps making new highs */
+		st->why = growing_reason[k];
+	} else if (h->start_ms + MAX(c->fast_horizon_ms, 1) > now_ms) {
+		st->why = "not enough samples";
+	} else {
+		st->verdict = LEAK_OK;
+		st->why = "steady";
+	}
+}
+
 static void judge_series(const struct leak_history *h, const struct leak_config *c, enum leak_series k,
 			 uint64_t now_ms, enum leak_verdict prev, struct leak_series_trend *st)
 {
 	const struct horizon fast = { MAX(c->fast_horizon_ms, 1), LEAK_FAST_PARTS, stored_rate(c->fast_growth, k), 0 };
 	const struct horizon slow = { MAX(c->window_ms, 1), LEAK_SLOW_PARTS, stored_rate(c->min_growth, k), LEAK_NOISE_Z };
-	uint32_t newest = leak_history_value(h, h->n - 1, k);
-	uint32_t max = k == LEAK_FDS ? c->fds_max : k == LEAK_THREADS ? c->threads_max : 0;
 
 	*st = (struct leak_series_trend){ .verdict = LEAK_UNKNOWN, .n_highs = LEAK_SLOW_PARTS };
 	judge_horizon(h, k, &fast, now_ms, NULL, &st->fast);
@@ -264,24 +292,18 @@ static void judge_series(const struct leak_history *h, const struct leak_config 
 	st->per_hour = to_per_hour(k, d->rise, st->horizon_ms);
 	st->closeness = d->closeness;
 
-	uint64_t clear_ms = MAX(c->window_ms / 4, c->fast_horizon_ms);
-	if (max && newest > max) {
-		st->verdict = LEAK_LEAKING;
-		st->why = k == LEAK_FDS ? "fds over fds_max" : "threads over threads_max";
-	} else if (now_ms < h->start_ms + c->grace_ms) {
-		st->why = "in grace";
-	} else if (st->fast.holds || st->slow.holds) {
-		st->verdict = LEAK_LEAKING;
-		st->why = growing_reason[k];
-	} else if (prev == LEAK_LEAKING && st->last_high_ms + clear_ms > now_ms) {
-		st->verdict = LEAK_LEAKING;   /* stays so while it keeps making new highs */
-		st->why = growing_reason[k];
-	} else if (h->start_ms + fast.ms > now_ms) {
-		st->why = "not enough samples";
-	} else {
-		st->verdict = LEAK_OK;
-		st->why = "steady";
-	}
+	decide(h, c, k, now_ms, prev, st->fast.holds || st->slow.holds, st);
+}
+
+/* The worst series decides; among equals the first (fds, threads, memory). */
+static void pick_worst(struct leak_trend *t)
+{
+	for (int k = 0; k < _LEAK_SERIES_MAX; k++)
+		if (k == 0 || t->series[k].verdict > t->verdict) {
+			t->verdict = t->series[k].verdict;
+			t->worst = (enum leak_series)k;
+			t->reason = t->series[k].why;
+		}
 }
 
 void leak_evaluate(const struct leak_history *h, const struct leak_config *c, uint64_t now_ms,
@@ -293,13 +315,28 @@ void leak_evaluate(const struct leak_history *h, const struct leak_config *c, ui
 	for (int k = 0; k < _LEAK_SERIES_MAX; k++)
 		judge_series(h, c, (enum leak_series)k, now_ms, prev ? (enum leak_verdict)prev->series[k] : LEAK_UNKNOWN,
 			     &ret->series[k]);
-	/* The worst series decides; among equals the first (fds, threads, memory). */
-	for (int k = 0; k < _LEAK_SERIES_MAX; k++)
-		if (k == 0 || ret->series[k].verdict > ret->verdict) {
-			ret->verdict = ret->series[k].verdict;
-			ret->worst = (enum leak_series)k;
-			ret->reason = ret->series[k].why;
-		}
+	pick_worst(ret);
+}
+
+void leak_judge(const struct leak_history *h, const struct leak_config *c, uint64_t now_ms,
+		const struct leak_verdicts *prev, struct leak_verdicts *ret)
+{
+	struct leak_trend t = { .reason = "not enough samples" };
+
+	for (int k = 0; h && h->n > 0 && k < _LEAK_SERIES_MAX; k++) {
+		enum leak_verdict was = prev ? (enum leak_verdict)prev->series[k] : LEAK_UNKNOWN;
+		struct leak_series_trend *st = &t.series[k];
+
+		/* Flat: no horizon's rules can hold and it never made a new
+		 * high (last_high_ms 0), so the scans would find nothing. */
+		if (leak_history_flat(h, (enum leak_series)k))
+			decide(h, c, (enum leak_series)k, now_ms, was, false, st);
+		else
+			judge_series(h, c, (enum leak_series)k, now_ms, was, st);
+	}
+	if (h && h->n > 0)
+		pick_worst(&t);
+	leak_verdicts_of(&t, ret);
 }
 
 void leak_evaluate_again(const struct leak_history *h, const struct service_leak_config *sc,

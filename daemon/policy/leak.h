@@ -108,6 +108,12 @@ void leak_verdicts_of(const struct leak_trend *t, struct leak_verdicts *ret);
  * verdicts this call gave, at the same now_ms, gives the same verdicts. */
 void leak_evaluate(const struct leak_history *h, const struct leak_config *c, uint64_t now_ms,
 		   const struct leak_verdicts *prev, struct leak_trend *ret);
+/* The verdicts leak_evaluate() gives, without the figures behind them:
+ * what the daemon keeps after each sample. A series flat over its whole
+ * history (leak_history_flat()) is judged without reading the ring, so
+ * a pass over many steady instances costs little. */
+void leak_judge(const struct leak_history *h, const struct leak_config *c, uint64_t now_ms,
+		const struct leak_verdicts *prev, struct leak_verdicts *ret);
 /* The verdicts `last`, given at judged_ms, with every figure behind them
  * (rates, horizons, highs, closeness), judged again from the history. */
 void leak_evaluate_again(const struct leak_history *h, const struct service_leak_config *sc,

@@ -125,6 +125,8 @@ void leak_history_add(struct leak_history *h, const struct leak_point *p)
 		.t = (uint32_t)MIN(t, LEAK_OFFSET_MAX - 1),
 		.v = { p->fds, p->threads, (uint32_t)MIN(p->memory / 1024, (uint64_t)UINT32_MAX) },
 	};
+	for (int k = 0; k < _LEAK_SERIES_MAX; k++)
+		h->run[k] = h->n > 0 && leak_history_value(h, h->n - 1, k) == s.v[k] ? h->run[k] + 1 : 1;
 	if (h->n < h->cap && h->n == h->alloc)
 		grow(h);
 	if (h->n < h->cap) {
@@ -133,8 +135,17 @@ void leak_history_add(struct leak_history *h, const struct leak_point *p)
 		return;
 	}
 	/* Full: the oldest is folded into evicted_max, then overwritten. */
-	for (int k = 0; k < _LEAK_SERIES_MAX; k++)
+	for (int k = 0; k < _LEAK_SERIES_MAX; k++) {
 		fold_evicted(h, h->s[h->head].v[k], k);
+		h->run[k] = MIN(h->run[k], h->n);
+	}
 	h->s[h->head] = s;
 	h->head = (h->head + 1) % h->cap;
+}
+
+bool leak_history_flat(const struct leak_history *h, enum leak_series k)
+{
+	if (!h || h->n == 0 || k < 0 || k >= _LEAK_SERIES_MAX || h->run[k] < h->n)
+		return false;
+	return !h->evicted || h->evicted_max[k] >= leak_history_value(h, h->n - 1, k);
 }

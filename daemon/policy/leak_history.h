@@ -44,6 +44,7 @@ struct leak_history {
 	uint64_t start_ms;                   /* t of the first sample since the reset */
 	bool evicted;                        /* samples fell out of the ring: evicted_max holds */
 	uint32_t evicted_max[_LEAK_SERIES_MAX];
+	uint32_t run[_LEAK_SERIES_MAX];      /* the newest samples equal to the newest, counting it (<= n) */
 };
 
 /* -ENOMEM, or -EINVAL for cap 0 or above LEAK_HISTORY_MAX. */
@@ -56,3 +57,7 @@ const struct leak_sample *leak_history_at(const struct leak_history *h, size_t i
 uint64_t leak_history_t_ms(const struct leak_history *h, size_t i);
 uint32_t leak_history_value(const struct leak_history *h, size_t i, enum leak_series k);
 void leak_history_reset(struct leak_history *h);
+/* Whether series k has one value over the whole history: every sample in
+ * the ring is the newest, and nothing evicted was below it. Such a series
+ * makes no new high, so its verdict needs no scan (leak_judge()). O(1). */
+bool leak_history_flat(const struct leak_history *h, enum leak_series k);

@@ -149,13 +149,11 @@ static void judge(struct leakwatch *lw, struct instance *inst, uint64_t now)
 	struct leak_point pt = { .t_ms = now / NSEC_PER_MSEC, .fds = ls->fds, .threads = ls->threads,
 				 .memory = ls->memory };
 	struct leak_verdicts prev = ls->last;
-	struct leak_trend trend;
 	struct leak_config lc;
 
 	leak_history_add(&ls->hist, &pt);
 	leak_config_from(&lc, &c->leak);
-	leak_evaluate(&ls->hist, &lc, pt.t_ms, &prev, &trend);
-	leak_verdicts_of(&trend, &ls->last);
+	leak_judge(&ls->hist, &lc, pt.t_ms, &prev, &ls->last);
 	if (ls->last.verdict == LEAK_LEAKING && prev.verdict != LEAK_LEAKING) {
 		ls->leaks++;
 		ls->leaked_ns = now;
