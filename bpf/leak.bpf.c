@@ -5,16 +5,28 @@
  * kernel has neither). Nothing is printed; the counts live in maps.
  *
  *   want    cgroup id -> 1, filled by user space before each pass;
- *   counts  tgid -> struct rv_proc_counts, emptied by user space after it;
+ *   counts  tgid -> struct rv_proc_counts, emptied by user space after it
+ *           (the task walk; the cgroup walk past `out`);
+ *   out     the cgroup walk's records, n_out of them (at most out_max),
+ *           set to 0 before it; spilled: those put in `counts` instead;
  *   dropped processes not counted because `counts` was full.
  *
  * Two ways to a pass, the same counts:
- *  - by cgroup (count_cgroups, iter/cgroup over the whole hierarchy; 6.7+
- *    for the css_task kfuncs): each cgroup in `want` walks its own
+ *  - by cgroup (count_cgroups, iter/cgroup over the daemon's subtree;
+ *    6.7+ for the css_task kfuncs): each cgroup in `want` walks its own
  *    processes (css_task, PROCS: what cgroup.procs lists) and reads each
- *    one's fd table, thread count and rss. Its cost is the host's cgroups
- *    (a map lookup each) plus the watched processes' fds, not every file
- *    of every task on the host.
+ *    one's fd table, thread count and rss. Its cost is the subtree's
+ *    cgroups (a map lookup each) plus the watched processes' fds, not
+ *    every file of every task on the host. Each process is a record of
+ *    the global array `out` (n_out of them), which user space reads where
+ *    libbpf mapped the .bss: no map update, no map read, no lock per
+ *    process (a hash update took a bucket lock with interrupts off, and
+ *    the drain freed each entry). The processes past RV_PROBE_OUT_RECORDS
+ *    go to `counts` as in the task walk.
+ *
+ * (The iterator's own output, bpf_seq_write(), is not used: a cgroup
+ * iterator's output must fit one read of 32 KiB, as iter/cgroup cannot
+ * resume in a second read: 500 processes.)
  *  - by task (count_threads, then count_fds; the fallback): iter/task
  *    creates the entry of each watched process and counts its tasks;
  *    iter/task_file then adds fds to existing entries. task_file visits
@@ -63,6 +75,11 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 __u32 reader_level_1 = 0;
 
 __u64 dropped = 0;
+
+__u32 n_out = 0;
+__u32 out_max = RV_PROBE_OUT_RECORDS;   /* lowered by tests, to reach `counts` */
+__u32 spilled = 0;                      /* processes put in `counts` instead */
+struct rv_proc_record out[RV_PROBE_OUT_RECORDS];
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -355,19 +372,38 @@ static __always_inline __u64 rss_pages_of(struct task_struct *task)
 	return (__u64)((file > 0 ? file : 0) + (anon > 0 ? anon : 0) + (shmem > 0 ? shmem : 0));
 }
 
+static __always_inline void fill_counts(struct task_struct *task, __u64 cgid, struct rv_proc_counts *c)
+{
+	struct signal_struct *signal = task->signal;
+
+	c->cgroup_id = cgid;
+	BPF_CORE_READ_INTO(&c->comm, task, comm);
+	c->rss_pages = rss_pages_of(task);
+	c->threads = signal ? signal->nr_threads : 0;
+	count_table(task, c);
+}
+
+/* One process: the next record of `out`, or past its end an entry of
+ * `counts` (BPF_NOEXIST: a process seen twice, moving between cgroups
+ * meanwhile, counts once; in `out` it may count in both). */
 static __noinline void count_process(struct task_struct *task, __u64 cgid)
 {
-	struct rv_proc_counts init = { .cgroup_id = cgid };
-	struct signal_struct *signal = task->signal;
-	__u32 tgid = ns_tgid(task, task->tgid);
+	struct rv_proc_counts spill = {};
+	__u32 tgid = ns_tgid(task, task->tgid), i = n_out;
 
 	if (!tgid)
 		return;
-	BPF_CORE_READ_INTO(&init.comm, task, comm);
-	init.rss_pages = rss_pages_of(task);
-	init.threads = signal ? signal->nr_threads : 0;
-	count_table(task, &init);
-	if (bpf_map_update_elem(&counts, &tgid, &init, BPF_NOEXIST) < 0)
+	if (i < out_max && i < RV_PROBE_OUT_RECORDS) {
+		struct rv_proc_record *r = &out[i];
+
+		n_out = i + 1;
+		r->tgid = tgid;
+		fill_counts(task, cgid, &r->c);
+		return;
+	}
+	fill_counts(task, cgid, &spill);
+	spilled++;
+	if (bpf_map_update_elem(&counts, &tgid, &spill, BPF_NOEXIST) < 0)
 		__sync_fetch_and_add(&dropped, 1);
 }
 

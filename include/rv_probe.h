@@ -33,6 +33,19 @@ struct rv_proc_counts {
 	__u64 rss_pages;          /* resident pages of its mm: file + anon + shmem (as VmRSS) */
 };
 
+/* What the cgroup walk writes for each process into its `out` array, which
+ * user space reads through the object's mmapped .bss: 64 bytes. */
+struct rv_proc_record {
+	__u32 tgid;               /* as seen in the loader's pid namespace */
+	__u32 pad;
+	struct rv_proc_counts c;
+};
+
+/* Records of `out`: processes a pass counts without a map update (256 KiB
+ * of kernel memory, mapped by the daemon; only the records a pass writes
+ * are touched). The processes past them go to the `counts` map. */
+#define RV_PROBE_OUT_RECORDS 4096
+
 /* One record of bpf/cgstat.bpf.c's `usage` array: a cgroup of the
  * daemon's subtree and its CPU time, as cpu.stat's usage_usec (times
  * 1000) once the subtree's rstat is flushed; and what its cgroup.events

@@ -73,6 +73,12 @@ int probe_set_scope(struct probe *p, int cgroup_fd)
 	return p->bpf ? probe_bpf_set_scope(p->bpf, cgroup_fd) : 0;
 }
 
+void probe_limit_out(struct probe *p, uint32_t records)
+{
+	if (p->bpf)
+		probe_bpf_limit_out(p->bpf, records);
+}
+
 static const char *const probe_source_table[_PROBE_SOURCE_MAX] = {
 	[PROBE_SOURCE_BPF] = "bpf",
 	[PROBE_SOURCE_PROCFS] = "procfs",

@@ -16,6 +16,7 @@
 #include <errno.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "probe/probe_result.h"
 
@@ -41,6 +42,11 @@ const char *probe_walk(const struct probe *p);
  * BPF pass then walks that subtree only, not the host's every cgroup.
  * 0, or -errno with the pass walking as before. */
 int probe_set_scope(struct probe *p, int cgroup_fd);
+/* The BPF cgroup walk records up to RV_PROBE_OUT_RECORDS (4096) processes a
+ * pass in an array it shares with the daemon, the rest in a hash map: a
+ * lower bound here, for tests and benches, sends them to the map sooner.
+ * Nothing to do for the other walks and sources. */
+void probe_limit_out(struct probe *p, uint32_t records);
 
 /* One pass: counts for every process in the target cgroups (not their
  * descendant cgroups). */

@@ -11,9 +11,12 @@
  * A pass then:
  *   1. writes the target ids to `want` (only when the set changed);
  *   2. reads an iterator of each link to its end (the programs print
- *      nothing): they fill `counts`, an entry per watched process;
- *   3. empties `counts` into the result as it reads it (lookup-and-delete in
- *      batches), and takes `dropped`.
+ *      nothing): the cgroup walk writes a record per watched process into
+ *      `out` (in the .bss, mapped here), then into `counts` once `out` is
+ *      full; the task walk fills `counts`;
+ *   3. takes the records of `out`, empties `counts` into the result as it
+ *      reads it (lookup-and-delete in batches) where it may hold any, and
+ *      takes `dropped`.
  * If a pass fails half-way the maps are marked stale and emptied at the start
  * of the next one. libbpf's messages go to log_debug only.
  */
@@ -28,11 +31,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "rv_probe.h"     /* before the skeleton: its .bss holds rv_probe.h's types */
 #include "leak.skel.h"
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "probe/probe_bpf.h"
-#include "rv_probe.h"
 
 _Static_assert(FD_SOCKET == RV_FD_SOCKET && FD_PIPE == RV_FD_PIPE && FD_REGULAR == RV_FD_REGULAR &&
 		       FD_ANON == RV_FD_ANON && FD_OTHER == RV_FD_OTHER && _FD_KIND_MAX == RV_FD_KINDS,
@@ -200,33 +203,61 @@ int probe_bpf_new(enum probe_bpf_walk walk, struct probe_bpf **ret, char *why, s
 	return 0;
 }
 
+void probe_bpf_limit_out(struct probe_bpf *b, uint32_t records)
+{
+	b->skel->data->out_max = MIN(records, (uint32_t)RV_PROBE_OUT_RECORDS);
+}
+
 const char *probe_bpf_walk_name(const struct probe_bpf *b)
 {
 	return b->walk == PROBE_BPF_WALK_CGROUPS ? "cgroups" : "tasks";
 }
 
+/* One process's counts into the result (full: counted in res->dropped). */
+static int take_one(const struct probe_bpf *b, uint32_t tgid, const struct rv_proc_counts *v,
+		    struct probe_result *res)
+{
+	int err = 0;
+	struct proc_counts *c = probe_result_add(res, &err);
+
+	if (!c)
+		return err;
+	c->tgid = (pid_t)tgid;
+	c->cgroup_id = v->cgroup_id;
+	c->rss = v->rss_pages * b->page_size;
+	for (int k = 0; k < RV_FD_KINDS; k++) {
+		c->fds[k] = v->fds[k];
+		c->nr_fds += v->fds[k];
+	}
+	c->threads = v->threads;
+	memcpy(c->comm, v->comm, sizeof(c->comm));
+	c->comm[sizeof(c->comm) - 1] = '\0';
+	return 0;
+}
+
 static int take_counts(struct probe_bpf *b, uint32_t count, struct probe_result *res)
 {
 	for (uint32_t i = 0; i < count; i++) {
-		const struct rv_proc_counts *v = &b->vals.counts[i];
-		int err = 0;
-		struct proc_counts *c = probe_result_add(res, &err);
+		int r = take_one(b, b->keys.u32[i], &b->vals.counts[i], res);
 
-		if (!c) {
-			if (err < 0)
-				return err;
-			continue;       /* full: counted in res->dropped */
-		}
-		c->tgid = (pid_t)b->keys.u32[i];
-		c->cgroup_id = v->cgroup_id;
-		c->rss = v->rss_pages * b->page_size;
-		for (int k = 0; k < RV_FD_KINDS; k++) {
-			c->fds[k] = v->fds[k];
-			c->nr_fds += v->fds[k];
-		}
-		c->threads = v->threads;
-		memcpy(c->comm, v->comm, sizeof(c->comm));
-		c->comm[sizeof(c->comm) - 1] = '\0';
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The cgroup walk's records, read where libbpf mapped the object's .bss
+ * (written by the read() that ran the walk, in this thread). */
+static int take_out(struct probe_bpf *b, struct probe_result *res)
+{
+	uint32_t n = MIN(b->skel->bss->n_out, (uint32_t)RV_PROBE_OUT_RECORDS);
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct rv_proc_record *rec = &b->skel->bss->out[i];
+		int r = take_one(b, rec->tgid, &rec->c, res);
+
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -356,16 +387,23 @@ int probe_bpf_run(struct probe_bpf *b, const struct probe_target *t, size_t n,
 	if (r < 0)
 		return r;
 	b->skel->bss->dropped = 0;
+	b->skel->bss->n_out = 0;
+	b->skel->bss->spilled = 0;
 	b->counts_stale = true;
-	if (b->walk == PROBE_BPF_WALK_CGROUPS)
+	if (b->walk == PROBE_BPF_WALK_CGROUPS) {
 		r = iter_run(b->cgroups);
-	else {
+		if (r >= 0)
+			r = take_out(b, res);
+		/* `counts` has entries only once `out` is full. */
+		if (r >= 0 && b->skel->bss->spilled)
+			r = map_drain(b, counts_fd, res);
+	} else {
 		r = iter_run(b->skel->links.count_threads);
 		if (r >= 0)
 			r = iter_run(b->skel->links.count_fds);
+		if (r >= 0)
+			r = map_drain(b, counts_fd, res);
 	}
-	if (r >= 0)
-		r = map_drain(b, counts_fd, res);
 	if (r < 0)
 		return r;
 	b->counts_stale = false;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "probe/probe_result.h"
 
@@ -23,6 +24,8 @@ const char *probe_bpf_walk_name(const struct probe_bpf *b);   /* "cgroups" / "ta
  * of the whole hierarchy (-1: the whole hierarchy again): 0, or -errno
  * with the walk as it was. Nothing to do for the tasks walk. */
 int probe_bpf_set_scope(struct probe_bpf *b, int cgroup_fd);
+/* probe_limit_out(): at most `records` processes a pass in `out`. */
+void probe_bpf_limit_out(struct probe_bpf *b, uint32_t records);
 struct probe_bpf *probe_bpf_free(struct probe_bpf *b);
 int probe_bpf_run(struct probe_bpf *b, const struct probe_target *t, size_t n,
 		  struct probe_result *res);
