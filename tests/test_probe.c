@@ -433,38 +433,6 @@ static void test_bpf_equals_procfs(void **state)
 	probe_free(q);
 }
 
-/* The cgroup walk past its shared array (probe_limit_out()): with room
- * for no process, then for one, the rest go through the hash map, and the
- * counts are still exactly procfs's; then with the room back. */
-static void test_bpf_spill_equals_procfs(void **state)
-{
-	_cleanup_(probe_result_done) struct probe_result a = {}, b = {};
-	const struct probe_target t = { fx.cg_id, fx.cg_fd };
-	static const uint32_t limits[] = { 0, 1, PROBE_MAX_PROCS };
-	struct probe *p, *q;
-
-	(void)state;
-	NEED_PROCESSES();
-	p = probe_or_skip(PROBE_BPF);
-	if (strcmp(probe_walk(p), "cgroups") != 0) {
-		probe_free(p);
-		print_message("skip: the cgroup walk needs the css_task kfuncs (6.7+); the task walk has no array\n");
-		skip();
-	}
-	q = probe_or_skip(PROBE_PROCFS);
-	for (size_t i = 0; i < ELEMENTSOF(limits); i++) {
-		probe_limit_out(p, limits[i]);
-		for (int pass = 0; pass < 2; pass++) {
-			run(p, &t, 1, &a);
-			run(q, &t, 1, &b);
-			assert_kids(&a);
-			assert_same(&a, &b);
-		}
-	}
-	probe_free(p);
-	probe_free(q);
-}
-
 /* An empty target gives nothing; an empty target list too; a target twice
  * (or given by its fd only) counts its processes once. Once per source. */
 static void test_targets(void **state)
@@ -518,7 +486,6 @@ int main(void)
 		cmocka_unit_test(test_procfs_exact),
 		{ "test_bpf_equals_procfs", test_bpf_equals_procfs, NULL, NULL, (void *)&bpf },
 		{ "test_bpf_tasks_equals_procfs", test_bpf_equals_procfs, NULL, NULL, (void *)&tasks },
-		cmocka_unit_test(test_bpf_spill_equals_procfs),
 		{ "test_targets_procfs", test_targets, NULL, NULL, (void *)&procfs },
 		{ "test_targets_bpf", test_targets, NULL, NULL, (void *)&bpf },
 		{ "test_targets_bpf_tasks", test_targets, NULL, NULL, (void *)&tasks },

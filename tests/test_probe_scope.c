@@ -9,6 +9,9 @@
  *  - an O_PATH fd, as the daemon holds services/, is taken; -1 is the
  *    whole hierarchy again; an fd of no cgroup is refused, the scope kept;
  *  - the procfs source has no walk to scope: both, whatever the scope.
+ * And the cgroup walk's other bound, its shared array (probe_limit_out()):
+ * with room for no process, then for one, the others go through the hash
+ * map, and each pass still equals procfs's, field by field.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -165,6 +168,55 @@ static void test_bpf_scope(void **state)
 	probe_free(p);
 }
 
+/* probe_run() over both cgroups, sorted (cgroup, then pid). */
+static void run2(struct probe *p, struct probe_result *res)
+{
+	const struct probe_target t[2] = { { fx.id[0], fx.fd[0] }, { fx.id[1], fx.fd[1] } };
+
+	assert_int_equal(probe_run(p, t, 2, res), 0);
+	assert_int_equal(res->dropped, 0);
+}
+
+static void test_bpf_spill(void **state)
+{
+	static const uint32_t limits[] = { 0, 1, PROBE_MAX_PROCS };
+	struct probe *p = NULL, *q = NULL;
+	char why[256] = "";
+
+	(void)state;
+	if (fx.skip[0])
+		skip();
+	if (probe_new(PROBE_BPF, &p, why, sizeof(why)) < 0) {
+		print_message("skip: %s\n", why);
+		skip();
+	}
+	if (strcmp(probe_walk(p), "cgroups") != 0) {
+		print_message("skip: the %s walk has no array\n", probe_walk(p));
+		probe_free(p);
+		skip();
+	}
+	assert_int_equal(probe_new(PROBE_PROCFS, &q, NULL, 0), 0);
+	for (size_t i = 0; i < ELEMENTSOF(limits); i++) {
+		struct probe_result a = { 0 }, b = { 0 };
+
+		probe_limit_out(p, limits[i]);
+		run2(p, &a);
+		run2(q, &b);
+		assert_int_equal(a.n, 2);
+		assert_int_equal(b.n, 2);
+		for (size_t k = 0; k < 2; k++) {
+			assert_int_equal(a.procs[k].tgid, b.procs[k].tgid);
+			assert_int_equal(a.procs[k].cgroup_id, b.procs[k].cgroup_id);
+			assert_int_equal(a.procs[k].threads, b.procs[k].threads);
+			assert_memory_equal(a.procs[k].fds, b.procs[k].fds, sizeof(a.procs[k].fds));
+		}
+		probe_result_done(&a);
+		probe_result_done(&b);
+	}
+	probe_free(p);
+	probe_free(q);
+}
+
 static void test_procfs_no_scope(void **state)
 {
 	struct probe *p = NULL;
@@ -182,6 +234,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bpf_scope),
+		cmocka_unit_test(test_bpf_spill),
 		cmocka_unit_test(test_procfs_no_scope),
 	};
 	return cmocka_run_group_tests_name("probe scope", tests, setup, teardown);
