@@ -125,8 +125,9 @@ void leak_history_add(struct leak_history *h, const struct leak_point *p)
 		.t = (uint32_t)MIN(t, LEAK_OFFSET_MAX - 1),
 		.v = { p->fds, p->threads, (uint32_t)MIN(p->memory / 1024, (uint64_t)UINT32_MAX) },
 	};
+	const struct leak_sample *newest = h->n > 0 ? &h->s[(h->head + h->n - 1) % h->cap] : NULL;
 	for (int k = 0; k < _LEAK_SERIES_MAX; k++)
-		h->run[k] = h->n > 0 && leak_history_value(h, h->n - 1, k) == s.v[k] ? h->run[k] + 1 : 1;
+		h->run[k] = newest && newest->v[k] == s.v[k] ? h->run[k] + 1 : 1;
 	if (h->n < h->cap && h->n == h->alloc)
 		grow(h);
 	if (h->n < h->cap) {

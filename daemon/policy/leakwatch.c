@@ -130,7 +130,8 @@ static uint64_t sum_pass(struct leak_state *ls, const struct probe_result *res, 
 			ls->fds_by_kind[k] += res->procs[i].fds[k];
 	}
 	size_t n = end - first;
-	struct proc_counts *p = n ? reallocarray(ls->procs, n, sizeof(*p)) : NULL;
+	/* Most passes find as many processes as the last: no realloc then. */
+	struct proc_counts *p = n == ls->n_procs ? ls->procs : n ? reallocarray(ls->procs, n, sizeof(*p)) : NULL;
 	if (n && !p)
 		n = 0;
 	else if (n) {

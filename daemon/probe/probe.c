@@ -111,6 +111,16 @@ static int cmp_counts(const void *a, const void *b)
 	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
 }
 
+/* The BPF cgroup walk finds cgroups in creation order, mostly the order
+ * of their ids: then there is nothing to sort. */
+static bool sorted(const struct probe_result *res)
+{
+	for (size_t i = 1; i < res->n; i++)
+		if (cmp_counts(&res->procs[i - 1], &res->procs[i]) > 0)
+			return false;
+	return true;
+}
+
 /* The targets sorted by id, each once; an id of 0 is taken from the fd.
  * Targets whose id cannot be known are left out. */
 static int unique_targets(const struct probe_target *t, size_t n, struct probe_target **ret,
@@ -170,7 +180,7 @@ int probe_run(struct probe *p, const struct probe_target *t, size_t n, struct pr
 			res->n = 0;
 			return r;
 		}
-		if (res->n > 1)
+		if (res->n > 1 && !sorted(res))
 			qsort(res->procs, res->n, sizeof(*res->procs), cmp_counts);
 	}
 	res->cpu_ns = thread_cpu_ns() - start;
