@@ -33,9 +33,18 @@ fs=$(status_json | jq -c .supervisor.fdstore)
 log "helper stopped, 400 instances: $fs"
 [ "$(jq .failed <<<"$fs")" = 0 ] || fail "hand-overs failed while the helper was stopped: $fs"
 [ "$(jq .queued <<<"$fs")" -gt 0 ] || fail "nothing queued with the helper stopped: $fs"
+dpid=$(sup_field pid)
+fds_queued=$(sup_field fds)
 kill -CONT "$holder"
 wait_for 10 bash -c "[ \"\$(\"$RINGVISOR\" --socket \"$SOCK\" status --json | jq -c '.supervisor.fdstore | [.held, .queued, .failed]')\" = '[400,0,0]' ]" ||
 	fail "the queue did not drain: $(status_json | jq -c .supervisor.fdstore)"
+# A waiting hand-over holds no fd of the daemon's (it names the stream's
+# own pipe): before, each held a duplicate, outside the fd budget, until
+# it went (the daemon had as many more fds as were queued).
+fds_after=$(sup_field fds)
+log "daemon $dpid: $fds_queued fds with $(jq .queued <<<"$fs") hand-overs queued, $fds_after once they went"
+[ $((fds_queued - fds_after)) -le 8 ] ||
+	fail "the queue held $((fds_queued - fds_after)) fds of the daemon's ($fds_queued queued, $fds_after after)"
 # The helper holds the pipes themselves: one fd per instance.
 n=$(find "/proc/$holder/fd" -mindepth 1 -maxdepth 1 | wc -l)
 [ "$n" -ge 400 ] || fail "the helper holds $n fds, not 400 pipes and its socket"
@@ -46,5 +55,20 @@ wait_for 10 bash -c "[ \"\$(\"$RINGVISOR\" --socket \"$SOCK\" status --json | jq
 	fail "the drops did not reach the store: $(status_json | jq -c .supervisor.fdstore)"
 wait_for 5 bash -c "[ \$(find /proc/$holder/fd -mindepth 1 -maxdepth 1 | wc -l) -le 5 ]" ||
 	fail "the helper still holds $(find "/proc/$holder/fd" -mindepth 1 -maxdepth 1 | wc -l) fds after the scale down"
-log "400 pipes, $(jq .queued <<<"$fs") of them queued while the helper was stopped, all held once it ran, all dropped at the scale down"
+# Instances removed while their hand-overs wait: each add finds its pipe
+# closed and is skipped with its drop (gone), the others go; held stays
+# exact and nothing fails.
+kill -STOP "$holder"
+rv scale burst 400 >/dev/null 2>&1 || fail "scale to 400 again failed"
+q=$(sup_field fdstore.queued)
+[ "$q" -gt 0 ] || fail "nothing queued with the helper stopped again"
+rv scale burst 1 >/dev/null 2>&1 || fail "scale back to 1 failed"
+kill -CONT "$holder"
+wait_for 10 bash -c "[ \"\$(\"$RINGVISOR\" --socket \"$SOCK\" status --json | jq -c '.supervisor.fdstore | [.held, .queued, .failed]')\" = '[1,0,0]' ]" ||
+	fail "hand-overs of removed instances: $(status_json | jq -c .supervisor.fdstore)"
+gone=$(sup_field fdstore.gone)
+[ "$gone" -gt 0 ] || fail "no queued hand-over was skipped as gone: $(status_json | jq -c .supervisor.fdstore)"
+wait_for 5 bash -c "[ \$(find /proc/$holder/fd -mindepth 1 -maxdepth 1 | wc -l) -le 5 ]" ||
+	fail "the helper holds $(find "/proc/$holder/fd" -mindepth 1 -maxdepth 1 | wc -l) fds after the second scale down"
+log "400 pipes, $(jq .queued <<<"$fs") of them queued while the helper was stopped, all held once it ran, all dropped at the scale down; $q queued again, their instances removed: $gone skipped"
 exit 0

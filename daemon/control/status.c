@@ -91,6 +91,7 @@ static void status_daemon(struct json_out *j, struct supervisor *s, size_t contr
 		json_out_kint(j, "held", (int64_t)s->fdstore.held);
 		json_out_kint(j, "failed", (int64_t)s->fdstore.failed);
 		json_out_kint(j, "queued", (int64_t)fdstore_queued(&s->fdstore));
+		json_out_kint(j, "gone", (int64_t)s->fdstore.gone);
 		json_out_end(j);
 	} else {
 		json_out_null(j);

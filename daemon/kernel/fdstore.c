@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -102,46 +103,77 @@ static int send_op(struct fdstore *st, uint64_t ino, int fd, bool add)
 
 static void on_room(struct loop *l, int fd, uint32_t revents, void *userdata);
 
-/* Appends to the queue (an add keeps a duplicate of fd) and waits for room. */
+/* Appends to the queue and waits for room. An add borrows fd, the
+ * stream's own read end, rather than a duplicate: a burst of instances
+ * outrunning the helper then costs no fd of the daemon's budget (a
+ * duplicate each did, uncounted by fd_budget). */
 static void enqueue(struct fdstore *st, uint64_t ino, int fd)
 {
-	int dup = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
-
-	if ((fd >= 0 && dup < 0) || !st->loop) {
-		st->failed++;
-		safe_close(dup);
+	if (!st->loop) {
+		st->failed += fd >= 0;
 		return;
 	}
 	if (st->n_queue == st->cap_queue) {
 		size_t cap = st->cap_queue ? 2 * st->cap_queue : 64;
 		struct fdstore_op *q = reallocarray(st->queue, cap, sizeof(*q));
 		if (!q) {
-			st->failed++;
-			safe_close(dup);
+			st->failed += fd >= 0;
 			return;
 		}
 		st->queue = q;
 		st->cap_queue = cap;
 	}
-	st->queue[st->n_queue++] = (struct fdstore_op){ .ino = ino, .fd = dup };
+	st->queue[st->n_queue++] = (struct fdstore_op){ .ino = ino, .fd = fd };
 	if (st->watch == LOOP_ID_NONE && loop_add(st->loop, st->sock, POLLOUT, on_room, st, &st->watch) < 0) {
 		st->watch = LOOP_ID_NONE;   /* sent with the next add or drop */
 	}
 }
 
-/* Sends what is queued, in order, until the socket is full again. */
+/* Whether fd is still the pipe `ino`: a queued add's stream may have
+ * closed it meanwhile (its drop is queued behind), and the number may
+ * name another file since. */
+static bool still_pipe(int fd, uint64_t ino)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && (uint64_t)st.st_ino == ino;
+}
+
+/* A queued add that will not go: its drop, queued behind it (the stream
+ * drops before it closes), must not go either, or `held` would count a
+ * pipe the helper never had. */
+static void cancel_drop(struct fdstore *st, size_t from, uint64_t ino)
+{
+	for (size_t i = from; i < st->n_queue; i++)
+		if (st->queue[i].fd < 0 && st->queue[i].ino == ino) {
+			st->queue[i].ino = 0;
+			return;
+		}
+}
+
+/* Sends what is queued, in order, until the socket is full again. An add
+ * whose pipe is gone is skipped with its drop: nothing to hold. */
 static void flush(struct fdstore *st)
 {
 	size_t done = 0;
 
 	while (done < st->n_queue) {
 		struct fdstore_op *op = &st->queue[done];
+		if (op->ino == 0) {     /* a cancelled drop */
+			done++;
+			continue;
+		}
+		if (op->fd >= 0 && !still_pipe(op->fd, op->ino)) {
+			st->gone++;
+			cancel_drop(st, done + 1, op->ino);
+			done++;
+			continue;
+		}
 		int r = send_op(st, op->ino, op->fd, op->fd >= 0);
 		if (r == 0)
 			break;
 		if (r < 0)
 			st->failed++;
-		safe_close(op->fd);
 		done++;
 	}
 	memmove(st->queue, st->queue + done, (st->n_queue - done) * sizeof(*st->queue));
@@ -188,10 +220,8 @@ void fdstore_drop(struct fdstore *st, uint64_t ino)
 /* What never went: closed, and counted as not held. */
 static void queue_free(struct fdstore *st)
 {
-	for (size_t i = 0; i < st->n_queue; i++) {
+	for (size_t i = 0; i < st->n_queue; i++)
 		st->failed += st->queue[i].fd >= 0;
-		safe_close(st->queue[i].fd);
-	}
 	free(st->queue);
 	st->queue = NULL;
 	st->n_queue = st->cap_queue = 0;

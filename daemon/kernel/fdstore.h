@@ -22,8 +22,9 @@
 
 struct loop;
 
-/* A message that did not fit the socket yet: an add (fd a duplicate the
- * queue owns) or a drop (fd -1), sent in order once the helper has read. */
+/* A message that did not fit the socket yet: an add (fd borrowed: the
+ * stream's read end, checked to be pipe `ino` still when it goes) or a
+ * drop (fd -1), sent in order once the helper has read. */
 struct fdstore_op {
 	uint64_t ino;
 	int fd;
@@ -33,6 +34,7 @@ struct fdstore {
 	int sock;                       /* -EBADF: no store */
 	struct pidref pid;
 	uint64_t held, failed;          /* fds handed over; sends that failed (not held) */
+	uint64_t gone;                  /* queued adds whose pipe was closed before they went */
 	struct loop *loop;              /* where to wait for room (fdstore_set_loop) */
 	uint64_t watch;                 /* loop_id of the POLLOUT watch while queued */
 	struct fdstore_op *queue;       /* at most one add and one drop per pipe */
@@ -49,9 +51,12 @@ int fdstore_start(struct fdstore *st, const char *exe, int cgroup_fd);
 void fdstore_set_loop(struct fdstore *st, struct loop *loop);
 /* Never blocks: where the socket is full (the helper's queue holds only
  * net.unix.max_dgram_qlen messages, 10 here, and a start burst sends one
- * per pipe), the message waits in order, with a duplicate of the fd, and
- * goes when the socket has room; failed counts what could not be queued
- * or sent at all. Without a loop a full socket counts in failed. */
+ * per pipe), the message waits in order and goes when the socket has room.
+ * An add's fd stays the caller's: it must stay open until the caller's
+ * fdstore_drop() of the same ino (a pipe closed before its add went is
+ * skipped, counted in gone); no fd is duplicated. failed counts what could
+ * not be queued or sent at all. Without a loop a full socket counts in
+ * failed. */
 void fdstore_add(struct fdstore *st, uint64_t ino, int fd);
 void fdstore_drop(struct fdstore *st, uint64_t ino);
 size_t fdstore_queued(const struct fdstore *st);
