@@ -217,7 +217,7 @@ void fdstore_drop(struct fdstore *st, uint64_t ino)
 	submit(st, ino, -1);
 }
 
-/* What never went: closed, and counted as not held. */
+/* What never went: counted as not held (the queue owns no fd). */
 static void queue_free(struct fdstore *st)
 {
 	for (size_t i = 0; i < st->n_queue; i++)
