@@ -117,14 +117,22 @@ static int setup(void **state)
 	return 0;
 }
 
+/* probe_run() over both cgroups. */
+static void run2(struct probe *p, struct probe_result *res)
+{
+	const struct probe_target t[2] = { { fx.id[0], fx.fd[0] }, { fx.id[1], fx.fd[1] } };
+
+	assert_int_equal(probe_run(p, t, 2, res), 0);
+	assert_int_equal(res->dropped, 0);
+}
+
 /* The pids a pass over both cgroups finds: bit i set for kid i. */
 static unsigned pass(struct probe *p)
 {
-	const struct probe_target t[2] = { { fx.id[0], fx.fd[0] }, { fx.id[1], fx.fd[1] } };
 	struct probe_result res = { 0 };
 	unsigned found = 0;
 
-	assert_int_equal(probe_run(p, t, 2, &res), 0);
+	run2(p, &res);
 	for (size_t i = 0; i < res.n; i++)
 		for (int k = 0; k < 2; k++)
 			if (res.procs[i].tgid == fx.kid[k])
@@ -134,12 +142,12 @@ static unsigned pass(struct probe *p)
 	return found;
 }
 
-static void test_bpf_scope(void **state)
+/* A BPF probe by cgroup walk, or a skip saying why there is none. */
+static struct probe *cgroup_walk_or_skip(void)
 {
 	struct probe *p = NULL;
 	char why[256] = "";
 
-	(void)state;
 	if (fx.skip[0])
 		skip();
 	if (probe_new(PROBE_BPF, &p, why, sizeof(why)) < 0) {
@@ -147,10 +155,18 @@ static void test_bpf_scope(void **state)
 		skip();
 	}
 	if (strcmp(probe_walk(p), "cgroups") != 0) {
-		print_message("skip: the %s walk has no scope\n", probe_walk(p));
+		print_message("skip: the %s walk has no scope and no array\n", probe_walk(p));
 		probe_free(p);
 		skip();
 	}
+	return p;
+}
+
+static void test_bpf_scope(void **state)
+{
+	struct probe *p = cgroup_walk_or_skip();
+
+	(void)state;
 	assert_int_equal(pass(p), 3);
 	assert_int_equal(probe_set_scope(p, fx.fd[0]), 0);
 	assert_int_equal(pass(p), 1);
@@ -168,33 +184,12 @@ static void test_bpf_scope(void **state)
 	probe_free(p);
 }
 
-/* probe_run() over both cgroups, sorted (cgroup, then pid). */
-static void run2(struct probe *p, struct probe_result *res)
-{
-	const struct probe_target t[2] = { { fx.id[0], fx.fd[0] }, { fx.id[1], fx.fd[1] } };
-
-	assert_int_equal(probe_run(p, t, 2, res), 0);
-	assert_int_equal(res->dropped, 0);
-}
-
 static void test_bpf_spill(void **state)
 {
 	static const uint32_t limits[] = { 0, 1, PROBE_MAX_PROCS };
-	struct probe *p = NULL, *q = NULL;
-	char why[256] = "";
+	struct probe *p = cgroup_walk_or_skip(), *q = NULL;
 
 	(void)state;
-	if (fx.skip[0])
-		skip();
-	if (probe_new(PROBE_BPF, &p, why, sizeof(why)) < 0) {
-		print_message("skip: %s\n", why);
-		skip();
-	}
-	if (strcmp(probe_walk(p), "cgroups") != 0) {
-		print_message("skip: the %s walk has no array\n", probe_walk(p));
-		probe_free(p);
-		skip();
-	}
 	assert_int_equal(probe_new(PROBE_PROCFS, &q, NULL, 0), 0);
 	for (size_t i = 0; i < ELEMENTSOF(limits); i++) {
 		struct probe_result a = { 0 }, b = { 0 };
