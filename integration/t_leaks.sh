@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# lane: clock
 # The leak watch end to end, with the probe source given by RV_PROBE
 # (bpf or procfs; t_leaks_procfs.sh runs the latter): a child that opens a
 # pipe every 100 ms and one that starts a thread every 200 ms are reported

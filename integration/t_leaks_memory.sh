@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# lane: clock
 # Memory is the third watched series, and a verdict clears and recurs
 # (issue 20), with the probe source given by RV_PROBE (default bpf):
 # - hog: a python child keeping 2 MiB more every 100 ms: `leaking`, reason

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# lane: clock
 # Without cgroups (cgroup_root: none, as in a container without cgroup2),
 # the leak watch still works: the /proc probe tells instances apart by
 # process tree (the main process, its descendants by ppid, and its
