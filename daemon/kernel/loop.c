@@ -152,9 +152,12 @@ void loop_remove(struct loop *l, loop_id id)
 	loop_slot_release(l, slot);
 }
 
-int loop_write(struct loop *l, int fd, const void *buf, size_t n, loop_write_fn fn, void *userdata)
+/* A slot for one write or splice in flight on fd: submit() queues it. */
+static int start_io(struct loop *l, int fd, loop_write_fn fn, void *userdata,
+		    int (*submit)(struct loop *l, size_t slot, const void *buf, int in_fd, size_t n),
+		    const void *buf, int in_fd, size_t n)
 {
-	if (!l->ops->write)
+	if (!submit)
 		return -EOPNOTSUPP;
 	if (fd < 0 || !fn)
 		return -EINVAL;
@@ -164,13 +167,25 @@ int loop_write(struct loop *l, int fd, const void *buf, size_t n, loop_write_fn 
 	struct loop_source *s = &l->sources[slot];
 	*s = (struct loop_source){ .fd = fd, .generation = s->generation + 1, .live = true,
 				   .is_write = true, .write_fn = fn, .userdata = userdata };
-	int r = l->ops->write(l, slot, buf, n);
+	int r = submit(l, slot, buf, in_fd, n);
 	if (r < 0) {
 		*s = (struct loop_source){ .fd = -EBADF, .generation = s->generation };
 		return r;
 	}
 	slot_taken(l);
 	return 0;
+}
+
+int loop_write(struct loop *l, int fd, const void *buf, size_t n, loop_write_fn fn, void *userdata)
+{
+	return start_io(l, fd, fn, userdata, l->ops->write, buf, -EBADF, n);
+}
+
+int loop_splice(struct loop *l, int in_fd, int out_fd, size_t n, loop_write_fn fn, void *userdata)
+{
+	if (in_fd < 0)
+		return -EINVAL;
+	return start_io(l, out_fd, fn, userdata, l->ops->splice, NULL, in_fd, n);
 }
 
 size_t loop_n_sources(const struct loop *l)

@@ -77,6 +77,11 @@ size_t loop_n_sources(const struct loop *l);
  */
 typedef void (*loop_write_fn)(struct loop *l, int64_t res, void *userdata);
 int loop_write(struct loop *l, int fd, const void *buf, size_t n, loop_write_fn fn, void *userdata);
+/* The same for splice(2) from a pipe in_fd to out_fd (IORING_OP_SPLICE at
+ * out_fd's file position, which must not be O_APPEND): fn gets the bytes
+ * moved (0: every writer of the pipe is gone) or -errno. in_fd must stay
+ * open until then. epoll: -EOPNOTSUPP. */
+int loop_splice(struct loop *l, int in_fd, int out_fd, size_t n, loop_write_fn fn, void *userdata);
 
 void loop_timer_init(struct loop_timer *t, loop_timer_fn fn, void *userdata);
 int loop_timer_start(struct loop *l, struct loop_timer *t, uint64_t due_ns);  /* re-arms if armed */

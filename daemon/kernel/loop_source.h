@@ -35,7 +35,7 @@ struct loop_source {
 	uint32_t events;        /* poll(2) bits asked for */
 	uint32_t generation;
 	bool live;
-	bool is_write;          /* a loop_write() in flight, not a poll */
+	bool is_write;          /* a loop_write() or loop_splice() in flight, not a poll */
 	loop_write_fn write_fn;
 	loop_io_fn fn;
 	void *userdata;
@@ -52,8 +52,10 @@ struct loop_ops {
 	int (*modify)(struct loop *l, size_t slot);
 	/* Stop watching; the slot is still filled in when this is called. */
 	void (*remove)(struct loop *l, size_t slot);
-	/* Queue a write for l->sources[slot] (is_write); NULL: not supported. */
-	int (*write)(struct loop *l, size_t slot, const void *buf, size_t n);
+	/* Queue a write of buf, or a splice from in_fd, to l->sources[slot]'s
+	 * fd (is_write); NULL: not supported. */
+	int (*write)(struct loop *l, size_t slot, const void *buf, int in_fd, size_t n);
+	int (*splice)(struct loop *l, size_t slot, const void *buf, int in_fd, size_t n);
 	/* Block once until something is ready, dispatch it; 0 or fatal -errno. */
 	int (*wait)(struct loop *l);
 };

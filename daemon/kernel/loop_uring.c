@@ -142,21 +142,47 @@ static int uring_modify(struct loop *l, size_t slot)
 	return 0;
 }
 
-static int uring_write(struct loop *l, size_t slot, const void *buf, size_t n)
+/* An sqe for slot's write or splice, tagged so its completion finds it. */
+static int io_sqe(struct loop *l, size_t slot, struct io_uring_sqe **ret)
 {
 	struct uring_state *u = l->backend;
 	int r = uring_reserve(u, 1);
 
 	if (r < 0)
 		return r;
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+	struct io_uring_sqe *sqe = *ret = io_uring_get_sqe(&u->ring);
 	u->seq[slot] = (uint8_t)((u->seq[slot] + 1) & TAG_SEQ_MASK);
 	uint64_t tag = loop_slot_id(l, slot) | (uint64_t)u->seq[slot] << TAG_SEQ_SHIFT;
+	io_uring_sqe_set_data64(sqe, tag);
+	u->armed[slot] = tag;
+	return 0;
+}
+
+static int uring_write(struct loop *l, size_t slot, const void *buf, int in_fd, size_t n)
+{
+	struct io_uring_sqe *sqe;
+	int r = io_sqe(l, slot, &sqe);
+
+	(void)in_fd;
+	if (r < 0)
+		return r;
 	/* Offset -1: at the file position, which O_APPEND and pipes need. */
 	io_uring_prep_write(sqe, l->sources[slot].fd, buf, (unsigned)MIN(n, (size_t)INT32_MAX),
 			    (uint64_t)-1);
-	io_uring_sqe_set_data64(sqe, tag);
-	u->armed[slot] = tag;
+	return 0;
+}
+
+static int uring_splice(struct loop *l, size_t slot, const void *buf, int in_fd, size_t n)
+{
+	struct io_uring_sqe *sqe;
+	int r = io_sqe(l, slot, &sqe);
+
+	(void)buf;
+	if (r < 0)
+		return r;
+	/* Offsets -1: the pipe has none, the file is written at its position. */
+	io_uring_prep_splice(sqe, in_fd, -1, l->sources[slot].fd, -1,
+			     (unsigned)MIN(n, (size_t)INT32_MAX), SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	return 0;
 }
 
@@ -417,5 +443,6 @@ const struct loop_ops loop_uring_ops = {
 	.modify = uring_modify,
 	.remove = uring_remove,
 	.write = uring_write,
+	.splice = uring_splice,
 	.wait = uring_wait,
 };
