@@ -2,8 +2,9 @@
 /*
  * logfile.c: a size-rotated log file relative to a directory fd.
  *
- * Invariants: lf->fd is either -EBADF or an O_APPEND fd on a regular file
- * with one link that was, when opened, dirfd/name; lf->size counts the bytes
+ * Invariants: lf->fd is either -EBADF or a fd on a regular file with one
+ * link that was, when opened, dirfd/name, O_APPEND unless lf->spliced
+ * (splice(2) refuses an O_APPEND file); lf->size counts the bytes
  * in it as far as this process knows (fstat at open, then every commit).
  * The live file is renamed only as the last step of a rotation, after every
  * older file moved, so a rotation that fails part-way never loses data.
@@ -166,6 +167,7 @@ static int reopen(struct logfile *lf, bool truncate)
 	if (fd < 0)
 		return fd;
 	lf->fd = fd;
+	lf->spliced = false;
 	lf->size = size;
 	return 0;
 }
@@ -253,7 +255,7 @@ static bool needs_rotation(const struct logfile *lf, size_t n)
 	return lf->retry_size == 0 || lf->size >= lf->retry_size;
 }
 
-int logfile_prepare(struct logfile *lf, size_t n)
+static int prepare_fd(struct logfile *lf, size_t n)
 {
 	int r;
 
@@ -266,6 +268,64 @@ int logfile_prepare(struct logfile *lf, size_t n)
 	if (needs_rotation(lf, n) && (r = logfile_rotate(lf)) < 0 && lf->fd < 0)
 		return r;
 	return lf->fd;
+}
+
+/* O_APPEND on or off; -errno when fcntl refuses. */
+static int set_append(struct logfile *lf, bool on)
+{
+	int fl = fcntl(lf->fd, F_GETFL);
+
+	if (fl < 0 || fcntl(lf->fd, F_SETFL, on ? fl | O_APPEND : fl & ~O_APPEND) < 0)
+		return -errno;
+	lf->spliced = !on;
+	return 0;
+}
+
+int logfile_prepare(struct logfile *lf, size_t n)
+{
+	int fd = prepare_fd(lf, n), r;
+
+	if (fd >= 0 && lf->spliced && (r = set_append(lf, true)) < 0)
+		return r;
+	return fd;
+}
+
+int logfile_prepare_splice(struct logfile *lf, size_t n)
+{
+	int fd = prepare_fd(lf, n), r;
+
+	if (fd < 0)
+		return fd;
+	if (!lf->spliced && (r = set_append(lf, false)) < 0)
+		return r;
+	/* As O_APPEND would: at the end, even if someone truncated it. */
+	if (lseek(fd, 0, SEEK_END) < 0)
+		return -errno;
+	return fd;
+}
+
+/* Bytes of buf[0..n) up to and with its last '\n', 0 if none. */
+static size_t whole_lines(const char *buf, size_t n)
+{
+	const char *nl = n ? memrchr(buf, '\n', n) : NULL;
+	return nl ? (size_t)(nl - buf) + 1 : 0;
+}
+
+size_t logfile_write_size(const struct logfile *lf, const char *buf, size_t n)
+{
+	uint64_t max = lf->max_bytes, size = lf->size;
+	size_t cut;
+
+	if (max == 0 || size + n <= max)
+		return n;
+	cut = size < max ? whole_lines(buf, (size_t)MIN((uint64_t)n, max - size)) : 0;
+	if (cut == 0)
+		cut = whole_lines(buf, (size_t)MIN((uint64_t)n, max));
+	if (cut == 0) {
+		const char *nl = memchr(buf, '\n', n);
+		cut = nl ? (size_t)(nl - buf) + 1 : n;
+	}
+	return cut;
 }
 
 void logfile_commit(struct logfile *lf, ssize_t written)

@@ -56,6 +56,7 @@ struct logfile {
 	uint64_t rotations;        /* completed rotations (and truncations) */
 	int rotate_error;          /* last rotation failure (-errno), 0 if none */
 	uint64_t retry_size;       /* after a failed shift: retry at this size */
+	bool spliced;              /* fd is not O_APPEND now: logfile_prepare_splice */
 };
 
 #define LOGFILE_NULL ((struct logfile){ .dirfd = -EBADF, .fd = -EBADF })
@@ -98,6 +99,21 @@ ssize_t logfile_write(struct logfile *lf, const void *buf, size_t n);
  */
 int logfile_prepare(struct logfile *lf, size_t n);
 void logfile_commit(struct logfile *lf, ssize_t written);
+/* prepare for splice(2), which refuses an O_APPEND file: the fd loses
+ * O_APPEND (until the next logfile_prepare or reopen) and is positioned
+ * at the end of the file, as O_APPEND would. One splicer, one writer: the
+ * caller never has a write and a splice in flight at once. */
+int logfile_prepare_splice(struct logfile *lf, size_t n);
+
+/*
+ * How much of buf[0..n), whole lines as they go to the file, the next
+ * write takes: all of it, unless that would pass max_bytes; then the whole
+ * lines that still fit, or, when none does, the whole lines that fit a
+ * fresh file (logfile_prepare rotates first). A line longer than max_bytes
+ * goes whole into a fresh file. So a rotation never cuts a line the buffer
+ * holds whole.
+ */
+size_t logfile_write_size(const struct logfile *lf, const char *buf, size_t n);
 
 /* Rotates now, whatever the size (for an operator's "rotate" command). */
 int logfile_rotate(struct logfile *lf);
