@@ -3,7 +3,8 @@
 # bench/logs.sh RINGVISOR BENCHDIR: log-capture throughput (`make bench`).
 # One service, BENCHDIR/spew (bench/spew.c), writes LOGBENCH_BYTES (1 GiB)
 # of 100-byte lines to stdout as fast as it can; each supervisor in turn
-# captures it to a file: ringvisor (supervisor.log, both event backends),
+# captures it to a file: ringvisor (supervisor.log, both event backends, and
+# each again with --log-splice=off: every byte through the framer),
 # supervisord (stdout_logfile), s6 (s6-log), and as the floor spew writing
 # the file itself. Figures only, nothing asserted; docs/performance.md
 # ("Log capture") has a run and the method.
@@ -15,7 +16,7 @@
 # s6-supervise, s6-log); bytes ok: once stopped, the files hold BYTES with
 # the BLAKE2 sum of `spew BYTES` (ringvisor: and no dropped_bytes).
 # Knobs: LOGBENCH_BYTES (1073741824), LOGBENCH_LINE (100), LOGBENCH_RUNS
-# ("floor cat rv ep sv s6"), LOGBENCH_TIMEOUT (s a run, 180), LOGBENCH_STALL
+# ("floor cat rv ep rvc epc sv s6"), LOGBENCH_TIMEOUT (s a run, 180), LOGBENCH_STALL
 # (s without growth, 15), LOGBENCH_S6LOG (s6-log's script before the
 # logdir, "n20 s268435455": its largest file), LOGBENCH_KEEP=1 keeps the
 # temp dir. Everything started here is stopped by pid on the way out.
@@ -28,7 +29,7 @@ SPEW=$BDIR/spew
 LOGWAIT=$BDIR/logwait
 BYTES=${LOGBENCH_BYTES:-1073741824}
 LINE=${LOGBENCH_LINE:-100}
-RUNS=${LOGBENCH_RUNS:-floor cat rv ep sv s6}
+RUNS=${LOGBENCH_RUNS:-floor cat rv ep rvc epc sv s6}
 TIMEOUT=${LOGBENCH_TIMEOUT:-180}
 STALL=${LOGBENCH_STALL:-15}
 read -r -a S6LOG_ARGS <<<"${LOGBENCH_S6LOG:-n20 s268435455}"
@@ -164,8 +165,8 @@ if [ "$(id -u)" = 0 ] && "$BIN" run --help 2>&1 | grep -q -- --cgroup-root; then
 	RV_EXTRA=(--cgroup-root="${CGROOT:-none}")
 fi
 
-run_rv() {   # run_rv COL BACKEND
-	local col=$1 dir=$TMP/$1 pid f
+run_rv() {   # run_rv COL BACKEND [RUN OPTION...]
+	local col=$1 be=$2 dir=$TMP/$1 pid f; shift 2
 	mkdir -p "$dir/logs"; mkgate "$col"
 	{
 		printf 'supervisor:\n  shutdown_timeout: 20s\n  log: {dir: "%s", max_bytes: 0, backups: 0}\n' "$dir/logs"
@@ -175,7 +176,7 @@ run_rv() {   # run_rv COL BACKEND
 	if ! "$BIN" check -c "$dir/rv.yaml" >"$dir/check.out" 2>&1; then
 		R[$col.ok]="config rejected"; note "$col" "check: $(head -2 "$dir/check.out" | tr '\n' ' ')"; return 1
 	fi
-	"$BIN" run -c "$dir/rv.yaml" --socket "$dir/sock" --event-backend="$2" "${RV_EXTRA[@]}" >"$dir/daemon.out" 2>"$dir/daemon.log" &
+	"$BIN" run -c "$dir/rv.yaml" --socket "$dir/sock" --event-backend="$be" "$@" "${RV_EXTRA[@]}" >"$dir/daemon.out" 2>"$dir/daemon.log" &
 	pid=$!; STARTED+=("$pid")
 	measure "$col" "$dir/logs" "$pid"
 	"$BIN" status --json --socket "$dir/sock" >"$dir/status.json" 2>/dev/null
@@ -260,11 +261,12 @@ run_s6() {
 }
 
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-declare -A NAME=([floor]="none (spew>file)" [cat]="cat (spew|cat)" [rv]=ringvisor [ep]="ringvisor epoll" [sv]=supervisord [s6]=s6-log)
+declare -A NAME=([floor]="none (spew>file)" [cat]="cat (spew|cat)" [rv]=ringvisor [ep]="ringvisor epoll" [rvc]="rv copying" [epc]="rv epoll copying" [sv]=supervisord [s6]=s6-log)
 for r in $RUNS; do
 	log "run: $r"
 	case $r in
-	floor) run_floor ;; cat) run_cat ;; rv) run_rv rv auto ;; ep) run_rv ep epoll ;; sv) run_sv ;; s6) run_s6 ;;
+	floor) run_floor ;; cat) run_cat ;; rv) run_rv rv auto ;; ep) run_rv ep epoll ;;
+	rvc) run_rv rvc auto --log-splice=off ;; epc) run_rv epc epoll --log-splice=off ;; sv) run_sv ;; s6) run_s6 ;;
 	*) log "unknown run $r" ;;
 	esac
 	reap_kids
@@ -285,7 +287,8 @@ for r in $RUNS; do
 	[ -n "${NAME[$r]:-}" ] && printf '%-16s %8s %8s %18s   %s\n' "${NAME[$r]}" "${R[$r.mbs]:-n/a}" \
 		"${R[$r.wall]:-n/a}" "${R[$r.cpu]:-n/a}" "${R[$r.ok]:-n/a}"
 done
-echo "ringvisor / supervisord: $(ratio rv sv) (aim >= 5x); ringvisor / s6-log: $(ratio rv s6) (aim > 1x)"
+echo "ringvisor / supervisord: $(ratio rv sv), epoll $(ratio ep sv) (aim >= 1x); ringvisor / floor (spew>file): $(ratio rv floor), epoll $(ratio ep floor) (aim >= 0.9x); ringvisor / s6-log: $(ratio rv s6)"
+echo "copying (--log-splice=off) / supervisord: $(ratio rvc sv), epoll $(ratio epc sv)"
 echo
 for r in $RUNS; do
 	[ -n "${R[$r.writer]:-}" ] && echo "$r: spew wrote its last byte into the pipe after ${R[$r.writer]} s; CPU ticks per process ${R[$r.ticks]:-n/a} (${HZ}/s)"

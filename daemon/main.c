@@ -51,6 +51,7 @@ struct args {
 	bool cgroup_kill_fallback;
 	enum loop_backend backend;
 	enum spawn_method spawn;
+	bool no_log_splice;     /* --log-splice=off */
 	enum log_format log_format;
 	enum log_level log_level;
 	bool json;
@@ -79,7 +80,7 @@ static int usage_error(const char *fmt, const char *arg)
 }
 
 enum { OPT_SOCKET = 256, OPT_CGROUP_ROOT, OPT_CGROUP_KILL, OPT_PROBE, OPT_STATE_DIR, OPT_BACKEND,
-       OPT_SPAWN, OPT_LOG_FORMAT, OPT_JSON, OPT_DEBUG, OPT_VERSION,
+       OPT_SPAWN, OPT_LOG_SPLICE, OPT_LOG_FORMAT, OPT_JSON, OPT_DEBUG, OPT_VERSION,
        OPT_NO_WAIT, OPT_TIMEOUT };
 
 /* The options of `run`: 1 when c was one of them, 0 when not, or the
@@ -112,6 +113,11 @@ static int parse_run_option(int c, struct args *a)
 	case OPT_SPAWN:
 		if ((a->spawn = spawn_method_from_string(optarg)) < 0)
 			return usage_error("--spawn: expected auto, vfork, clone3 or fork, got \"%s\"", optarg);
+		return 1;
+	case OPT_LOG_SPLICE:
+		if (strcmp(optarg, "auto") && strcmp(optarg, "off"))
+			return usage_error("--log-splice: expected auto or off, got \"%s\"", optarg);
+		a->no_log_splice = !strcmp(optarg, "off");
 		return 1;
 	case OPT_LOG_FORMAT:
 		if (!strcmp(optarg, "text"))
@@ -189,6 +195,7 @@ static int parse_options(int argc, char **argv, struct args *a)
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "event-backend", required_argument, NULL, OPT_BACKEND },
 		{ "spawn", required_argument, NULL, OPT_SPAWN },
+		{ "log-splice", required_argument, NULL, OPT_LOG_SPLICE },
 		{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
@@ -267,27 +274,6 @@ static bool in_root_pidns(void)
 	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == 0xEFFFFFFCU;
 }
 
-/*
- * fds 0, 1 and 2 open (on /dev/null if they were closed), so that no pipe or
- * socket of ours takes those numbers: a service's stdout pipe numbered 1
- * would be dup2'ed onto itself and keep its close-on-exec flag.
- */
-static void prepare_fds(void)
-{
-	for (int fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
-			int n = open("/dev/null", O_RDWR | O_CLOEXEC);   /* the lowest free number: fd */
-			if (n >= 0 && n != fd)
-				close(n);
-			else if (n == fd)
-				(void)fcntl(fd, F_SETFD, 0);
-		}
-	/* The lowest numbers after them, for a vfork child to move its fds
-	 * into (spawn_slots.h); without them a child copies the whole table. */
-	if (spawn_slots_reserve() < 0)
-		log_warn("cannot keep fds for spawning (%m): each start copies the daemon's whole fd table");
-}
-
 static int cmd_run(const struct args *a, char **argv)
 {
 	struct inherited_fds inherited = { 0 };
@@ -308,7 +294,8 @@ static int cmd_run(const struct args *a, char **argv)
 		.config_path = a->config, .socket_path = socket_path(a, c), .cgroup_root = a->cgroup_root,
 		.cgroup_kill_fallback = a->cgroup_kill_fallback,
 		.probe = a->probe, .state_dir = a->state_dir,
-		.backend = a->backend, .spawn = a->spawn, .front_sources = CONTROL_LOOP_SOURCES,
+		.backend = a->backend, .spawn = a->spawn, .no_log_splice = a->no_log_splice,
+		.front_sources = CONTROL_LOOP_SOURCES,
 		.argv = argv, .inherited = &inherited, .self_exe = "/proc/self/exe",
 	};
 	/* Our previous image's output pipes (reexec); any other stray fd goes. */
@@ -316,7 +303,10 @@ static int cmd_run(const struct args *a, char **argv)
 		(void)inherited_fds_collect(&inherited);
 		unsetenv(REEXEC_ENV);
 	}
-	prepare_fds();
+	/* fds 0-2 open, then the lowest numbers for a vfork child to move its
+	 * fds into (spawn_slots.h); without them a child copies the whole table. */
+	if (spawn_slots_prepare() < 0)
+		log_warn("cannot keep fds for spawning (%m): each start copies the daemon's whole fd table");
 	/* The loop must never wait for whoever reads our stderr. */
 	int r = log_open_nonblocking();
 	if (r < 0)

@@ -5,7 +5,8 @@
 # through its socket, then killed by its pid; nothing else is touched.
 #
 # Environment: RINGVISOR (binary), RV_BACKEND (uring|epoll), RV_SPAWN
-# (auto|clone3|fork), RV_WRAP (a command prefix, e.g. seccomp-deny ...).
+# (auto|clone3|fork), RV_WRAP (a command prefix, e.g. seccomp-deny ...),
+# RV_LOG_SPLICE (auto|off; unset: the daemon's default).
 set -u
 RINGVISOR=${RINGVISOR:?set RINGVISOR to the binary}
 RV_BACKEND=${RV_BACKEND:-auto}
@@ -70,7 +71,7 @@ trap rv_cleanup EXIT
 rv_start() {
 	local cfg=$1; shift
 	${RV_WRAP:-} "$RINGVISOR" run -c "$cfg" --socket "$SOCK" --event-backend="$RV_BACKEND" --cgroup-root="$CGROOT" \
-		--spawn="$RV_SPAWN" "$@" >"$T/daemon.out" 2>"$T/daemon.log" &
+		--spawn="$RV_SPAWN" ${RV_LOG_SPLICE:+--log-splice="$RV_LOG_SPLICE"} "$@" >"$T/daemon.out" 2>"$T/daemon.log" &
 	DAEMON_PID=$!
 	for _ in $(seq 1 200); do
 		[ -S "$SOCK" ] && rv_answers && return 0

@@ -25,6 +25,8 @@ refused "--probe is an option of run, not of status" --socket "$SOCK" status --p
 refused "--cgroup-root is an option of run, not of stop" --socket "$SOCK" stop sleeper --cgroup-root=none
 refused "--debug is an option of run, not of logs" --socket "$SOCK" logs sleeper --debug
 refused "--log-format is an option of run, not of check" check -c "$cfg" --log-format=json
+refused "--log-splice is an option of run, not of status" --socket "$SOCK" status --log-splice=off
+refused '--log-splice: expected auto or off, got "on"' run -c "$cfg" --log-splice=on
 refused "--json is not an option of top" --socket "$SOCK" top --json
 refused "--json is not an option of run" run -c "$cfg" --json
 refused "-n is an option of logs and top, not of status" --socket "$SOCK" status -n 5

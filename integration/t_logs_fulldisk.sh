@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# A full disk: two services log into their own 256 KiB tmpfs, each writing
-# 1 MiB. `hold` (no rate limit) is held back: status counts it (held_back,
+# A full disk: two services log into their own 256 KiB tmpfs, writing
+# 3 MiB and 1 MiB (a flood's pipe grows to 1 MiB, so 1 MiB could wait in
+# it without the writer ever blocking). `hold` (no rate limit) is held back: status counts it (held_back,
 # held, last_error says no space), the daemon answers status throughout,
 # and each time space is freed (the live file truncated) writing resumes,
 # until every byte is written: the counters add up and the file is the
@@ -24,7 +25,7 @@ cfg=$(write_config full.yaml <<YAML
 supervisor: {shutdown_timeout: 10s}
 services:
   hold:
-    command: [$LOGSPEW, -s, $T/s1, -t, 1M, -m, "200", -b, 64K]
+    command: [$LOGSPEW, -s, $T/s1, -t, 3M, -m, "200", -b, 64K]
     log: {dir: $T/full1, max_bytes: 0}
   drop:
     command: [$LOGSPEW, -s, $T/s2, -t, 1M, -m, "200", -b, 64K, -a, tick, -k, "100"]
@@ -46,7 +47,7 @@ wait_for 60 held || fail "hold.0 never counted as held back: $(status_json hold.
 nospace() { lg hold.0 last_error | grep -qiE 'space|ENOSPC'; }
 wait_for 20 nospace || fail "hold.0's last_error does not mention the full disk: $(lg hold.0 last_error)"
 responsive "hold held back"
-[ -f "$T/s1/done" ] && fail "the hold writer finished 1 MiB on a 256 KiB disk: it was not held back"
+[ -f "$T/s1/done" ] && fail "the hold writer finished 3 MiB on a 256 KiB disk: it was not held back"
 [ "$(lg hold.0 dropped_bytes)" -eq 0 ] || fail "hold.0 dropped $(lg hold.0 dropped_bytes) bytes without a rate limit"
 [ "$(inst hold.0 .state)" = running ] || fail "hold.0 is $(inst hold.0 .state)"
 log "held: $(status_json hold.0 | jq -c .services[0].instances[0].log.stdout)"

@@ -279,7 +279,7 @@ static inline int fx_setup(void **state)
 		fx->unavailable = "io_uring cannot be set up here";
 		return 0;
 	}
-	if (r < 0 || logsys_init(&fx->logs, fx->loop) < 0)
+	if (r < 0 || logsys_init(&fx->logs, fx->loop, true) < 0)
 		goto fail;
 	fx->logs_ready = true;
 	if (e->cgroups) {

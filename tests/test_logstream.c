@@ -104,7 +104,7 @@ static void start(struct fx *fx)
 		skip();
 	}
 	assert_int_equal(r, 0);
-	assert_int_equal(logsys_init(&fx->sys, fx->l), 0);
+	assert_int_equal(logsys_init(&fx->sys, fx->l, true), 0);
 	fx->up = true;
 	assert_int_equal(fx->sys.ctx.async, fx->env->backend == LOOP_BACKEND_URING);
 }

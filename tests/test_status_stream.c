@@ -283,7 +283,7 @@ static void test_members_in_order(void **state)
 	static const char *const inst[] = { "index", "state", "pid", "restarts", "adopted", "queued",
 					    "uptime_ms", "state_ms", "last_exit", "cgroup", "usage", "log", NULL };
 	static const char *const cg[] = { "violations", NULL };
-	static const char *const out[] = { "bytes_in", "lines_in", "bytes_written", "dropped_bytes",
+	static const char *const out[] = { "bytes_in", "lines_in", "bytes_written", "spliced_bytes", "dropped_bytes",
 					   "dropped_lines", "held_back", "held_back_ms", "held", "write_errors",
 					   "rotations", "buffered", "file", "last_error", "merged", NULL };
 	struct fx *fx = *state;

@@ -19,7 +19,7 @@ struct help {
 static const struct help helps[] = {
 	{ "run", "run -c FILE [--socket PATH] [--event-backend=uring|epoll|auto] [--spawn=auto|vfork|clone3|fork]\n"
 		 "              [--cgroup-root=auto|none|PATH] [--cgroup-kill=auto|fallback] [--probe=auto|bpf|procfs]\n"
-		 "              [--state-dir=PATH] [--log-format=text|json] [--debug]",
+		 "              [--state-dir=PATH] [--log-splice=auto|off] [--log-format=text|json] [--debug]",
 	  "Runs the daemon in the foreground on FILE: starts every service, keeps them running,\n"
 	  "serves the control socket. SIGTERM or `ringvisor shutdown` stops everything; SIGHUP\n"
 	  "reloads FILE; SIGUSR2 re-executes the binary. Exit: 0 after a clean shutdown, 1 on a bad\n"

@@ -19,6 +19,7 @@ void status_log_stream(struct json_out *j, const struct logstream *s)
 	add_u64(j, "bytes_in", s->c.bytes_in);
 	add_u64(j, "lines_in", s->c.lines_in);
 	add_u64(j, "bytes_written", s->c.bytes_written);
+	add_u64(j, "spliced_bytes", s->c.spliced_bytes);
 	add_u64(j, "dropped_bytes", s->c.dropped_bytes);
 	add_u64(j, "dropped_lines", s->c.dropped_lines);
 	add_u64(j, "held_back", s->c.held_back);

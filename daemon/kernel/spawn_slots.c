@@ -13,6 +13,22 @@ static int slots[SPAWN_SLOTS] = { -1, -1, -1, -1, -1 };
 static int null_fd = -1;
 static int slots_top = -1;
 
+/* Open 0, 1 and 2 first, so that no pipe or socket of ours takes those
+ * numbers: a service's stdout pipe numbered 1 would be dup2'ed onto itself
+ * and keep its close-on-exec flag. */
+int spawn_slots_prepare(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			int n = open("/dev/null", O_RDWR | O_CLOEXEC);   /* the lowest free number: fd */
+			if (n >= 0 && n != fd)
+				close(n);
+			else if (n == fd)
+				(void)fcntl(fd, F_SETFD, 0);
+		}
+	return spawn_slots_reserve();
+}
+
 int spawn_slots_reserve(void)
 {
 	int fds[SPAWN_SLOTS + 1];

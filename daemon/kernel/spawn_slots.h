@@ -16,6 +16,9 @@
  * the less a child copies. 0 or -errno (then no slots: a child copies the
  * whole table, as before). */
 int spawn_slots_reserve(void);
+/* At the daemon's start: fds 0, 1 and 2 opened on /dev/null where closed,
+ * then spawn_slots_reserve() (its result). */
+int spawn_slots_prepare(void);
 /* The slots, or NULL when none were reserved; *top is the highest. */
 const int *spawn_slots(int *top);
 /* In the daemon, once the child unshared (vfork: the clone returned):

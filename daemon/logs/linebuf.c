@@ -20,6 +20,7 @@
 
 #include "logs/linebuf.h"
 #include "basic/macro.h"
+#include "basic/time_util.h"
 
 int linebuf_init(struct linebuf *lb, size_t cap)
 {
@@ -173,6 +174,16 @@ int format_forward_line(char *out, size_t outlen, const char *service, unsigned 
 	return (int)total;
 }
 
+size_t format_line_timestamp(char out[LOG_TIMESTAMP_LEN], uint64_t ts_ms)
+{
+	char b[TIMESTAMP_MS_LEN + 1];
+
+	format_timestamp_ms(b, ts_ms);
+	memcpy(out, b, TIMESTAMP_MS_LEN);
+	out[TIMESTAMP_MS_LEN] = ' ';
+	return LOG_TIMESTAMP_LEN;
+}
+
 int format_drop_marker(char *out, size_t outlen, uint64_t bytes, uint64_t lines, const char *why)
 {
 	int r = snprintf(out, outlen, "[ringvisor: dropped %" PRIu64 " bytes in %" PRIu64
@@ -239,6 +250,11 @@ void logtail_done(struct logtail *t)
 {
 	free(t->buf);
 	*t = (struct logtail){};
+}
+
+void logtail_clear(struct logtail *t)
+{
+	t->head = t->len = t->count = 0;
 }
 
 /* Copies n bytes in or out at ring offset off, across the end if need be. */

@@ -97,6 +97,10 @@ int linebuf_flush_partial(struct linebuf *lb, char *out, size_t outlen, size_t *
  * service name is a validated config name (no '\n'). */
 int format_forward_line(char *out, size_t outlen, const char *service, unsigned index,
 			const char *line, size_t n, bool split);
+#define LOG_TIMESTAMP_LEN 25               /* "2026-11-24T12:00:00.123Z " */
+/* A file line's prefix, the receive time and a space: LOG_TIMESTAMP_LEN. */
+size_t format_line_timestamp(char out[LOG_TIMESTAMP_LEN], uint64_t ts_ms);
+
 /* "[ringvisor: dropped N bytes in M lines (WHY)]", no '\n': written as a
  * line of its own where lines were dropped. Length or -ENOBUFS. */
 int format_drop_marker(char *out, size_t outlen, uint64_t bytes, uint64_t lines, const char *why);
@@ -145,6 +149,8 @@ typedef int (*logtail_fn)(const char *line, size_t n, unsigned flags, uint64_t s
 
 int logtail_init(struct logtail *t, size_t cap);     /* -EINVAL outside LOGTAIL_MIN..MAX */
 void logtail_done(struct logtail *t);                /* idempotent */
+/* Forgets every line held; sequence numbers go on from next_seq. */
+void logtail_clear(struct logtail *t);
 void logtail_push(struct logtail *t, const char *line, size_t n, bool split, uint64_t ts_ms);
 /* count whole lines, p[0..n) ending in '\n': as logtail_push of each. */
 void logtail_push_lines(struct logtail *t, const char *p, size_t n, size_t count, uint64_t ts_ms);

@@ -24,6 +24,7 @@
 #include "basic/log.h"
 #include "basic/time_util.h"
 #include "logs/logblock.h"
+#include "logs/logdirect.h"
 #include "logs/logpump.h"
 #include "basic/macro.h"
 
@@ -86,6 +87,7 @@ static void written(struct logstream *s, int64_t w)
 	memmove(s->out, s->out + w, s->out_len - (size_t)w);
 	s->out_len -= (size_t)w;
 	s->retry_ms = 0;
+	s->direct_failed = false;
 	set_error(s, 0, NULL);
 }
 
@@ -95,7 +97,12 @@ static void on_written(struct loop *l, int64_t res, void *userdata)
 	(void)l;
 
 	s->write_in_flight = false;
-	written(s, res);
+	if (s->splicing) {
+		s->splicing = false;
+		logdirect_spliced(s, res);
+	} else {
+		written(s, res);
+	}
 	if (s->rotate_pending)
 		(void)logpump_rotate(s);
 	stream_pump(s);
@@ -118,42 +125,11 @@ int logpump_rotate(struct logstream *s)
 	return r;
 }
 
-/* Bytes of out[0..n) up to and with its last '\n', 0 if none. */
-static size_t whole_lines(const char *out, size_t n)
-{
-	const char *nl = n ? memrchr(out, '\n', n) : NULL;
-	return nl ? (size_t)(nl - out) + 1 : 0;
-}
-
-/*
- * How much of the staging buffer the next write takes: all of it, unless
- * that would pass max_bytes; then the whole lines that still fit, or, when
- * none does, the whole lines that fit a fresh file (logfile_prepare rotates
- * first). A line longer than max_bytes goes whole into a fresh file. So a
- * rotation never cuts a line the staging buffer holds whole.
- */
-static size_t write_size(const struct logstream *s)
-{
-	uint64_t max = s->file.max_bytes, size = s->file.size;
-	size_t n = s->out_len, cut;
-
-	if (max == 0 || size + n <= max)
-		return n;
-	cut = size < max ? whole_lines(s->out, (size_t)MIN((uint64_t)n, max - size)) : 0;
-	if (cut == 0)
-		cut = whole_lines(s->out, (size_t)MIN((uint64_t)n, max));
-	if (cut == 0) {
-		const char *nl = memchr(s->out, '\n', n);
-		cut = nl ? (size_t)(nl - s->out) + 1 : n;
-	}
-	return cut;
-}
-
 static void file_flush(struct logstream *s)
 {
 	if (!file_usable(s) || s->out_len == 0 || s->write_in_flight || loop_timer_armed(&s->retry))
 		return;
-	size_t n = write_size(s);
+	size_t n = logfile_write_size(&s->file, s->out, s->out_len);
 	int fd = logfile_prepare(&s->file, n);
 	if (fd < 0) {
 		written(s, fd);
@@ -180,17 +156,6 @@ static void file_flush(struct logstream *s)
 }
 
 /* ---- framing: from the ring to the outputs ---- */
-
-/* The file's prefix: the receive time and a space. */
-static size_t format_timestamp(char *out, uint64_t ts_ms)
-{
-	char b[TIMESTAMP_MS_LEN + 1];
-
-	format_timestamp_ms(b, ts_ms);
-	memcpy(out, b, TIMESTAMP_MS_LEN);
-	out[TIMESTAMP_MS_LEN] = ' ';
-	return LOG_TIMESTAMP_LEN;
-}
 
 static void drop(struct logstream *s, size_t n, bool split, const char *why)
 {
@@ -231,7 +196,9 @@ static void put_marker(struct logstream *s, bool to_file, bool to_sink, uint64_t
 static int next_piece(struct logstream *s, size_t *n, bool *split)
 {
 	int r = linebuf_next_piece(&s->in, n, split);
-	if (r == 0 && s->eof && linebuf_len(&s->in) > 0) {
+	/* At EOF, or handing over to the direct path: nothing more is read
+	 * into the ring, so its unfinished line goes now, as a split piece. */
+	if (r == 0 && (s->eof || s->handover) && linebuf_len(&s->in) > 0) {
 		*n = linebuf_len(&s->in);
 		*split = true;   /* no '\n' follows it in the file */
 		r = 1;
@@ -281,7 +248,7 @@ static void emit(struct logstream *s, size_t n, bool split, uint64_t *rt)
 		put_marker(s, file_usable(s), forwards(s), ts_ms);
 	if (file_usable(s)) {
 		if (s->cfg->timestamps && !s->mid_line)
-			s->out_len += format_timestamp(s->out + s->out_len, ts_ms);
+			s->out_len += format_line_timestamp(s->out + s->out_len, ts_ms);
 		piece = s->out + s->out_len;
 		linebuf_take_piece(&s->in, piece, n, split);
 		s->out_len += n;
@@ -309,6 +276,8 @@ static bool frame(struct logstream *s)
 	size_t n;
 	bool split;
 
+	if (s->mid_line_unsure && linebuf_len(&s->in))
+		logdirect_settle(s);
 	/* The fast path first, each time round (logblock.h); then a piece. */
 	while (logblock_frame(s, &rt), next_piece(s, &n, &split)) {
 		enum room room = check_room(s, n, split);
@@ -332,7 +301,11 @@ static bool frame(struct logstream *s)
 
 /* ---- reading ---- */
 
-static void on_readable(struct loop *l, int fd, uint32_t revents, void *userdata);
+static void on_readable(struct loop *l, int fd, uint32_t revents, void *userdata)
+{
+	(void)l, (void)fd, (void)revents;
+	stream_pump(userdata);
+}
 
 static void hold(struct logstream *s, bool on)
 {
@@ -383,6 +356,51 @@ static void mark_drops(struct logstream *s)
 	logsink_flush(&s->ctx->sink);
 }
 
+/* The next bytes from the pipe: by splice when handing over to the direct
+ * path (the framed bytes first: a write in flight pumps on when it ends),
+ * else into the ring. false: wait for news. */
+static bool take(struct logstream *s, size_t *budget)
+{
+	if (s->handover && s->write_in_flight)
+		return false;
+	if (s->handover && logdirect_drained(s)) {
+		int r = logdirect_move(s, budget, on_written);
+		if (r > 0)
+			return true;
+		if (r == 0) {
+			logdirect_turn_end(s);
+			return false;   /* the pipe is empty */
+		}
+	}
+	char *area;
+	size_t room = MIN(linebuf_write_area(&s->in, &area), *budget);
+	ssize_t r = read(s->rfd, area, room);
+	int err = r < 0 ? errno : 0;
+	if (err == EINTR)
+		return true;
+	if (r > 0) {
+		s->turn_bytes = (uint32_t)MIN((uint64_t)s->turn_bytes + (size_t)r, (uint64_t)UINT32_MAX);
+		linebuf_commit(&s->in, (size_t)r);
+		s->c.bytes_in += (uint64_t)r;
+		*budget -= (size_t)r;
+		return true;
+	}
+	/* EOF, closing and nothing left now, or an error that would repeat. */
+	if (err && err != EAGAIN)
+		log_error_errno(-err, "%s.%u: reading its output failed: %m", s->service, s->index);
+	if (r == 0 || s->closing || err != EAGAIN) {
+		s->eof = true;
+		if (!s->closing) {
+			loop_remove(s->ctx->loop, s->source);
+			s->source = LOOP_ID_NONE;
+		}
+		return true;
+	}
+	logdirect_turn_end(s);
+	mark_drops(s);
+	return false;
+}
+
 static void stream_pump(struct logstream *s)
 {
 	size_t budget = LOGSTREAM_READ_BUDGET;
@@ -392,6 +410,7 @@ static void stream_pump(struct logstream *s)
 		return;
 	}
 	for (;;) {
+		s->handover = logdirect_wanted(s);
 		bool blocked = frame(s);
 		size_t staged = s->out_len, sunk = s->ctx->sink.len;
 		file_flush(s);
@@ -410,41 +429,15 @@ static void stream_pump(struct logstream *s)
 			return;
 		}
 		if (budget == 0) {
+			logdirect_turn_end(s);
 			(void)loop_timer_start(s->ctx->loop, &s->kick, 0);
 			return;
 		}
-		char *area;
-		size_t room = MIN(linebuf_write_area(&s->in, &area), budget);
-		ssize_t r = read(s->rfd, area, room);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r > 0) {
-			linebuf_commit(&s->in, (size_t)r);
-			s->c.bytes_in += (uint64_t)r;
-			budget -= (size_t)r;
-			continue;
-		}
-		/* EOF (every writer gone), closing and nothing left now, or a
-		 * read error that would only repeat: frame the rest, stop. */
-		if (r < 0 && errno != EAGAIN)
-			log_error("%s.%u: reading its output failed: %m", s->service, s->index);
-		if (r == 0 || s->closing || errno != EAGAIN) {
-			s->eof = true;
-			if (!s->closing) {
-				loop_remove(s->ctx->loop, s->source);
-				s->source = LOOP_ID_NONE;
-			}
-			continue;
-		}
-		mark_drops(s);
-		return;
+		if (s->splicing)
+			return;   /* nothing reads the pipe meanwhile; its end pumps on */
+		if (!take(s, &budget))
+			return;
 	}
-}
-
-static void on_readable(struct loop *l, int fd, uint32_t revents, void *userdata)
-{
-	(void)l, (void)fd, (void)revents;
-	stream_pump(userdata);
 }
 
 static void on_kick(struct loop *l, void *userdata)

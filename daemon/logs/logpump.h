@@ -17,3 +17,4 @@ bool logpump_pending(const struct logstream *s);   /* bytes still on their way *
 /* Rotates the stream's file now (after a write in flight, if one is):
  * -ENOENT when it has no file, or logfile_rotate's error. */
 int logpump_rotate(struct logstream *s);
+

@@ -50,9 +50,14 @@
 /* Two pieces: one being written while the next is framed. */
 #define LOGSTREAM_STAGING (2 * LINE_MAX_BYTES + 256u)
 #define LOGSTREAM_READ_BUDGET (1u << 20)   /* bytes per stream per loop turn */
+/* A read or splice of this much found the pipe (64 KiB) nearly full: the
+ * pipe grows to LOGSTREAM_PIPE_MAX, the unprivileged pipe-max-size. */
+#define LOGSTREAM_PIPE_FULL (60u * 1024)
+#define LOGSTREAM_PIPE_MAX (1u << 20)
+#define LOGSTREAM_BULK_MIN (4u * 1024)   /* a turn that takes less is quiet... */
+#define LOGSTREAM_BULK_QUIET_TURNS 8     /* ...and this many in a row end a flood */
 #define LOGSTREAM_RETRY_MIN_MS 1000
 #define LOGSTREAM_RETRY_MAX_MS 10000
-#define LOG_TIMESTAMP_LEN 25               /* "2026-11-24T12:00:00.123Z " */
 
 struct logstream;
 
@@ -71,6 +76,7 @@ struct log_counters {
 	uint64_t dropped_bytes, dropped_lines;
 	uint64_t held_back, held_back_ns;
 	uint64_t write_errors, forward_dropped_lines;
+	uint64_t spliced_bytes;        /* of bytes_in, moved by the direct path (no lines counted) */
 	int last_error;                /* -errno of the last failed write or open, 0 once it works */
 };
 
@@ -78,6 +84,7 @@ struct log_counters {
 struct logctx {
 	struct loop *loop;
 	bool async;                    /* loop_write() works (io_uring) */
+	bool splice;                   /* the direct path may be taken (logdirect.h) */
 	char *piece;                   /* scratch for one piece: LINE_MAX_BYTES */
 	struct logsink sink;
 };
@@ -110,8 +117,13 @@ struct logstream {
 	struct linebuf in;             /* allocated on the first byte */
 	char *out;                     /* staging for the file, LOGSTREAM_STAGING */
 	size_t out_len;
-	bool write_in_flight;
-	bool mid_line;                 /* the file's last piece was split */
+	bool write_in_flight;          /* a write, or a splice (splicing), in flight */
+	bool splicing;                 /* the direct path's splice: nothing reads the pipe meanwhile */
+	bool direct_off;               /* the file refused splice(2): the framed path only */
+	bool pipe_grown;               /* F_SETPIPE_SZ was tried (logdirect_turn_end) */
+	bool bulk;                     /* its last turns found the pipe nearly full */
+	bool handover;                 /* logdirect_wanted(), as of this turn of the pump */
+	bool direct_failed;            /* a splice failed: the framed path until a write works */
 	bool rotate_pending;           /* an operator's rotation, once the write in flight is done */
 	struct logtail tail;
 	struct logfile file;
@@ -122,12 +134,16 @@ struct logstream {
 	uint64_t pend_drop_bytes, pend_drop_lines;   /* marker not written yet */
 	const char *pend_drop_why;
 	bool held;
+	bool mid_line;                 /* the file's last piece was split */
+	bool mid_line_unsure;          /* bytes were spliced since: logdirect_settle() */
+	uint8_t quiet_turns;           /* bulk, and turns below LOGSTREAM_BULK_MIN in a row */
 	uint64_t held_since_ns;
 	struct logsink_waiter sink_waiter;   /* held back by a full sink */
 	bool closing;                  /* no more reads after what is in the pipe */
 	bool released;                 /* the instance let go: free once written */
 	bool busy;                     /* counted in sys->n_busy */
 	bool eof;
+	uint32_t turn_bytes;           /* taken from the pipe in this turn of the pump (saturates) */
 	void (*idle)(struct logstream *s);   /* closing, and nothing left on its way */
 	struct log_counters c;
 	struct log_follower *followers;

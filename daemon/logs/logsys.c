@@ -7,9 +7,9 @@
 #include "logs/linebuf.h"
 #include "logs/logsys.h"
 
-int logsys_init(struct logsys *sys, struct loop *l)
+int logsys_init(struct logsys *sys, struct loop *l, bool splice)
 {
-	*sys = (struct logsys){ .ctx = { .loop = l } };
+	*sys = (struct logsys){ .ctx = { .loop = l, .splice = splice } };
 	/* An async write the ring refuses outright tells us epoll is in use. */
 	sys->ctx.async = strcmp(loop_backend_name(l), "uring") == 0;
 	sys->ctx.piece = malloc(LINE_MAX_BYTES);

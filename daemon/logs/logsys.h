@@ -10,7 +10,9 @@
 
 #include "logs/logstream.h"
 
-int logsys_init(struct logsys *sys, struct loop *l);
+/* splice: streams may take the direct path (logdirect.h) when nothing
+ * needs their lines. */
+int logsys_init(struct logsys *sys, struct loop *l, bool splice);
 void logsys_done(struct logsys *sys);   /* after loop_free: frees what writes may have used */
 /* Shutdown: every stream reads what is left in its pipe and writes it out;
  * returns true when something is still being written (run the loop, it

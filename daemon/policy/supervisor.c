@@ -275,7 +275,7 @@ static int setup_loop(struct supervisor *s, const struct supervisor_options *o, 
 		     (5 + 2 * checks) * cap + o->front_sources + 16, &s->loop);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create the event loop");
-	r = logsys_init(&s->logs, s->loop);
+	r = logsys_init(&s->logs, s->loop, !o->no_log_splice);
 	if (r < 0)
 		return r;
 	s->logs_ready = true;

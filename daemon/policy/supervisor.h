@@ -35,6 +35,7 @@ struct supervisor_options {
 	const char *socket_path;        /* resolved: --socket, env, config, default */
 	enum loop_backend backend;
 	enum spawn_method spawn;
+	bool no_log_splice;             /* --log-splice=off: every byte through the framer */
 	size_t front_sources;           /* loop sources and timers the front (control) may hold */
 	char **argv;                    /* the daemon's own, for reexec */
 	const char *self_exe;           /* the daemon's binary, for its fd store; NULL: no store

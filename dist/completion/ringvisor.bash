@@ -50,7 +50,7 @@ _ringvisor()
 	fi
 	local opts="--socket --config --help"
 	case $verb in
-	run) opts+=" --event-backend= --spawn= --cgroup-root= --cgroup-kill= --probe= --state-dir= --log-format= --debug";;
+	run) opts+=" --event-backend= --spawn= --cgroup-root= --cgroup-kill= --probe= --state-dir= --log-splice= --log-format= --debug";;
 	status) opts+=" -o --json --state --limit --offset";;
 	start|stop|restart|scale) opts+=" --no-wait --timeout= --json";;
 	check|leaks|snapshots|reload|metrics) opts+=" --json";;
