@@ -351,6 +351,54 @@ static void test_enospc(void **state)
 	safe_close(dirfd);
 }
 
+/* splice(2) refuses an O_APPEND file: prepare_splice drops O_APPEND and
+ * seeks to the end (after a truncation by someone else too), a real
+ * splice from a pipe then lands there, and the next prepare (a plain
+ * write's) or a rotation's reopen gives O_APPEND back. */
+static void test_prepare_splice(void **state)
+{
+	struct fx *fx = *state;
+	struct logfile lf = LOGFILE_NULL;
+	int p[2], fd;
+
+	assert_int_equal(logfile_open(fx->dirfd, "web.0.log", 40, 1, &lf), 0);
+	write_str(&lf, "one\n");
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(write(p[1], "two\n", 4), 4);
+	fd = logfile_prepare_splice(&lf, 4);
+	assert_int_equal(fd, lf.fd);
+	assert_true(lf.spliced);
+	assert_false(fcntl(fd, F_GETFL) & O_APPEND);
+	assert_int_equal(splice(p[0], NULL, fd, NULL, 4, SPLICE_F_NONBLOCK), 4);
+	logfile_commit(&lf, 4);
+	assert_string_equal(slurp(fx->dirfd, "web.0.log"), "one\ntwo\n");
+
+	/* Truncated behind our back: the next splice still appends at the end. */
+	int tfd = openat(fx->dirfd, "web.0.log", O_WRONLY | O_CLOEXEC);
+	assert_true(tfd >= 0);
+	assert_int_equal(ftruncate(tfd, 4), 0);
+	close(tfd);
+	assert_int_equal(write(p[1], "six\n", 4), 4);
+	assert_int_equal(logfile_prepare_splice(&lf, 4), lf.fd);
+	assert_int_equal(splice(p[0], NULL, lf.fd, NULL, 4, SPLICE_F_NONBLOCK), 4);
+	assert_string_equal(slurp(fx->dirfd, "web.0.log"), "one\nsix\n");
+
+	/* A plain write's prepare: O_APPEND again. */
+	assert_int_equal(logfile_prepare(&lf, 4), lf.fd);
+	assert_false(lf.spliced);
+	assert_true(fcntl(lf.fd, F_GETFL) & O_APPEND);
+	/* Spliced, then a rotation's reopen: a fresh O_APPEND fd. */
+	assert_int_equal(logfile_prepare_splice(&lf, 4), lf.fd);
+	fd = logfile_prepare(&lf, 100);   /* past max_bytes: rotates, reopens */
+	assert_int_equal(fd, lf.fd);
+	assert_int_equal(lf.rotations, 1);
+	assert_false(lf.spliced);
+	assert_true(fcntl(lf.fd, F_GETFL) & O_APPEND);
+	close(p[0]);
+	close(p[1]);
+	logfile_close(&lf);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -360,7 +408,7 @@ int main(void)
 		T(test_big_write), T(test_leftovers_and_gaps),
 		T(test_symlink_file), T(test_planted_types),
 		T(test_rotate_failure), T(test_deleted_and_async),
-		T(test_enospc),
+		T(test_enospc), T(test_prepare_splice),
 	};
 
 	umask(022);
