@@ -116,6 +116,10 @@ int instance_spawn(struct instance *inst, const struct instance_hooks *h)
 		r = instance_ready_prepare(inst, &p, &buf);
 	if (r < 0)
 		return r;
+	/* Before the clone: the child's own clock starts after it, so a
+	 * time counted from here (uptime, ready_after_ms) never comes out
+	 * short of one the child counts, however late the daemon runs on. */
+	uint64_t spawned_ns = now_ns();
 	r = spawn_process(rt->spawn_method, &p, &inst->pid, &errpipe);
 	if (inst->rd)
 		instance_ready_spawned(inst);   /* the child has its end of the fd pipe, or failed */
@@ -127,7 +131,7 @@ int instance_spawn(struct instance *inst, const struct instance_hooks *h)
 	inst->leak.last = (struct leak_verdicts){ 0 };
 	inst->errpipe = errpipe;
 	inst->exec_error = (struct spawn_error){ 0 };
-	inst->started_ns = now_ns();
+	inst->started_ns = spawned_ns;
 	inst->kill_sent = false;
 	inst->adopted = false;
 	r = idmap_put(&rt->pids, (uint64_t)inst->pid.pid, inst);
