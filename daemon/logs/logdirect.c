@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -131,15 +132,16 @@ int logdirect_move(struct logstream *s, size_t *budget, loop_write_fn done)
 }
 
 /* Once per hand-over to the framed path, so the file's own fd stays
- * write-only: the last byte through a read-only open of its name. */
+ * write-only: the last byte through a read-only reopen of that fd (the
+ * same inode, whatever its name holds now). */
 void logdirect_settle(struct logstream *s)
 {
-	char last = '\n';
+	char last = '\n', path[32];
 	int fd;
 
 	s->mid_line_unsure = false;
-	if (s->file.size > 0 && s->file.name &&
-	    (fd = openat(s->file.dirfd, s->file.name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) >= 0) {
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->file.fd);
+	if (s->file.size > 0 && s->file.fd >= 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
 		if (pread(fd, &last, 1, (off_t)s->file.size - 1) != 1)
 			last = '\n';   /* unknown: as after a whole line */
 		close(fd);

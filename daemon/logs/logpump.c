@@ -387,7 +387,7 @@ static bool take(struct logstream *s, size_t *budget)
 	}
 	/* EOF, closing and nothing left now, or an error that would repeat. */
 	if (err && err != EAGAIN)
-		log_error_errno(-err, "%s.%u: reading its output failed: %m", s->service, s->index);
+		log_error_errno(-err, "%s.%u: reading its output failed", s->service, s->index);
 	if (r == 0 || s->closing || err != EAGAIN) {
 		s->eof = true;
 		if (!s->closing) {
