@@ -123,6 +123,7 @@ TEST_LAYER_logfile := logs
 TEST_LAYER_logdir := logs
 TEST_LAYER_linebuf := logs
 TEST_LAYER_logblock := logs
+TEST_LAYER_logdirect := logs
 # Libraries one test needs beyond the daemon's (TEST_LIBS_<name>), e.g. a
 # real sd_notify client from libsystemd.
 TEST_LIBS_notify_socket := -lsystemd
