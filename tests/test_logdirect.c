@@ -6,7 +6,8 @@
  * are out, byte for byte, its unfinished last line included; its pipe
  * grows; the framed path takes over mid-line when a line-level need
  * appears (timestamps) and knows it is mid-line (no timestamp cut into
- * the line); --log-splice=off never splices.
+ * the line); a follower that comes while an io_uring splice is in flight
+ * gets that splice's bytes; --log-splice=off never splices.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "logs/logdirect.h"
 #include "logstream_test_util.h"
 
 #define FLOOD (192 * 1024)   /* the file stays within what slurp_len reads */
@@ -110,6 +112,72 @@ static void test_flood_spliced_then_framed_mid_line(void **state)
 	free(buf);
 }
 
+/* ---- a follower that comes while a splice is in flight (io_uring) ---- */
+
+struct caught {
+	char text[64];
+	size_t len;
+	unsigned pieces, split;
+};
+
+static void catch_push(struct log_follower *f, const char *line, size_t n, bool split, uint64_t seq,
+		       uint64_t ts_ms)
+{
+	struct caught *c = f->userdata;
+
+	(void)seq, (void)ts_ms;
+	assert_true(c->len + n + 1 < sizeof(c->text));
+	memcpy(c->text + c->len, line, n);
+	c->len += n;
+	if (!split)
+		c->text[c->len++] = '|';
+	c->pieces++;
+	c->split += split;
+}
+
+/* As logpump's completion: the splice is over, its result accounted. */
+static void spliced_cb(struct loop *l, int64_t res, void *ud)
+{
+	struct logstream *s = ud;
+
+	(void)l;
+	s->write_in_flight = s->splicing = false;
+	logdirect_spliced(s, res);
+}
+
+static bool not_splicing(void *ud)
+{
+	return !((struct logstream *)ud)->splicing;
+}
+
+static void test_follower_during_splice(void **state)
+{
+	struct fx *fx = *state;
+	struct caught c = { .len = 0 };
+	struct log_follower f = { .push = catch_push, .userdata = &c };
+	struct feeder fe;
+	size_t n, budget = LOGSTREAM_READ_BUDGET;
+	char *buf = flood_text(&n);
+
+	start(fx);
+	struct logstream *s = flood(fx, buf, n, &fe);
+	assert_true(s->c.spliced_bytes > 0);
+	put(s->wfd, "\nx1\nx2\nx3");
+	assert_int_equal(logdirect_move(s, &budget, spliced_cb), 1);
+	assert_true(s->splicing);
+	logstream_follow(s, &f);   /* the bytes on their way are in no tail it was shown */
+	run_until(fx->l, not_splicing, s);
+	/* The end of "part", two lines, and "x3" split (its line goes on). */
+	c.text[c.len] = '\0';
+	assert_string_equal(c.text, "|x1|x2|x3");
+	assert_int_equal(c.pieces, 4);
+	assert_int_equal(c.split, 1);
+	assert_int_equal(s->tail.count, 4);
+	logstream_unfollow(&f);
+	finish(fx);
+	free(buf);
+}
+
 /* --log-splice=off: the same flood, every byte framed and counted. */
 static void test_splice_off(void **state)
 {
@@ -138,6 +206,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		BOTH(test_flood_spliced_then_framed_mid_line),
 		BOTH(test_splice_off),
+		{ "test_follower_during_splice/uring", test_follower_during_splice, setup, teardown, &env_uring },
 	};
 
 	signal(SIGPIPE, SIG_IGN);

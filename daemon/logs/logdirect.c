@@ -14,6 +14,7 @@
 
 #include "basic/log.h"
 #include "basic/macro.h"
+#include "basic/time_util.h"
 #include "logs/logdirect.h"
 
 bool logdirect_wanted(const struct logstream *s)
@@ -79,10 +80,54 @@ static int refused(struct logstream *s, int err)
 	return err;
 }
 
+/* One piece to the tail and the followers, as the framer's emit() does. */
+static void catch_up_piece(struct logstream *s, const char *p, size_t n, bool split, uint64_t ts_ms)
+{
+	logtail_push(&s->tail, p, n, split, ts_ms);
+	for (struct log_follower *f = s->followers; f; f = f->next)
+		f->push(f, p, n, split, s->tail.next_seq - 1, ts_ms);
+}
+
+/* Followers that came while a splice was in flight (none can come to a
+ * stream being spliced and stay without ending the direct path): the
+ * bytes it moved, file[from, from + n), are in no tail they were shown.
+ * Read back, through a reopen of the file's fd, in pieces as the framer
+ * cuts them. */
+static void catch_up(struct logstream *s, uint64_t from, size_t n)
+{
+	char path[32], *buf = s->ctx->piece, *p, *nl;
+	uint64_t ts_ms = realtime_ns() / NSEC_PER_MSEC;
+	size_t have = 0;
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->file.fd);
+	if (s->file.fd < 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	while (n > 0 && (r = pread(fd, buf + have, MIN(n, LINE_MAX_BYTES - have), (off_t)from)) > 0) {
+		from += (uint64_t)r, n -= (size_t)r, have += (size_t)r;
+		for (p = buf; (nl = memchr(p, '\n', (size_t)(buf + have - p))); p = nl + 1)
+			catch_up_piece(s, p, (size_t)(nl - p), false, ts_ms);
+		have = (size_t)(buf + have - p);
+		/* A piece's worth without a '\n', or the splice's end inside a
+		 * line: a split piece, as the framer would pass it on. */
+		if (have && (have == LINE_MAX_BYTES || n == 0)) {
+			catch_up_piece(s, p, have, true, ts_ms);
+			have = 0;
+		}
+		memmove(buf, p, have);
+	}
+	close(fd);
+}
+
 void logdirect_spliced(struct logstream *s, int64_t res)
 {
+	uint64_t from = s->file.size;
+
 	if (res > 0)
 		moved(s, (size_t)res);
+	if (res > 0 && s->followers)
+		catch_up(s, from, (size_t)res);
 	else if (res < 0)
 		(void)refused(s, (int)res);
 	/* 0: every writer gone; the framed path reads the EOF itself. */
