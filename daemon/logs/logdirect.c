@@ -80,6 +80,19 @@ static int refused(struct logstream *s, int err)
 	return err;
 }
 
+/* The log file for reading, through a reopen of the stream's own
+ * (write-only) fd: the same inode, whatever its name holds now. -1 when
+ * there is none or /proc is not there. */
+static int reopen_for_reading(const struct logstream *s)
+{
+	char path[32];
+
+	if (s->file.fd < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->file.fd);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 /* One piece to the tail and the followers, as the framer's emit() does. */
 static void catch_up_piece(struct logstream *s, const char *p, size_t n, bool split, uint64_t ts_ms)
 {
@@ -95,14 +108,13 @@ static void catch_up_piece(struct logstream *s, const char *p, size_t n, bool sp
  * cuts them. */
 static void catch_up(struct logstream *s, uint64_t from, size_t n)
 {
-	char path[32], *buf = s->ctx->piece, *p, *nl;
+	char *buf = s->ctx->piece, *p, *nl;
 	uint64_t ts_ms = realtime_ns() / NSEC_PER_MSEC;
 	size_t have = 0;
 	ssize_t r;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->file.fd);
-	if (s->file.fd < 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = reopen_for_reading(s)) < 0)
 		return;
 	while (n > 0 && (r = pread(fd, buf + have, MIN(n, LINE_MAX_BYTES - have), (off_t)from)) > 0) {
 		from += (uint64_t)r, n -= (size_t)r, have += (size_t)r;
@@ -177,16 +189,14 @@ int logdirect_move(struct logstream *s, size_t *budget, loop_write_fn done)
 }
 
 /* Once per hand-over to the framed path, so the file's own fd stays
- * write-only: the last byte through a read-only reopen of that fd (the
- * same inode, whatever its name holds now). */
+ * write-only: the last byte through a read-only reopen. */
 void logdirect_settle(struct logstream *s)
 {
-	char last = '\n', path[32];
+	char last = '\n';
 	int fd;
 
 	s->mid_line_unsure = false;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->file.fd);
-	if (s->file.size > 0 && s->file.fd >= 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+	if (s->file.size > 0 && (fd = reopen_for_reading(s)) >= 0) {
 		if (pread(fd, &last, 1, (off_t)s->file.size - 1) != 1)
 			last = '\n';   /* unknown: as after a whole line */
 		close(fd);
